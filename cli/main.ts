@@ -1,0 +1,20 @@
+import { readFileSync } from "node:fs";
+import yargs from "yargs";
+import { hideBin } from "yargs/helpers";
+import { runCommand } from "./run.js";
+import { fail } from "./report.js";
+
+const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+
+await yargs(hideBin(process.argv))
+  .scriptName("strmbrkr")
+  .usage("$0 <command> [options]")
+  .command(runCommand)
+  .demandCommand(1, "name a command, e.g. `strmbrkr run script.ts`")
+  .strict()
+  .parserConfiguration({ "populate--": true })
+  .version(version)
+  .help()
+  .alias("h", "help")
+  .fail((message, error) => fail(2, message || error?.message || String(error)))
+  .parseAsync();

@@ -1,0 +1,27 @@
+import { runStats } from "../runtime/stats.js";
+
+const REFRESH_MS = 100;
+
+/**
+ * A live line on stderr (done/queued, failed, jobs/s, busy workers), then a one-line summary.
+ * Hand-written: it is one line and a timer, less than any library would bring.
+ */
+export function startProgress(): { stop(): void } {
+  const startedAt = performance.now();
+  const seconds = () => (performance.now() - startedAt) / 1000;
+  const line = () => {
+    const done = runStats.processed + runStats.failed;
+    return `${done}/${runStats.queued} done, ${runStats.failed} failed, ${(done / Math.max(seconds(), 0.001)).toFixed(1)} jobs/s, ${runStats.busy}/${runStats.workers} workers busy`;
+  };
+  const timer = setInterval(() => process.stderr.write(`\r\x1b[2K${line()}`), REFRESH_MS);
+  timer.unref();
+  let stopped = false;
+  return {
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      clearInterval(timer);
+      process.stderr.write(`\r\x1b[2Kstrmbrkr: ${line().replace(/, \d+\/\d+ workers busy$/, "")} in ${seconds().toFixed(1)} s\n`);
+    },
+  };
+}

@@ -1,0 +1,95 @@
+import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
+import { ConfigError, ScriptError } from "../stdlib/errors.js";
+import { LOG_LEVELS, type Options } from "../runtime/config.js";
+import { loadScript, runMain, type MainFunction } from "../runtime/host.js";
+import { initInstance, type Instance } from "../runtime/instance.js";
+import { getLogger } from "../runtime/logger.js";
+import { startProgress } from "./progress.js";
+import { fail, printError } from "./report.js";
+
+interface RunArgs {
+  script: string;
+  workers?: number;
+  watchdog?: number;
+  protocol?: string;
+  logLevel?: string;
+  progress: boolean;
+  "--"?: (string | number)[];
+}
+
+export const runCommand: CommandModule<object, RunArgs> = {
+  command: "run <script>",
+  describe: "Bundle a job script, start the broker, the key-value store and the workers, and run its default export",
+  builder: (yargs) =>
+    (yargs as Argv<object>)
+      .positional("script", { type: "string", demandOption: true, describe: "The job script (.ts or .js): exported jobs and a default-exported main" })
+      .option("workers", { alias: "w", type: "number", describe: "Worker processes [default: STRMBRKR_WORKER_PROC_COUNT or 4]" })
+      .option("watchdog", { type: "number", describe: "Seconds a job may run before its worker is killed; 0 disables [default: STRMBRKR_WORKER_WATCHDOG_TERMINATE_AFTER or 15]" })
+      .option("protocol", { type: "string", describe: "Socket transport: tcp (loopback) or ipc (private socket files) [default: STRMBRKR_SOCKET_PROTOCOL or tcp]" })
+      .option("log-level", { type: "string", describe: `Log level: ${LOG_LEVELS.join(", ")} [default: STRMBRKR_LOGGING_LEVEL or INFO]` })
+      .option("progress", { type: "boolean", default: true, describe: "Show a live progress line on stderr when it is a terminal (--no-progress to hide)" })
+      .example("$0 run examples/example.ts", "Run the example on 4 workers")
+      .example("$0 run sim.ts --workers 8 -- --steps 1000", "Pass arguments to main after --") as Argv<RunArgs>,
+  handler: (args) => run(args),
+};
+
+async function run(args: ArgumentsCamelCase<RunArgs>): Promise<void> {
+  process.setSourceMapsEnabled(true);
+  const overrides: Options = {
+    workerProcCount: args.workers,
+    workerWatchdogTerminateAfter: args.watchdog,
+    socketProtocol: args.protocol as Options["socketProtocol"],
+    loggingLevel: args.logLevel as Options["loggingLevel"],
+  };
+  let instance: Instance;
+  try {
+    instance = initInstance(overrides);
+  } catch (error) {
+    return fail(2, (error as Error).message);
+  }
+  getLogger("config").log(instance.config.configLogLevel, `configuration: ${JSON.stringify(instance.config)}`);
+  const exit = async (code: number): Promise<never> => {
+    await instance.shutdown().catch(() => {});
+    process.exit(code);
+  };
+  handleInterrupts(instance);
+
+  let main: MainFunction;
+  try {
+    main = await loadScript(instance, args.script);
+  } catch (error) {
+    if (error instanceof ScriptError || error instanceof ConfigError) {
+      process.stderr.write(`strmbrkr: ${error.message}\n`);
+      return exit(2);
+    }
+    printError(`${args.script} threw while loading:`, error);
+    return exit(1);
+  }
+
+  const progress = args.progress && process.stderr.isTTY ? startProgress() : undefined;
+  let code = 0;
+  try {
+    await runMain(main, (args["--"] ?? []).map(String));
+  } catch (error) {
+    progress?.stop();
+    printError("main failed:", error);
+    code = 1;
+  }
+  progress?.stop();
+  return exit(code);
+}
+
+/** Ctrl-C or SIGTERM stops every process of the run; a second Ctrl-C exits at once. */
+function handleInterrupts(instance: Instance): void {
+  const log = getLogger("run");
+  let interrupted = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    const code = signal === "SIGINT" ? 130 : 143;
+    if (interrupted) process.exit(code);
+    interrupted = true;
+    log.warning(`${signal}: stopping the workers and services (Ctrl-C again to exit at once)`);
+    void instance.shutdown().finally(() => process.exit(code));
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+}

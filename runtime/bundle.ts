@@ -1,0 +1,75 @@
+import { stat, writeFile } from "node:fs/promises";
+import { extname, join, resolve } from "node:path";
+import { build, type Message, type Plugin } from "esbuild";
+import { ScriptError } from "../stdlib/errors.js";
+
+/** The job script, bundled into one ESM file that every process of the run imports. */
+export interface Bundle {
+  /** The user's script, absolute. */
+  script: string;
+  /** The bundled file, absolute. */
+  path: string;
+  /** Export names of the script: jobs travel by these names. */
+  exports: readonly string[];
+}
+
+const SCRIPT_EXTENSIONS = new Set([".ts", ".mts", ".cts", ".tsx", ".js", ".mjs", ".cjs", ".jsx"]);
+
+/** `import … from "strmbrkr"` in a job script means this very package, wherever the script lives. */
+export const STDLIB_URL = new URL("../stdlib/index.js", import.meta.url).href;
+
+const resolveStrmbrkr: Plugin = {
+  name: "strmbrkr",
+  setup(builder) {
+    builder.onResolve({ filter: /^strmbrkr(\/.*)?$/ }, () => ({ path: STDLIB_URL, external: true }));
+  },
+};
+
+// Bundled CommonJS dependencies call require() for node builtins; ESM has none of its own.
+const REQUIRE_SHIM = 'import { createRequire as __strmbrkrCreateRequire } from "node:module"; const require = __strmbrkrCreateRequire(import.meta.url);';
+
+/** Checks that `script` names a readable JS/TS file; throws a one-line ScriptError otherwise. */
+export async function checkScript(script: string): Promise<string> {
+  const path = resolve(script);
+  const info = await stat(path).catch(() => undefined);
+  if (!info) throw new ScriptError(`${script}: no such file`);
+  if (info.isDirectory()) throw new ScriptError(`${script}: is a directory, not a job script`);
+  if (!SCRIPT_EXTENSIONS.has(extname(path))) {
+    throw new ScriptError(`${script}: not a JavaScript or TypeScript file (expected one of ${[...SCRIPT_EXTENSIONS].join(" ")})`);
+  }
+  return path;
+}
+
+/** Bundles `script` and all it imports into `<runDir>/bundle.mjs`, with an inline source map. */
+export async function bundleScript(script: string, runDir: string): Promise<Bundle> {
+  const entry = await checkScript(script);
+  const outfile = join(runDir, "bundle.mjs");
+  const result = await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    write: false,
+    metafile: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    sourcemap: "inline",
+    sourcesContent: false,
+    logLevel: "silent",
+    banner: { js: REQUIRE_SHIM },
+    plugins: [resolveStrmbrkr],
+  }).catch((error: { errors?: Message[] }) => {
+    const first = error.errors?.[0];
+    if (!first) throw error;
+    const more = error.errors!.length > 1 ? ` (and ${error.errors!.length - 1} more errors)` : "";
+    throw new ScriptError(`${formatMessage(first)}${more}`);
+  });
+  const output = result.outputFiles[0]!;
+  await writeFile(output.path, output.contents);
+  const exports = Object.values(result.metafile.outputs)[0]?.exports ?? [];
+  return { script: entry, path: output.path, exports };
+}
+
+function formatMessage({ location, text }: Message): string {
+  return location ? `${location.file}:${location.line}:${location.column + 1}: error: ${text}` : `error: ${text}`;
+}

@@ -1,0 +1,46 @@
+import { fork, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { RUNTIME_ENV, type RuntimeContext } from "./protocol.js";
+
+/** How long a child gets to exit after SIGTERM before it is killed. */
+export const KILL_AFTER_MS = 3_000;
+
+/** Forks one of the runtime's process entries with its RuntimeContext and source-mapped stacks. */
+export function forkEntry(entry: URL, context: RuntimeContext): ChildProcess {
+  return fork(fileURLToPath(entry), [], {
+    env: { ...process.env, [RUNTIME_ENV]: JSON.stringify(context) },
+    execArgv: ["--enable-source-maps", ...process.execArgv.filter((arg) => arg.startsWith("--max-old-space-size"))],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+}
+
+export function hasExited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+/** Resolves once `child` has exited (at once if it already has). */
+export function exited(child: ChildProcess): Promise<void> {
+  if (hasExited(child)) return Promise.resolve();
+  return new Promise((resolve) => child.once("exit", () => resolve()));
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves when the child is gone. */
+export async function terminate(child: ChildProcess, graceMs = KILL_AFTER_MS): Promise<void> {
+  if (hasExited(child)) return;
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+  await exited(child);
+  clearTimeout(timer);
+}
+
+/** Reads the RuntimeContext a parent handed to this process, if any. */
+export function readRuntimeContext(): RuntimeContext | undefined {
+  const raw = process.env[RUNTIME_ENV];
+  return raw ? (JSON.parse(raw) as RuntimeContext) : undefined;
+}
+
+/** A child of the runtime ignores Ctrl-C (its owner decides) and exits when its owner is gone. */
+export function followOwner(onOwnerGone: () => void): void {
+  process.on("SIGINT", () => {});
+  process.on("disconnect", onOwnerGone);
+}

@@ -1,0 +1,145 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ConfigError } from "../stdlib/errors.js";
+
+/** Log levels, in the original's (Python logging's) names and order. */
+export const LOG_LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export type Protocol = "tcp" | "ipc";
+
+/** Every option, as a caller may give it (all optional). */
+export interface Options {
+  loggingLevel?: LogLevel;
+  configLogLevel?: LogLevel;
+  workerProcCount?: number;
+  /** Seconds a job may run before its worker is killed; 0 disables the watchdog. */
+  workerWatchdogTerminateAfter?: number;
+  kvsClientSocketTimeout?: number;
+  kvsClientSocketAttempts?: number;
+  kvsDumpPipelineStatusReports?: boolean;
+  socketProtocol?: Protocol;
+  instanceId?: string;
+}
+export type Config = Readonly<Required<Options>>;
+
+type Parser = (raw: string) => unknown;
+
+/** The original's nine options: environment name, default, parser. */
+const OPTIONS: { [K in keyof Options]-?: { env: string; fallback: () => Config[K]; parse: Parser } } = {
+  loggingLevel: { env: "STRMBRKR_LOGGING_LEVEL", fallback: () => "INFO", parse: parseLevel },
+  configLogLevel: { env: "STRMBRKR_CONFIG_LOG_LEVEL", fallback: () => "DEBUG", parse: parseLevel },
+  workerProcCount: { env: "STRMBRKR_WORKER_PROC_COUNT", fallback: () => 4, parse: (raw) => parseInteger(raw, 1) },
+  workerWatchdogTerminateAfter: { env: "STRMBRKR_WORKER_WATCHDOG_TERMINATE_AFTER", fallback: () => 15, parse: (raw) => parseNumber(raw, 0) },
+  kvsClientSocketTimeout: { env: "STRMBRKR_KVS_CLIENT_SOCKET_TIMEOUT", fallback: () => 500, parse: (raw) => parseInteger(raw, 1) },
+  kvsClientSocketAttempts: { env: "STRMBRKR_KVS_CLIENT_SOCKET_ATTEMPTS", fallback: () => 1, parse: (raw) => parseInteger(raw, 1) },
+  kvsDumpPipelineStatusReports: { env: "STRMBRKR_KVS_DUMP_PIPELINE_STATUS_REPORTS", fallback: () => false, parse: parseBoolean },
+  socketProtocol: { env: "STRMBRKR_SOCKET_PROTOCOL", fallback: () => "tcp", parse: parseProtocol },
+  instanceId: { env: "STRMBRKR_INSTANCE_ID", fallback: () => String(process.pid), parse: parseInstanceId },
+};
+
+/** Command-line flags of `strmbrkr run` that set an option, for error messages. */
+const FLAGS: Partial<Record<keyof Options, string>> = {
+  loggingLevel: "log-level", workerProcCount: "workers", workerWatchdogTerminateAfter: "watchdog", socketProtocol: "protocol",
+};
+
+/** Environment names of the options, for `--help` and the docs. */
+export const OPTION_ENV_NAMES = Object.fromEntries(
+  Object.entries(OPTIONS).map(([key, spec]) => [key, spec.env]),
+) as Record<keyof Options, string>;
+
+export interface ConfigSources {
+  env?: NodeJS.ProcessEnv;
+  /** Folder holding `strmbrkr.env`; default the current directory. */
+  cwd?: string;
+  /** Highest precedence: CLI flags or constructor arguments. */
+  overrides?: Options;
+}
+
+/**
+ * Resolves the configuration: overrides, then the environment, then `strmbrkr.env`, then defaults.
+ * Throws ConfigError naming the option and the value when one is invalid.
+ */
+export function resolveConfig({ env = process.env, cwd = process.cwd(), overrides = {} }: ConfigSources = {}): Config {
+  const file = readEnvFile(join(cwd, "strmbrkr.env"));
+  const resolved: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(OPTIONS) as [keyof Options, (typeof OPTIONS)[keyof Options]][]) {
+    const override = overrides[key];
+    if (override !== undefined) {
+      resolved[key] = parseOption(`${FLAGS[key] ? `--${FLAGS[key]} ` : ""}(${spec.env})`, String(override), spec.parse);
+      continue;
+    }
+    const raw = env[spec.env] ?? file.get(spec.env);
+    resolved[key] = raw === undefined || raw === "" ? spec.fallback() : parseOption(spec.env, raw, spec.parse);
+  }
+  return Object.freeze(resolved) as Config;
+}
+
+function parseOption(name: string, raw: string, parse: Parser): unknown {
+  try {
+    return parse(raw.trim());
+  } catch (error) {
+    throw new ConfigError(`${name}: ${JSON.stringify(raw)} ${(error as Error).message}`);
+  }
+}
+
+/** Reads `KEY=VALUE` lines; `#` comments, blank lines, `export ` prefixes and quotes are handled. */
+export function readEnvFile(path: string): Map<string, string> {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return new Map();
+    throw new ConfigError(`${path}: cannot be read (${(error as Error).message})`);
+  }
+  const entries = new Map<string, string>();
+  text.split(/\r?\n/).forEach((line, index) => {
+    const trimmed = line.trim();
+    if (trimmed === "" || trimmed.startsWith("#")) return;
+    const match = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(trimmed);
+    if (!match) throw new ConfigError(`${path}:${index + 1}: expected KEY=VALUE, got ${JSON.stringify(trimmed)}`);
+    entries.set(match[1]!, unquote(match[2]!));
+  });
+  return entries;
+}
+
+function unquote(value: string): string {
+  const quoted = /^(["'])(.*)\1$/.exec(value);
+  if (quoted) return quoted[2]!;
+  return value.replace(/\s+#.*$/, "");
+}
+
+function parseLevel(raw: string): LogLevel {
+  const upper = raw.toUpperCase() === "WARN" ? "WARNING" : raw.toUpperCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(upper)) throw new Error(`is not a log level (${LOG_LEVELS.join(", ")})`);
+  return upper as LogLevel;
+}
+
+function parseNumber(raw: string, min: number): number {
+  const value = Number(raw);
+  if (raw === "" || !Number.isFinite(value)) throw new Error("is not a number");
+  if (value < min) throw new Error(`must be at least ${min}`);
+  return value;
+}
+
+function parseInteger(raw: string, min: number): number {
+  if (!/^[+-]?\d+$/.test(raw)) throw new Error("is not an integer");
+  return parseNumber(raw, min);
+}
+
+const BOOLEANS: Record<string, boolean> = { true: true, "1": true, yes: true, on: true, false: false, "0": false, no: false, off: false };
+function parseBoolean(raw: string): boolean {
+  const value = BOOLEANS[raw.toLowerCase()];
+  if (value === undefined) throw new Error("is not a boolean (true/false, 1/0, yes/no)");
+  return value;
+}
+
+function parseProtocol(raw: string): Protocol {
+  const lower = raw.toLowerCase();
+  if (lower !== "tcp" && lower !== "ipc") throw new Error("is not a socket protocol (tcp, ipc)");
+  return lower;
+}
+
+function parseInstanceId(raw: string): string {
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(raw)) throw new Error("must be 1-64 letters, digits, '.', '_' or '-'");
+  return raw;
+}

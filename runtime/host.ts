@@ -1,0 +1,42 @@
+import { pathToFileURL } from "node:url";
+import { ScriptError } from "../stdlib/errors.js";
+import type { MainContext } from "../stdlib/main-context.js";
+import { QueueManager } from "../stdlib/queue-manager.js";
+import { WorkerManager } from "../stdlib/worker-manager.js";
+import type { Instance } from "./instance.js";
+
+export type MainFunction = (context: MainContext) => unknown;
+
+/**
+ * Bundles the script, starts the broker and the KVS, and imports the bundle here to find `main`.
+ * Throws ScriptError (before any process starts) for a bundle error or a missing `main`; an error
+ * the script's top level throws propagates as is.
+ */
+export async function loadScript(instance: Instance, script: string): Promise<MainFunction> {
+  const bundle = await instance.useScript(script);
+  // Start the services while the bundle loads here: they need nothing from it.
+  void instance.hub().ready.catch(() => {});
+  void instance.kvsEndpoint().catch(() => {});
+  const exports = (await import(pathToFileURL(bundle.path).href)) as Record<string, unknown>;
+  instance.setScriptExports(exports);
+  if (!("default" in exports)) {
+    throw new ScriptError(`${script}: no default export; add \`export default async function main({ queue, workers, argv }) { … }\``);
+  }
+  if (typeof exports.default !== "function") {
+    throw new ScriptError(`${script}: the default export must be a function (main), got ${typeof exports.default}`);
+  }
+  return exports.default as MainFunction;
+}
+
+/** Starts the workers, runs `main` with a ready queue, and always stops what it started. */
+export async function runMain(main: MainFunction, argv: string[]): Promise<void> {
+  const workers = new WorkerManager();
+  const queue = new QueueManager();
+  try {
+    await workers.startWorkers();
+    await main({ queue, workers, argv });
+  } finally {
+    await queue.stopHandling();
+    await workers.stopWorkers({ noWait: true });
+  }
+}

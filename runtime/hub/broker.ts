@@ -1,0 +1,215 @@
+import type { Router } from "zeromq";
+import { WatchdogTimeout, WorkerLost, toErrorInfo, type ErrorInfo } from "../../stdlib/errors.js";
+import { getLogger } from "../logger.js";
+import { Outbox } from "../outbox.js";
+import { Back, Front, PROTOCOL_VERSION, type JobDispatch, type JobRequest, type JobResult, type WorkerHello } from "../protocol.js";
+import { decode, encode } from "../serialize.js";
+
+const log = getLogger("broker");
+
+interface QueuedJob {
+  client: Buffer;
+  request: JobRequest;
+  /** How many workers died while running it. */
+  lost: number;
+}
+
+interface WorkerSlot {
+  id: string;
+  pid: number;
+  poolId: number;
+  watchdogMs: number;
+  job?: { queued: QueuedJob; delegatedAt: number; watchdog?: NodeJS.Timeout };
+  /** Finish the current job, then leave. */
+  retiring: boolean;
+}
+
+/** What the broker asks of the process that owns the workers. */
+export interface BrokerHooks {
+  /** A worker ran past its watchdog limit: kill it (the pool replaces it). */
+  killWorker(id: string): void;
+  /** A retiring worker has no job left: let it exit. */
+  releaseWorker(id: string): void;
+  /** A worker registered: it started fine. */
+  workerReady(id: string): void;
+  /** Busy or registered counts changed. */
+  changed(): void;
+  /** Watchdog limit of a pool, in milliseconds (0: none). */
+  watchdogMs(poolId: number): number;
+}
+
+/**
+ * ZeroMQ's load-balancing broker: jobs from the frontend wait in one FIFO queue and go to the
+ * next idle worker on the backend; each result goes back to the client that submitted the job.
+ * The broker alone decides a job's fate, so a job ends exactly once whatever its worker does.
+ */
+export class Broker {
+  #front: Outbox;
+  #back: Outbox;
+  #hooks: BrokerHooks;
+  #queue: QueuedJob[] = [];
+  #queueHead = 0;
+  #idle: string[] = [];
+  #workers = new Map<string, WorkerSlot>();
+  #maxLost: number;
+
+  constructor(frontend: Router, backend: Router, hooks: BrokerHooks, maxLost = 1) {
+    const onError = (error: Error) => log.error(`send failed: ${error.message}`);
+    this.#front = new Outbox(frontend, onError);
+    this.#back = new Outbox(backend, onError);
+    this.#hooks = hooks;
+    this.#maxLost = maxLost;
+    void this.#serve(frontend, (frames) => this.#onClient(frames));
+    void this.#serve(backend, (frames) => this.#onWorker(frames));
+  }
+
+  /** Workers that registered and are alive, and those running a job, for one pool. */
+  counts(poolId: number): { ready: number; busy: number } {
+    let ready = 0;
+    let busy = 0;
+    for (const slot of this.#workers.values()) {
+      if (slot.poolId !== poolId) continue;
+      ready++;
+      if (slot.job) busy++;
+    }
+    return { ready, busy };
+  }
+
+  /** Stop giving `id` jobs; returns true when it holds none and may leave now. */
+  retire(id: string): boolean {
+    const slot = this.#workers.get(id);
+    if (!slot) return true;
+    slot.retiring = true;
+    this.#idle = this.#idle.filter((idle) => idle !== id);
+    return !slot.job;
+  }
+
+  /** A worker process is gone: its job goes back to the queue, or fails once it has been lost too often. */
+  workerGone(id: string, how: string, countAsLoss = true): void {
+    const slot = this.#workers.get(id);
+    if (!slot) return;
+    this.#workers.delete(id);
+    this.#idle = this.#idle.filter((idle) => idle !== id);
+    const job = slot.job;
+    if (job) {
+      clearTimeout(job.watchdog);
+      const queued = job.queued;
+      if (countAsLoss) queued.lost++;
+      if (queued.lost > this.#maxLost) {
+        const message = `Job ${queued.request.id} (${queued.request.fn}) failed: its worker (pid ${slot.pid}) was lost ${how}`;
+        this.#reply(queued.client, { id: queued.request.id, ok: false, error: brokerError(new WorkerLost(message)), delegatedAt: job.delegatedAt, workerPid: slot.pid });
+      } else {
+        log.warning(`worker pid ${slot.pid} was lost ${how}; re-dispatching job ${queued.request.id}`);
+        this.#queue.splice(this.#queueHead, 0, queued);
+      }
+    }
+    this.#hooks.changed();
+    this.#dispatch();
+  }
+
+  async #serve(socket: Router, handle: (frames: Buffer[]) => void): Promise<void> {
+    try {
+      for await (const frames of socket) {
+        try {
+          handle(frames);
+        } catch (error) {
+          log.error(`dropped a malformed message: ${(error as Error).message}`);
+        }
+      }
+    } catch (error) {
+      if (!socket.closed) log.error(`socket failed: ${(error as Error).message}`);
+    }
+  }
+
+  #onClient([client, command, payload]: Buffer[]): void {
+    if (command?.toString() !== Front.SUBMIT || !client || !payload) throw new Error(`unknown frontend command ${command?.toString()}`);
+    for (const request of decode<JobRequest[]>(payload)) this.#queue.push({ client, request, lost: 0 });
+    this.#dispatch();
+  }
+
+  #onWorker([id, command, payload]: Buffer[]): void {
+    const workerId = id!.toString();
+    switch (command?.toString()) {
+      case Back.READY:
+        return this.#register(workerId, JSON.parse(payload!.toString()) as WorkerHello);
+      case Back.RESULTS:
+        return this.#finish(workerId, decode<JobResult[]>(payload!));
+      default:
+        throw new Error(`unknown backend command ${command?.toString()} from ${workerId}`);
+    }
+  }
+
+  #register(id: string, hello: WorkerHello): void {
+    if (hello.version !== PROTOCOL_VERSION) {
+      log.error(`worker ${id} speaks protocol ${hello.version}, this broker ${PROTOCOL_VERSION}; ignored`);
+      return;
+    }
+    this.#workers.set(id, { id, pid: hello.pid, poolId: hello.poolId, watchdogMs: this.#hooks.watchdogMs(hello.poolId), retiring: false });
+    this.#idle.push(id);
+    this.#hooks.workerReady(id);
+    this.#dispatch();
+  }
+
+  #finish(id: string, results: JobResult[]): void {
+    const slot = this.#workers.get(id);
+    if (!slot) return; // already declared lost or killed: its job has been settled elsewhere
+    for (const result of results) {
+      const job = slot.job;
+      if (!job || job.queued.request.id !== result.id) continue;
+      clearTimeout(job.watchdog);
+      slot.job = undefined;
+      this.#reply(job.queued.client, { ...result, delegatedAt: job.delegatedAt });
+    }
+    if (slot.retiring) this.#hooks.releaseWorker(id);
+    else this.#idle.push(id);
+    this.#hooks.changed();
+    this.#dispatch();
+  }
+
+  #dispatch(): void {
+    while (this.#queueHead < this.#queue.length && this.#idle.length > 0) {
+      const slot = this.#workers.get(this.#idle.shift()!);
+      if (!slot || slot.retiring || slot.job) continue;
+      const queued = this.#queue[this.#queueHead]!;
+      this.#queue[this.#queueHead++] = undefined as unknown as QueuedJob;
+      const dispatch: JobDispatch = { ...queued.request, delegatedAt: Date.now() };
+      const limitMs = queued.request.timeoutMs ?? slot.watchdogMs;
+      slot.job = { queued, delegatedAt: dispatch.delegatedAt };
+      if (limitMs > 0) slot.job.watchdog = setTimeout(() => this.#watchdogExpired(slot, limitMs), limitMs);
+      this.#back.send([slot.id, Back.JOBS, encode([dispatch])]);
+    }
+    this.#compactQueue();
+    this.#hooks.changed();
+  }
+
+  #watchdogExpired(slot: WorkerSlot, limitMs: number): void {
+    const job = slot.job;
+    if (!job || this.#workers.get(slot.id) !== slot) return;
+    this.#workers.delete(slot.id);
+    const { request, client } = job.queued;
+    const message = `Job ${request.id} (${request.fn}) ran longer than its ${limitMs / 1000} s watchdog limit; its worker (pid ${slot.pid}) was killed and replaced`;
+    log.warning(message);
+    this.#reply(client, { id: request.id, ok: false, error: brokerError(new WatchdogTimeout(message)), delegatedAt: job.delegatedAt, workerPid: slot.pid });
+    this.#hooks.killWorker(slot.id);
+    this.#hooks.changed();
+  }
+
+  #reply(client: Buffer, result: JobResult): void {
+    this.#front.send([client, Front.RESULTS, encode([result])]);
+  }
+
+  /** Drops the consumed head of the queue once it is large, so memory follows the backlog. */
+  #compactQueue(): void {
+    if (this.#queueHead > 1024 && this.#queueHead * 2 > this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#queueHead);
+      this.#queueHead = 0;
+    }
+  }
+}
+
+/** Errors the broker raises about a job: their stack would show the broker, not the user's code. */
+function brokerError(error: Error): ErrorInfo {
+  const info = toErrorInfo(error);
+  info.stack = `${info.name}: ${info.message}`;
+  return info;
+}

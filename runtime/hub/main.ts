@@ -1,0 +1,77 @@
+import { Router } from "zeromq";
+import { toErrorInfo } from "../../stdlib/errors.js";
+import { followOwner, readRuntimeContext } from "../children.js";
+import { bindAddress } from "../endpoints.js";
+import { getLogger, setLogLevel } from "../logger.js";
+import type { HostToHub, HubToHost } from "../protocol.js";
+import { Broker } from "./broker.js";
+import { Pool } from "./pool.js";
+
+// The hub process: the broker and the worker pools it feeds. It runs apart from the host so a
+// busy `main` never stalls job delivery, and its workers die with it.
+const context = readRuntimeContext()!;
+setLogLevel(context.config.loggingLevel);
+const log = getLogger("hub");
+const send = (message: HubToHost) => process.send?.(message);
+
+const frontend = new Router();
+const backend = new Router();
+await frontend.bind(bindAddress(context.config.socketProtocol, context.runDir, "frontend"));
+await backend.bind(bindAddress(context.config.socketProtocol, context.runDir, "backend"));
+
+const pools = new Map<number, Pool>();
+const poolOf = (workerId: string) => pools.get(Number(workerId.split(".")[0]));
+
+let statusTimer: NodeJS.Timeout | undefined;
+function reportStatus(): void {
+  statusTimer ??= setTimeout(() => {
+    statusTimer = undefined;
+    for (const pool of pools.values()) send({ type: "pool", poolId: pool.id, workers: pool.size, ...broker.counts(pool.id) });
+  }, 20);
+}
+
+const broker = new Broker(frontend, backend, {
+  killWorker: (id) => poolOf(id)?.kill(id),
+  releaseWorker: (id) => poolOf(id)?.release(id),
+  workerReady: (id) => poolOf(id)?.registered(id),
+  changed: reportStatus,
+  watchdogMs: (poolId) => pools.get(poolId)?.watchdogMs ?? 0,
+});
+
+process.on("message", (message: HostToHub) => {
+  if (message.type === "start-pool") {
+    const workerContext = { ...context, frontend: frontend.lastEndpoint!, backend: backend.lastEndpoint!, kvs: message.kvs, bundle: message.bundle };
+    const pool = new Pool(message.poolId, message.count, message.watchdogMs, workerContext, {
+      gone: (id, how, countAsLoss) => broker.workerGone(id, how, countAsLoss),
+      fatal: (error) => send({ type: "fatal", error }),
+      stopped: () => {
+        pools.delete(message.poolId);
+        send({ type: "pool-stopped", poolId: message.poolId });
+      },
+    });
+    pools.set(message.poolId, pool);
+  } else if (message.type === "stop-pool") {
+    const pool = pools.get(message.poolId);
+    if (pool) pool.stop(message.noWait, (id) => broker.retire(id));
+    else send({ type: "pool-stopped", poolId: message.poolId });
+  }
+});
+
+let closing = false;
+async function shutdown(): Promise<void> {
+  if (closing) return;
+  closing = true;
+  await Promise.all([...pools.values()].map((pool) => pool.destroy()));
+  frontend.close();
+  backend.close();
+  process.exit(0);
+}
+followOwner(() => void shutdown());
+process.on("SIGTERM", () => void shutdown());
+process.on("uncaughtException", (error) => {
+  log.critical(`hub failed: ${error.stack}`);
+  send({ type: "fatal", error: toErrorInfo(error) });
+  void shutdown();
+});
+
+send({ type: "ready", frontend: frontend.lastEndpoint!, backend: backend.lastEndpoint! });

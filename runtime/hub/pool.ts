@@ -1,0 +1,124 @@
+import type { ChildProcess } from "node:child_process";
+import type { ErrorInfo } from "../../stdlib/errors.js";
+import { exited, forkEntry } from "../children.js";
+import { getLogger } from "../logger.js";
+import type { HubToWorker, RuntimeContext, WorkerToHub } from "../protocol.js";
+
+const log = getLogger("pool");
+const WORKER_ENTRY = new URL("../worker/main.js", import.meta.url);
+
+/** Workers that die before registering this many times in a row mean the script cannot start. */
+const MAX_START_FAILURES = 3;
+
+export interface PoolHooks {
+  /** A worker process exited; `countAsLoss` is false when the pool was told to stop. */
+  gone(id: string, how: string, countAsLoss: boolean): void;
+  /** The workers cannot start (the bundle throws at import, or they die at start again and again). */
+  fatal(error: ErrorInfo): void;
+  /** Every worker of a stopping pool has exited. */
+  stopped(): void;
+}
+
+/**
+ * One WorkerManager's worker processes: forks them, replaces any that die while the pool runs,
+ * and owns their exit.
+ */
+export class Pool {
+  readonly id: number;
+  readonly watchdogMs: number;
+  #count: number;
+  #context: RuntimeContext;
+  #hooks: PoolHooks;
+  #children = new Map<string, ChildProcess>();
+  #registered = new Set<string>();
+  #seq = 0;
+  #startFailures = 0;
+  #stopping = false;
+  #failed = false;
+
+  constructor(id: number, count: number, watchdogMs: number, context: RuntimeContext, hooks: PoolHooks) {
+    this.id = id;
+    this.#count = count;
+    this.watchdogMs = watchdogMs;
+    this.#context = context;
+    this.#hooks = hooks;
+    for (let i = 0; i < count; i++) this.#spawn();
+  }
+
+  get size(): number {
+    return this.#children.size;
+  }
+
+  get stopping(): boolean {
+    return this.#stopping;
+  }
+
+  /** The broker heard from the worker: it started fine. */
+  registered(id: string): void {
+    this.#registered.add(id);
+    this.#startFailures = 0;
+  }
+
+  kill(id: string): void {
+    this.#children.get(id)?.kill("SIGKILL");
+  }
+
+  /** Lets an idle worker exit cleanly. */
+  release(id: string): void {
+    const child = this.#children.get(id);
+    if (child?.connected) child.send({ type: "stop" } satisfies HubToWorker);
+    else child?.kill("SIGKILL");
+  }
+
+  /** Stops every worker: `retire(id)` says whether it is idle now (busy ones are released later). */
+  stop(noWait: boolean, retire: (id: string) => boolean): void {
+    this.#stopping = true;
+    for (const id of this.#children.keys()) {
+      if (noWait) this.kill(id);
+      else if (retire(id)) this.release(id);
+    }
+    if (this.#children.size === 0) this.#hooks.stopped();
+  }
+
+  /** Kills every worker and resolves when all have exited. */
+  async destroy(): Promise<void> {
+    this.#stopping = true;
+    const children = [...this.#children.values()];
+    for (const child of children) child.kill("SIGKILL");
+    await Promise.all(children.map(exited));
+  }
+
+  #spawn(): void {
+    const id = `${this.id}.${++this.#seq}`;
+    const child = forkEntry(WORKER_ENTRY, { ...this.#context, poolId: this.id, workerId: id });
+    this.#children.set(id, child);
+    child.on("message", (message: WorkerToHub) => {
+      if (message.type === "fatal") this.#fail(message.error);
+    });
+    child.on("exit", (code, signal) => this.#onExit(id, code, signal));
+  }
+
+  #onExit(id: string, code: number | null, signal: NodeJS.Signals | null): void {
+    this.#children.delete(id);
+    const wasRegistered = this.#registered.delete(id);
+    const how = signal ? `to signal ${signal}` : `with exit code ${code}`;
+    this.#hooks.gone(id, how, !this.#stopping);
+    if (this.#stopping || this.#failed) {
+      if (this.#children.size === 0 && this.#stopping) this.#hooks.stopped();
+      return;
+    }
+    if (!wasRegistered && ++this.#startFailures >= MAX_START_FAILURES) {
+      this.#fail({ name: "Error", message: `workers keep exiting before they start (last one ${how}); see the log above` });
+      return;
+    }
+    log.warning(`worker ${id} exited ${how}; starting a replacement`);
+    if (this.#children.size < this.#count) this.#spawn();
+  }
+
+  #fail(error: ErrorInfo): void {
+    if (this.#failed) return;
+    this.#failed = true;
+    this.#hooks.fatal(error);
+    for (const child of this.#children.values()) child.kill("SIGKILL");
+  }
+}

@@ -1,0 +1,153 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { ScriptError } from "../stdlib/errors.js";
+import { bundleScript, type Bundle } from "./bundle.js";
+import { readRuntimeContext } from "./children.js";
+import { resolveConfig, type Config, type Options } from "./config.js";
+import { KvsClient } from "./kvs/client.js";
+import { getLogger, setLogLevel } from "./logger.js";
+import type { RuntimeContext } from "./protocol.js";
+import { HubProcess, KvsProcess } from "./services.js";
+
+const log = getLogger("instance");
+
+/**
+ * Everything one process knows about its run. In the host (the CLI, or a program using the library)
+ * it starts the broker and the KVS on first use; in a worker it points at the host's.
+ */
+export class Instance {
+  readonly config: Config;
+  readonly role: "host" | "worker";
+  #context?: RuntimeContext;
+  #runDir?: string;
+  #bundle?: Promise<Bundle>;
+  #bundleScript?: string;
+  #resolved?: Bundle;
+  #exports?: Record<string, unknown>;
+  #hub?: HubProcess;
+  #kvs?: KvsProcess;
+  #kvsClient?: Promise<KvsClient>;
+  #nextPoolId = 1;
+
+  constructor(config: Config, context?: RuntimeContext) {
+    this.config = config;
+    this.role = context ? "worker" : "host";
+    this.#context = context;
+    this.#runDir = context?.runDir;
+    setLogLevel(config.loggingLevel);
+  }
+
+  /** The run's private directory (mode 0700): the bundle and ipc socket files live here. */
+  get runDir(): string {
+    this.#runDir ??= mkdtempSync(join(tmpdir(), `strmbrkr-${this.config.instanceId}-`));
+    return this.#runDir;
+  }
+
+  /** Bundles `script` once; a second, different script in one process is refused. */
+  useScript(scriptPath: string): Promise<Bundle> {
+    const script = resolve(scriptPath);
+    if (this.#bundle && this.#bundleScript !== script) {
+      return Promise.reject(new ScriptError(`this process already runs ${this.#bundleScript}; cannot also run ${script}`));
+    }
+    this.#bundleScript = script;
+    this.#bundle ??= bundleScript(script, this.runDir).then((bundle) => (this.#resolved = bundle));
+    return this.#bundle;
+  }
+
+  /** The script's path, once bundled. */
+  get scriptName(): string | undefined {
+    return this.#resolved?.script;
+  }
+
+  /** The script's export names, once bundled. */
+  get exportNames(): readonly string[] | undefined {
+    return this.#resolved?.exports;
+  }
+
+  /** The loaded script's exports, where this process imported it (CLI host, workers). */
+  get scriptExports(): Record<string, unknown> | undefined {
+    return this.#exports;
+  }
+
+  setScriptExports(exports: Record<string, unknown>): void {
+    this.#exports = exports;
+  }
+
+  /** The bundle a worker loads; undefined in a host without a script. */
+  get bundlePath(): string | undefined {
+    return this.#context?.bundle;
+  }
+
+  hub(): HubProcess {
+    if (this.role === "worker") throw new Error("workers do not own a broker");
+    if (!this.#hub?.running) {
+      const hub = new HubProcess({ config: this.config, runDir: this.runDir });
+      hub.on("fatal", (error: Error) => log.critical(`${error.message}`));
+      this.#hub = hub;
+    }
+    return this.#hub;
+  }
+
+  async brokerEndpoint(): Promise<string> {
+    if (this.#context?.frontend) return this.#context.frontend;
+    return (await this.hub().ready).frontend;
+  }
+
+  async kvsEndpoint(): Promise<string> {
+    if (this.#context?.kvs) return this.#context.kvs;
+    if (!this.#kvs?.running) this.#kvs = new KvsProcess({ config: this.config, runDir: this.runDir });
+    return this.#kvs.ready;
+  }
+
+  /** This process's KVS connection, made on first use (and again after the server was stopped). */
+  kvsClient(): Promise<KvsClient> {
+    this.#kvsClient ??= this.kvsEndpoint().then(
+      (endpoint) => new KvsClient(endpoint, this.config.kvsClientSocketTimeout, this.config.kvsClientSocketAttempts),
+    );
+    this.#kvsClient.catch(() => (this.#kvsClient = undefined));
+    return this.#kvsClient;
+  }
+
+  /** After a shutdown request: forget the client, and wait for a server this process owns to exit. */
+  async kvsStopped(): Promise<void> {
+    const client = await this.#kvsClient?.catch(() => undefined);
+    client?.close();
+    this.#kvsClient = undefined;
+    await this.#kvs?.expectExit();
+    this.#kvs = undefined;
+  }
+
+  nextPoolId(): number {
+    return this.#nextPoolId++;
+  }
+
+  /** Stops the services this process started and removes the run directory. */
+  async shutdown(): Promise<void> {
+    const client = await this.#kvsClient?.catch(() => undefined);
+    client?.close();
+    this.#kvsClient = undefined;
+    await Promise.all([this.#hub?.stop(), this.#kvs?.stop()]);
+    this.#hub = this.#kvs = undefined;
+    if (this.role === "host" && this.#runDir) rmSync(this.#runDir, { recursive: true, force: true });
+    this.#runDir = undefined;
+    this.#bundle = this.#resolved = undefined;
+  }
+}
+
+let current: Instance | undefined;
+
+/** This process's instance: the one `initInstance` made, or one from the environment. */
+export function getInstance(): Instance {
+  if (!current) {
+    const context = readRuntimeContext();
+    current = new Instance(context?.config ?? resolveConfig(), context);
+  }
+  return current;
+}
+
+/** Makes the host's instance with CLI options; throws ConfigError on bad values. */
+export function initInstance(overrides: Options = {}): Instance {
+  current = new Instance(resolveConfig({ overrides }));
+  return current;
+}

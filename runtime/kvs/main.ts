@@ -1,0 +1,25 @@
+import { Router } from "zeromq";
+import { followOwner, readRuntimeContext } from "../children.js";
+import { bindAddress } from "../endpoints.js";
+import { getLogger, setLogLevel } from "../logger.js";
+import type { KvsToHost } from "../protocol.js";
+import { serve } from "./server.js";
+
+// The KVS process: one store, served to every process of the run.
+const context = readRuntimeContext()!;
+setLogLevel(context.config.loggingLevel);
+const log = getLogger("kvs");
+const socket = new Router({ linger: 1_000 });
+await socket.bind(bindAddress(context.config.socketProtocol, context.runDir, "kvs"));
+
+const stop = () => {
+  socket.close();
+  process.exit(0);
+};
+followOwner(stop);
+process.on("SIGTERM", stop);
+
+process.send?.({ type: "ready", endpoint: socket.lastEndpoint! } satisfies KvsToHost);
+log.debug(`serving on ${socket.lastEndpoint}`);
+await serve(socket);
+stop();

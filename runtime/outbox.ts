@@ -1,0 +1,48 @@
+import type { MessageLike } from "zeromq";
+
+interface Writable {
+  send(message: MessageLike | MessageLike[]): Promise<void>;
+  readonly closed: boolean;
+}
+
+/**
+ * Serialises sends on one zeromq socket: zeromq.js rejects a send while another is in progress,
+ * and callers here send from many places without awaiting.
+ */
+export class Outbox {
+  #socket: Writable;
+  #pending: MessageLike[][] = [];
+  #draining = false;
+  #onError: (error: Error) => void;
+
+  constructor(socket: Writable, onError: (error: Error) => void) {
+    this.#socket = socket;
+    this.#onError = onError;
+  }
+
+  send(frames: MessageLike[]): void {
+    this.#pending.push(frames);
+    if (!this.#draining) void this.#drain();
+  }
+
+  get idle(): boolean {
+    return !this.#draining && this.#pending.length === 0;
+  }
+
+  async #drain(): Promise<void> {
+    this.#draining = true;
+    while (this.#pending.length > 0 && !this.#socket.closed) {
+      const batch = this.#pending;
+      this.#pending = [];
+      for (const frames of batch) {
+        try {
+          await this.#socket.send(frames);
+        } catch (error) {
+          if (this.#socket.closed) break;
+          this.#onError(error as Error);
+        }
+      }
+    }
+    this.#draining = false;
+  }
+}

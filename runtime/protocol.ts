@@ -1,0 +1,95 @@
+/**
+ * Every frame, command and message that crosses a socket or an IPC channel. Both sides import
+ * from here; docs/protocol.md describes the same frames for people.
+ */
+import type { Config } from "./config.js";
+import type { ErrorInfo } from "../stdlib/errors.js";
+
+export const PROTOCOL_VERSION = 1;
+
+/** Environment variable that hands a child process its RuntimeContext (JSON). */
+export const RUNTIME_ENV = "STRMBRKR_RUNTIME";
+
+/** What a child process needs to know about the run it belongs to. */
+export interface RuntimeContext {
+  config: Config;
+  runDir: string;
+  /** Set for workers: where they take jobs, submit nested jobs, and reach the KVS. */
+  backend?: string;
+  frontend?: string;
+  kvs?: string;
+  bundle?: string;
+  poolId?: number;
+  workerId?: string;
+}
+
+// ---- Broker frontend: QueueManager (DEALER) <-> broker (ROUTER) -------------------------------
+// QueueManager -> broker: [Front.SUBMIT, encode(JobRequest[])]
+// broker -> QueueManager: [Front.RESULTS, encode(JobResult[])]
+export const Front = { SUBMIT: "submit", RESULTS: "results" } as const;
+
+// ---- Broker backend: worker (DEALER, routing id = worker id) <-> broker (ROUTER) ----------------
+// worker -> broker: [Back.READY, JSON WorkerHello]      once connected, and it asks for one job
+// worker -> broker: [Back.RESULTS, encode(JobResult[])]  each result also asks for the next job
+// broker -> worker: [Back.JOBS, encode(JobDispatch[])]
+export const Back = { READY: "ready", JOBS: "jobs", RESULTS: "results" } as const;
+
+export interface WorkerHello {
+  version: number;
+  pid: number;
+  poolId: number;
+}
+
+export interface JobRequest {
+  id: string;
+  /** Export name of the job function in the bundle. */
+  fn: string;
+  /** Structured-clone encoded argument array, opaque to the broker. */
+  args: Uint8Array;
+  /** Watchdog limit for this job; undefined means the worker pool's limit, 0 means none. */
+  timeoutMs?: number;
+}
+
+export interface JobDispatch extends JobRequest {
+  delegatedAt: number;
+}
+
+export interface JobResult {
+  id: string;
+  ok: boolean;
+  /** Structured-clone encoded return value, when ok. */
+  value?: Uint8Array;
+  error?: ErrorInfo;
+  /** Pipeline times, epoch milliseconds. */
+  delegatedAt?: number;
+  startedAt?: number;
+  processedAt?: number;
+  workerPid?: number;
+}
+
+// ---- KVS: client (DEALER) <-> server (ROUTER) --------------------------------------------------
+// client -> server: [requestId (4 bytes, u32 BE), op, encode(args: unknown[])]
+// server -> client: [requestId, KvsStatus, encode(value | ErrorInfo)]
+export const KVS_OPS = [
+  "ping", "get", "set", "append", "pop", "flush", "dump", "initCache", "cachePut", "cacheGrab", "shutdown",
+] as const;
+export type KvsOp = (typeof KVS_OPS)[number];
+export const KvsStatus = { OK: "ok", ERROR: "error" } as const;
+
+// ---- IPC: host <-> hub (broker + worker pools) -------------------------------------------------
+export type HostToHub =
+  | { type: "start-pool"; poolId: number; count: number; watchdogMs: number; bundle: string; kvs: string }
+  | { type: "stop-pool"; poolId: number; noWait: boolean };
+
+export type HubToHost =
+  | { type: "ready"; frontend: string; backend: string }
+  | { type: "pool"; poolId: number; workers: number; ready: number; busy: number }
+  | { type: "pool-stopped"; poolId: number }
+  | { type: "fatal"; error: ErrorInfo };
+
+// ---- IPC: hub <-> worker ---------------------------------------------------------------------
+export type HubToWorker = { type: "stop" };
+export type WorkerToHub = { type: "fatal"; error: ErrorInfo };
+
+// ---- IPC: host <-> KVS server ------------------------------------------------------------------
+export type KvsToHost = { type: "ready"; endpoint: string } | { type: "fatal"; error: ErrorInfo };

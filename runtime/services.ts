@@ -1,0 +1,89 @@
+import type { ChildProcess } from "node:child_process";
+import { EventEmitter } from "node:events";
+import { fromErrorInfo } from "../stdlib/errors.js";
+import { exited, forkEntry, terminate } from "./children.js";
+import type { HostToHub, HubToHost, KvsToHost, RuntimeContext } from "./protocol.js";
+
+const HUB_ENTRY = new URL("./hub/main.js", import.meta.url);
+const KVS_ENTRY = new URL("./kvs/main.js", import.meta.url);
+
+/** A service process the host owns: resolves `ready` with its endpoints, fails loudly if it dies. */
+abstract class ServiceProcess<Ready> extends EventEmitter {
+  readonly child: ChildProcess;
+  readonly ready: Promise<Ready>;
+  #stopping = false;
+
+  constructor(entry: URL, context: RuntimeContext, name: string) {
+    super();
+    this.child = forkEntry(entry, context);
+    this.ready = new Promise<Ready>((resolve, reject) => {
+      this.child.on("message", (message: { type: string }) => {
+        if (message.type === "ready") resolve(this.readyValue(message));
+        else this.onMessage(message);
+      });
+      this.child.once("exit", (code, signal) => {
+        const error = new Error(`the ${name} process exited ${signal ? `to signal ${signal}` : `with exit code ${code}`}`);
+        reject(error);
+        if (!this.#stopping) this.emit("fatal", error);
+        this.emit("exit");
+      });
+    });
+    this.ready.catch(() => {}); // reported through "fatal"
+  }
+
+  get running(): boolean {
+    return !this.#stopping && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    await terminate(this.child);
+  }
+
+  /** Marks an exit as expected (the service was asked to stop over its socket). */
+  expectExit(): Promise<void> {
+    this.#stopping = true;
+    return exited(this.child);
+  }
+
+  protected abstract readyValue(message: { type: string }): Ready;
+  protected onMessage(_message: { type: string }): void {}
+}
+
+export interface HubEndpoints {
+  frontend: string;
+  backend: string;
+}
+
+/** The hub process (broker + worker pools). Emits "pool", "pool-stopped" and "fatal". */
+export class HubProcess extends ServiceProcess<HubEndpoints> {
+  constructor(context: RuntimeContext) {
+    super(HUB_ENTRY, context, "broker");
+  }
+
+  send(message: HostToHub): void {
+    if (this.child.connected) this.child.send(message);
+  }
+
+  protected override readyValue(message: { type: string }): HubEndpoints {
+    const { frontend, backend } = message as Extract<HubToHost, { type: "ready" }>;
+    return { frontend, backend };
+  }
+
+  protected override onMessage(raw: { type: string }): void {
+    const message = raw as HubToHost;
+    if (message.type === "fatal") this.emit("fatal", fromErrorInfo(message.error));
+    else this.emit(message.type, message);
+  }
+}
+
+/** The key-value store server process. */
+export class KvsProcess extends ServiceProcess<string> {
+  constructor(context: RuntimeContext) {
+    super(KVS_ENTRY, context, "key-value store");
+  }
+
+  protected override readyValue(message: { type: string }): string {
+    return (message as Extract<KvsToHost, { type: "ready" }>).endpoint;
+  }
+}

@@ -1,0 +1,111 @@
+/** Base of strmbrkr's named errors: each has a stable `code` to branch on. */
+export class StrmbrkrError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** An invalid configuration value (environment, `strmbrkr.env`, CLI flag or constructor option). */
+export class ConfigError extends StrmbrkrError {
+  constructor(message: string, options?: ErrorOptions) {
+    super("ERR_STRMBRKR_CONFIG", message, options);
+  }
+}
+
+/** The job script could not be bundled (syntax or resolve error) or is not a usable job script. */
+export class ScriptError extends StrmbrkrError {
+  constructor(message: string, options?: ErrorOptions) {
+    super("ERR_STRMBRKR_SCRIPT", message, options);
+  }
+}
+
+/** `QueueManager.blockUntilProcessed` ran past its timeout with jobs still out. */
+export class JobTimeoutError extends StrmbrkrError {
+  readonly jobsLeft: number;
+  constructor(jobsLeft: number, timeoutSeconds: number) {
+    super("ERR_STRMBRKR_JOB_TIMEOUT", `${jobsLeft} jobs left after waiting ${timeoutSeconds} s`);
+    this.jobsLeft = jobsLeft;
+  }
+}
+
+/** A KeyValueStore request got no answer within the client timeout, after every attempt. */
+export class TransactionTimeout extends StrmbrkrError {
+  constructor(operation: string, timeoutMs: number, attempts: number) {
+    super("ERR_STRMBRKR_KVS_TIMEOUT", `Transaction timed out: ${operation} got no answer in ${timeoutMs} ms (${attempts} attempt${attempts === 1 ? "" : "s"})`);
+  }
+}
+
+/** `initCache` found a value already stored under the cache's name. */
+export class ValueAlreadySet extends StrmbrkrError {
+  constructor(message: string) {
+    super("ERR_STRMBRKR_VALUE_ALREADY_SET", message);
+  }
+}
+
+/** A cache operation named a key that holds no cache. */
+export class UninitializedCache extends StrmbrkrError {
+  constructor(message: string) {
+    super("ERR_STRMBRKR_UNINITIALIZED_CACHE", message);
+  }
+}
+
+/** `cacheGrab` found no record under the key. */
+export class CacheMiss extends StrmbrkrError {
+  constructor(message: string) {
+    super("ERR_STRMBRKR_CACHE_MISS", message);
+  }
+}
+
+/** A job ran past its watchdog limit; its worker was killed and replaced. */
+export class WatchdogTimeout extends StrmbrkrError {
+  constructor(message: string) {
+    super("ERR_STRMBRKR_WATCHDOG", message);
+  }
+}
+
+/** The worker running a job died (signal, exit, out of memory) before it answered. */
+export class WorkerLost extends StrmbrkrError {
+  constructor(message: string) {
+    super("ERR_STRMBRKR_WORKER_LOST", message);
+  }
+}
+
+/** How an error crosses a process boundary. */
+export interface ErrorInfo {
+  name: string;
+  message: string;
+  stack?: string;
+  code?: string;
+}
+
+export function toErrorInfo(error: unknown): ErrorInfo {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return { name: error.name, message: error.message, stack: error.stack, ...(typeof code === "string" ? { code } : {}) };
+  }
+  return { name: "Error", message: `non-Error value thrown: ${describe(error)}` };
+}
+
+const REBUILT: Record<string, new (message: string) => Error> = {
+  TypeError, RangeError, SyntaxError, ValueAlreadySet, UninitializedCache, CacheMiss, WatchdogTimeout, WorkerLost,
+};
+
+/** Rebuilds a known error class from its wire form, so callers can use `instanceof`. */
+export function fromErrorInfo(info: ErrorInfo): Error {
+  const Class = REBUILT[info.name];
+  const error = Class ? new Class(info.message) : Object.assign(new Error(info.message), { name: info.name });
+  if (info.stack) error.stack = info.stack;
+  if (info.code && !(error as { code?: string }).code) Object.assign(error, { code: info.code });
+  return error;
+}
+
+function describe(value: unknown): string {
+  try {
+    return typeof value === "string" ? JSON.stringify(value) : String(value);
+  } catch {
+    return typeof value;
+  }
+}

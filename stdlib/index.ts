@@ -1,0 +1,20 @@
+/**
+ * What job scripts import from "strmbrkr". Each export is listed by hand: this is the public API.
+ */
+import { KeyValueStore } from "./key-value-store.js";
+
+export { Job, type JobFunction, type JobOptions, type JobStatus, type PipelineReport } from "./job.js";
+export { QueueManager, type QueueManagerOptions, type BlockOptions } from "./queue-manager.js";
+export { WorkerManager, type WorkerManagerOptions } from "./worker-manager.js";
+export { KeyValueStore, type InitCacheOptions } from "./key-value-store.js";
+export {
+  StrmbrkrError, ConfigError, ScriptError, JobTimeoutError, TransactionTimeout, ValueAlreadySet, UninitializedCache,
+  CacheMiss, WatchdogTimeout, WorkerLost, type ErrorInfo,
+} from "./errors.js";
+export type { MainContext } from "./main-context.js";
+
+declare global {
+  /** The run's key-value store, reachable from any job without an import. */
+  var KeyValueStore: typeof import("./key-value-store.js").KeyValueStore;
+}
+globalThis.KeyValueStore = KeyValueStore;

@@ -1,0 +1,69 @@
+import type { ErrorInfo } from "./errors.js";
+
+/** Any function a job may run: an export of the job script. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type JobFunction = (...args: any[]) => unknown;
+
+export type JobStatus = "unprocessed" | "processed" | "failed";
+
+export interface JobOptions {
+  /** Seconds the job may run before its worker is killed; overrides the pool's watchdog. 0: no limit. */
+  timeout?: number;
+}
+
+/** When the job passed each stage of its pipeline, in epoch milliseconds. */
+export interface PipelineReport {
+  queued?: number;
+  delegated?: number;
+  started?: number;
+  processed?: number;
+  returned?: number;
+}
+
+let sequence = 0;
+
+/**
+ * One call of an exported function of the job script, run by some worker.
+ *
+ * ```ts
+ * const job = new Job(simulate, [42], { timeout: 60 });
+ * queue.queueJobs(job);
+ * ```
+ */
+export class Job<F extends JobFunction = JobFunction> {
+  /** The original's status enum, with string values. */
+  static readonly Status = Object.freeze({ UNPROCESSED: "unprocessed", PROCESSED: "processed", FAILED: "failed" } as const);
+
+  /** Unique across the processes of a machine: `<pid>-<n>`. */
+  readonly id: string;
+  /** The function, or its export name. */
+  readonly fn: F | string;
+  readonly args: Parameters<F>;
+  readonly timeout?: number;
+  status: JobStatus = Job.Status.UNPROCESSED;
+  /** What the function returned (resolved), once PROCESSED. */
+  retval?: Awaited<ReturnType<F>>;
+  /** Why it FAILED; the stack points at the job script's own lines. */
+  error?: ErrorInfo;
+  readonly pipeline: PipelineReport = {};
+
+  constructor(fn: F | string, args?: Parameters<F>, options: JobOptions = {}) {
+    if (typeof fn !== "function" && (typeof fn !== "string" || fn === "")) {
+      throw new TypeError(`Job: fn must be an exported function or its name, got ${fn === null ? "null" : typeof fn}`);
+    }
+    if (args !== undefined && !Array.isArray(args)) throw new TypeError(`Job: args must be an array, got ${typeof args}`);
+    const { timeout } = options;
+    if (timeout !== undefined && (typeof timeout !== "number" || !(timeout >= 0))) {
+      throw new RangeError(`Job: timeout must be a number of seconds >= 0, got ${String(timeout)}`);
+    }
+    this.id = `${process.pid}-${++sequence}`;
+    this.fn = fn;
+    this.args = (args ?? []) as Parameters<F>;
+    if (timeout !== undefined) this.timeout = timeout;
+  }
+
+  /** The function's name as given (export names are resolved at queueJobs). */
+  get name(): string {
+    return typeof this.fn === "string" ? this.fn : this.fn.name || "<anonymous>";
+  }
+}

@@ -1,0 +1,216 @@
+import { Dealer } from "zeromq";
+import { getInstance } from "../runtime/instance.js";
+import { getLogger } from "../runtime/logger.js";
+import { Outbox } from "../runtime/outbox.js";
+import { flushReports, writeReport } from "../runtime/pipeline-reports.js";
+import { Front, type JobRequest, type JobResult } from "../runtime/protocol.js";
+import { decode, encode, unencodableReason } from "../runtime/serialize.js";
+import { runStats } from "../runtime/stats.js";
+import { JobTimeoutError } from "./errors.js";
+import { Job } from "./job.js";
+import { KeyValueStore } from "./key-value-store.js";
+import { exportNameOf } from "./exports.js";
+
+const log = getLogger("queue");
+
+export interface QueueManagerOptions {
+  /** Called with each finished job instead of keeping it for `getResults()`. */
+  processedCallback?: (job: Job) => void;
+}
+
+export interface BlockOptions {
+  /** Seconds to wait; default forever. */
+  timeout?: number;
+  /** Dump the KVS to a file when the wait times out. Default true. */
+  dumpOnTimeout?: boolean;
+}
+
+/**
+ * Sends jobs to the broker and collects their results. Results come back to the QueueManager
+ * that queued them, even when several share one broker.
+ *
+ * ```ts
+ * const queue = new QueueManager();
+ * queue.queueJobs(new Job(square, [3]));
+ * await queue.blockUntilProcessed({ timeout: 10 });
+ * for (const job of queue.getResults()) console.log(job.id, job.status, job.retval);
+ * ```
+ */
+export class QueueManager {
+  #socket = new Dealer({ linger: 0 });
+  #outbox = new Outbox(this.#socket, (error) => this.#fail(error));
+  #outstanding = new Map<string, Job>();
+  #results: Job[] = [];
+  #callback?: (job: Job) => void;
+  #error?: Error;
+  #waiters = new Set<() => void>();
+  #finished = 0;
+  #totalDurationMs = 0;
+  #reports = getInstance().config.kvsDumpPipelineStatusReports;
+
+  constructor({ processedCallback }: QueueManagerOptions = {}) {
+    if (processedCallback !== undefined && typeof processedCallback !== "function") {
+      throw new TypeError(`QueueManager: processedCallback must be a function, got ${typeof processedCallback}`);
+    }
+    this.#callback = processedCallback;
+    getInstance().brokerEndpoint().then(
+      (endpoint) => {
+        if (this.#socket.closed) return;
+        this.#socket.connect(endpoint);
+        void this.#receive();
+      },
+      (error: Error) => this.#fail(error),
+    );
+  }
+
+  /**
+   * Queues jobs. Throws TypeError, before any is sent, for a non-Job, a function that is not an
+   * export of the job script, or an argument that cannot be sent (a function, a symbol).
+   */
+  queueJobs(...jobs: Job[]): void {
+    if (this.#socket.closed) throw new Error("QueueManager: stopHandling() was called; make a new QueueManager");
+    const requests: JobRequest[] = jobs.map((job, index) => {
+      if (!(job instanceof Job)) throw new TypeError(`queueJobs: argument ${index} is not a Job (got ${describe(job)})`);
+      if (this.#outstanding.has(job.id)) throw new Error(`queueJobs: job ${job.id} is already queued`);
+      return { id: job.id, fn: exportNameOf(job), args: encodeArgs(job), ...(job.timeout !== undefined ? { timeoutMs: job.timeout * 1000 } : {}) };
+    });
+    const now = Date.now();
+    for (const job of jobs) {
+      job.status = Job.Status.UNPROCESSED;
+      job.pipeline.queued = now;
+      this.#outstanding.set(job.id, job);
+    }
+    runStats.queued += jobs.length;
+    if (requests.length > 0) this.#outbox.send([Front.SUBMIT, encode(requests)]);
+  }
+
+  /** True when every queued job has come back. */
+  get queuedJobsProcessed(): boolean {
+    return this.#outstanding.size === 0;
+  }
+
+  /** Ids of the jobs queued and not yet back. */
+  get queuedJobIds(): string[] {
+    return [...this.#outstanding.keys()];
+  }
+
+  /** Jobs finished so far and their average run time on a worker. */
+  get stats(): { finished: number; averageDurationMs: number } {
+    return { finished: this.#finished, averageDurationMs: this.#finished ? this.#totalDurationMs / this.#finished : 0 };
+  }
+
+  /**
+   * Resolves when every queued job has come back. Rejects with JobTimeoutError ("N jobs left")
+   * after `timeout` seconds, dumping the KVS first unless `dumpOnTimeout` is false; rejects with
+   * the error a `processedCallback` threw.
+   */
+  async blockUntilProcessed({ timeout, dumpOnTimeout = true }: BlockOptions = {}): Promise<void> {
+    if (timeout !== undefined && (typeof timeout !== "number" || !(timeout >= 0))) {
+      throw new RangeError(`blockUntilProcessed: timeout must be a number of seconds >= 0, got ${String(timeout)}`);
+    }
+    const settled = await new Promise<boolean>((resolve) => {
+      const check = () => {
+        if (this.#error || this.#outstanding.size === 0) {
+          this.#waiters.delete(check);
+          clearTimeout(timer);
+          resolve(true);
+        }
+      };
+      const timer = timeout === undefined ? undefined : setTimeout(() => {
+        this.#waiters.delete(check);
+        resolve(false);
+      }, timeout * 1000);
+      this.#waiters.add(check);
+      check();
+    });
+    if (this.#error) throw this.#error;
+    if (settled) return;
+    const left = this.#outstanding.size;
+    if (dumpOnTimeout) {
+      const path = await KeyValueStore.dump().catch((error: Error) => `(dump failed: ${error.message})`);
+      log.warning(`${left} jobs left after ${timeout} s; the key-value store was dumped to ${path}`);
+    }
+    throw new JobTimeoutError(left, timeout!);
+  }
+
+  /** Returns the finished jobs collected so far and forgets them; throws a processedCallback's error. */
+  getResults(): Job[] {
+    if (this.#error) throw this.#error;
+    const results = this.#results;
+    this.#results = [];
+    return results;
+  }
+
+  /** Closes the connection to the broker; results still out are no longer received. */
+  async stopHandling(): Promise<void> {
+    if (!this.#socket.closed) this.#socket.close();
+    for (const wake of this.#waiters) wake();
+    await flushReports();
+  }
+
+  async #receive(): Promise<void> {
+    try {
+      for await (const [command, payload] of this.#socket) {
+        if (command?.toString() !== Front.RESULTS || !payload) continue;
+        for (const result of decode<JobResult[]>(payload)) this.#accept(result);
+        for (const wake of [...this.#waiters]) wake();
+      }
+    } catch (error) {
+      if (!this.#socket.closed) this.#fail(error as Error);
+    }
+  }
+
+  #accept(result: JobResult): void {
+    const job = this.#outstanding.get(result.id);
+    if (!job) return;
+    this.#outstanding.delete(result.id);
+    const pipeline = job.pipeline;
+    Object.assign(pipeline, { delegated: result.delegatedAt, started: result.startedAt, processed: result.processedAt, returned: Date.now() });
+    if (result.ok) {
+      job.status = Job.Status.PROCESSED;
+      job.retval = decode(result.value!);
+      runStats.processed++;
+    } else {
+      job.status = Job.Status.FAILED;
+      job.error = result.error;
+      runStats.failed++;
+    }
+    if (pipeline.started !== undefined && pipeline.processed !== undefined) {
+      this.#finished++;
+      this.#totalDurationMs += pipeline.processed - pipeline.started;
+    }
+    if (this.#reports) writeReport(job.id, { id: job.id, fn: job.name, status: job.status, ...pipeline });
+    if (!this.#callback) {
+      this.#results.push(job);
+      return;
+    }
+    try {
+      this.#callback(job);
+    } catch (error) {
+      this.#error ??= error as Error;
+    }
+  }
+
+  #fail(error: Error): void {
+    if (this.#socket.closed) return;
+    log.error(`queue manager failed: ${error.message}`);
+    this.#error ??= error;
+    for (const wake of [...this.#waiters]) wake();
+  }
+}
+
+function encodeArgs(job: Job): Uint8Array {
+  try {
+    return encode(job.args);
+  } catch {
+    const index = job.args.findIndex((arg) => unencodableReason(arg) !== undefined);
+    const reason = unencodableReason(job.args[index]) ?? "it cannot be serialised";
+    throw new TypeError(`Job ${job.id} (${job.name}): argument ${index} cannot be sent to a worker: it is ${reason}`);
+  }
+}
+
+function describe(value: unknown): string {
+  if (typeof value === "function") return `function ${value.name || "<anonymous>"}`;
+  if (value === null) return "null";
+  return typeof value === "object" ? (value.constructor?.name ?? "object") : typeof value;
+}

@@ -1,0 +1,148 @@
+import { fileURLToPath } from "node:url";
+import { getInstance } from "../runtime/instance.js";
+import type { HubToHost } from "../runtime/protocol.js";
+import { runStats } from "../runtime/stats.js";
+
+export interface WorkerManagerOptions {
+  /** Worker processes to run. Default STRMBRKR_WORKER_PROC_COUNT (4). */
+  procCount?: number;
+  /** Seconds a job may run before its worker is killed and replaced; 0 disables. Default STRMBRKR_WORKER_WATCHDOG_TERMINATE_AFTER (15). */
+  watchdogTerminateAfter?: number;
+  /** Job script the workers load (path or file URL). Needed only outside `strmbrkr run`. */
+  script?: string | URL;
+}
+
+type PoolStatus = Extract<HubToHost, { type: "pool" }>;
+
+/**
+ * A pool of worker processes that load the job script and take jobs from the broker. A worker
+ * that dies or is killed by the watchdog is replaced, so the pool keeps its size.
+ *
+ * ```ts
+ * const workers = new WorkerManager({ procCount: 2, script: "./jobs.ts" });
+ * await workers.startWorkers();
+ * // … queue jobs …
+ * await workers.stopWorkers();
+ * ```
+ */
+export class WorkerManager {
+  readonly procCount: number;
+  readonly watchdogTerminateAfter: number;
+  #script?: string;
+  #poolId?: number;
+  #status?: PoolStatus;
+  #started = false;
+  #starting?: Promise<void>;
+
+  constructor({ procCount, watchdogTerminateAfter, script }: WorkerManagerOptions = {}) {
+    const config = getInstance().config;
+    if (procCount !== undefined) {
+      if (typeof procCount !== "number" || !Number.isInteger(procCount)) throw new TypeError(`WorkerManager: procCount must be an integer, got ${describe(procCount)}`);
+      if (procCount < 1) throw new RangeError(`WorkerManager: procCount must be at least 1, got ${procCount}`);
+    }
+    if (watchdogTerminateAfter !== undefined) {
+      if (typeof watchdogTerminateAfter !== "number" || Number.isNaN(watchdogTerminateAfter)) {
+        throw new TypeError(`WorkerManager: watchdogTerminateAfter must be a number of seconds, got ${describe(watchdogTerminateAfter)}`);
+      }
+      if (watchdogTerminateAfter < 0) throw new RangeError(`WorkerManager: watchdogTerminateAfter must be >= 0, got ${watchdogTerminateAfter}`);
+    }
+    if (script !== undefined && typeof script !== "string" && !(script instanceof URL)) {
+      throw new TypeError(`WorkerManager: script must be a path or a file URL, got ${describe(script)}`);
+    }
+    this.procCount = procCount ?? config.workerProcCount;
+    this.watchdogTerminateAfter = watchdogTerminateAfter ?? config.workerWatchdogTerminateAfter;
+    this.#script = script instanceof URL ? fileURLToPath(script) : script;
+  }
+
+  /** True between startWorkers() and stopWorkers(). */
+  get started(): boolean {
+    return this.#started;
+  }
+
+  /** Live worker processes. */
+  get workerCount(): number {
+    return this.#status?.workers ?? 0;
+  }
+
+  /** True while any worker of this pool runs a job. */
+  get isProcessing(): boolean {
+    return (this.#status?.busy ?? 0) > 0;
+  }
+
+  /** Forks the workers; resolves when every one has loaded the script and asked for work. */
+  startWorkers(): Promise<void> {
+    this.#starting ??= this.#start().catch((error: unknown) => {
+      this.#starting = undefined;
+      throw error;
+    });
+    return this.#starting;
+  }
+
+  async #start(): Promise<void> {
+    const instance = getInstance();
+    const script = this.#script ?? instance.scriptName;
+    if (!script) throw new Error("WorkerManager: no job script; pass { script } or run under `strmbrkr run`");
+    const hub = instance.hub();
+    const [bundle, kvs] = await Promise.all([instance.useScript(script), instance.kvsEndpoint(), hub.ready]);
+    const poolId = (this.#poolId = instance.nextPoolId());
+    await new Promise<void>((resolve, reject) => {
+      const onStatus = (status: PoolStatus) => {
+        if (status.poolId !== poolId) return;
+        this.#track(status);
+        if (status.ready >= this.procCount) done();
+      };
+      const onFatal = (error: Error) => done(error);
+      const done = (error?: Error) => {
+        hub.off("fatal", onFatal);
+        hub.off("pool", onStatus);
+        hub.on("pool", (status: PoolStatus) => status.poolId === poolId && this.#track(status));
+        if (error) reject(error);
+        else resolve();
+      };
+      hub.on("pool", onStatus);
+      hub.on("fatal", onFatal);
+      hub.send({ type: "start-pool", poolId, count: this.procCount, watchdogMs: this.watchdogTerminateAfter * 1000, bundle: bundle.path, kvs });
+    });
+    this.#started = true;
+  }
+
+  /**
+   * Stops the workers. A busy worker finishes its job first, unless `noWait`, which kills them at
+   * once (their jobs go back to the queue).
+   */
+  async stopWorkers({ noWait = false }: { noWait?: boolean } = {}): Promise<void> {
+    await this.#starting?.catch(() => {});
+    const poolId = this.#poolId;
+    const hub = getInstance().hub();
+    if (poolId === undefined || !hub.running) return this.#reset();
+    await new Promise<void>((resolve) => {
+      const onStopped = (message: { poolId: number }) => {
+        if (message.poolId !== poolId) return;
+        hub.off("pool-stopped", onStopped);
+        hub.off("exit", onStopped);
+        resolve();
+      };
+      hub.on("pool-stopped", onStopped);
+      hub.once("exit", () => resolve());
+      hub.send({ type: "stop-pool", poolId, noWait });
+    });
+    this.#reset();
+  }
+
+  #track(status: PoolStatus): void {
+    runStats.workers += status.workers - (this.#status?.workers ?? 0);
+    runStats.busy += status.busy - (this.#status?.busy ?? 0);
+    this.#status = status;
+  }
+
+  #reset(): void {
+    if (this.#status) this.#track({ ...this.#status, workers: 0, ready: 0, busy: 0 });
+    this.#started = false;
+    this.#starting = undefined;
+    this.#poolId = undefined;
+  }
+}
+
+function describe(value: unknown): string {
+  return typeof value === "string" ? JSON.stringify(value) : typeof value;
+}

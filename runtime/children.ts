@@ -43,4 +43,11 @@ export function readRuntimeContext(): RuntimeContext | undefined {
 export function followOwner(onOwnerGone: () => void): void {
   process.on("SIGINT", () => {});
   process.on("disconnect", onOwnerGone);
+  if (!process.connected) setImmediate(onOwnerGone); // it left before we listened
+}
+
+/** Sends to the owning process; a message to an owner that is gone is dropped ('disconnect' handles that). */
+export function sendToOwner(message: object, then?: () => void): void {
+  if (!process.connected) return then?.();
+  process.send!(message, undefined, undefined, () => then?.());
 }

@@ -29,6 +29,7 @@ export class Instance {
   #kvs?: KvsProcess;
   #kvsClient?: Promise<KvsClient>;
   #nextPoolId = 1;
+  #hubUsers = 0;
 
   constructor(config: Config, context?: RuntimeContext) {
     this.config = config;
@@ -79,6 +80,24 @@ export class Instance {
     return this.#context?.bundle;
   }
 
+  /** The hub, started if need be. Each caller holds it until `releaseHub()`; the last release stops it. */
+  retainHub(): HubProcess {
+    this.#hubUsers++;
+    return this.hub();
+  }
+
+  async releaseHub(): Promise<void> {
+    if (--this.#hubUsers > 0) return;
+    this.#hubUsers = 0;
+    await this.#hub?.stop();
+    this.#hub = undefined;
+  }
+
+  /** The hub if it runs now; never starts one. */
+  get runningHub(): HubProcess | undefined {
+    return this.#hub?.running ? this.#hub : undefined;
+  }
+
   hub(): HubProcess {
     if (this.role === "worker") throw new Error("workers do not own a broker");
     if (!this.#hub?.running) {
@@ -89,9 +108,10 @@ export class Instance {
     return this.#hub;
   }
 
+  /** Where QueueManagers connect; in the host this holds the hub until `releaseHub()`. */
   async brokerEndpoint(): Promise<string> {
     if (this.#context?.frontend) return this.#context.frontend;
-    return (await this.hub().ready).frontend;
+    return (await this.retainHub().ready).frontend;
   }
 
   async kvsEndpoint(): Promise<string> {

@@ -110,7 +110,7 @@ export class QueueManager {
     }
     const settled = await new Promise<boolean>((resolve) => {
       const check = () => {
-        if (this.#error || this.#outstanding.size === 0) {
+        if (this.#error || this.#outstanding.size === 0 || this.#socket.closed) {
           this.#waiters.delete(check);
           clearTimeout(timer);
           resolve(true);
@@ -124,6 +124,7 @@ export class QueueManager {
       check();
     });
     if (this.#error) throw this.#error;
+    if (this.#outstanding.size > 0 && this.#socket.closed) throw new Error(`QueueManager stopped with ${this.#outstanding.size} jobs left`);
     if (settled) return;
     const left = this.#outstanding.size;
     if (dumpOnTimeout) {
@@ -143,9 +144,11 @@ export class QueueManager {
 
   /** Closes the connection to the broker; results still out are no longer received. */
   async stopHandling(): Promise<void> {
-    if (!this.#socket.closed) this.#socket.close();
-    for (const wake of this.#waiters) wake();
+    if (this.#socket.closed) return;
+    this.#socket.close();
+    for (const wake of [...this.#waiters]) wake();
     await flushReports();
+    if (getInstance().role === "host") await getInstance().releaseHub();
   }
 
   async #receive(): Promise<void> {

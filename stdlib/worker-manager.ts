@@ -33,6 +33,8 @@ export class WorkerManager {
   #status?: PoolStatus;
   #started = false;
   #starting?: Promise<void>;
+  #onStatus?: (status: PoolStatus) => void;
+  #holdsHub = false;
 
   constructor({ procCount, watchdogTerminateAfter, script }: WorkerManagerOptions = {}) {
     const config = getInstance().config;
@@ -51,7 +53,7 @@ export class WorkerManager {
     }
     this.procCount = procCount ?? config.workerProcCount;
     this.watchdogTerminateAfter = watchdogTerminateAfter ?? config.workerWatchdogTerminateAfter;
-    this.#script = script instanceof URL ? fileURLToPath(script) : script;
+    this.#script = script instanceof URL || script?.startsWith("file:") ? fileURLToPath(script) : script;
   }
 
   /** True between startWorkers() and stopWorkers(). */
@@ -82,24 +84,24 @@ export class WorkerManager {
     const instance = getInstance();
     const script = this.#script ?? instance.scriptName;
     if (!script) throw new Error("WorkerManager: no job script; pass { script } or run under `strmbrkr run`");
-    const hub = instance.hub();
+    const hub = instance.retainHub();
+    this.#holdsHub = true;
     const [bundle, kvs] = await Promise.all([instance.useScript(script), instance.kvsEndpoint(), hub.ready]);
     const poolId = (this.#poolId = instance.nextPoolId());
     await new Promise<void>((resolve, reject) => {
-      const onStatus = (status: PoolStatus) => {
+      const onFatal = (error: Error) => {
+        hub.off("fatal", onFatal);
+        reject(error);
+      };
+      this.#onStatus = (status: PoolStatus) => {
         if (status.poolId !== poolId) return;
         this.#track(status);
-        if (status.ready >= this.procCount) done();
+        if (status.ready >= this.procCount) {
+          hub.off("fatal", onFatal);
+          resolve();
+        }
       };
-      const onFatal = (error: Error) => done(error);
-      const done = (error?: Error) => {
-        hub.off("fatal", onFatal);
-        hub.off("pool", onStatus);
-        hub.on("pool", (status: PoolStatus) => status.poolId === poolId && this.#track(status));
-        if (error) reject(error);
-        else resolve();
-      };
-      hub.on("pool", onStatus);
+      hub.on("pool", this.#onStatus);
       hub.on("fatal", onFatal);
       hub.send({ type: "start-pool", poolId, count: this.procCount, watchdogMs: this.watchdogTerminateAfter * 1000, bundle: bundle.path, kvs });
     });
@@ -113,33 +115,35 @@ export class WorkerManager {
   async stopWorkers({ noWait = false }: { noWait?: boolean } = {}): Promise<void> {
     await this.#starting?.catch(() => {});
     const poolId = this.#poolId;
-    const hub = getInstance().hub();
-    if (poolId === undefined || !hub.running) return this.#reset();
-    await new Promise<void>((resolve) => {
-      const onStopped = (message: { poolId: number }) => {
-        if (message.poolId !== poolId) return;
-        hub.off("pool-stopped", onStopped);
-        hub.off("exit", onStopped);
-        resolve();
-      };
-      hub.on("pool-stopped", onStopped);
-      hub.once("exit", () => resolve());
-      hub.send({ type: "stop-pool", poolId, noWait });
-    });
-    this.#reset();
+    const instance = getInstance();
+    const hub = instance.runningHub;
+    if (poolId !== undefined && hub) {
+      await new Promise<void>((resolve) => {
+        const done = (message?: { poolId: number }) => {
+          if (message && message.poolId !== poolId) return;
+          hub.off("pool-stopped", done);
+          hub.off("exit", done);
+          resolve();
+        };
+        hub.on("pool-stopped", done);
+        hub.on("exit", done);
+        hub.send({ type: "stop-pool", poolId, noWait });
+      });
+    }
+    if (this.#onStatus) hub?.off("pool", this.#onStatus);
+    if (this.#status) this.#track({ ...this.#status, workers: 0, ready: 0, busy: 0 });
+    this.#started = false;
+    this.#starting = this.#poolId = this.#onStatus = undefined;
+    if (this.#holdsHub) {
+      this.#holdsHub = false;
+      await instance.releaseHub();
+    }
   }
 
   #track(status: PoolStatus): void {
     runStats.workers += status.workers - (this.#status?.workers ?? 0);
     runStats.busy += status.busy - (this.#status?.busy ?? 0);
     this.#status = status;
-  }
-
-  #reset(): void {
-    if (this.#status) this.#track({ ...this.#status, workers: 0, ready: 0, busy: 0 });
-    this.#started = false;
-    this.#starting = undefined;
-    this.#poolId = undefined;
   }
 }
 

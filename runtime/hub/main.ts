@@ -1,6 +1,6 @@
 import { Router } from "zeromq";
 import { toErrorInfo } from "../../stdlib/errors.js";
-import { followOwner, readRuntimeContext } from "../children.js";
+import { followOwner, readRuntimeContext, sendToOwner } from "../children.js";
 import { bindAddress } from "../endpoints.js";
 import { getLogger, setLogLevel } from "../logger.js";
 import type { HostToHub, HubToHost } from "../protocol.js";
@@ -12,7 +12,7 @@ import { Pool } from "./pool.js";
 const context = readRuntimeContext()!;
 setLogLevel(context.config.loggingLevel);
 const log = getLogger("hub");
-const send = (message: HubToHost) => process.send?.(message);
+const send = (message: HubToHost) => sendToOwner(message);
 
 const frontend = new Router();
 const backend = new Router();
@@ -69,6 +69,7 @@ async function shutdown(): Promise<void> {
 followOwner(() => void shutdown());
 process.on("SIGTERM", () => void shutdown());
 process.on("uncaughtException", (error) => {
+  if (closing) return;
   log.critical(`hub failed: ${error.stack}`);
   send({ type: "fatal", error: toErrorInfo(error) });
   void shutdown();

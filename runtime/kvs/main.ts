@@ -1,5 +1,5 @@
 import { Router } from "zeromq";
-import { followOwner, readRuntimeContext } from "../children.js";
+import { followOwner, readRuntimeContext, sendToOwner } from "../children.js";
 import { bindAddress } from "../endpoints.js";
 import { getLogger, setLogLevel } from "../logger.js";
 import type { KvsToHost } from "../protocol.js";
@@ -19,7 +19,7 @@ const stop = () => {
 followOwner(stop);
 process.on("SIGTERM", stop);
 
-process.send?.({ type: "ready", endpoint: socket.lastEndpoint! } satisfies KvsToHost);
+sendToOwner({ type: "ready", endpoint: socket.lastEndpoint! } satisfies KvsToHost);
 log.debug(`serving on ${socket.lastEndpoint}`);
 await serve(socket);
 stop();

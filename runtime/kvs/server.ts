@@ -44,7 +44,7 @@ export async function serve(socket: Router, store = new Store()): Promise<void> 
     }
     outbox.send([client, requestId, status, reply]);
     if (opName === "shutdown" && status === KvsStatus.OK) {
-      log.info("shutting down on request");
+      log.debug("shutting down on request");
       while (!outbox.idle) await new Promise((resolve) => setImmediate(resolve));
       return;
     }

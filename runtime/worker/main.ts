@@ -2,7 +2,7 @@ import { pathToFileURL } from "node:url";
 import { Dealer } from "zeromq";
 import { toErrorInfo } from "../../stdlib/errors.js";
 import "../../stdlib/index.js"; // installs the KeyValueStore global before the script runs
-import { followOwner, readRuntimeContext } from "../children.js";
+import { followOwner, readRuntimeContext, sendToOwner } from "../children.js";
 import { getLogger, setLogLevel } from "../logger.js";
 import { Back, PROTOCOL_VERSION, type HubToWorker, type JobDispatch, type WorkerHello, type WorkerToHub } from "../protocol.js";
 import { decode, encode } from "../serialize.js";
@@ -19,7 +19,7 @@ try {
   exports = (await import(pathToFileURL(context.bundle!).href)) as Record<string, unknown>;
 } catch (error) {
   log.critical(`the job script failed at import: ${(error as Error)?.stack ?? String(error)}`);
-  process.send?.({ type: "fatal", error: toErrorInfo(error) } satisfies WorkerToHub, () => process.exit(1));
+  sendToOwner({ type: "fatal", error: toErrorInfo(error) } satisfies WorkerToHub, () => process.exit(1));
   await new Promise(() => {});
 }
 

@@ -1,0 +1,98 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { randomBytes } from "node:crypto";
+
+export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+export const BIN = fileURLToPath(new URL("../../bin/strmbrkr.js", import.meta.url));
+export const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
+
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** The instance id the run was given: every process of the run carries it in its environment. */
+  instanceId: string;
+}
+
+export interface RunOptions {
+  cwd?: string;
+  env?: Record<string, string>;
+  /** Kill the run (and fail) after this long. */
+  timeoutMs?: number;
+  /** Called once the process is spawned, e.g. to signal it. */
+  onSpawn?: (child: ChildProcess, instanceId: string) => void;
+}
+
+/** A fresh instance id, so a test can find every process of its run. */
+export const newInstanceId = () => `t${randomBytes(5).toString("hex")}`;
+
+/** Runs `strmbrkr <args>` as a user would and collects its output. */
+export function strmbrkr(args: string[], { cwd = ROOT, env = {}, timeoutMs = 60_000, onSpawn }: RunOptions = {}): Promise<RunResult> {
+  const instanceId = env.STRMBRKR_INSTANCE_ID ?? newInstanceId();
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd,
+    env: { ...process.env, STRMBRKR_INSTANCE_ID: instanceId, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.on("data", (chunk) => (stdout += chunk));
+  child.stderr!.on("data", (chunk) => (stderr += chunk));
+  onSpawn?.(child, instanceId);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      killInstance(instanceId);
+      reject(new Error(`strmbrkr ${args.join(" ")} did not finish in ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, timeoutMs);
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, instanceId });
+    });
+  });
+}
+
+/** Pids of live processes whose environment names `instanceId` (the run and all its children). */
+export function processesOf(instanceId: string): number[] {
+  const needle = `STRMBRKR_INSTANCE_ID=${instanceId}\0`;
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      if (/\) Z /.test(stat)) continue; // a zombie is already dead
+      if (readFileSync(`/proc/${entry}/environ`, "latin1").includes(needle)) pids.push(Number(entry));
+    } catch {
+      // gone while we looked
+    }
+  }
+  return pids;
+}
+
+/** Resolves with the pids still alive after `deadlineMs` of polling (empty when all are gone). */
+export async function processesGone(instanceId: string, deadlineMs = 5_000): Promise<number[]> {
+  const until = Date.now() + deadlineMs;
+  for (;;) {
+    const left = processesOf(instanceId);
+    if (left.length === 0 || Date.now() > until) return left;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Last resort cleanup: SIGKILL every process of a run. */
+export function killInstance(instanceId: string): void {
+  for (const pid of processesOf(instanceId)) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** The JSON a fixture's main printed on its last stdout line. */
+export function lastJson<T = any>(stdout: string): T {
+  const lines = stdout.trim().split("\n");
+  return JSON.parse(lines[lines.length - 1]!) as T;
+}

@@ -1,11 +1,10 @@
 /**
  * Jobs sharing state through the key-value store: each job reports progress into a list, keeps
  * its best score in an LRU cache, and reads a parameter main published before queueing. Jobs use
- * the global `KeyValueStore`, no import needed.
+ * the global `KeyValueStore`, no import needed (importing anything from "strmbrkr" types it).
  *
  *   npx strmbrkr run examples/shared-state.ts
  */
-/// <reference types="strmbrkr/globals" />
 import { Job, type MainContext } from "strmbrkr";
 
 /** Scores `candidate` against the target main published, and records the score. */

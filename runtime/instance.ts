@@ -30,6 +30,7 @@ export class Instance {
   #kvsClient?: Promise<KvsClient>;
   #nextPoolId = 1;
   #hubUsers = 0;
+  #lastKvsEndpoint?: string;
 
   constructor(config: Config, context?: RuntimeContext) {
     this.config = config;
@@ -116,7 +117,10 @@ export class Instance {
 
   async kvsEndpoint(): Promise<string> {
     if (this.#context?.kvs) return this.#context.kvs;
-    if (!this.#kvs?.running) this.#kvs = new KvsProcess({ config: this.config, runDir: this.runDir });
+    if (!this.#kvs?.running) {
+      this.#kvs = new KvsProcess({ config: this.config, runDir: this.runDir, kvs: this.#lastKvsEndpoint });
+      this.#kvs.ready.then((endpoint) => (this.#lastKvsEndpoint = endpoint), () => {});
+    }
     return this.#kvs.ready;
   }
 
@@ -148,7 +152,7 @@ export class Instance {
     client?.close();
     this.#kvsClient = undefined;
     await Promise.all([this.#hub?.stop(), this.#kvs?.stop()]);
-    this.#hub = this.#kvs = undefined;
+    this.#hub = this.#kvs = this.#lastKvsEndpoint = undefined;
     if (this.role === "host" && this.#runDir) rmSync(this.#runDir, { recursive: true, force: true });
     this.#runDir = undefined;
     this.#bundle = this.#resolved = undefined;

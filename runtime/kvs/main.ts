@@ -10,7 +10,9 @@ const context = readRuntimeContext()!;
 setLogLevel(context.config.loggingLevel);
 const log = getLogger("kvs");
 const socket = new Router({ linger: 1_000 });
-await socket.bind(bindAddress(context.config.socketProtocol, context.runDir, "kvs"));
+// A restarted store (after stopServerProcess) takes its predecessor's endpoint, so workers that
+// already know it reconnect to it.
+await socket.bind(context.kvs ?? bindAddress(context.config.socketProtocol, context.runDir, "kvs"));
 
 const stop = () => {
   socket.close();

@@ -4,6 +4,7 @@ import { LOG_LEVELS, type Options } from "../runtime/config.js";
 import { loadScript, runMain, type MainFunction } from "../runtime/host.js";
 import { initInstance, type Instance } from "../runtime/instance.js";
 import { getLogger } from "../runtime/logger.js";
+import { runStats } from "../runtime/stats.js";
 import { startProgress } from "./progress.js";
 import { fail, printError } from "./report.js";
 
@@ -79,16 +80,24 @@ async function run(args: ArgumentsCamelCase<RunArgs>): Promise<void> {
   return exit(code);
 }
 
-/** Ctrl-C or SIGTERM stops every process of the run; a second Ctrl-C exits at once. */
+/**
+ * Ctrl-C or SIGTERM: running jobs get STRMBRKR_SHUTDOWN_GRACE seconds to finish, then every process
+ * of the run stops; a second Ctrl-C exits at once (children notice their owner is gone).
+ */
 function handleInterrupts(instance: Instance): void {
   const log = getLogger("run");
   let interrupted = false;
-  const onSignal = (signal: NodeJS.Signals) => {
+  const onSignal = async (signal: NodeJS.Signals) => {
     const code = signal === "SIGINT" ? 130 : 143;
     if (interrupted) process.exit(code);
     interrupted = true;
-    log.warning(`${signal}: stopping the workers and services (Ctrl-C again to exit at once)`);
-    void instance.shutdown().finally(() => process.exit(code));
+    const grace = instance.config.shutdownGrace;
+    log.warning(`${signal}: letting running jobs finish (up to ${grace} s), then stopping; Ctrl-C again to exit at once`);
+    await instance.runningHub?.drain(grace * 1000);
+    await instance.shutdown().catch(() => {});
+    const { queued, processed, failed } = runStats;
+    process.stderr.write(`strmbrkr: interrupted: ${processed} jobs processed, ${failed} failed, ${queued - processed - failed} not finished\n`);
+    process.exit(code);
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);

@@ -19,12 +19,20 @@ export interface Options {
   kvsDumpPipelineStatusReports?: boolean;
   socketProtocol?: Protocol;
   instanceId?: string;
+  /** Times a job may lose its worker (crash, kill) before it comes back FAILED instead of re-dispatched. */
+  jobMaxLost?: number;
+  /** A worker whose resident memory passes this many MiB is replaced between jobs; 0: never. */
+  workerMaxMemoryMb?: number;
+  /** Seconds in-flight jobs get to finish after Ctrl-C or SIGTERM before their workers are killed. */
+  shutdownGrace?: number;
+  /** Largest job argument list or message frame accepted, in bytes. */
+  maxMessageBytes?: number;
 }
 export type Config = Readonly<Required<Options>>;
 
 type Parser = (raw: string) => unknown;
 
-/** The original's nine options: environment name, default, parser. */
+/** The original's nine options and strmbrkr's own: environment name, default, parser. */
 const OPTIONS: { [K in keyof Options]-?: { env: string; fallback: () => Config[K]; parse: Parser } } = {
   loggingLevel: { env: "STRMBRKR_LOGGING_LEVEL", fallback: () => "INFO", parse: parseLevel },
   configLogLevel: { env: "STRMBRKR_CONFIG_LOG_LEVEL", fallback: () => "DEBUG", parse: parseLevel },
@@ -35,6 +43,10 @@ const OPTIONS: { [K in keyof Options]-?: { env: string; fallback: () => Config[K
   kvsDumpPipelineStatusReports: { env: "STRMBRKR_KVS_DUMP_PIPELINE_STATUS_REPORTS", fallback: () => false, parse: parseBoolean },
   socketProtocol: { env: "STRMBRKR_SOCKET_PROTOCOL", fallback: () => "tcp", parse: parseProtocol },
   instanceId: { env: "STRMBRKR_INSTANCE_ID", fallback: () => String(process.pid), parse: parseInstanceId },
+  jobMaxLost: { env: "STRMBRKR_JOB_MAX_LOST", fallback: () => 1, parse: (raw) => parseInteger(raw, 0) },
+  workerMaxMemoryMb: { env: "STRMBRKR_WORKER_MAX_MEMORY_MB", fallback: () => 0, parse: (raw) => parseNumber(raw, 0) },
+  shutdownGrace: { env: "STRMBRKR_SHUTDOWN_GRACE", fallback: () => 10, parse: (raw) => parseNumber(raw, 0) },
+  maxMessageBytes: { env: "STRMBRKR_MAX_MESSAGE_BYTES", fallback: () => 64 * 1024 * 1024, parse: (raw) => parseInteger(raw, 1024) },
 };
 
 /** Command-line flags of `strmbrkr run` that set an option, for error messages. */

@@ -7,6 +7,9 @@ import type { ErrorInfo } from "../stdlib/errors.js";
 
 export const PROTOCOL_VERSION = 1;
 
+/** Room for a message's own fields beyond the payload it carries, in bytes. */
+export const FRAME_OVERHEAD_BYTES = 1024 * 1024;
+
 /** Environment variable that hands a child process its RuntimeContext (JSON). */
 export const RUNTIME_ENV = "STRMBRKR_RUNTIME";
 
@@ -48,6 +51,8 @@ export interface JobRequest {
   args: Uint8Array;
   /** Watchdog limit for this job; undefined means the worker pool's limit, 0 means none. */
   timeoutMs?: number;
+  /** Times to run it again after it throws, with backoff. */
+  retries?: number;
 }
 
 export interface JobDispatch extends JobRequest {
@@ -65,6 +70,8 @@ export interface JobResult {
   startedAt?: number;
   processedAt?: number;
   workerPid?: number;
+  /** The worker's resident memory after the job (worker -> broker only). */
+  memoryMb?: number;
 }
 
 // ---- KVS: client (DEALER) <-> server (ROUTER) --------------------------------------------------
@@ -79,12 +86,15 @@ export const KvsStatus = { OK: "ok", ERROR: "error" } as const;
 // ---- IPC: host <-> hub (broker + worker pools) -------------------------------------------------
 export type HostToHub =
   | { type: "start-pool"; poolId: number; count: number; watchdogMs: number; bundle: string; kvs: string }
-  | { type: "stop-pool"; poolId: number; noWait: boolean };
+  | { type: "stop-pool"; poolId: number; noWait: boolean }
+  /** Shutting down: let every worker finish its job, then stop; answered with "drained". */
+  | { type: "drain" };
 
 export type HubToHost =
   | { type: "ready"; frontend: string; backend: string }
   | { type: "pool"; poolId: number; workers: number; ready: number; busy: number }
   | { type: "pool-stopped"; poolId: number }
+  | { type: "drained" }
   | { type: "fatal"; error: ErrorInfo };
 
 // ---- IPC: hub <-> worker ---------------------------------------------------------------------

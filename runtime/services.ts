@@ -65,6 +65,21 @@ export class HubProcess extends ServiceProcess<HubEndpoints> {
     if (this.child.connected) this.child.send(message);
   }
 
+  /** Lets running jobs finish and stops every worker; resolves when done or after `timeoutMs`. */
+  async drain(timeoutMs: number): Promise<void> {
+    if (!this.running) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.once("drained", done);
+      this.once("exit", done);
+      this.send({ type: "drain" });
+    });
+  }
+
   protected override readyValue(message: { type: string }): HubEndpoints {
     const { frontend, backend } = message as Extract<HubToHost, { type: "ready" }>;
     return { frontend, backend };

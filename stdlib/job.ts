@@ -9,6 +9,8 @@ export type JobStatus = "unprocessed" | "processed" | "failed";
 export interface JobOptions {
   /** Seconds the job may run before its worker is killed; overrides the pool's watchdog. 0: no limit. */
   timeout?: number;
+  /** Times to run the job again after it throws, with backoff (100 ms, doubling, at most 10 s). Default 0. */
+  retries?: number;
 }
 
 /** When the job passed each stage of its pipeline, in epoch milliseconds. */
@@ -40,6 +42,7 @@ export class Job<F extends JobFunction = JobFunction> {
   readonly fn: F | string;
   readonly args: Parameters<F>;
   readonly timeout?: number;
+  readonly retries: number;
   status: JobStatus = Job.Status.UNPROCESSED;
   /** What the function returned (resolved), once PROCESSED. */
   retval?: Awaited<ReturnType<F>>;
@@ -52,11 +55,13 @@ export class Job<F extends JobFunction = JobFunction> {
       throw new TypeError(`Job: fn must be an exported function or its name, got ${fn === null ? "null" : typeof fn}`);
     }
     if (args !== undefined && !Array.isArray(args)) throw new TypeError(`Job: args must be an array, got ${typeof args}`);
-    const { timeout } = options;
+    const { timeout, retries = 0 } = options;
     if (timeout !== undefined && (typeof timeout !== "number" || !(timeout >= 0))) {
       throw new RangeError(`Job: timeout must be a number of seconds >= 0, got ${String(timeout)}`);
     }
+    if (!Number.isInteger(retries) || retries < 0) throw new RangeError(`Job: retries must be an integer >= 0, got ${String(retries)}`);
     this.id = `${process.pid}-${++sequence}`;
+    this.retries = retries;
     this.fn = fn;
     this.args = (args ?? []) as Parameters<F>;
     if (timeout !== undefined) this.timeout = timeout;

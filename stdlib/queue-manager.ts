@@ -69,10 +69,14 @@ export class QueueManager {
    */
   queueJobs(...jobs: Job[]): void {
     if (this.#socket.closed) throw new Error("QueueManager: stopHandling() was called; make a new QueueManager");
+    const maxBytes = getInstance().config.maxMessageBytes;
     const requests: JobRequest[] = jobs.map((job, index) => {
       if (!(job instanceof Job)) throw new TypeError(`queueJobs: argument ${index} is not a Job (got ${describe(job)})`);
       if (this.#outstanding.has(job.id)) throw new Error(`queueJobs: job ${job.id} is already queued`);
-      return { id: job.id, fn: exportNameOf(job), args: encodeArgs(job), ...(job.timeout !== undefined ? { timeoutMs: job.timeout * 1000 } : {}) };
+      const request: JobRequest = { id: job.id, fn: exportNameOf(job), args: encodeArgs(job, maxBytes) };
+      if (job.timeout !== undefined) request.timeoutMs = job.timeout * 1000;
+      if (job.retries > 0) request.retries = job.retries;
+      return request;
     });
     const now = Date.now();
     for (const job of jobs) {
@@ -81,7 +85,7 @@ export class QueueManager {
       this.#outstanding.set(job.id, job);
     }
     runStats.queued += jobs.length;
-    if (requests.length > 0) this.#outbox.send([Front.SUBMIT, encode(requests)]);
+    for (const batch of batches(requests)) this.#outbox.send([Front.SUBMIT, encode(batch)]);
   }
 
   /** True when every queued job has come back. */
@@ -202,14 +206,36 @@ export class QueueManager {
   }
 }
 
-function encodeArgs(job: Job): Uint8Array {
+function encodeArgs(job: Job, maxBytes: number): Uint8Array {
+  let bytes: Buffer;
   try {
-    return encode(job.args);
+    bytes = encode(job.args);
   } catch {
     const index = job.args.findIndex((arg) => unencodableReason(arg) !== undefined);
     const reason = unencodableReason(job.args[index]) ?? "it cannot be serialised";
     throw new TypeError(`Job ${job.id} (${job.name}): argument ${index} cannot be sent to a worker: it is ${reason}`);
   }
+  if (bytes.length > maxBytes) {
+    throw new RangeError(`Job ${job.id} (${job.name}): its arguments are ${bytes.length} bytes, over STRMBRKR_MAX_MESSAGE_BYTES (${maxBytes})`);
+  }
+  return bytes;
+}
+
+/** Splits a submission into messages of about BATCH_BYTES, so no frame nears the message limit. */
+const BATCH_BYTES = 1024 * 1024;
+function* batches(requests: JobRequest[]): Generator<JobRequest[]> {
+  let batch: JobRequest[] = [];
+  let bytes = 0;
+  for (const request of requests) {
+    if (batch.length > 0 && bytes + request.args.length > BATCH_BYTES) {
+      yield batch;
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(request);
+    bytes += request.args.length + 64;
+  }
+  if (batch.length > 0) yield batch;
 }
 
 function describe(value: unknown): string {

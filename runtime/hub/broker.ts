@@ -12,7 +12,19 @@ interface QueuedJob {
   request: JobRequest;
   /** How many workers died while running it. */
   lost: number;
+  /** How many times it threw (for jobs with `retries`). */
+  failures: number;
 }
+
+export interface BrokerLimits {
+  /** Times a job may lose its worker before it comes back FAILED. */
+  maxLost: number;
+  /** Resident memory past which a worker is replaced between jobs; 0: never. */
+  maxMemoryMb: number;
+}
+
+/** Retry backoff: 100 ms, doubling, at most 10 s. */
+const retryDelayMs = (failures: number) => Math.min(100 * 2 ** (failures - 1), 10_000);
 
 interface WorkerSlot {
   id: string;
@@ -30,6 +42,8 @@ export interface BrokerHooks {
   killWorker(id: string): void;
   /** A retiring worker has no job left: let it exit. */
   releaseWorker(id: string): void;
+  /** Whether `id` is a worker this hub started (anything else saying READY is ignored). */
+  isWorker(id: string): boolean;
   /** A worker registered: it started fine. */
   workerReady(id: string): void;
   /** Busy or registered counts changed. */
@@ -51,14 +65,14 @@ export class Broker {
   #queueHead = 0;
   #idle: string[] = [];
   #workers = new Map<string, WorkerSlot>();
-  #maxLost: number;
+  #limits: BrokerLimits;
 
-  constructor(frontend: Router, backend: Router, hooks: BrokerHooks, maxLost = 1) {
+  constructor(frontend: Router, backend: Router, hooks: BrokerHooks, limits: BrokerLimits) {
     const onError = (error: Error) => log.error(`send failed: ${error.message}`);
     this.#front = new Outbox(frontend, onError);
     this.#back = new Outbox(backend, onError);
     this.#hooks = hooks;
-    this.#maxLost = maxLost;
+    this.#limits = limits;
     void this.#serve(frontend, (frames) => this.#onClient(frames));
     void this.#serve(backend, (frames) => this.#onWorker(frames));
   }
@@ -95,11 +109,12 @@ export class Broker {
       clearTimeout(job.watchdog);
       const queued = job.queued;
       if (countAsLoss) queued.lost++;
-      if (queued.lost > this.#maxLost) {
-        const message = `Job ${queued.request.id} (${queued.request.fn}) failed: its worker (pid ${slot.pid}) was lost ${how}`;
+      if (queued.lost > this.#limits.maxLost) {
+        const times = queued.lost > 1 ? ` (${queued.lost} workers lost running it; quarantined)` : "";
+        const message = `Job ${queued.request.id} (${queued.request.fn}) failed: its worker (pid ${slot.pid}) was lost ${how}${times}`;
         this.#reply(queued.client, { id: queued.request.id, ok: false, error: brokerError(new WorkerLost(message)), delegatedAt: job.delegatedAt, workerPid: slot.pid });
       } else {
-        log.warning(`worker pid ${slot.pid} was lost ${how}; re-dispatching job ${queued.request.id}`);
+        if (countAsLoss) log.warning(`worker pid ${slot.pid} was lost ${how}; re-dispatching job ${queued.request.id}`);
         this.#queue.splice(this.#queueHead, 0, queued);
       }
     }
@@ -123,7 +138,14 @@ export class Broker {
 
   #onClient([client, command, payload]: Buffer[]): void {
     if (command?.toString() !== Front.SUBMIT || !client || !payload) throw new Error(`unknown frontend command ${command?.toString()}`);
-    for (const request of decode<JobRequest[]>(payload)) this.#queue.push({ client, request, lost: 0 });
+    const requests = decode<JobRequest[]>(payload);
+    if (!Array.isArray(requests)) throw new Error("submit payload is not a list of jobs");
+    for (const request of requests) {
+      if (typeof request?.id !== "string" || typeof request.fn !== "string" || !(request.args instanceof Uint8Array)) {
+        throw new Error("submit payload holds a malformed job");
+      }
+    }
+    for (const request of requests) this.#queue.push({ client, request, lost: 0, failures: 0 });
     this.#dispatch();
   }
 
@@ -140,6 +162,7 @@ export class Broker {
   }
 
   #register(id: string, hello: WorkerHello): void {
+    if (!this.#hooks.isWorker(id) || this.#workers.has(id)) throw new Error(`READY from unknown worker ${JSON.stringify(id.slice(0, 64))}`);
     if (hello.version !== PROTOCOL_VERSION) {
       log.error(`worker ${id} speaks protocol ${hello.version}, this broker ${PROTOCOL_VERSION}; ignored`);
       return;
@@ -153,12 +176,20 @@ export class Broker {
   #finish(id: string, results: JobResult[]): void {
     const slot = this.#workers.get(id);
     if (!slot) return; // already declared lost or killed: its job has been settled elsewhere
+    let memoryMb = 0;
     for (const result of results) {
       const job = slot.job;
       if (!job || job.queued.request.id !== result.id) continue;
       clearTimeout(job.watchdog);
       slot.job = undefined;
+      memoryMb = Math.max(memoryMb, result.memoryMb ?? 0);
+      if (!result.ok && this.#retry(job.queued)) continue;
+      delete result.memoryMb;
       this.#reply(job.queued.client, { ...result, delegatedAt: job.delegatedAt });
+    }
+    if (this.#limits.maxMemoryMb > 0 && memoryMb > this.#limits.maxMemoryMb && !slot.retiring) {
+      log.info(`worker pid ${slot.pid} uses ${Math.round(memoryMb)} MiB (limit ${this.#limits.maxMemoryMb}); replacing it`);
+      slot.retiring = true;
     }
     if (slot.retiring) this.#hooks.releaseWorker(id);
     else this.#idle.push(id);
@@ -180,6 +211,20 @@ export class Broker {
     }
     this.#compactQueue();
     this.#hooks.changed();
+  }
+
+  /** Queues a failed job again after a backoff if it asked for retries and has some left. */
+  #retry(queued: QueuedJob): boolean {
+    const retries = queued.request.retries ?? 0;
+    if (queued.failures >= retries) return false;
+    queued.failures++;
+    const delayMs = retryDelayMs(queued.failures);
+    log.info(`job ${queued.request.id} (${queued.request.fn}) threw; retry ${queued.failures} of ${retries} in ${delayMs} ms`);
+    setTimeout(() => {
+      this.#queue.push(queued);
+      this.#dispatch();
+    }, delayMs);
+    return true;
   }
 
   #watchdogExpired(slot: WorkerSlot, limitMs: number): void {

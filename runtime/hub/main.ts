@@ -3,7 +3,7 @@ import { toErrorInfo } from "../../stdlib/errors.js";
 import { followOwner, readRuntimeContext, sendToOwner } from "../children.js";
 import { bindAddress } from "../endpoints.js";
 import { getLogger, setLogLevel } from "../logger.js";
-import type { HostToHub, HubToHost } from "../protocol.js";
+import { FRAME_OVERHEAD_BYTES, type HostToHub, type HubToHost } from "../protocol.js";
 import { Broker } from "./broker.js";
 import { Pool } from "./pool.js";
 
@@ -14,8 +14,10 @@ setLogLevel(context.config.loggingLevel);
 const log = getLogger("hub");
 const send = (message: HubToHost) => sendToOwner(message);
 
-const frontend = new Router();
-const backend = new Router();
+// Frames past the message limit (plus room for headers) cost the sender its connection, not our memory.
+const maxMessageSize = context.config.maxMessageBytes + FRAME_OVERHEAD_BYTES;
+const frontend = new Router({ maxMessageSize });
+const backend = new Router({ maxMessageSize });
 await frontend.bind(bindAddress(context.config.socketProtocol, context.runDir, "frontend"));
 await backend.bind(bindAddress(context.config.socketProtocol, context.runDir, "backend"));
 
@@ -33,10 +35,11 @@ function reportStatus(): void {
 const broker = new Broker(frontend, backend, {
   killWorker: (id) => poolOf(id)?.kill(id),
   releaseWorker: (id) => poolOf(id)?.release(id),
+  isWorker: (id) => poolOf(id)?.has(id) ?? false,
   workerReady: (id) => poolOf(id)?.registered(id),
   changed: reportStatus,
   watchdogMs: (poolId) => pools.get(poolId)?.watchdogMs ?? 0,
-});
+}, { maxLost: context.config.jobMaxLost, maxMemoryMb: context.config.workerMaxMemoryMb });
 
 process.on("message", (message: HostToHub) => {
   if (message.type === "start-pool") {
@@ -47,6 +50,7 @@ process.on("message", (message: HostToHub) => {
       stopped: () => {
         pools.delete(message.poolId);
         send({ type: "pool-stopped", poolId: message.poolId });
+        if (draining && pools.size === 0) send({ type: "drained" });
       },
     });
     pools.set(message.poolId, pool);
@@ -54,8 +58,13 @@ process.on("message", (message: HostToHub) => {
     const pool = pools.get(message.poolId);
     if (pool) pool.stop(message.noWait, (id) => broker.retire(id));
     else send({ type: "pool-stopped", poolId: message.poolId });
+  } else if (message.type === "drain") {
+    draining = true;
+    if (pools.size === 0) send({ type: "drained" });
+    for (const pool of pools.values()) pool.stop(false, (id) => broker.retire(id));
   }
 });
+let draining = false;
 
 let closing = false;
 async function shutdown(): Promise<void> {

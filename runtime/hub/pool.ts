@@ -53,6 +53,10 @@ export class Pool {
     return this.#stopping;
   }
 
+  has(id: string): boolean {
+    return this.#children.has(id);
+  }
+
   /** The broker heard from the worker: it started fine. */
   registered(id: string): void {
     this.#registered.add(id);

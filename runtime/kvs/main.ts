@@ -2,14 +2,14 @@ import { Router } from "zeromq";
 import { followOwner, readRuntimeContext, sendToOwner } from "../children.js";
 import { bindAddress } from "../endpoints.js";
 import { getLogger, setLogLevel } from "../logger.js";
-import type { KvsToHost } from "../protocol.js";
+import { FRAME_OVERHEAD_BYTES, type KvsToHost } from "../protocol.js";
 import { serve } from "./server.js";
 
 // The KVS process: one store, served to every process of the run.
 const context = readRuntimeContext()!;
 setLogLevel(context.config.loggingLevel);
 const log = getLogger("kvs");
-const socket = new Router({ linger: 1_000 });
+const socket = new Router({ linger: 1_000, maxMessageSize: context.config.maxMessageBytes + FRAME_OVERHEAD_BYTES });
 // A restarted store (after stopServerProcess) takes its predecessor's endpoint, so workers that
 // already know it reconnect to it.
 await socket.bind(context.kvs ?? bindAddress(context.config.socketProtocol, context.runDir, "kvs"));

@@ -41,6 +41,6 @@ for await (const [command, payload] of socket) {
     continue;
   }
   const results = [];
-  for (const job of decode<JobDispatch[]>(payload)) results.push(await runJob(exports!, job));
+  for (const job of decode<JobDispatch[]>(payload)) results.push(await runJob(exports!, job, context.config.maxMessageBytes));
   await socket.send([Back.RESULTS, encode(results)]);
 }

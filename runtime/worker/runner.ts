@@ -3,10 +3,10 @@ import { decode, encode } from "../serialize.js";
 import { toErrorInfo } from "../../stdlib/errors.js";
 
 /** Runs one job against the bundle's exports; never throws: failures become FAILED results. */
-export async function runJob(exports: Record<string, unknown>, job: JobDispatch): Promise<JobResult> {
+export async function runJob(exports: Record<string, unknown>, job: JobDispatch, maxMessageBytes: number): Promise<JobResult> {
   const startedAt = Date.now();
   const finish = (fields: Pick<JobResult, "ok" | "value" | "error">): JobResult => ({
-    id: job.id, ...fields, startedAt, processedAt: Date.now(), workerPid: process.pid,
+    id: job.id, ...fields, startedAt, processedAt: Date.now(), workerPid: process.pid, memoryMb: process.memoryUsage.rss() / 1_048_576,
   });
   const fn = exports[job.fn];
   if (typeof fn !== "function") {
@@ -18,10 +18,19 @@ export async function runJob(exports: Record<string, unknown>, job: JobDispatch)
   } catch (error) {
     return finish({ ok: false, error: toErrorInfo(error) });
   }
+  let encoded: Buffer;
   try {
-    return finish({ ok: true, value: encode(value) });
+    encoded = encode(value);
   } catch (error) {
-    const message = `Job ${job.id} (${job.fn}) returned a value that cannot be sent back: ${(error as Error).message}`;
-    return finish({ ok: false, error: { name: "TypeError", message, stack: `TypeError: ${message}` } });
+    return finish({ ok: false, error: plainError("TypeError", `Job ${job.id} (${job.fn}) returned a value that cannot be sent back: ${(error as Error).message}`) });
   }
+  if (encoded.length > maxMessageBytes) {
+    return finish({ ok: false, error: plainError("RangeError", `Job ${job.id} (${job.fn}) returned ${encoded.length} bytes, over STRMBRKR_MAX_MESSAGE_BYTES (${maxMessageBytes})`) });
+  }
+  return finish({ ok: true, value: encoded });
+}
+
+/** An error about the job's outcome, not raised by its code: its stack would show ours. */
+function plainError(name: string, message: string) {
+  return { name, message, stack: `${name}: ${message}` };
 }

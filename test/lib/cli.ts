@@ -18,7 +18,8 @@ export interface RunResult {
 
 export interface RunOptions {
   cwd?: string;
-  env?: Record<string, string>;
+  /** Added to (or, for an undefined value, removed from) this process's environment. */
+  env?: Record<string, string | undefined>;
   /** Kill the run (and fail) after this long. */
   timeoutMs?: number;
   /** Called once the process is spawned, e.g. to signal it. */
@@ -29,13 +30,22 @@ export interface RunOptions {
 export const newInstanceId = () => `t${randomBytes(5).toString("hex")}`;
 
 /** Runs `strmbrkr <args>` as a user would and collects its output. */
-export function strmbrkr(args: string[], { cwd = ROOT, env = {}, timeoutMs = 60_000, onSpawn }: RunOptions = {}): Promise<RunResult> {
+export function strmbrkr(args: string[], options: RunOptions = {}): Promise<RunResult> {
+  return runNode([BIN, ...args], options);
+}
+
+/**
+ * Runs `node <args>` (e.g. a program using strmbrkr as a library) and collects its output, with a
+ * fresh STRMBRKR_INSTANCE_ID unless `env` names one.
+ */
+export function runNode(args: string[], { cwd = ROOT, env = {}, timeoutMs = 60_000, onSpawn }: RunOptions = {}): Promise<RunResult> {
   const instanceId = env.STRMBRKR_INSTANCE_ID ?? newInstanceId();
-  const child = spawn(process.execPath, [BIN, ...args], {
-    cwd,
-    env: { ...process.env, STRMBRKR_INSTANCE_ID: instanceId, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, STRMBRKR_INSTANCE_ID: instanceId };
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined) delete childEnv[name];
+    else childEnv[name] = value;
+  }
+  const child = spawn(process.execPath, args, { cwd, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout!.on("data", (chunk) => (stdout += chunk));
@@ -44,7 +54,7 @@ export function strmbrkr(args: string[], { cwd = ROOT, env = {}, timeoutMs = 60_
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       killInstance(instanceId);
-      reject(new Error(`strmbrkr ${args.join(" ")} did not finish in ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+      reject(new Error(`node ${args.join(" ")} did not finish in ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
     }, timeoutMs);
     child.on("close", (code, signal) => {
       clearTimeout(timer);
@@ -78,6 +88,24 @@ export async function processesGone(instanceId: string, deadlineMs = 5_000): Pro
     if (left.length === 0 || Date.now() > until) return left;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/**
+ * Polls the processes of a run until `stop()`, which returns every pid seen meanwhile: e.g. to
+ * show that a run that fails early never started its broker, KVS or workers.
+ */
+export function watchProcesses(instanceId: string, intervalMs = 10): { stop(): number[] } {
+  const seen = new Set<number>();
+  const look = () => processesOf(instanceId).forEach((pid) => seen.add(pid));
+  look();
+  const timer = setInterval(look, intervalMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      look();
+      return [...seen];
+    },
+  };
 }
 
 /** Last resort cleanup: SIGKILL every process of a run. */

@@ -1,0 +1,98 @@
+import t from "tap";
+import { readFileSync } from "node:fs";
+import { fixture } from "./lib/cli.js";
+import { runScenario } from "./lib/scenario.js";
+
+const SCRIPT = "jobs-basic.ts";
+const scriptPath = fixture(SCRIPT);
+const run = (t: Tap.Test, scenario: string) => runScenario(t, SCRIPT, scenario, { workers: 1 });
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+t.test("each job gets a unique id and comes back with its own result", async (t) => {
+  const { summary } = await run(t, "ids");
+  t.equal(new Set(summary.ids).size, 6, "six distinct ids");
+  for (const id of summary.ids) t.type(id, "string");
+  t.same(summary.before, Array(6).fill("unprocessed"), "a new job is UNPROCESSED");
+  t.same(summary.statuses, { UNPROCESSED: "unprocessed", PROCESSED: "processed", FAILED: "failed" }, "Job.Status values");
+  t.same(
+    summary.outcomes.map((o: any) => [o.id, o.status, o.retval, o.returned]),
+    summary.ids.map((id: string, i: number) => [id, "processed", i * 2, true]),
+    "every job PROCESSED with the value of its own arguments, and returned by getResults",
+  );
+});
+
+t.test("a job's return value comes back as retval", async (t) => {
+  const { summary } = await run(t, "processed");
+  t.equal(summary.status, "processed");
+  t.equal(summary.retval, 42);
+  t.notOk(summary.error, "no error");
+});
+
+t.test("a job that throws is FAILED with the error's name, message, code and a source-mapped stack", async (t) => {
+  const { summary } = await run(t, "thrown");
+  t.equal(summary.status, "failed");
+  t.equal(summary.retvalType, "undefined", "no retval");
+  t.equal(summary.error?.name, "RangeError");
+  t.equal(summary.error?.message, "bad input: seven");
+  t.equal(summary.error?.code, "E_BAD_INPUT", "a string code is kept");
+  const throwLine = readFileSync(scriptPath, "utf8").split("\n").findIndex((line) => line.includes("THROW-LINE")) + 1;
+  t.ok(throwLine > 0, "the fixture marks its throw line");
+  t.match(summary.error?.stack, new RegExp(`^RangeError: bad input: seven\\n`), "the stack starts with the error");
+  t.match(summary.error?.stack, new RegExp(`\\bfail \\(${escape(scriptPath)}:${throwLine}:\\d+\\)`), `the stack names ${SCRIPT}:${throwLine}`);
+});
+
+t.test("a job that returns undefined is PROCESSED", async (t) => {
+  const { summary } = await run(t, "undefined");
+  t.equal(summary.status, "processed");
+  t.equal(summary.retvalType, "undefined");
+  t.notOk(summary.error, "no error");
+});
+
+t.test('new Job("exportName") runs the export of that name', async (t) => {
+  const { summary } = await run(t, "by-name");
+  t.equal(summary.status, "processed");
+  t.equal(summary.retval, 42);
+  t.equal(summary.name, "double");
+});
+
+t.test("queueJobs refuses a function that is not an export of the script, naming it and the script", async (t) => {
+  const { summary } = await run(t, "not-exported");
+  t.equal(summary.error?.class, "TypeError");
+  t.match(summary.error?.message, summary.jobId, "names the job");
+  t.match(summary.error?.message, /\bhidden\b/, "names the function");
+  t.match(summary.error?.message, scriptPath, "names the script");
+  t.same(summary.queuedJobIds, [], "nothing was queued");
+});
+
+t.test("queueJobs refuses an unknown export name, naming it and the script, and queues none of the call's jobs", async (t) => {
+  const { summary } = await run(t, "unknown-name");
+  t.equal(summary.error?.class, "TypeError");
+  t.match(summary.error?.message, summary.jobId, "names the job");
+  t.match(summary.error?.message, /\bnoSuchExport\b/, "names the export");
+  t.match(summary.error?.message, scriptPath, "names the script");
+  t.same(summary.queuedJobIds, [], "the valid job of the same call was not queued either");
+});
+
+t.test("queueJobs refuses a function or symbol argument, naming the job and the argument's index", async (t) => {
+  const { summary } = await run(t, "bad-args");
+  t.equal(summary.function.error?.class, "TypeError");
+  t.match(summary.function.error?.message, summary.function.jobId, "names the job");
+  t.match(summary.function.error?.message, /argument 1\b/, "names the index");
+  t.match(summary.function.error?.message, /function/, "says it is a function");
+  t.equal(summary.symbol.error?.class, "TypeError");
+  t.match(summary.symbol.error?.message, summary.symbol.jobId, "names the job");
+  t.match(summary.symbol.error?.message, /argument 0\b/, "names the index");
+  t.match(summary.symbol.error?.message, /symbol/, "says it is a symbol");
+  t.same(summary.queuedJobIds, [], "nothing was queued");
+});
+
+t.test("a job returning a value that cannot be sent back is FAILED with a clear error; the worker goes on", async (t) => {
+  const { summary } = await run(t, "unserialisable");
+  t.equal(summary.bad.status, "failed");
+  t.equal(summary.bad.error?.name, "TypeError");
+  t.match(summary.bad.error?.message, summary.bad.id, "names the job");
+  t.match(summary.bad.error?.message, /giveFunction/, "names the function");
+  t.match(summary.bad.error?.message, /cannot be sent back/, "says why");
+  t.equal(summary.after.status, "processed", "the next job still runs");
+  t.equal(summary.after.retval, 8);
+});

@@ -1,0 +1,47 @@
+/**
+ * Runs a `jobs-*` fixture the way a user would (`strmbrkr run <fixture> --workers N -- <scenario>`)
+ * and hands back the JSON summary its main printed on its last stdout line, after asserting that
+ * the run exited 0 and left no process behind.
+ */
+import { fixture, lastJson, processesGone, strmbrkr, type RunOptions, type RunResult } from "./cli.js";
+
+/** The few assertions the helper makes; any tap test object has them. */
+interface Asserts {
+  equal(found: unknown, wanted: unknown, message?: string, extra?: object): boolean;
+  same(found: unknown, wanted: unknown, message?: string, extra?: object): boolean;
+  fail(message?: string, extra?: object): boolean;
+}
+
+export interface ScenarioOptions extends RunOptions {
+  /** --workers; default 1. */
+  workers?: number;
+  /** --watchdog in seconds; default: not given. */
+  watchdog?: number;
+  /** More arguments for main after the scenario name. */
+  args?: string[];
+  /** The exit code the run should end with; default 0. */
+  expectCode?: number;
+}
+
+export interface ScenarioRun<S> {
+  result: RunResult;
+  /** The fixture's JSON summary, or undefined when it printed none (the test has failed then). */
+  summary: S;
+}
+
+/** `strmbrkr run test/fixtures/<script> --workers N [--watchdog S] -- <scenario> [args…]` */
+export async function runScenario<S = any>(t: Asserts, script: string, scenario: string, options: ScenarioOptions = {}): Promise<ScenarioRun<S>> {
+  const { workers = 1, watchdog, args = [], expectCode = 0, ...runOptions } = options;
+  const cli = ["run", fixture(script), "--workers", String(workers), ...(watchdog === undefined ? [] : ["--watchdog", String(watchdog)]), "--", scenario, ...args];
+  const result = await strmbrkr(cli, runOptions);
+  const diagnostics = { command: `strmbrkr ${cli.join(" ")}`, stdout: result.stdout, stderr: result.stderr };
+  t.equal(result.code, expectCode, `${script} ${scenario}: exit code ${expectCode}`, diagnostics);
+  let summary: S | undefined;
+  try {
+    summary = lastJson<S>(result.stdout);
+  } catch {
+    t.fail(`${script} ${scenario}: main printed a JSON summary on its last line`, diagnostics);
+  }
+  t.same(await processesGone(result.instanceId), [], `${script} ${scenario}: no process of the run is left`);
+  return { result, summary: summary as S };
+}

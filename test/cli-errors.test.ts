@@ -1,13 +1,16 @@
 import t from "tap";
 import { readFileSync } from "node:fs";
-import { ROOT, fixture, processesGone, strmbrkr, watchProcesses, type RunResult } from "./lib/cli.js";
+import { ROOT, fixture, processesGone, strmbrkr, watchProcesses, type RunResult, type SeenProcess } from "./lib/cli.js";
 
 type Test = typeof t;
 
 const { version } = JSON.parse(readFileSync(`${ROOT}package.json`, "utf8")) as { version: string };
 
-/** Runs strmbrkr, noting every process of the run it saw meanwhile other than the CLI itself. */
-async function runWatched(args: string[], env: Record<string, string | undefined> = {}): Promise<RunResult & { started: number[] }> {
+/**
+ * Runs strmbrkr, noting every process of the run it saw meanwhile other than the CLI itself and
+ * esbuild's service (which bundling starts): a broker, a key-value store or a worker.
+ */
+async function runWatched(args: string[], env: Record<string, string | undefined> = {}): Promise<RunResult & { started: SeenProcess[] }> {
   let watch: ReturnType<typeof watchProcesses> | undefined;
   let cliPid: number | undefined;
   const result = await strmbrkr(args, {
@@ -18,7 +21,7 @@ async function runWatched(args: string[], env: Record<string, string | undefined
       watch = watchProcesses(instanceId);
     },
   });
-  const started = watch!.stop().filter((pid) => pid !== cliPid);
+  const started = watch!.stop().filter(({ pid, command }) => pid !== cliPid && !/\besbuild --service\b/.test(command));
   return { ...result, started };
 }
 

@@ -111,7 +111,9 @@ export class Pool {
       if (this.#children.size === 0 && this.#stopping) this.#hooks.stopped();
       return;
     }
-    if (!wasRegistered && ++this.#startFailures >= MAX_START_FAILURES) {
+    // A worker killed by a signal before it registered was killed from outside; only workers that
+    // exit on their own at start mean the script cannot start.
+    if (!wasRegistered && !signal && ++this.#startFailures >= MAX_START_FAILURES) {
       this.#fail({ name: "Error", message: `workers keep exiting before they start (last one ${how}); see the log above` });
       return;
     }

@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { randomBytes } from "node:crypto";
 
@@ -90,20 +92,35 @@ export async function processesGone(instanceId: string, deadlineMs = 5_000): Pro
   }
 }
 
+/** A process seen by `watchProcesses`: its pid and its command line as last seen (arguments joined by spaces). */
+export interface SeenProcess {
+  pid: number;
+  command: string;
+}
+
 /**
- * Polls the processes of a run until `stop()`, which returns every pid seen meanwhile: e.g. to
- * show that a run that fails early never started its broker, KVS or workers.
+ * Polls the processes of a run until `stop()`, which returns every process seen meanwhile: e.g. to
+ * show that a run that fails early never started its broker, KVS or workers. A process's command
+ * is the last one seen, so a fork seen before its exec still shows what it became.
  */
-export function watchProcesses(instanceId: string, intervalMs = 10): { stop(): number[] } {
-  const seen = new Set<number>();
-  const look = () => processesOf(instanceId).forEach((pid) => seen.add(pid));
+export function watchProcesses(instanceId: string, intervalMs = 10): { stop(): SeenProcess[] } {
+  const seen = new Map<number, string>();
+  const look = () => {
+    for (const pid of processesOf(instanceId)) {
+      try {
+        seen.set(pid, readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim());
+      } catch {
+        if (!seen.has(pid)) seen.set(pid, "?");
+      }
+    }
+  };
   look();
   const timer = setInterval(look, intervalMs);
   return {
     stop() {
       clearInterval(timer);
       look();
-      return [...seen];
+      return [...seen].map(([pid, command]) => ({ pid, command }));
     },
   };
 }
@@ -124,3 +141,14 @@ export function lastJson<T = any>(stdout: string): T {
   const lines = stdout.trim().split("\n");
   return JSON.parse(lines[lines.length - 1]!) as T;
 }
+
+/** The run's socket files: with --protocol ipc they live in its private run directory. */
+export function endpointsOf(instanceId: string): Record<string, string> | undefined {
+  const dir = readdirSync(tmpdir()).find((name) => name.startsWith(`strmbrkr-${instanceId}-`));
+  if (!dir) return undefined;
+  const files = readdirSync(join(tmpdir(), dir));
+  const names = ["frontend", "backend", "kvs"];
+  if (!names.every((name) => files.includes(`${name}.sock`))) return undefined;
+  return Object.fromEntries(names.map((name) => [name, `ipc://${join(tmpdir(), dir, `${name}.sock`)}`]));
+}
+

@@ -1,0 +1,55 @@
+import t from "tap";
+import { readFileSync } from "node:fs";
+import { fixture, lastJson, processesGone, processesOf, strmbrkr } from "./lib/cli.js";
+
+/** Worker processes of a run (their command line names the worker entry). */
+function workersOf(instanceId: string): number[] {
+  return processesOf(instanceId).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, "latin1").includes("runtime/worker/main.js");
+    } catch {
+      return false;
+    }
+  });
+}
+
+t.test("workers SIGKILLed every few hundred ms: every job comes back exactly once", async (t) => {
+  let kills = 0;
+  let killer: NodeJS.Timeout | undefined;
+  t.teardown(() => clearTimeout(killer));
+  const result = await strmbrkr(["run", fixture("rel-chaos.ts"), "--workers", "2", "--no-progress", "--", "2000"], {
+    timeoutMs: 150_000,
+    onSpawn: (child, instanceId) => {
+      const killSomeWorker = () => {
+        const workers = workersOf(instanceId);
+        const victim = workers[Math.floor(Math.random() * workers.length)];
+        if (victim !== undefined) {
+          try {
+            process.kill(victim, "SIGKILL");
+            kills++;
+          } catch {
+            // it exited on its own meanwhile
+          }
+        }
+        killer = setTimeout(killSomeWorker, 200 + Math.random() * 200);
+      };
+      child.stdout!.on("data", (chunk: Buffer) => {
+        if (killer === undefined && chunk.toString().includes("queued")) killer = setTimeout(killSomeWorker, 200);
+      });
+      child.on("exit", () => clearTimeout(killer));
+    },
+  });
+  t.equal(result.code, 0, "exit 0", { stderr: result.stderr.slice(-3000) });
+  const report = lastJson(result.stdout);
+  t.ok(kills >= 3, `killed ${kills} workers`);
+  t.equal(report.received, 2000, "one result per job");
+  t.equal(report.missing, 0, "no job lost");
+  t.equal(report.duplicated, 0, "no job reported twice");
+  t.equal(report.processed + report.failed, 2000);
+  if (report.failed > 0) {
+    t.same(report.failedNames, ["WorkerLost"], "only jobs that lost their worker twice fail");
+    t.match(report.failedMessage, /was lost to signal SIGKILL/);
+  }
+  t.same(await processesGone(result.instanceId), [], "no process left");
+  t.comment(`chaos: 2000 queued, ${report.received} received, 0 lost, ${report.duplicated} duplicated, ${report.failed} failed after ${kills} worker kills`);
+});

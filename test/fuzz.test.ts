@@ -1,0 +1,94 @@
+import t from "tap";
+import { randomBytes, randomInt } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { serialize } from "node:v8";
+import { Dealer } from "zeromq";
+import { endpointsOf, fixture, lastJson, processesGone, processesOf, strmbrkr } from "./lib/cli.js";
+
+const FUZZ_MS = 3_000;
+
+const id4 = () => randomBytes(4);
+const junk = () => randomBytes(randomInt(0, 300));
+/** Malformed or hostile messages, per target. */
+const attacks: Record<string, (() => Buffer[])[]> = {
+  frontend: [
+    () => Array.from({ length: randomInt(1, 6) }, junk),
+    () => [Buffer.from("submit")],
+    () => [Buffer.from("submit"), junk()],
+    () => [Buffer.from("submit"), serialize("not a list")],
+    () => [Buffer.from("submit"), serialize([{ id: 1, fn: 2 }])],
+    () => [Buffer.from("results"), serialize([])],
+    () => [Buffer.from("nonsense"), junk(), junk()],
+  ],
+  backend: [
+    () => Array.from({ length: randomInt(1, 6) }, junk),
+    () => [Buffer.from("ready"), Buffer.from("{not json")],
+    () => [Buffer.from("ready"), Buffer.from(JSON.stringify({ version: 1, pid: 1, poolId: 1 }))],
+    () => [Buffer.from("results"), junk()],
+    () => [Buffer.from("results"), serialize([{ id: "1-1", ok: true, value: serialize(1) }])],
+  ],
+  kvs: [
+    () => Array.from({ length: randomInt(1, 7) }, junk),
+    () => [id4(), Buffer.from("get"), junk()],
+    () => [id4(), Buffer.from("bogus"), serialize([])],
+    () => [id4(), Buffer.from("set"), serialize([42, "non-string key"])],
+    () => [id4(), Buffer.from("set"), serialize("not an array")],
+    () => [Buffer.from("x"), Buffer.from("get"), serialize(["k"])],
+    () => [id4(), Buffer.from("flush")],
+  ],
+};
+
+function rssMb(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return match ? Number(match[1]) / 1024 : 0;
+}
+
+t.test("malformed messages to the broker's two ends and the KVS are dropped; real work goes on", async (t) => {
+  let sent = 0;
+  let maxRssMb = 0;
+  let fuzzing: Promise<void> | undefined;
+  const sockets: Dealer[] = [];
+  t.teardown(() => sockets.forEach((socket) => socket.close()));
+
+  const fuzz = async (instanceId: string) => {
+    let endpoints: Record<string, string> | undefined;
+    while (!(endpoints = endpointsOf(instanceId))) await new Promise((resolve) => setImmediate(resolve));
+    const targets = Object.entries(endpoints).map(([name, endpoint]) => {
+      const socket = new Dealer({ sendTimeout: 1_000, linger: 0 });
+      socket.connect(endpoint);
+      sockets.push(socket);
+      return { name, socket };
+    });
+    // One frame past STRMBRKR_MAX_MESSAGE_BYTES each: the services must drop the sender, not grow.
+    const huge = Buffer.alloc(3 * 1024 * 1024);
+    for (const { name, socket } of targets) {
+      await socket.send(name === "kvs" ? [id4(), Buffer.from("set"), huge] : [Buffer.from("submit"), huge]).catch(() => {});
+    }
+    const until = Date.now() + FUZZ_MS;
+    while (Date.now() < until) {
+      for (const { name, socket } of targets) {
+        const pick = attacks[name]!;
+        await socket.send(pick[randomInt(pick.length)]!()).catch(() => {});
+        sent++;
+      }
+      if (sent % 300 === 0) for (const pid of processesOf(instanceId)) maxRssMb = Math.max(maxRssMb, rssMb(pid));
+    }
+  };
+
+  const result = await strmbrkr(["run", fixture("rel-steady.ts"), "--workers", "2", "--protocol", "ipc", "--no-progress", "--", String(FUZZ_MS / 1000 + 1)], {
+    env: { STRMBRKR_MAX_MESSAGE_BYTES: String(1024 * 1024), STRMBRKR_LOGGING_LEVEL: "CRITICAL" },
+    timeoutMs: 60_000,
+    onSpawn: (child, instanceId) => {
+      child.stdout!.once("data", () => (fuzzing = fuzz(instanceId)));
+    },
+  });
+  await fuzzing;
+  t.equal(result.code, 0, "the run finished normally", { stderr: result.stderr.slice(-3000) });
+  const report = lastJson(result.stdout);
+  t.ok(sent > 300, `sent ${sent} hostile messages`);
+  t.ok(report.rounds > 0, `${report.rounds} rounds of real work`);
+  t.equal(report.wrong, 0, "every real job came back right");
+  t.equal(report.kvsRounds, report.rounds, "every real KVS write landed");
+  t.ok(maxRssMb < 400, `every process stayed under 400 MiB (peak ${maxRssMb.toFixed(0)} MiB)`);
+  t.same(await processesGone(result.instanceId), [], "no process left");
+});

@@ -1,7 +1,7 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { ConfigError, ScriptError } from "../stdlib/errors.js";
 import { LOG_LEVELS, type Options } from "../runtime/config.js";
-import { loadScript, runMain, type MainFunction } from "../runtime/host.js";
+import { loadScript, startRun, stopRun, type MainFunction, type Run } from "../runtime/host.js";
 import { initInstance, type Instance } from "../runtime/instance.js";
 import { getLogger } from "../runtime/logger.js";
 import { runStats } from "../runtime/stats.js";
@@ -67,16 +67,24 @@ async function run(args: ArgumentsCamelCase<RunArgs>): Promise<void> {
     return exit(1);
   }
 
+  let started: Run;
+  try {
+    started = await startRun();
+  } catch (error) {
+    printError("the workers could not start:", error);
+    return exit(1);
+  }
   const progress = args.progress && process.stderr.isTTY ? startProgress() : undefined;
   let code = 0;
   try {
-    await runMain(main, (args["--"] ?? []).map(String));
+    await main({ ...started, argv: (args["--"] ?? []).map(String) });
   } catch (error) {
     progress?.stop();
     printError("main failed:", error);
     code = 1;
   }
   progress?.stop();
+  await stopRun(started);
   return exit(code);
 }
 

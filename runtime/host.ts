@@ -28,15 +28,25 @@ export async function loadScript(instance: Instance, script: string): Promise<Ma
   return exports.default as MainFunction;
 }
 
-/** Starts the workers, runs `main` with a ready queue, and always stops what it started. */
-export async function runMain(main: MainFunction, argv: string[]): Promise<void> {
-  const workers = new WorkerManager();
-  const queue = new QueueManager();
+export interface Run {
+  queue: QueueManager;
+  workers: WorkerManager;
+}
+
+/** Starts the workers and a queue for `main`; rejects if the workers cannot start (after stopping what started). */
+export async function startRun(): Promise<Run> {
+  const run = { queue: new QueueManager(), workers: new WorkerManager() };
   try {
-    await workers.startWorkers();
-    await main({ queue, workers, argv });
-  } finally {
-    await queue.stopHandling();
-    await workers.stopWorkers({ noWait: true });
+    await run.workers.startWorkers();
+  } catch (error) {
+    await stopRun(run);
+    throw error;
   }
+  return run;
+}
+
+/** After `main`: closes the queue and kills the workers (main has read what it waited for). */
+export async function stopRun({ queue, workers }: Run): Promise<void> {
+  await queue.stopHandling();
+  await workers.stopWorkers({ noWait: true });
 }

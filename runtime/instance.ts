@@ -103,7 +103,8 @@ export class Instance {
     if (this.role === "worker") throw new Error("workers do not own a broker");
     if (!this.#hub?.running) {
       const hub = new HubProcess({ config: this.config, runDir: this.runDir });
-      hub.on("fatal", (error: Error) => log.critical(`${error.message}`));
+      // Whoever waits on the hub (startWorkers) reports its failure; this covers failures mid-run.
+      hub.on("fatal", (error: Error) => hub.listenerCount("fatal") === 1 && log.critical(error.message));
       this.#hub = hub;
     }
     return this.#hub;

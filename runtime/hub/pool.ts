@@ -31,6 +31,8 @@ export class Pool {
   #hooks: PoolHooks;
   #children = new Map<string, ChildProcess>();
   #registered = new Set<string>();
+  /** Workers told to exit (recycled, or the pool stops): their exit is no loss. */
+  #released = new Set<string>();
   #seq = 0;
   #startFailures = 0;
   #stopping = false;
@@ -69,6 +71,7 @@ export class Pool {
 
   /** Lets an idle worker exit cleanly. */
   release(id: string): void {
+    this.#released.add(id);
     const child = this.#children.get(id);
     if (child?.connected) child.send({ type: "stop" } satisfies HubToWorker);
     else child?.kill("SIGKILL");
@@ -105,6 +108,7 @@ export class Pool {
   #onExit(id: string, code: number | null, signal: NodeJS.Signals | null): void {
     this.#children.delete(id);
     const wasRegistered = this.#registered.delete(id);
+    const wasReleased = this.#released.delete(id);
     const how = signal ? `to signal ${signal}` : `with exit code ${code}`;
     this.#hooks.gone(id, how, !this.#stopping);
     if (this.#stopping || this.#failed) {
@@ -114,10 +118,11 @@ export class Pool {
     // A worker killed by a signal before it registered was killed from outside; only workers that
     // exit on their own at start mean the script cannot start.
     if (!wasRegistered && !signal && ++this.#startFailures >= MAX_START_FAILURES) {
-      this.#fail({ name: "Error", message: `workers keep exiting before they start (last one ${how}); see the log above` });
+      const message = `workers keep exiting before they start (the last one ${how}); see the log above`;
+      this.#fail({ name: "Error", message, stack: `Error: ${message}` });
       return;
     }
-    log.warning(`worker ${id} exited ${how}; starting a replacement`);
+    if (!wasReleased) log.warning(`worker ${id} exited ${how}; starting a replacement`);
     if (this.#children.size < this.#count) this.#spawn();
   }
 

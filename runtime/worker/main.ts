@@ -18,7 +18,6 @@ let exports: Record<string, unknown>;
 try {
   exports = (await import(pathToFileURL(context.bundle!).href)) as Record<string, unknown>;
 } catch (error) {
-  log.critical(`the job script failed at import: ${(error as Error)?.stack ?? String(error)}`);
   sendToOwner({ type: "fatal", error: toErrorInfo(error) } satisfies WorkerToHub, () => process.exit(1));
   await new Promise(() => {});
 }

@@ -1,0 +1,21 @@
+import t from "tap";
+import { fixture, processesGone, strmbrkr } from "./lib/cli.js";
+
+const script = fixture("rel-worker-import-throws.ts");
+
+t.test("a bundle that throws at import in the workers stops the run with that error and its .ts line", async (t) => {
+  const started = Date.now();
+  const result = await strmbrkr(["run", script, "--workers", "2", "--no-progress"], { timeoutMs: 30_000 });
+  t.equal(result.code, 1);
+  t.match(result.stderr, /the workers could not start:\nError: boom in worker import\n\s+at .*rel-worker-import-throws\.ts:6:\d+/);
+  t.notMatch(result.stdout, /main ran/, "main never ran");
+  t.ok(Date.now() - started < 15_000, "stopped quickly instead of forking forever");
+  t.same(await processesGone(result.instanceId), [], "no process left");
+});
+
+t.test("workers that exit at start again and again stop the run", async (t) => {
+  const result = await strmbrkr(["run", script, "--workers", "2", "--no-progress"], { env: { REL_MODE: "exit" }, timeoutMs: 30_000 });
+  t.equal(result.code, 1);
+  t.match(result.stderr, /workers keep exiting before they start \(the last one with exit code 3\)/);
+  t.same(await processesGone(result.instanceId), [], "no process left");
+});

@@ -27,6 +27,10 @@ export interface Options {
   shutdownGrace?: number;
   /** Largest job argument list or message frame accepted, in bytes. */
   maxMessageBytes?: number;
+  /** Seconds between heartbeats from each worker to the broker. */
+  heartbeatInterval?: number;
+  /** Heartbeats a worker may miss before the broker checks on it (and declares it lost if it is not running). */
+  heartbeatLiveness?: number;
 }
 export type Config = Readonly<Required<Options>>;
 
@@ -47,6 +51,8 @@ const OPTIONS: { [K in keyof Options]-?: { env: string; fallback: () => Config[K
   workerMaxMemoryMb: { env: "STRMBRKR_WORKER_MAX_MEMORY_MB", fallback: () => 0, parse: (raw) => parseNumber(raw, 0) },
   shutdownGrace: { env: "STRMBRKR_SHUTDOWN_GRACE", fallback: () => 10, parse: (raw) => parseNumber(raw, 0) },
   maxMessageBytes: { env: "STRMBRKR_MAX_MESSAGE_BYTES", fallback: () => 64 * 1024 * 1024, parse: (raw) => parseInteger(raw, 1024) },
+  heartbeatInterval: { env: "STRMBRKR_HEARTBEAT_INTERVAL", fallback: () => 1, parse: (raw) => parseNumber(raw, 0.01) },
+  heartbeatLiveness: { env: "STRMBRKR_HEARTBEAT_LIVENESS", fallback: () => 3, parse: (raw) => parseInteger(raw, 1) },
 };
 
 /** Command-line flags of `strmbrkr run` that set an option, for error messages. */

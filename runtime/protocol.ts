@@ -34,8 +34,9 @@ export const Front = { SUBMIT: "submit", RESULTS: "results" } as const;
 // ---- Broker backend: worker (DEALER, routing id = worker id) <-> broker (ROUTER) ----------------
 // worker -> broker: [Back.READY, JSON WorkerHello]      once connected, and it asks for one job
 // worker -> broker: [Back.RESULTS, encode(JobResult[])]  each result also asks for the next job
+// worker -> broker: [Back.HEARTBEAT]                     every STRMBRKR_HEARTBEAT_INTERVAL seconds
 // broker -> worker: [Back.JOBS, encode(JobDispatch[])]
-export const Back = { READY: "ready", JOBS: "jobs", RESULTS: "results" } as const;
+export const Back = { READY: "ready", JOBS: "jobs", RESULTS: "results", HEARTBEAT: "heartbeat" } as const;
 
 export interface WorkerHello {
   version: number;

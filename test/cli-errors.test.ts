@@ -2,7 +2,8 @@ import t from "tap";
 import { readFileSync } from "node:fs";
 import { ROOT, fixture, processesGone, strmbrkr, watchProcesses, type RunResult, type SeenProcess } from "./lib/cli.js";
 
-type Test = typeof t;
+/** The `t` a subtest callback gets. */
+type Test = Parameters<Parameters<typeof t.test>[0]>[0];
 
 const { version } = JSON.parse(readFileSync(`${ROOT}package.json`, "utf8")) as { version: string };
 
@@ -43,7 +44,7 @@ async function expectUsageError(t: Test, args: string[], pattern: RegExp, { env 
   t.same(await processesGone(result.instanceId), [], "no process left");
 }
 
-t.test("missing script file", (t) => expectUsageError(t, ["run", "nope.ts"], /nope\.ts: no such file/).then(() => t.end()));
+t.test("missing script file", (t) => expectUsageError(t, ["run", "nope.ts"], /nope\.ts: no such file/));
 
 t.test("--help exits 0 and lists the run command", async (t) => {
   const result = await runWatched(["--help"]);
@@ -72,53 +73,57 @@ t.test("--version prints the package.json version", async (t) => {
 });
 
 t.test("unknown flag after run <script>", (t) =>
-  expectUsageError(t, ["run", fixture("cli-print-workers.ts"), "--bogus"], /Unknown argument: bogus/).then(() => t.end()));
+  expectUsageError(t, ["run", fixture("cli-print-workers.ts"), "--bogus"], /Unknown argument: bogus/));
 
 t.test("unknown short flag after run <script>", (t) =>
-  expectUsageError(t, ["run", fixture("cli-print-workers.ts"), "-x"], /Unknown argument: x\b/).then(() => t.end()));
+  expectUsageError(t, ["run", fixture("cli-print-workers.ts"), "-x"], /Unknown argument: x\b/));
 
 t.test("unknown flag before the command", (t) =>
-  expectUsageError(t, ["--bogus", "run", fixture("cli-print-workers.ts")], /Unknown arguments?: .*bogus/).then(() => t.end()));
+  expectUsageError(t, ["--bogus", "run", fixture("cli-print-workers.ts")], /Unknown arguments?: .*bogus/));
 
-t.test("unknown flag and no command", (t) => expectUsageError(t, ["--bogus"], /bogus/).then(() => t.end()));
+t.test("unknown flag and no command", (t) => expectUsageError(t, ["--bogus"], /bogus/));
 
-t.test("no command", (t) => expectUsageError(t, [], /name a command/).then(() => t.end()));
+t.test("no command", (t) => expectUsageError(t, [], /name a command/));
 
-t.test("run without a script", (t) => expectUsageError(t, ["run"], /argument/).then(() => t.end()));
+t.test("run without a script", (t) => expectUsageError(t, ["run"], /argument/));
 
 t.test("--workers -1", (t) =>
-  expectUsageError(t, ["run", fixture("cli-print-workers.ts"), "--workers", "-1"], /--workers .*"-1" must be at least 1/).then(() => t.end()));
+  expectUsageError(t, ["run", fixture("cli-print-workers.ts"), "--workers", "-1"], /--workers .*"-1" must be at least 1/));
 
 t.test("--workers 0", (t) =>
-  expectUsageError(t, ["run", fixture("cli-print-workers.ts"), "--workers", "0"], /--workers .*"0" must be at least 1/).then(() => t.end()));
+  expectUsageError(t, ["run", fixture("cli-print-workers.ts"), "--workers", "0"], /--workers .*"0" must be at least 1/));
 
 t.test("--workers five names the value given", (t) =>
-  expectUsageError(t, ["run", fixture("cli-print-workers.ts"), "--workers", "five"], /--workers .*"five"/).then(() => t.end()));
+  expectUsageError(t, ["run", fixture("cli-print-workers.ts"), "--workers", "five"], /--workers .*"five"/));
+
+t.test("--watchdog soon names the value given", (t) =>
+  expectUsageError(t, ["run", fixture("cli-print-workers.ts"), "--watchdog", "soon"], /--watchdog .*"soon"/));
+
+t.test("--watchdog -3", (t) =>
+  expectUsageError(t, ["run", fixture("cli-print-workers.ts"), "--watchdog", "-3"], /--watchdog .*"-3" must be at least 0/));
 
 t.test("--protocol udp", (t) =>
-  expectUsageError(t, ["run", fixture("cli-print-workers.ts"), "--protocol", "udp"], /--protocol .*"udp" is not a socket protocol/).then(() => t.end()));
+  expectUsageError(t, ["run", fixture("cli-print-workers.ts"), "--protocol", "udp"], /--protocol .*"udp" is not a socket protocol/));
 
 t.test("--log-level LOUD", (t) =>
-  expectUsageError(t, ["run", fixture("cli-print-workers.ts"), "--log-level", "LOUD"], /--log-level .*"LOUD" is not a log level/).then(() => t.end()));
+  expectUsageError(t, ["run", fixture("cli-print-workers.ts"), "--log-level", "LOUD"], /--log-level .*"LOUD" is not a log level/));
 
-t.test("a directory", (t) => expectUsageError(t, ["run", fixture("")], /fixtures\/?: is a directory/).then(() => t.end()));
+t.test("a directory", (t) => expectUsageError(t, ["run", fixture("")], /fixtures\/?: is a directory/));
 
 t.test("a file that is not JavaScript or TypeScript", (t) =>
-  expectUsageError(t, ["run", fixture("cli-notes.txt")], /cli-notes\.txt: not a JavaScript or TypeScript file/).then(() => t.end()));
+  expectUsageError(t, ["run", fixture("cli-notes.txt")], /cli-notes\.txt: not a JavaScript or TypeScript file/));
 
 t.test("a syntax error names file:line:col of the bad line", (t) =>
-  expectUsageError(t, ["run", "test/fixtures/cli-syntax-error.ts"], /cli-syntax-error\.ts:4:\d+: error: /).then(() => t.end()));
+  expectUsageError(t, ["run", "test/fixtures/cli-syntax-error.ts"], /cli-syntax-error\.ts:4:\d+: error: /));
 
 t.test("an unresolvable import names the module", (t) =>
-  expectUsageError(t, ["run", fixture("cli-bad-import.ts")], /cli-bad-import\.ts:1:\d+: .*"strmbrkr-no-such-module"/).then(() => t.end()));
+  expectUsageError(t, ["run", fixture("cli-bad-import.ts")], /cli-bad-import\.ts:1:\d+: .*"strmbrkr-no-such-module"/));
 
 // The broker and the KVS start while the bundle is imported, so these only check that nothing is left.
 t.test("no default export", (t) =>
-  expectUsageError(t, ["run", "-w", "1", fixture("cli-no-default.ts")], /cli-no-default\.ts: no default export/, { nothingStarted: false }).then(() =>
-    t.end(),
-  ));
+  expectUsageError(t, ["run", "-w", "1", fixture("cli-no-default.ts")], /cli-no-default\.ts: no default export/, { nothingStarted: false }));
 
 t.test("a default export that is not a function", (t) =>
   expectUsageError(t, ["run", "-w", "1", fixture("cli-default-not-function.ts")], /cli-default-not-function\.ts: the default export must be a function.*got object/, {
     nothingStarted: false,
-  }).then(() => t.end()));
+  }));

@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fixture, lastJson, processesGone, strmbrkr, watchProcesses, type RunResult, type SeenProcess } from "./lib/cli.js";
 
-type Test = typeof t;
+/** The `t` a subtest callback gets. */
+type Test = Parameters<Parameters<typeof t.test>[0]>[0];
 
 /** Every STRMBRKR_ option of the test's own environment removed, so only what a test sets counts. */
 const CLEAN_ENV: Record<string, string | undefined> = Object.fromEntries(

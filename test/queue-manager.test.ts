@@ -1,11 +1,16 @@
 import t from "tap";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runScenario } from "./lib/scenario.js";
 
 const SCRIPT = "jobs-queue.ts";
 const run = (t: Tap.Test, scenario: string, options: Parameters<typeof runScenario>[3] = {}) => runScenario(t, SCRIPT, scenario, { workers: 2, ...options });
+const tempCwd = (t: Tap.Test, name: string) => {
+  const dir = mkdtempSync(join(tmpdir(), `strmbrkr-jobs-${name}-`));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+};
 const sorted = (ids: string[]) => [...ids].sort();
 
 t.test("a fresh QueueManager has nothing queued, nothing to return and nothing to wait for", async (t) => {
@@ -36,7 +41,7 @@ t.test("queue, then wait: ids are outstanding until the jobs come back, getResul
 });
 
 t.test("blockUntilProcessed timeout: JobTimeoutError naming the jobs left, and a KVS dump in the cwd", async (t) => {
-  const cwd = mkdtempSync(join(tmpdir(), "strmbrkr-jobs-dump-"));
+  const cwd = tempCwd(t, "dump");
   const { summary } = await run(t, "timeout", { cwd });
   t.equal(summary.isJobTimeoutError, true, "instanceof JobTimeoutError");
   t.equal(summary.error.name, "JobTimeoutError");
@@ -54,7 +59,7 @@ t.test("blockUntilProcessed timeout: JobTimeoutError naming the jobs left, and a
 });
 
 t.test("blockUntilProcessed timeout with dumpOnTimeout false writes no dump", async (t) => {
-  const cwd = mkdtempSync(join(tmpdir(), "strmbrkr-jobs-nodump-"));
+  const cwd = tempCwd(t, "nodump");
   const { summary } = await run(t, "timeout", { cwd, args: ["no-dump"] });
   t.equal(summary.isJobTimeoutError, true, "instanceof JobTimeoutError");
   t.match(summary.error.message, /^2 jobs left\b/);

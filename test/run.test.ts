@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT, fixture, lastJson, newInstanceId, processesGone, runNode, strmbrkr, type RunResult } from "./lib/cli.js";
 
-type Test = typeof t;
+/** The `t` a subtest callback gets. */
+type Test = Parameters<Parameters<typeof t.test>[0]>[0];
 
 const scratchDirs: string[] = [];
 t.teardown(() => scratchDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));

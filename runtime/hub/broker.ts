@@ -21,6 +21,8 @@ export interface BrokerLimits {
   maxLost: number;
   /** Resident memory past which a worker is replaced between jobs; 0: never. */
   maxMemoryMb: number;
+  /** A worker silent this long is checked on. */
+  silenceMs: number;
 }
 
 /** Retry backoff: 100 ms, doubling, at most 10 s. */
@@ -34,6 +36,8 @@ interface WorkerSlot {
   job?: { queued: QueuedJob; delegatedAt: number; watchdog?: NodeJS.Timeout };
   /** Finish the current job, then leave. */
   retiring: boolean;
+  /** When the worker last said anything (any message counts as a heartbeat). */
+  lastSeen: number;
 }
 
 /** What the broker asks of the process that owns the workers. */
@@ -42,6 +46,11 @@ export interface BrokerHooks {
   killWorker(id: string): void;
   /** A retiring worker has no job left: let it exit. */
   releaseWorker(id: string): void;
+  /**
+   * A worker missed its heartbeats: is its process still running? A job may block a worker's event
+   * loop for minutes; only the owner of the process can tell that from a stopped or vanished one.
+   */
+  isRunning(id: string): boolean;
   /** Whether `id` is a worker this hub started (anything else saying READY is ignored). */
   isWorker(id: string): boolean;
   /** A worker registered: it started fine. */
@@ -75,6 +84,13 @@ export class Broker {
     this.#limits = limits;
     void this.#serve(frontend, (frames) => this.#onClient(frames));
     void this.#serve(backend, (frames) => this.#onWorker(frames));
+    this.#liveness = setInterval(() => this.#checkLiveness(), Math.max(limits.silenceMs / 3, 10));
+  }
+
+  #liveness: NodeJS.Timeout;
+
+  close(): void {
+    clearInterval(this.#liveness);
   }
 
   /** Workers that registered and are alive, and those running a job, for one pool. */
@@ -151,7 +167,11 @@ export class Broker {
 
   #onWorker([id, command, payload]: Buffer[]): void {
     const workerId = id!.toString();
+    const slot = this.#workers.get(workerId);
+    if (slot) slot.lastSeen = Date.now();
     switch (command?.toString()) {
+      case Back.HEARTBEAT:
+        return;
       case Back.READY:
         return this.#register(workerId, JSON.parse(payload!.toString()) as WorkerHello);
       case Back.RESULTS:
@@ -167,7 +187,7 @@ export class Broker {
       log.error(`worker ${id} speaks protocol ${hello.version}, this broker ${PROTOCOL_VERSION}; ignored`);
       return;
     }
-    this.#workers.set(id, { id, pid: hello.pid, poolId: hello.poolId, watchdogMs: this.#hooks.watchdogMs(hello.poolId), retiring: false });
+    this.#workers.set(id, { id, pid: hello.pid, poolId: hello.poolId, watchdogMs: this.#hooks.watchdogMs(hello.poolId), retiring: false, lastSeen: Date.now() });
     this.#idle.push(id);
     this.#hooks.workerReady(id);
     this.#dispatch();
@@ -211,6 +231,20 @@ export class Broker {
     }
     this.#compactQueue();
     this.#hooks.changed();
+  }
+
+  /** Declares lost, and kills, workers that fell silent and whose process is not running. */
+  #checkLiveness(): void {
+    const now = Date.now();
+    for (const slot of [...this.#workers.values()]) {
+      if (now - slot.lastSeen <= this.#limits.silenceMs) continue;
+      if (this.#hooks.isRunning(slot.id)) {
+        slot.lastSeen = now; // busy in a long synchronous job: check again later
+        continue;
+      }
+      this.workerGone(slot.id, `after ${Math.round(this.#limits.silenceMs)} ms without a heartbeat (stopped or unreachable)`);
+      this.#hooks.killWorker(slot.id);
+    }
   }
 
   /** Queues a failed job again after a backoff if it asked for retries and has some left. */

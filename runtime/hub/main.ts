@@ -36,10 +36,15 @@ const broker = new Broker(frontend, backend, {
   killWorker: (id) => poolOf(id)?.kill(id),
   releaseWorker: (id) => poolOf(id)?.release(id),
   isWorker: (id) => poolOf(id)?.has(id) ?? false,
+  isRunning: (id) => poolOf(id)?.isRunning(id) ?? false,
   workerReady: (id) => poolOf(id)?.registered(id),
   changed: reportStatus,
   watchdogMs: (poolId) => pools.get(poolId)?.watchdogMs ?? 0,
-}, { maxLost: context.config.jobMaxLost, maxMemoryMb: context.config.workerMaxMemoryMb });
+}, {
+  maxLost: context.config.jobMaxLost,
+  maxMemoryMb: context.config.workerMaxMemoryMb,
+  silenceMs: context.config.heartbeatInterval * context.config.heartbeatLiveness * 1000,
+});
 
 process.on("message", (message: HostToHub) => {
   if (message.type === "start-pool") {
@@ -70,6 +75,7 @@ let closing = false;
 async function shutdown(): Promise<void> {
   if (closing) return;
   closing = true;
+  broker.close();
   await Promise.all([...pools.values()].map((pool) => pool.destroy()));
   frontend.close();
   backend.close();

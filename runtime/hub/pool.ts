@@ -1,4 +1,5 @@
 import type { ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import type { ErrorInfo } from "../../stdlib/errors.js";
 import { exited, forkEntry } from "../children.js";
 import { getLogger } from "../logger.js";
@@ -63,6 +64,24 @@ export class Pool {
   registered(id: string): void {
     this.#registered.add(id);
     this.#startFailures = 0;
+  }
+
+  /** Whether the worker's process is running (not stopped, traced, a zombie, or gone). */
+  isRunning(id: string): boolean {
+    const pid = this.#children.get(id)?.pid;
+    if (pid === undefined) return false;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      return !/^[TtZXx]/.test(stat.slice(stat.lastIndexOf(")") + 2));
+    } catch {
+      // No /proc (not Linux): a process that exists is taken as running.
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    }
   }
 
   kill(id: string): void {

@@ -5,6 +5,7 @@ import "../../stdlib/index.js"; // installs the KeyValueStore global before the 
 import { followOwner, readRuntimeContext, sendToOwner } from "../children.js";
 import { getLogger, setLogLevel } from "../logger.js";
 import { Back, PROTOCOL_VERSION, type HubToWorker, type JobDispatch, type WorkerHello, type WorkerToHub } from "../protocol.js";
+import { Outbox } from "../outbox.js";
 import { decode, encode } from "../serialize.js";
 import { runJob } from "./runner.js";
 
@@ -33,7 +34,10 @@ process.on("message", (message: HubToWorker) => {
 });
 
 const hello: WorkerHello = { version: PROTOCOL_VERSION, pid: process.pid, poolId: context.poolId! };
-await socket.send([Back.READY, JSON.stringify(hello)]);
+const outbox = new Outbox(socket, (error) => log.error(`send to the broker failed: ${error.message}`));
+outbox.send([Back.READY, JSON.stringify(hello)]);
+// Beats only while the event loop is free; a job that blocks it is vouched for by the hub, which sees the process run.
+setInterval(() => outbox.send([Back.HEARTBEAT]), context.config.heartbeatInterval * 1000).unref();
 for await (const [command, payload] of socket) {
   if (command?.toString() !== Back.JOBS || !payload) {
     log.error(`dropped an unknown message from the broker: ${command?.toString()}`);
@@ -41,5 +45,5 @@ for await (const [command, payload] of socket) {
   }
   const results = [];
   for (const job of decode<JobDispatch[]>(payload)) results.push(await runJob(exports!, job, context.config.maxMessageBytes));
-  await socket.send([Back.RESULTS, encode(results)]);
+  outbox.send([Back.RESULTS, encode(results)]);
 }

@@ -1,0 +1,43 @@
+import t from "tap";
+import { fixture, lastJson, processesGone, strmbrkr } from "./lib/cli.js";
+
+const script = fixture("rel-heartbeat.ts");
+const FAST_BEATS = { STRMBRKR_HEARTBEAT_INTERVAL: "0.1", STRMBRKR_HEARTBEAT_LIVENESS: "3" };
+
+t.test("a worker that stops answering (SIGSTOP) is declared lost and its job finishes on another", async (t) => {
+  let stopped: number | undefined;
+  t.teardown(() => {
+    if (stopped === undefined) return;
+    try {
+      process.kill(stopped, "SIGKILL");
+    } catch {
+      // already killed by the hub, as it should be
+    }
+  });
+  const result = await strmbrkr(["run", script, "--workers", "2", "--no-progress", "--", "stop"], {
+    env: FAST_BEATS,
+    timeoutMs: 30_000,
+    onSpawn: (child) => {
+      child.stdout!.on("data", (chunk: Buffer) => {
+        const match = /running (\d+)/.exec(chunk.toString());
+        if (match && stopped === undefined) {
+          stopped = Number(match[1]);
+          process.kill(stopped, "SIGSTOP");
+        }
+      });
+    },
+  });
+  t.equal(result.code, 0, "exit 0", { stderr: result.stderr.slice(-3000) });
+  t.ok(stopped, "a worker was stopped mid-job");
+  t.same(lastJson(result.stdout), { status: "processed", attempts: 2 }, "re-dispatched and done on the other worker");
+  t.match(result.stderr, /was lost after 300 ms without a heartbeat/);
+  t.same(await processesGone(result.instanceId), [], "no process left, the stopped worker included");
+});
+
+t.test("a job that blocks its worker's event loop far past the heartbeat limit is not declared lost", async (t) => {
+  const result = await strmbrkr(["run", script, "--workers", "1", "--no-progress", "--", "busy", "2000"], { env: FAST_BEATS, timeoutMs: 30_000 });
+  t.equal(result.code, 0, "exit 0", { stderr: result.stderr.slice(-3000) });
+  t.same(lastJson(result.stdout), { status: "processed", attempts: 1 }, "ran once, to the end");
+  t.notMatch(result.stderr, /without a heartbeat/);
+  t.same(await processesGone(result.instanceId), [], "no process left");
+});

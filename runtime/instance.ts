@@ -42,7 +42,12 @@ export class Instance {
 
   /** The run's private directory (mode 0700): the bundle and ipc socket files live here. */
   get runDir(): string {
-    this.#runDir ??= mkdtempSync(join(tmpdir(), `strmbrkr-${this.config.instanceId}-`));
+    if (!this.#runDir) {
+      const runDir = mkdtempSync(join(tmpdir(), `strmbrkr-${this.config.instanceId}-`));
+      // However the host ends (library users never call shutdown), the directory goes with it.
+      process.once("exit", () => rmSync(runDir, { recursive: true, force: true }));
+      this.#runDir = runDir;
+    }
     return this.#runDir;
   }
 

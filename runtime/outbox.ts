@@ -15,9 +15,13 @@ export class Outbox {
   #draining = false;
   #onError: (error: Error) => void;
 
-  constructor(socket: Writable, onError: (error: Error) => void) {
+  #ready?: Promise<unknown>;
+
+  /** `ready`: sends wait for it (e.g. the connect): zeromq.js never completes a send queued before connect once a receive is pending. */
+  constructor(socket: Writable, onError: (error: Error) => void, ready?: Promise<unknown>) {
     this.#socket = socket;
     this.#onError = onError;
+    this.#ready = ready;
   }
 
   send(frames: MessageLike[]): void {
@@ -31,6 +35,10 @@ export class Outbox {
 
   async #drain(): Promise<void> {
     this.#draining = true;
+    if (this.#ready) {
+      await this.#ready.catch(() => {});
+      this.#ready = undefined;
+    }
     while (this.#pending.length > 0 && !this.#socket.closed) {
       const batch = this.#pending;
       this.#pending = [];

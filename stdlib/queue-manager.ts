@@ -38,7 +38,7 @@ export interface BlockOptions {
  */
 export class QueueManager {
   #socket = new Dealer({ linger: 0 });
-  #outbox = new Outbox(this.#socket, (error) => this.#fail(error));
+  #outbox: Outbox;
   #outstanding = new Map<string, Job>();
   #results: Job[] = [];
   #callback?: (job: Job) => void;
@@ -53,7 +53,7 @@ export class QueueManager {
       throw new TypeError(`QueueManager: processedCallback must be a function, got ${typeof processedCallback}`);
     }
     this.#callback = processedCallback;
-    getInstance().brokerEndpoint().then(
+    const connected = getInstance().brokerEndpoint().then(
       (endpoint) => {
         if (this.#socket.closed) return;
         this.#socket.connect(endpoint);
@@ -61,6 +61,7 @@ export class QueueManager {
       },
       (error: Error) => this.#fail(error),
     );
+    this.#outbox = new Outbox(this.#socket, (error) => this.#fail(error), connected);
   }
 
   /**

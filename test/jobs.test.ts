@@ -1,11 +1,11 @@
 import t from "tap";
 import { readFileSync } from "node:fs";
 import { fixture } from "./lib/cli.js";
-import { runScenario } from "./lib/scenario.js";
+import { runScenario, type TapTest } from "./lib/scenario.js";
 
 const SCRIPT = "jobs-basic.ts";
 const scriptPath = fixture(SCRIPT);
-const run = (t: Tap.Test, scenario: string) => runScenario(t, SCRIPT, scenario, { workers: 1 });
+const run = (t: TapTest, scenario: string) => runScenario(t, SCRIPT, scenario, { workers: 1 });
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 t.test("each job gets a unique id and comes back with its own result", async (t) => {
@@ -28,6 +28,17 @@ t.test("a job's return value comes back as retval", async (t) => {
   t.notOk(summary.error, "no error");
 });
 
+/** The fixture's line marked with `marker`, 1-based. */
+const lineOf = (marker: string) => readFileSync(scriptPath, "utf8").split("\n").findIndex((line) => line.includes(marker)) + 1;
+
+/** The stack starts with the error and points at the fixture's own line where it was thrown. */
+function assertStack(t: TapTest, stack: string | undefined, header: string, fn: string, marker: string) {
+  const line = lineOf(marker);
+  t.ok(line > 0, `the fixture marks the line with ${marker}`);
+  t.ok(stack?.startsWith(`${header}\n`), "the stack starts with the error", { stack });
+  t.match(stack, new RegExp(`\\b${fn} \\(${escape(scriptPath)}:${line}:\\d+\\)`), `the stack names ${fn} at ${SCRIPT}:${line}`);
+}
+
 t.test("a job that throws is FAILED with the error's name, message, code and a source-mapped stack", async (t) => {
   const { summary } = await run(t, "thrown");
   t.equal(summary.status, "failed");
@@ -35,10 +46,15 @@ t.test("a job that throws is FAILED with the error's name, message, code and a s
   t.equal(summary.error?.name, "RangeError");
   t.equal(summary.error?.message, "bad input: seven");
   t.equal(summary.error?.code, "E_BAD_INPUT", "a string code is kept");
-  const throwLine = readFileSync(scriptPath, "utf8").split("\n").findIndex((line) => line.includes("THROW-LINE")) + 1;
-  t.ok(throwLine > 0, "the fixture marks its throw line");
-  t.match(summary.error?.stack, new RegExp(`^RangeError: bad input: seven\\n`), "the stack starts with the error");
-  t.match(summary.error?.stack, new RegExp(`\\bfail \\(${escape(scriptPath)}:${throwLine}:\\d+\\)`), `the stack names ${SCRIPT}:${throwLine}`);
+  assertStack(t, summary.error?.stack, "RangeError: bad input: seven", "fail", "SYNC-THROW-LINE");
+});
+
+t.test("an async job that throws its own Error class after an await is FAILED with that name and line", async (t) => {
+  const { summary } = await run(t, "thrown-async");
+  t.equal(summary.status, "failed");
+  t.equal(summary.error?.name, "InputError");
+  t.equal(summary.error?.message, "too late");
+  assertStack(t, summary.error?.stack, "InputError: too late", "failLater", "ASYNC-THROW-LINE");
 });
 
 t.test("a job that returns undefined is PROCESSED", async (t) => {
@@ -93,6 +109,9 @@ t.test("a job returning a value that cannot be sent back is FAILED with a clear 
   t.match(summary.bad.error?.message, summary.bad.id, "names the job");
   t.match(summary.bad.error?.message, /giveFunction/, "names the function");
   t.match(summary.bad.error?.message, /cannot be sent back/, "says why");
+  t.equal(summary.nested.status, "failed", "a function inside the returned object fails it too");
+  t.equal(summary.nested.error?.name, "TypeError");
+  t.match(summary.nested.error?.message, /giveObjectWithMethod.*cannot be sent back/);
   t.equal(summary.after.status, "processed", "the next job still runs");
   t.equal(summary.after.retval, 8);
 });

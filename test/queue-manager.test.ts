@@ -2,11 +2,11 @@ import t from "tap";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runScenario } from "./lib/scenario.js";
+import { runScenario, type TapTest } from "./lib/scenario.js";
 
 const SCRIPT = "jobs-queue.ts";
-const run = (t: Tap.Test, scenario: string, options: Parameters<typeof runScenario>[3] = {}) => runScenario(t, SCRIPT, scenario, { workers: 2, ...options });
-const tempCwd = (t: Tap.Test, name: string) => {
+const run = (t: TapTest, scenario: string, options: Parameters<typeof runScenario>[3] = {}) => runScenario(t, SCRIPT, scenario, { workers: 2, ...options });
+const tempCwd = (t: TapTest, name: string) => {
   const dir = mkdtempSync(join(tmpdir(), `strmbrkr-jobs-${name}-`));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   return dir;

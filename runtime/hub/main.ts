@@ -1,3 +1,4 @@
+import { rmSync } from "node:fs";
 import { Router } from "zeromq";
 import { toErrorInfo } from "../../stdlib/errors.js";
 import { followOwner, readRuntimeContext, sendToOwner } from "../children.js";
@@ -81,7 +82,11 @@ async function shutdown(): Promise<void> {
   backend.close();
   process.exit(0);
 }
-followOwner(() => void shutdown());
+// A host that vanished (SIGKILL) could not remove its run directory: the hub outlives it briefly and does.
+followOwner(() => {
+  rmSync(context.runDir, { recursive: true, force: true });
+  void shutdown();
+});
 process.on("SIGTERM", () => void shutdown());
 process.on("uncaughtException", (error) => {
   if (closing) return;

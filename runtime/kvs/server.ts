@@ -4,10 +4,12 @@ import { getLogger } from "../logger.js";
 import { Outbox } from "../outbox.js";
 import { KVS_OPS, KvsStatus, type KvsOp } from "../protocol.js";
 import { decode, encode } from "../serialize.js";
+import { ReplyCache } from "./reply-cache.js";
 import { Store } from "./store.js";
 
 const log = getLogger("kvs");
 const OPS = new Set<string>(KVS_OPS);
+const READ_ONLY = new Set<string>(["ping", "get", "cacheGrab"]);
 
 /**
  * Serves the store on a ROUTER socket: requests carry an id, so a client may have many in flight.
@@ -16,6 +18,7 @@ const OPS = new Set<string>(KVS_OPS);
  */
 export async function serve(socket: Router, store = new Store()): Promise<void> {
   const outbox = new Outbox(socket, (error) => log.error(`reply failed: ${error.message}`));
+  const answered = new ReplyCache();
   for await (const frames of socket) {
     const [client, requestId, op, payload] = frames;
     if (!client || !requestId || frames.length !== 4) {
@@ -23,6 +26,13 @@ export async function serve(socket: Router, store = new Store()): Promise<void> 
       continue;
     }
     const opName = op!.toString();
+    const changes = !READ_ONLY.has(opName);
+    const key = changes ? ReplyCache.key(client, requestId) : "";
+    const earlier = changes ? answered.get(key) : undefined;
+    if (earlier) {
+      outbox.send(earlier); // a resend: it was applied once already
+      continue;
+    }
     let status: string = KvsStatus.OK;
     let value: unknown;
     try {
@@ -42,7 +52,9 @@ export async function serve(socket: Router, store = new Store()): Promise<void> 
       status = KvsStatus.ERROR;
       reply = encode(toErrorInfo(error));
     }
-    outbox.send([client, requestId, status, reply]);
+    const answer = [client, requestId, Buffer.from(status), reply];
+    if (changes) answered.set(key, answer);
+    outbox.send(answer);
     if (opName === "shutdown" && status === KvsStatus.OK) {
       log.debug("shutting down on request");
       while (!outbox.idle) await new Promise((resolve) => setImmediate(resolve));

@@ -101,17 +101,20 @@ export interface SeenProcess {
 /**
  * Polls the processes of a run until `stop()`, which returns every process seen meanwhile: e.g. to
  * show that a run that fails early never started its broker, KVS or workers. A process's command
- * is the last one seen, so a fork seen before its exec still shows what it became.
+ * is the last non-empty one seen, so a fork seen before its exec still shows what it became.
  */
 export function watchProcesses(instanceId: string, intervalMs = 10): { stop(): SeenProcess[] } {
   const seen = new Map<number, string>();
   const look = () => {
     for (const pid of processesOf(instanceId)) {
+      let command = "";
       try {
-        seen.set(pid, readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim());
+        command = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim();
       } catch {
-        if (!seen.has(pid)) seen.set(pid, "?");
+        // gone while we looked
       }
+      // An exiting process shows an empty command line: keep what it was.
+      if (command !== "" || !seen.has(pid)) seen.set(pid, command);
     }
   };
   look();

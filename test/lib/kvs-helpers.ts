@@ -2,19 +2,21 @@
  * Helpers for the KVS, signal, blocked-main and pipeline-report tests: run a `kvs-*` fixture and
  * check the Outcome records (see test/fixtures/kvs-lib.ts) its main printed.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { fixture, lastJson, processesGone, strmbrkr, type RunOptions, type RunResult } from "./cli.js";
 
 /** The assertions used here; any tap test object has them. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Assertion = (found: any, ...rest: any[]) => boolean;
 export interface Asserts {
-  ok(found: unknown, message?: string, extra?: object): boolean;
-  equal(found: unknown, wanted: unknown, message?: string, extra?: object): boolean;
-  same(found: unknown, wanted: unknown, message?: string, extra?: object): boolean;
-  match(found: unknown, pattern: unknown, message?: string, extra?: object): boolean;
-  fail(message?: string, extra?: object): boolean;
+  ok: Assertion;
+  equal: Assertion;
+  same: Assertion;
+  match: Assertion;
+  fail: (...rest: any[]) => boolean;
   teardown(fn: () => unknown): void;
 }
 
@@ -63,7 +65,13 @@ export async function runFixture<S = any>(t: Asserts, script: string, options: F
     t.fail(`${script}: main printed a JSON summary on its last line`, diagnostics);
   }
   t.same(await processesGone(result.instanceId), [], `${script}: no process of the run is left`);
+  t.same(runDirsOf(result.instanceId), [], `${script}: the run directory was removed`);
   return { result, summary: (summary ?? {}) as S };
+}
+
+/** Run directories (`<tmp>/strmbrkr-<instance id>-XXXXXX`) of a run that still exist. */
+export function runDirsOf(instanceId: string): string[] {
+  return readdirSync(tmpdir()).filter((name) => name.startsWith(`strmbrkr-${instanceId}-`));
 }
 
 /** The call resolved with `expected` (deep equality). */

@@ -5,12 +5,8 @@
  */
 import { fixture, lastJson, processesGone, strmbrkr, type RunOptions, type RunResult } from "./cli.js";
 
-/** The few assertions the helper makes; any tap test object has them. */
-interface Asserts {
-  equal(found: unknown, wanted: unknown, message?: string, extra?: object): boolean;
-  same(found: unknown, wanted: unknown, message?: string, extra?: object): boolean;
-  fail(message?: string, extra?: object): boolean;
-}
+/** The `t` a tap test callback receives. */
+export type TapTest = Parameters<Parameters<(typeof import("tap"))["test"]>[0]>[0];
 
 export interface ScenarioOptions extends RunOptions {
   /** --workers; default 1. */
@@ -30,7 +26,7 @@ export interface ScenarioRun<S> {
 }
 
 /** `strmbrkr run test/fixtures/<script> --workers N [--watchdog S] -- <scenario> [args…]` */
-export async function runScenario<S = any>(t: Asserts, script: string, scenario: string, options: ScenarioOptions = {}): Promise<ScenarioRun<S>> {
+export async function runScenario<S = any>(t: TapTest, script: string, scenario: string, options: ScenarioOptions = {}): Promise<ScenarioRun<S>> {
   const { workers = 1, watchdog, args = [], expectCode = 0, ...runOptions } = options;
   const cli = ["run", fixture(script), "--workers", String(workers), ...(watchdog === undefined ? [] : ["--watchdog", String(watchdog)]), "--", scenario, ...args];
   const result = await strmbrkr(cli, runOptions);

@@ -1,6 +1,6 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { ConfigError, ScriptError } from "../stdlib/errors.js";
-import { LOG_LEVELS, type Options } from "../runtime/config.js";
+import { LOG_LEVELS, type RawOptions } from "../runtime/config.js";
 import { loadScript, startRun, stopRun, type MainFunction, type Run } from "../runtime/host.js";
 import { initInstance, type Instance } from "../runtime/instance.js";
 import { getLogger } from "../runtime/logger.js";
@@ -10,8 +10,9 @@ import { fail, printError } from "./report.js";
 
 interface RunArgs {
   script: string;
-  workers?: number;
-  watchdog?: number;
+  // Strings, so a bad value reaches the one validator intact ("five", not NaN).
+  workers?: string;
+  watchdog?: string;
   protocol?: string;
   logLevel?: string;
   progress: boolean;
@@ -24,8 +25,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
   builder: (yargs) =>
     (yargs as Argv<object>)
       .positional("script", { type: "string", demandOption: true, describe: "The job script (.ts or .js): exported jobs and a default-exported main" })
-      .option("workers", { alias: "w", type: "number", describe: "Worker processes [default: STRMBRKR_WORKER_PROC_COUNT or 4]" })
-      .option("watchdog", { type: "number", describe: "Seconds a job may run before its worker is killed; 0 disables [default: STRMBRKR_WORKER_WATCHDOG_TERMINATE_AFTER or 15]" })
+      .option("workers", { alias: "w", type: "string", describe: "Worker processes [default: STRMBRKR_WORKER_PROC_COUNT or 4]" })
+      .option("watchdog", { type: "string", describe: "Seconds a job may run before its worker is killed; 0 disables [default: STRMBRKR_WORKER_WATCHDOG_TERMINATE_AFTER or 15]" })
       .option("protocol", { type: "string", describe: "Socket transport: tcp (loopback) or ipc (private socket files) [default: STRMBRKR_SOCKET_PROTOCOL or tcp]" })
       .option("log-level", { type: "string", describe: `Log level: ${LOG_LEVELS.join(", ")} [default: STRMBRKR_LOGGING_LEVEL or INFO]` })
       .option("progress", { type: "boolean", default: true, describe: "Show a live progress line on stderr when it is a terminal (--no-progress to hide)" })
@@ -36,11 +37,11 @@ export const runCommand: CommandModule<object, RunArgs> = {
 
 async function run(args: ArgumentsCamelCase<RunArgs>): Promise<void> {
   process.setSourceMapsEnabled(true);
-  const overrides: Options = {
+  const overrides: RawOptions = {
     workerProcCount: args.workers,
     workerWatchdogTerminateAfter: args.watchdog,
-    socketProtocol: args.protocol as Options["socketProtocol"],
-    loggingLevel: args.logLevel as Options["loggingLevel"],
+    socketProtocol: args.protocol,
+    loggingLevel: args.logLevel,
   };
   let instance: Instance;
   try {

@@ -33,6 +33,8 @@ export interface Options {
   heartbeatLiveness?: number;
 }
 export type Config = Readonly<Required<Options>>;
+/** Options as text from a command line, or typed from code: both go through the same parsers. */
+export type RawOptions = { [K in keyof Options]?: Options[K] | string };
 
 type Parser = (raw: string) => unknown;
 
@@ -70,7 +72,7 @@ export interface ConfigSources {
   /** Folder holding `strmbrkr.env`; default the current directory. */
   cwd?: string;
   /** Highest precedence: CLI flags or constructor arguments. */
-  overrides?: Options;
+  overrides?: RawOptions;
 }
 
 /**

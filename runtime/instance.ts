@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import { ScriptError } from "../stdlib/errors.js";
 import { bundleScript, type Bundle } from "./bundle.js";
 import { readRuntimeContext } from "./children.js";
-import { resolveConfig, type Config, type Options } from "./config.js";
+import { resolveConfig, type Config, type RawOptions } from "./config.js";
 import { KvsClient } from "./kvs/client.js";
 import { getLogger, setLogLevel } from "./logger.js";
 import type { RuntimeContext } from "./protocol.js";
@@ -177,7 +177,7 @@ export function getInstance(): Instance {
 }
 
 /** Makes the host's instance with CLI options; throws ConfigError on bad values. */
-export function initInstance(overrides: Options = {}): Instance {
+export function initInstance(overrides: RawOptions = {}): Instance {
   current = new Instance(resolveConfig({ overrides }));
   return current;
 }

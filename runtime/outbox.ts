@@ -22,6 +22,7 @@ export class Outbox {
     this.#socket = socket;
     this.#onError = onError;
     this.#ready = ready;
+    void ready?.finally(() => (this.#ready = undefined));
   }
 
   send(frames: MessageLike[]): void {
@@ -35,10 +36,9 @@ export class Outbox {
 
   async #drain(): Promise<void> {
     this.#draining = true;
-    if (this.#ready) {
-      await this.#ready.catch(() => {});
-      this.#ready = undefined;
-    }
+    // Only while not yet ready: awaiting even a settled promise would hold this send until the
+    // caller's synchronous code ends (a main that busy-loops right after queueJobs).
+    if (this.#ready) await this.#ready.catch(() => {});
     while (this.#pending.length > 0 && !this.#socket.closed) {
       const batch = this.#pending;
       this.#pending = [];

@@ -1,30 +1,13 @@
 import t from "tap";
 import { readFileSync } from "node:fs";
-import { ROOT, fixture, processesGone, strmbrkr, watchProcesses, type RunResult, type SeenProcess } from "./lib/cli.js";
+import { ROOT, fixture, processesGone, strmbrkrWatched } from "./lib/cli.js";
 
 /** The `t` a subtest callback gets. */
 type Test = Parameters<Parameters<typeof t.test>[0]>[0];
 
 const { version } = JSON.parse(readFileSync(`${ROOT}package.json`, "utf8")) as { version: string };
 
-/**
- * Runs strmbrkr, noting every process of the run it saw meanwhile other than the CLI itself and
- * esbuild's service (which bundling starts): a broker, a key-value store or a worker.
- */
-async function runWatched(args: string[], env: Record<string, string | undefined> = {}): Promise<RunResult & { started: SeenProcess[] }> {
-  let watch: ReturnType<typeof watchProcesses> | undefined;
-  let cliPid: number | undefined;
-  const result = await strmbrkr(args, {
-    env,
-    timeoutMs: 30_000,
-    onSpawn: (child, instanceId) => {
-      cliPid = child.pid;
-      watch = watchProcesses(instanceId);
-    },
-  });
-  const started = watch!.stop().filter(({ pid, command }) => pid !== cliPid && !/\besbuild --service\b/.test(command));
-  return { ...result, started };
-}
+const runWatched = (args: string[], env: Record<string, string | undefined> = {}) => strmbrkrWatched(args, { env, timeoutMs: 30_000 });
 
 interface UsageErrorOptions {
   env?: Record<string, string | undefined>;

@@ -2,7 +2,7 @@ import t from "tap";
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fixture, lastJson, processesGone, strmbrkr, watchProcesses, type RunResult, type SeenProcess } from "./lib/cli.js";
+import { fixture, lastJson, processesGone, strmbrkrWatched, type RunResult } from "./lib/cli.js";
 
 /** The `t` a subtest callback gets. */
 type Test = Parameters<Parameters<typeof t.test>[0]>[0];
@@ -25,22 +25,9 @@ function workDir(envFile?: string): string {
   return dir;
 }
 
-/** Runs strmbrkr with only `env`'s options set, noting the processes it started other than itself and esbuild. */
-async function run(args: string[], { cwd = workDir(), env = {} }: { cwd?: string; env?: Record<string, string> } = {}) {
-  let watch: ReturnType<typeof watchProcesses> | undefined;
-  let cliPid: number | undefined;
-  const result = await strmbrkr(args, {
-    cwd,
-    env: { ...CLEAN_ENV, ...env },
-    timeoutMs: 30_000,
-    onSpawn: (child, instanceId) => {
-      cliPid = child.pid;
-      watch = watchProcesses(instanceId);
-    },
-  });
-  const started: SeenProcess[] = watch!.stop().filter(({ pid, command }) => pid !== cliPid && !/\besbuild --service\b/.test(command));
-  return { ...result, started };
-}
+/** Runs strmbrkr with only `env`'s options set, noting the processes it started (see strmbrkrWatched). */
+const run = (args: string[], { cwd = workDir(), env = {} }: { cwd?: string; env?: Record<string, string> } = {}) =>
+  strmbrkrWatched(args, { cwd, env: { ...CLEAN_ENV, ...env }, timeoutMs: 30_000 });
 
 /** The configuration the run logged (STRMBRKR_CONFIG_LOG_LEVEL=WARNING makes it show at the default log level). */
 function loggedConfig(result: RunResult): Record<string, unknown> {

@@ -128,6 +128,25 @@ export function watchProcesses(instanceId: string, intervalMs = 10): { stop(): S
   };
 }
 
+/**
+ * Runs `strmbrkr <args>` and also reports the processes the run started besides the CLI itself and
+ * esbuild's service (which bundling starts): its broker, key-value store and workers.
+ */
+export async function strmbrkrWatched(args: string[], options: RunOptions = {}): Promise<RunResult & { started: SeenProcess[] }> {
+  let watch: ReturnType<typeof watchProcesses> | undefined;
+  let cliPid: number | undefined;
+  const result = await strmbrkr(args, {
+    ...options,
+    onSpawn: (child, instanceId) => {
+      cliPid = child.pid;
+      watch = watchProcesses(instanceId);
+      options.onSpawn?.(child, instanceId);
+    },
+  });
+  const started = watch!.stop().filter(({ pid, command }) => pid !== cliPid && !/\besbuild --service\b/.test(command));
+  return { ...result, started };
+}
+
 /** Last resort cleanup: SIGKILL every process of a run. */
 export function killInstance(instanceId: string): void {
   for (const pid of processesOf(instanceId)) {

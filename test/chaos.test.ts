@@ -1,6 +1,6 @@
 import t from "tap";
 import { readFileSync } from "node:fs";
-import { fixture, lastJson, processesGone, processesOf, strmbrkr } from "./lib/cli.js";
+import { fixture, lastJson, processesGone, processesOf, reliabilityRow, strmbrkr } from "./lib/cli.js";
 
 /** Worker processes of a run (their command line names the worker entry). */
 function workersOf(instanceId: string): number[] {
@@ -50,6 +50,11 @@ t.test("workers SIGKILLed every few hundred ms: every job comes back exactly onc
     t.same(report.failedNames, ["WorkerLost"], "only jobs that lost their worker twice fail");
     t.match(report.failedMessage, /was lost to signal SIGKILL/);
   }
-  t.same(await processesGone(result.instanceId), [], "no process left");
-  t.comment(`chaos: 2000 queued, ${report.received} received, 0 lost, ${report.duplicated} duplicated, ${report.failed} failed after ${kills} worker kills`);
+  const leftover = await processesGone(result.instanceId);
+  t.same(leftover, [], "no process left");
+  reliabilityRow(t, {
+    scenario: `chaos: 2,000 × 5 ms jobs on 2 workers (${report.failed} FAILED as WorkerLost)`,
+    fault: `SIGKILL a random worker every 200–400 ms (${kills} kills)`,
+    queued: report.queued, received: report.received, lost: report.missing, duplicated: report.duplicated, leftover: leftover.length,
+  });
 });

@@ -3,7 +3,7 @@ import { randomBytes, randomInt } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { serialize } from "node:v8";
 import { Dealer } from "zeromq";
-import { endpointsOf, fixture, lastJson, processesGone, processesOf, strmbrkr } from "./lib/cli.js";
+import { endpointsOf, fixture, lastJson, processesGone, processesOf, reliabilityRow, strmbrkr } from "./lib/cli.js";
 
 const FUZZ_MS = 3_000;
 
@@ -90,5 +90,11 @@ t.test("malformed messages to the broker's two ends and the KVS are dropped; rea
   t.equal(report.wrong, 0, "every real job came back right");
   t.equal(report.kvsRounds, report.rounds, "every real KVS write landed");
   t.ok(maxRssMb < 400, `every process stayed under 400 MiB (peak ${maxRssMb.toFixed(0)} MiB)`);
-  t.same(await processesGone(result.instanceId), [], "no process left");
+  const leftover = await processesGone(result.instanceId);
+  t.same(leftover, [], "no process left");
+  reliabilityRow(t, {
+    scenario: `hostile input: ${report.rounds} rounds of 20 real jobs + KVS writes (peak RSS ${maxRssMb.toFixed(0)} MiB)`,
+    fault: `${sent} malformed or oversized messages to the broker's two ends and the KVS`,
+    queued: report.rounds * 20, received: report.rounds * 20 - report.wrong, lost: report.wrong, duplicated: 0, leftover: leftover.length,
+  });
 });

@@ -1,5 +1,5 @@
 import t from "tap";
-import { fixture, lastJson, processesGone, strmbrkr } from "./lib/cli.js";
+import { fixture, lastJson, processesGone, reliabilityRow, strmbrkr } from "./lib/cli.js";
 
 const script = fixture("rel-heartbeat.ts");
 const FAST_BEATS = { STRMBRKR_HEARTBEAT_INTERVAL: "0.1", STRMBRKR_HEARTBEAT_LIVENESS: "3" };
@@ -31,7 +31,9 @@ t.test("a worker that stops answering (SIGSTOP) is declared lost and its job fin
   t.ok(stopped, "a worker was stopped mid-job");
   t.same(lastJson(result.stdout), { status: "processed", attempts: 2 }, "re-dispatched and done on the other worker");
   t.match(result.stderr, /was lost after 300 ms without a heartbeat/);
-  t.same(await processesGone(result.instanceId), [], "no process left, the stopped worker included");
+  const leftover = await processesGone(result.instanceId);
+  t.same(leftover, [], "no process left, the stopped worker included");
+  reliabilityRow(t, { scenario: "silent worker: 1 job, 2 workers", fault: "SIGSTOP the worker running it", queued: 1, received: 1, lost: 0, duplicated: 0, leftover: leftover.length });
 });
 
 t.test("a job that blocks its worker's event loop far past the heartbeat limit is not declared lost", async (t) => {

@@ -1,7 +1,7 @@
 import t from "tap";
 import { serialize, deserialize } from "node:v8";
 import { Dealer } from "zeromq";
-import { endpointsOf, fixture, lastJson, processesGone, strmbrkr } from "./lib/cli.js";
+import { endpointsOf, fixture, lastJson, processesGone, reliabilityRow, strmbrkr } from "./lib/cli.js";
 
 t.test("100,000 jobs queued at once all complete, with bounded host memory", async (t) => {
   const result = await strmbrkr(["run", fixture("rel-load.ts"), "--workers", "2", "--no-progress", "--", "100000"], { timeoutMs: 240_000 });
@@ -10,8 +10,13 @@ t.test("100,000 jobs queued at once all complete, with bounded host memory", asy
   t.equal(report.received, 100_000, "every job came back");
   t.equal(report.right, 100_000, "with its own value");
   t.ok(report.peakRssMb < 1024, `host peak RSS ${report.peakRssMb.toFixed(0)} MiB stays under 1 GiB`);
-  t.comment(`load: 100000 jobs in ${report.seconds.toFixed(1)} s (${report.jobsPerSecond.toFixed(0)} jobs/s), host peak RSS ${report.peakRssMb.toFixed(0)} MiB (+${report.growthMb.toFixed(0)} MiB)`);
-  t.same(await processesGone(result.instanceId), [], "no process left");
+  const leftover = await processesGone(result.instanceId);
+  t.same(leftover, [], "no process left");
+  reliabilityRow(t, {
+    scenario: `load: 100,000 jobs queued at once, 2 workers (${report.seconds.toFixed(1)} s, host peak RSS ${report.peakRssMb.toFixed(0)} MiB)`,
+    fault: "none",
+    queued: report.count, received: report.received, lost: report.count - report.received, duplicated: 0, leftover: leftover.length,
+  });
 });
 
 t.test("500 concurrent KVS clients are all served", async (t) => {

@@ -1,6 +1,6 @@
 import t from "tap";
 import type { ChildProcess } from "node:child_process";
-import { fixture, processesGone, strmbrkr } from "./lib/cli.js";
+import { fixture, processesGone, reliabilityRow, strmbrkr } from "./lib/cli.js";
 
 const script = fixture("rel-grace.ts");
 
@@ -23,7 +23,9 @@ t.test("Ctrl-C lets running jobs finish within the grace period and reports them
   });
   t.equal(result.code, 130);
   t.match(result.stderr, /interrupted: 2 jobs processed, 0 failed, 2 not finished/);
-  t.same(await processesGone(result.instanceId), [], "no process left");
+  const leftover = await processesGone(result.instanceId);
+  t.same(leftover, [], "no process left");
+  reliabilityRow(t, { scenario: "Ctrl-C mid-run: 4 × 1.5 s jobs, 2 workers (2 never started, reported as not finished)", fault: "SIGINT with 2 jobs running", queued: 4, received: 2, lost: 0, duplicated: 0, leftover: leftover.length });
 });
 
 t.test("jobs still running when the grace period ends are killed", async (t) => {

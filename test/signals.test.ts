@@ -9,7 +9,7 @@ import type { ChildProcess } from "node:child_process";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
-import { fixture, processesGone, processesOf, strmbrkr, type RunResult } from "./lib/cli.js";
+import { fixture, processesGone, processesOf, reliabilityRow, strmbrkr, type RunResult } from "./lib/cli.js";
 import { commandOf, runDirsOf, scratchDir, waitForLine, type Asserts } from "./lib/kvs-helpers.js";
 
 interface MidJob {
@@ -108,6 +108,8 @@ t.test("SIGKILL to the host: hub, KVS and workers exit by themselves within 5 s"
   const { result, before } = await runMidJob(t, async (child) => void child.kill("SIGKILL"));
   hadEveryProcess(t, before);
   t.equal(result.signal, "SIGKILL", "the host was killed");
-  t.same(await processesGone(result.instanceId, 5_000), [], "within 5 s no process of the run is left");
+  const leftover = await processesGone(result.instanceId, 5_000);
+  t.same(leftover, [], "within 5 s no process of the run is left");
+  reliabilityRow(t, { scenario: "host killed mid-run (its results die with it)", fault: "SIGKILL the host", queued: 0, received: 0, lost: 0, duplicated: 0, leftover: leftover.length });
   removeRunDirs(result.instanceId);
 });

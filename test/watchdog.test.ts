@@ -1,4 +1,5 @@
 import t from "tap";
+import { processesOf, reliabilityRow } from "./lib/cli.js";
 import { runScenario, type TapTest } from "./lib/scenario.js";
 
 const SCRIPT = "jobs-watchdog.ts";
@@ -32,10 +33,17 @@ function assertRecovered(t: TapTest, summary: any) {
 }
 
 t.test("--watchdog 1 kills a sleeping and a spinning job after 1 s, and the pool is replaced", async (t) => {
-  const { summary } = await run(t, "pool-limit", 1);
+  const { summary, result } = await run(t, "pool-limit", 1);
   t.same(summary.stuck.map((job: any) => job.fn), ["nap", "spin"]);
   for (const job of summary.stuck) assertKilled(t, job, 1);
   assertRecovered(t, summary);
+  const jobs = [...summary.stuck, ...summary.later];
+  reliabilityRow(t, {
+    scenario: `watchdog: ${jobs.length} jobs, 2 workers (2 FAILED as WatchdogTimeout, pool back to 2)`,
+    fault: "a sleeping and a `while (true) {}` job past --watchdog 1",
+    queued: jobs.length, received: jobs.filter((job: any) => job.status !== "unprocessed").length, lost: 0, duplicated: 0,
+    leftover: processesOf(result.instanceId).length,
+  });
 });
 
 t.test("a job's own timeout kills a sleeping and a spinning job, with no pool watchdog", async (t) => {

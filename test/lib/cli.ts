@@ -174,3 +174,19 @@ export function endpointsOf(instanceId: string): Record<string, string> | undefi
   return Object.fromEntries(names.map((name) => [name, `ipc://${join(tmpdir(), dir, `${name}.sock`)}`]));
 }
 
+
+export interface ReliabilityRow {
+  scenario: string;
+  fault: string;
+  queued: number;
+  received: number;
+  lost: number;
+  duplicated: number;
+  leftover: number;
+}
+
+/** One row of docs/reliability.md, printed as a TAP comment: `npm test | grep "reliability |"` collects them. */
+export function reliabilityRow(t: { comment(...args: unknown[]): void }, row: ReliabilityRow): void {
+  const { scenario, fault, queued, received, lost, duplicated, leftover } = row;
+  t.comment(`reliability | ${scenario} | ${fault} | ${queued} | ${received} | ${lost} | ${duplicated} | ${leftover} |`);
+}

@@ -36,6 +36,7 @@ export const Front = { SUBMIT: "submit", RESULTS: "results" } as const;
 // worker -> broker: [Back.RESULTS, encode(JobResult[])]  each result also asks for the next job
 // worker -> broker: [Back.HEARTBEAT]                     every STRMBRKR_HEARTBEAT_INTERVAL seconds
 // broker -> worker: [Back.JOBS, encode(JobDispatch[])]
+// broker -> worker: [Back.HEARTBEAT]                     every STRMBRKR_HEARTBEAT_INTERVAL seconds
 export const Back = { READY: "ready", JOBS: "jobs", RESULTS: "results", HEARTBEAT: "heartbeat" } as const;
 
 export interface WorkerHello {

@@ -1,5 +1,6 @@
 import t from "tap";
-import { fixture, lastJson, processesGone, reliabilityRow, strmbrkr } from "./lib/cli.js";
+import { readFileSync } from "node:fs";
+import { fixture, lastJson, processesGone, processesOf, reliabilityRow, strmbrkr } from "./lib/cli.js";
 
 const script = fixture("rel-heartbeat.ts");
 const FAST_BEATS = { STRMBRKR_HEARTBEAT_INTERVAL: "0.1", STRMBRKR_HEARTBEAT_LIVENESS: "3" };
@@ -41,5 +42,36 @@ t.test("a job that blocks its worker's event loop far past the heartbeat limit i
   t.equal(result.code, 0, "exit 0", { stderr: result.stderr.slice(-3000) });
   t.same(lastJson(result.stdout), { status: "processed", attempts: 1 }, "ran once, to the end");
   t.notMatch(result.stderr, /without a heartbeat/);
+  t.same(await processesGone(result.instanceId), [], "no process left");
+});
+
+t.test("workers that lose the broker reconnect with backoff, and every job still comes back once", async (t) => {
+  let hub: number | undefined;
+  t.teardown(() => {
+    try {
+      if (hub !== undefined) process.kill(hub, "SIGCONT"); // should the test fail while it is frozen
+    } catch {
+      // gone with the run, as it should be
+    }
+  });
+  const result = await strmbrkr(["run", fixture("rel-reconnect.ts"), "--workers", "2", "--no-progress", "--", "200"], {
+    env: FAST_BEATS,
+    timeoutMs: 60_000,
+    onSpawn: (child, instanceId) => {
+      child.stdout!.once("data", () => {
+        hub = processesOf(instanceId).find((pid) => readFileSync(`/proc/${pid}/cmdline`, "latin1").includes("runtime/hub/main.js"));
+        if (hub === undefined) return;
+        process.kill(hub, "SIGSTOP"); // the broker goes silent, as over a dead link
+        child.stderr!.on("data", (chunk: Buffer) => {
+          if (chunk.toString().includes("reconnecting (next try in 200 ms)")) process.kill(hub!, "SIGCONT");
+        });
+      });
+    },
+  });
+  t.equal(result.code, 0, "exit 0", { stderr: result.stderr.slice(-3000) });
+  t.ok(hub, "the broker's process was frozen");
+  t.match(result.stderr, /the broker has been silent for \d+ ms; reconnecting \(next try in 100 ms\)/, "first try after one interval");
+  t.match(result.stderr, /reconnecting \(next try in 200 ms\)/, "then backing off");
+  t.same(lastJson(result.stdout), { queued: 200, received: 200, processed: 200 }, "every job came back once");
   t.same(await processesGone(result.instanceId), [], "no process left");
 });

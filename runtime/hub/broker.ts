@@ -21,6 +21,8 @@ export interface BrokerLimits {
   maxLost: number;
   /** Resident memory past which a worker is replaced between jobs; 0: never. */
   maxMemoryMb: number;
+  /** How often the broker beats to each worker and checks on them. */
+  heartbeatMs: number;
   /** A worker silent this long is checked on. */
   silenceMs: number;
 }
@@ -84,7 +86,7 @@ export class Broker {
     this.#limits = limits;
     void this.#serve(frontend, (frames) => this.#onClient(frames));
     void this.#serve(backend, (frames) => this.#onWorker(frames));
-    this.#liveness = setInterval(() => this.#checkLiveness(), Math.max(limits.silenceMs / 3, 10));
+    this.#liveness = setInterval(() => this.#checkLiveness(), limits.heartbeatMs);
   }
 
   #liveness: NodeJS.Timeout;
@@ -182,7 +184,12 @@ export class Broker {
   }
 
   #register(id: string, hello: WorkerHello): void {
-    if (!this.#hooks.isWorker(id) || this.#workers.has(id)) throw new Error(`READY from unknown worker ${JSON.stringify(id.slice(0, 64))}`);
+    if (!this.#hooks.isWorker(id)) throw new Error(`READY from unknown worker ${JSON.stringify(id.slice(0, 64))}`);
+    if (this.#workers.has(id)) {
+      // It lost us and reconnected: whatever it held went with the old connection.
+      log.warning(`worker ${id} reconnected; re-dispatching any job it held`);
+      this.workerGone(id, "when its connection dropped", false);
+    }
     if (hello.version !== PROTOCOL_VERSION) {
       log.error(`worker ${id} speaks protocol ${hello.version}, this broker ${PROTOCOL_VERSION}; ignored`);
       return;
@@ -233,10 +240,11 @@ export class Broker {
     this.#hooks.changed();
   }
 
-  /** Declares lost, and kills, workers that fell silent and whose process is not running. */
+  /** Beats to every worker (so each can tell a lost broker); declares lost, and kills, workers that fell silent and whose process is not running. */
   #checkLiveness(): void {
     const now = Date.now();
     for (const slot of [...this.#workers.values()]) {
+      this.#back.send([slot.id, Back.HEARTBEAT]);
       if (now - slot.lastSeen <= this.#limits.silenceMs) continue;
       if (this.#hooks.isRunning(slot.id)) {
         slot.lastSeen = now; // busy in a long synchronous job: check again later

@@ -18,7 +18,8 @@ const send = (message: HubToHost) => sendToOwner(message);
 // Frames past the message limit (plus room for headers) cost the sender its connection, not our memory.
 const maxMessageSize = context.config.maxMessageBytes + FRAME_OVERHEAD_BYTES;
 const frontend = new Router({ maxMessageSize });
-const backend = new Router({ maxMessageSize });
+// handover: a worker that reconnects (it lost us) takes its routing id over from the dead connection.
+const backend = new Router({ maxMessageSize, handover: true });
 await frontend.bind(bindAddress(context.config.socketProtocol, context.runDir, "frontend"));
 await backend.bind(bindAddress(context.config.socketProtocol, context.runDir, "backend"));
 
@@ -44,6 +45,7 @@ const broker = new Broker(frontend, backend, {
 }, {
   maxLost: context.config.jobMaxLost,
   maxMemoryMb: context.config.workerMaxMemoryMb,
+  heartbeatMs: context.config.heartbeatInterval * 1000,
   silenceMs: context.config.heartbeatInterval * context.config.heartbeatLiveness * 1000,
 });
 

@@ -1,0 +1,97 @@
+import { Dealer } from "zeromq";
+import { getLogger } from "../logger.js";
+import { Outbox } from "../outbox.js";
+import { Back, type JobDispatch, type JobResult } from "../protocol.js";
+import { decode, encode } from "../serialize.js";
+
+const log = getLogger("worker");
+const MAX_BACKOFF_MS = 32_000;
+
+export interface LinkOptions {
+  endpoint: string;
+  routingId: string;
+  /** The READY frame's JSON, sent on every (re)connect. */
+  hello: string;
+  heartbeatMs: number;
+  liveness: number;
+  /** Runs a batch of jobs; the link sends back what it returns. */
+  run(jobs: JobDispatch[]): Promise<JobResult[]>;
+}
+
+/**
+ * A worker's connection to the broker, in the ZeroMQ guide's Paranoid Pirate pattern: it beats
+ * every `heartbeatMs`, and when the broker has been silent for `liveness` beats it drops the
+ * connection and reconnects, waiting longer each time (up to 32 s). A result still unsent on the
+ * old connection is lost with it; the broker re-dispatches that job.
+ */
+export class BrokerLink {
+  #options: LinkOptions;
+  #socket!: Dealer;
+  #outbox!: Outbox;
+  #lastHeard = Date.now();
+  #backoffMs: number;
+  #reconnectAt = 0;
+  #timer: NodeJS.Timeout;
+
+  constructor(options: LinkOptions) {
+    this.#options = options;
+    this.#backoffMs = options.heartbeatMs;
+    this.#connect();
+    this.#timer = setInterval(() => this.#beat(), options.heartbeatMs);
+    this.#timer.unref();
+  }
+
+  close(): void {
+    clearInterval(this.#timer);
+    this.#socket.close();
+  }
+
+  #connect(): void {
+    const socket = new Dealer({ routingId: this.#options.routingId, linger: 0 });
+    socket.connect(this.#options.endpoint);
+    this.#socket = socket;
+    this.#outbox = new Outbox(socket, (error) => log.error(`send to the broker failed: ${error.message}`));
+    this.#outbox.send([Back.READY, this.#options.hello]);
+    void this.#receive(socket);
+  }
+
+  #beat(): void {
+    const now = Date.now();
+    if (now - this.#lastHeard <= this.#options.heartbeatMs * this.#options.liveness) {
+      this.#outbox.send([Back.HEARTBEAT]);
+      return;
+    }
+    if (now < this.#reconnectAt) return;
+    log.warning(`the broker has been silent for ${now - this.#lastHeard} ms; reconnecting (next try in ${this.#backoffMs} ms)`);
+    this.#socket.close();
+    this.#connect();
+    this.#reconnectAt = now + this.#backoffMs;
+    this.#backoffMs = Math.min(this.#backoffMs * 2, MAX_BACKOFF_MS);
+  }
+
+  async #receive(socket: Dealer): Promise<void> {
+    try {
+      for await (const [command, payload] of socket) {
+        this.#heard();
+        const name = command?.toString();
+        if (name === Back.HEARTBEAT) continue;
+        if (name !== Back.JOBS || !payload) {
+          log.error(`dropped an unknown message from the broker: ${name}`);
+          continue;
+        }
+        const results = await this.#options.run(decode<JobDispatch[]>(payload));
+        // Messages queued while a job blocked the event loop are read only now: don't count that as silence.
+        this.#heard();
+        if (socket === this.#socket) this.#outbox.send([Back.RESULTS, encode(results)]);
+      }
+    } catch (error) {
+      if (!socket.closed) log.error(`receive from the broker failed: ${(error as Error).message}`);
+    }
+  }
+
+  #heard(): void {
+    this.#lastHeard = Date.now();
+    this.#backoffMs = this.#options.heartbeatMs;
+    this.#reconnectAt = 0;
+  }
+}

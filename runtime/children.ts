@@ -9,9 +9,15 @@ export const KILL_AFTER_MS = 3_000;
 export function forkEntry(entry: URL, context: RuntimeContext): ChildProcess {
   return fork(fileURLToPath(entry), [], {
     env: { ...process.env, [RUNTIME_ENV]: JSON.stringify(context) },
-    execArgv: ["--enable-source-maps", ...process.execArgv.filter((arg) => arg.startsWith("--max-old-space-size"))],
+    execArgv: ["--enable-source-maps", ...process.execArgv.filter((arg) => arg.startsWith("--max-old-space-size")), ...profiling()],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
+}
+
+/** STRMBRKR_CPU_PROF_DIR=dir writes a V8 CPU profile of every child (NODE_OPTIONS may not carry --cpu-prof). */
+function profiling(): string[] {
+  const dir = process.env.STRMBRKR_CPU_PROF_DIR;
+  return dir ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [];
 }
 
 export function hasExited(child: ChildProcess): boolean {

@@ -26,16 +26,19 @@ export interface RuntimeContext {
   workerId?: string;
 }
 
+// Batches of jobs and results travel as [command, JSON of the items without their payloads,
+// payload_0, …, payload_n-1] (runtime/batch.ts): the broker never decodes arguments or values.
+
 // ---- Broker frontend: QueueManager (DEALER) <-> broker (ROUTER) -------------------------------
-// QueueManager -> broker: [Front.SUBMIT, encode(JobRequest[])]
-// broker -> QueueManager: [Front.RESULTS, encode(JobResult[])]
+// QueueManager -> broker: [Front.SUBMIT, JSON, args…]       batch of JobRequest
+// broker -> QueueManager: [Front.RESULTS, JSON, values…]    batch of JobResult (empty frame: no value)
 export const Front = { SUBMIT: "submit", RESULTS: "results" } as const;
 
 // ---- Broker backend: worker (DEALER, routing id = worker id) <-> broker (ROUTER) ----------------
-// worker -> broker: [Back.READY, JSON WorkerHello]      once connected, and it asks for one job
-// worker -> broker: [Back.RESULTS, encode(JobResult[])]  each result also asks for the next job
+// worker -> broker: [Back.READY, JSON WorkerHello]      once connected: it has room for jobs
+// worker -> broker: [Back.RESULTS, JSON, values…]        batch of JobResult; each frees room
 // worker -> broker: [Back.HEARTBEAT]                     every STRMBRKR_HEARTBEAT_INTERVAL seconds
-// broker -> worker: [Back.JOBS, encode(JobDispatch[])]
+// broker -> worker: [Back.JOBS, JSON, args…]             batch of JobDispatch, run in order
 // broker -> worker: [Back.HEARTBEAT]                     every STRMBRKR_HEARTBEAT_INTERVAL seconds
 export const Back = { READY: "ready", JOBS: "jobs", RESULTS: "results", HEARTBEAT: "heartbeat" } as const;
 
@@ -72,7 +75,9 @@ export interface JobResult {
   startedAt?: number;
   processedAt?: number;
   workerPid?: number;
-  /** The worker's resident memory after the job (worker -> broker only). */
+  /** How long the function ran, in milliseconds (worker -> broker only). */
+  runMs?: number;
+  /** The worker's resident memory, on the last result of a batch (worker -> broker only). */
   memoryMb?: number;
 }
 

@@ -4,6 +4,7 @@ import { getLogger } from "../runtime/logger.js";
 import { Outbox } from "../runtime/outbox.js";
 import { flushReports, writeReport } from "../runtime/pipeline-reports.js";
 import { Front, type JobRequest, type JobResult } from "../runtime/protocol.js";
+import { packBatch, unpackBatch } from "../runtime/batch.js";
 import { decode, encode, unencodableReason } from "../runtime/serialize.js";
 import { runStats } from "../runtime/stats.js";
 import { JobTimeoutError } from "./errors.js";
@@ -86,7 +87,7 @@ export class QueueManager {
       this.#outstanding.set(job.id, job);
     }
     runStats.queued += jobs.length;
-    for (const batch of batches(requests)) this.#outbox.send([Front.SUBMIT, encode(batch)]);
+    for (const batch of batches(requests)) this.#outbox.send(packBatch(Front.SUBMIT, batch, "args"));
   }
 
   /** True when every queued job has come back. */
@@ -158,9 +159,9 @@ export class QueueManager {
 
   async #receive(): Promise<void> {
     try {
-      for await (const [command, payload] of this.#socket) {
-        if (command?.toString() !== Front.RESULTS || !payload) continue;
-        for (const result of decode<JobResult[]>(payload)) this.#accept(result);
+      for await (const frames of this.#socket) {
+        if (frames[0]?.toString() !== Front.RESULTS) continue;
+        for (const result of unpackBatch<JobResult>(frames, 1, "value")) this.#accept(result);
         for (const wake of [...this.#waiters]) wake();
       }
     } catch (error) {

@@ -1,9 +1,11 @@
 import type { Router } from "zeromq";
 import { WatchdogTimeout, WorkerLost, toErrorInfo, type ErrorInfo } from "../../stdlib/errors.js";
+import { packBatch, unpackBatch } from "../batch.js";
 import { getLogger } from "../logger.js";
 import { Outbox } from "../outbox.js";
 import { Back, Front, PROTOCOL_VERSION, type JobDispatch, type JobRequest, type JobResult, type WorkerHello } from "../protocol.js";
-import { decode, encode } from "../serialize.js";
+import { JobTimes, MAX_AHEAD, TARGET_AHEAD_MS } from "./credit.js";
+import { JobQueue } from "./job-queue.js";
 
 const log = getLogger("broker");
 
@@ -14,6 +16,23 @@ interface QueuedJob {
   lost: number;
   /** How many times it threw (for jobs with `retries`). */
   failures: number;
+}
+
+interface WorkerSlot {
+  id: string;
+  pid: number;
+  poolId: number;
+  watchdogMs: number;
+  /** Jobs sent to the worker, in the order it runs them: the first is running. */
+  jobs: { queued: QueuedJob; delegatedAt: number }[];
+  /** Expected milliseconds of work the worker holds. */
+  aheadMs: number;
+  /** Watchdog of the running job. */
+  watchdog?: NodeJS.Timeout;
+  /** Finish the jobs held, then leave. */
+  retiring: boolean;
+  /** When the worker last said anything (any message counts as a heartbeat). */
+  lastSeen: number;
 }
 
 export interface BrokerLimits {
@@ -27,31 +46,13 @@ export interface BrokerLimits {
   silenceMs: number;
 }
 
-/** Retry backoff: 100 ms, doubling, at most 10 s. */
-const retryDelayMs = (failures: number) => Math.min(100 * 2 ** (failures - 1), 10_000);
-
-interface WorkerSlot {
-  id: string;
-  pid: number;
-  poolId: number;
-  watchdogMs: number;
-  job?: { queued: QueuedJob; delegatedAt: number; watchdog?: NodeJS.Timeout };
-  /** Finish the current job, then leave. */
-  retiring: boolean;
-  /** When the worker last said anything (any message counts as a heartbeat). */
-  lastSeen: number;
-}
-
 /** What the broker asks of the process that owns the workers. */
 export interface BrokerHooks {
-  /** A worker ran past its watchdog limit: kill it (the pool replaces it). */
+  /** A worker ran past its watchdog limit, or fell silent: kill it (the pool replaces it). */
   killWorker(id: string): void;
-  /** A retiring worker has no job left: let it exit. */
+  /** A retiring worker holds no job: let it exit. */
   releaseWorker(id: string): void;
-  /**
-   * A worker missed its heartbeats: is its process still running? A job may block a worker's event
-   * loop for minutes; only the owner of the process can tell that from a stopped or vanished one.
-   */
+  /** Whether the worker's process runs: a job may block its event loop (and heartbeats) for minutes. */
   isRunning(id: string): boolean;
   /** Whether `id` is a worker this hub started (anything else saying READY is ignored). */
   isWorker(id: string): boolean;
@@ -63,20 +64,28 @@ export interface BrokerHooks {
   watchdogMs(poolId: number): number;
 }
 
+/** Retry backoff: 100 ms, doubling, at most 10 s. */
+const retryDelayMs = (failures: number) => Math.min(100 * 2 ** (failures - 1), 10_000);
+
 /**
- * ZeroMQ's load-balancing broker: jobs from the frontend wait in one FIFO queue and go to the
- * next idle worker on the backend; each result goes back to the client that submitted the job.
- * The broker alone decides a job's fate, so a job ends exactly once whatever its worker does.
+ * ZeroMQ's load-balancing broker: jobs from the frontend wait in one FIFO queue and go to workers
+ * with room on the backend, in batches sized by how long the jobs take (see credit.ts); each
+ * result goes back to the client that submitted the job. The broker alone decides a job's fate,
+ * so a job ends exactly once whatever its worker does.
  */
 export class Broker {
   #front: Outbox;
   #back: Outbox;
   #hooks: BrokerHooks;
-  #queue: QueuedJob[] = [];
-  #queueHead = 0;
-  #idle: string[] = [];
-  #workers = new Map<string, WorkerSlot>();
   #limits: BrokerLimits;
+  #queue = new JobQueue<QueuedJob>();
+  #workers = new Map<string, WorkerSlot>();
+  #times = new JobTimes();
+  /** Results waiting for the end of this turn of the event loop, per client. */
+  #replies = new Map<Buffer, JobResult[]>();
+  #flushScheduled = false;
+  #clients = new Map<string, Buffer>();
+  #liveness: NodeJS.Timeout;
 
   constructor(frontend: Router, backend: Router, hooks: BrokerHooks, limits: BrokerLimits) {
     const onError = (error: Error) => log.error(`send failed: ${error.message}`);
@@ -89,20 +98,18 @@ export class Broker {
     this.#liveness = setInterval(() => this.#checkLiveness(), limits.heartbeatMs);
   }
 
-  #liveness: NodeJS.Timeout;
-
   close(): void {
     clearInterval(this.#liveness);
   }
 
-  /** Workers that registered and are alive, and those running a job, for one pool. */
+  /** Workers that registered and are alive, and those holding jobs, for one pool. */
   counts(poolId: number): { ready: number; busy: number } {
     let ready = 0;
     let busy = 0;
     for (const slot of this.#workers.values()) {
       if (slot.poolId !== poolId) continue;
       ready++;
-      if (slot.job) busy++;
+      if (slot.jobs.length > 0) busy++;
     }
     return { ready, busy };
   }
@@ -112,30 +119,33 @@ export class Broker {
     const slot = this.#workers.get(id);
     if (!slot) return true;
     slot.retiring = true;
-    this.#idle = this.#idle.filter((idle) => idle !== id);
-    return !slot.job;
+    return slot.jobs.length === 0;
   }
 
-  /** A worker process is gone: its job goes back to the queue, or fails once it has been lost too often. */
+  /**
+   * A worker is gone: the job it was running goes back to the queue (or fails, once lost too
+   * often); the jobs it held but had not started go back as they were.
+   */
   workerGone(id: string, how: string, countAsLoss = true): void {
     const slot = this.#workers.get(id);
     if (!slot) return;
     this.#workers.delete(id);
-    this.#idle = this.#idle.filter((idle) => idle !== id);
-    const job = slot.job;
-    if (job) {
-      clearTimeout(job.watchdog);
-      const queued = job.queued;
+    clearTimeout(slot.watchdog);
+    const [running, ...waiting] = slot.jobs;
+    const requeue = waiting.map(({ queued }) => queued);
+    if (running) {
+      const { queued } = running;
       if (countAsLoss) queued.lost++;
       if (queued.lost > this.#limits.maxLost) {
         const times = queued.lost > 1 ? ` (${queued.lost} workers lost running it; quarantined)` : "";
         const message = `Job ${queued.request.id} (${queued.request.fn}) failed: its worker (pid ${slot.pid}) was lost ${how}${times}`;
-        this.#reply(queued.client, { id: queued.request.id, ok: false, error: brokerError(new WorkerLost(message)), delegatedAt: job.delegatedAt, workerPid: slot.pid });
+        this.#reply(queued.client, { id: queued.request.id, ok: false, error: brokerError(new WorkerLost(message)), delegatedAt: running.delegatedAt, workerPid: slot.pid });
       } else {
         if (countAsLoss) log.warning(`worker pid ${slot.pid} was lost ${how}; re-dispatching job ${queued.request.id}`);
-        this.#queue.splice(this.#queueHead, 0, queued);
+        requeue.unshift(queued);
       }
     }
+    this.#queue.unshift(requeue);
     this.#hooks.changed();
     this.#dispatch();
   }
@@ -154,20 +164,31 @@ export class Broker {
     }
   }
 
-  #onClient([client, command, payload]: Buffer[]): void {
-    if (command?.toString() !== Front.SUBMIT || !client || !payload) throw new Error(`unknown frontend command ${command?.toString()}`);
-    const requests = decode<JobRequest[]>(payload);
-    if (!Array.isArray(requests)) throw new Error("submit payload is not a list of jobs");
+  #onClient(frames: Buffer[]): void {
+    const [identity, command] = frames;
+    if (command?.toString() !== Front.SUBMIT || !identity) throw new Error(`unknown frontend command ${command?.toString().slice(0, 32)}`);
+    const client = this.#intern(identity);
+    const requests = unpackBatch<JobRequest>(frames, 2, "args");
     for (const request of requests) {
-      if (typeof request?.id !== "string" || typeof request.fn !== "string" || !(request.args instanceof Uint8Array)) {
-        throw new Error("submit payload holds a malformed job");
-      }
+      if (typeof request.id !== "string" || typeof request.fn !== "string" || !request.args) throw new Error("submit holds a malformed job");
     }
     for (const request of requests) this.#queue.push({ client, request, lost: 0, failures: 0 });
     this.#dispatch();
   }
 
-  #onWorker([id, command, payload]: Buffer[]): void {
+  /** One Buffer per client, so its results gather under one key until they are flushed. */
+  #intern(identity: Buffer): Buffer {
+    const key = identity.toString("latin1");
+    let client = this.#clients.get(key);
+    if (!client) {
+      if (this.#clients.size > 10_000) this.#clients.clear(); // bounded; a cleared client only batches less
+      this.#clients.set(key, (client = identity));
+    }
+    return client;
+  }
+
+  #onWorker(frames: Buffer[]): void {
+    const [id, command, payload] = frames;
     const workerId = id!.toString();
     const slot = this.#workers.get(workerId);
     if (slot) slot.lastSeen = Date.now();
@@ -177,70 +198,99 @@ export class Broker {
       case Back.READY:
         return this.#register(workerId, JSON.parse(payload!.toString()) as WorkerHello);
       case Back.RESULTS:
-        return this.#finish(workerId, decode<JobResult[]>(payload!));
+        if (slot) this.#finish(slot, unpackBatch<JobResult>(frames, 2, "value"));
+        return; // from a worker already declared lost: its jobs were settled elsewhere
       default:
-        throw new Error(`unknown backend command ${command?.toString()} from ${workerId}`);
+        throw new Error(`unknown backend command ${command?.toString().slice(0, 32)} from ${workerId.slice(0, 32)}`);
     }
   }
 
   #register(id: string, hello: WorkerHello): void {
     if (!this.#hooks.isWorker(id)) throw new Error(`READY from unknown worker ${JSON.stringify(id.slice(0, 64))}`);
+    if (hello.version !== PROTOCOL_VERSION) throw new Error(`worker ${id} speaks protocol ${hello.version}, this broker ${PROTOCOL_VERSION}`);
     if (this.#workers.has(id)) {
       // It lost us and reconnected: whatever it held went with the old connection.
       log.warning(`worker ${id} reconnected; re-dispatching any job it held`);
       this.workerGone(id, "when its connection dropped", false);
     }
-    if (hello.version !== PROTOCOL_VERSION) {
-      log.error(`worker ${id} speaks protocol ${hello.version}, this broker ${PROTOCOL_VERSION}; ignored`);
-      return;
-    }
-    this.#workers.set(id, { id, pid: hello.pid, poolId: hello.poolId, watchdogMs: this.#hooks.watchdogMs(hello.poolId), retiring: false, lastSeen: Date.now() });
-    this.#idle.push(id);
+    const slot: WorkerSlot = { id, pid: hello.pid, poolId: hello.poolId, watchdogMs: this.#hooks.watchdogMs(hello.poolId), jobs: [], aheadMs: 0, retiring: false, lastSeen: Date.now() };
+    this.#workers.set(id, slot);
     this.#hooks.workerReady(id);
+    this.#hooks.changed();
     this.#dispatch();
   }
 
-  #finish(id: string, results: JobResult[]): void {
-    const slot = this.#workers.get(id);
-    if (!slot) return; // already declared lost or killed: its job has been settled elsewhere
+  #finish(slot: WorkerSlot, results: JobResult[]): void {
     let memoryMb = 0;
     for (const result of results) {
-      const job = slot.job;
-      if (!job || job.queued.request.id !== result.id) continue;
-      clearTimeout(job.watchdog);
-      slot.job = undefined;
+      const index = slot.jobs.findIndex((job) => job.queued.request.id === result.id);
+      if (index < 0) continue;
+      const [{ queued, delegatedAt }] = slot.jobs.splice(index, 1);
+      slot.aheadMs = Math.max(0, slot.aheadMs - this.#expectedMs(queued));
+      if (result.runMs !== undefined) this.#times.observe(queued.request.fn, result.runMs);
       memoryMb = Math.max(memoryMb, result.memoryMb ?? 0);
-      if (!result.ok && this.#retry(job.queued)) continue;
+      if (!result.ok && this.#retry(queued)) continue;
       delete result.memoryMb;
-      this.#reply(job.queued.client, { ...result, delegatedAt: job.delegatedAt });
+      delete result.runMs;
+      result.delegatedAt = delegatedAt;
+      this.#reply(queued.client, result);
     }
+    if (slot.jobs.length === 0) slot.aheadMs = 0; // drop rounding drift
+    this.#armWatchdog(slot);
     if (this.#limits.maxMemoryMb > 0 && memoryMb > this.#limits.maxMemoryMb && !slot.retiring) {
       log.info(`worker pid ${slot.pid} uses ${Math.round(memoryMb)} MiB (limit ${this.#limits.maxMemoryMb}); replacing it`);
       slot.retiring = true;
     }
-    if (slot.retiring) this.#hooks.releaseWorker(id);
-    else this.#idle.push(id);
+    if (slot.retiring && slot.jobs.length === 0) this.#hooks.releaseWorker(slot.id);
     this.#hooks.changed();
     this.#dispatch();
   }
 
+  /** Fills every worker up to its budget, in batches, spreading what is left over all of them. */
   #dispatch(): void {
-    while (this.#queueHead < this.#queue.length && this.#idle.length > 0) {
-      const slot = this.#workers.get(this.#idle.shift()!);
-      if (!slot || slot.retiring || slot.job) continue;
-      const queued = this.#queue[this.#queueHead]!;
-      this.#queue[this.#queueHead++] = undefined as unknown as QueuedJob;
-      const dispatch: JobDispatch = { ...queued.request, delegatedAt: Date.now() };
-      const limitMs = queued.request.timeoutMs ?? slot.watchdogMs;
-      slot.job = { queued, delegatedAt: dispatch.delegatedAt };
-      if (limitMs > 0) slot.job.watchdog = setTimeout(() => this.#watchdogExpired(slot, limitMs), limitMs);
-      this.#back.send([slot.id, Back.JOBS, encode([dispatch])]);
+    if (this.#queue.length === 0) return;
+    let open = 0;
+    for (const slot of this.#workers.values()) if (!slot.retiring) open++;
+    for (const slot of this.#workers.values()) {
+      if (this.#queue.length === 0) break;
+      if (slot.retiring) continue;
+      const share = Math.ceil(this.#queue.length / open--); // the tail of the queue, shared fairly
+      const batch: JobDispatch[] = [];
+      const delegatedAt = Date.now();
+      while (batch.length < share && batch.length < MAX_AHEAD && this.#queue.length > 0) {
+        const next = this.#queue.shift()!;
+        const expected = this.#expectedMs(next);
+        if (slot.jobs.length > 0 && slot.aheadMs + expected > TARGET_AHEAD_MS) {
+          this.#queue.unshift([next]);
+          break;
+        }
+        slot.jobs.push({ queued: next, delegatedAt });
+        slot.aheadMs += expected;
+        batch.push({ ...next.request, delegatedAt });
+      }
+      if (batch.length === 0) continue;
+      if (slot.jobs.length === batch.length) this.#armWatchdog(slot); // it was idle: the first job starts now
+      this.#back.send([Buffer.from(slot.id), ...packBatch(Back.JOBS, batch, "args")]);
     }
-    this.#compactQueue();
     this.#hooks.changed();
   }
 
-  /** Beats to every worker (so each can tell a lost broker); declares lost, and kills, workers that fell silent and whose process is not running. */
+  #expectedMs(queued: QueuedJob): number {
+    const expected = this.#times.expectedMs(queued.request.fn);
+    return Number.isFinite(expected) ? expected : TARGET_AHEAD_MS; // untimed: fills a worker on its own
+  }
+
+  /** (Re)starts the watchdog of the job the worker runs now, the first it holds. */
+  #armWatchdog(slot: WorkerSlot): void {
+    clearTimeout(slot.watchdog);
+    slot.watchdog = undefined;
+    const running = slot.jobs[0];
+    if (!running) return;
+    const limitMs = running.queued.request.timeoutMs ?? slot.watchdogMs;
+    if (limitMs > 0) slot.watchdog = setTimeout(() => this.#watchdogExpired(slot, limitMs), limitMs);
+  }
+
+  /** Beats to every worker (so each can tell a lost broker); declares lost, and kills, silent workers whose process is not running. */
   #checkLiveness(): void {
     const now = Date.now();
     for (const slot of [...this.#workers.values()]) {
@@ -270,27 +320,29 @@ export class Broker {
   }
 
   #watchdogExpired(slot: WorkerSlot, limitMs: number): void {
-    const job = slot.job;
-    if (!job || this.#workers.get(slot.id) !== slot) return;
-    this.#workers.delete(slot.id);
-    const { request, client } = job.queued;
+    const running = slot.jobs[0];
+    if (!running || this.#workers.get(slot.id) !== slot) return;
+    const { request, client } = running.queued;
     const message = `Job ${request.id} (${request.fn}) ran longer than its ${limitMs / 1000} s watchdog limit; its worker (pid ${slot.pid}) was killed and replaced`;
     log.warning(message);
-    this.#reply(client, { id: request.id, ok: false, error: brokerError(new WatchdogTimeout(message)), delegatedAt: job.delegatedAt, workerPid: slot.pid });
+    slot.jobs.shift();
+    this.#reply(client, { id: request.id, ok: false, error: brokerError(new WatchdogTimeout(message)), delegatedAt: running.delegatedAt, workerPid: slot.pid });
+    this.workerGone(slot.id, "to the watchdog", false); // the jobs it held but had not started go back
     this.#hooks.killWorker(slot.id);
-    this.#hooks.changed();
   }
 
+  /** Results leave once per turn of the event loop, one message per client. */
   #reply(client: Buffer, result: JobResult): void {
-    this.#front.send([client, Front.RESULTS, encode([result])]);
-  }
-
-  /** Drops the consumed head of the queue once it is large, so memory follows the backlog. */
-  #compactQueue(): void {
-    if (this.#queueHead > 1024 && this.#queueHead * 2 > this.#queue.length) {
-      this.#queue = this.#queue.slice(this.#queueHead);
-      this.#queueHead = 0;
-    }
+    let pending = this.#replies.get(client);
+    if (!pending) this.#replies.set(client, (pending = []));
+    pending.push(result);
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    setImmediate(() => {
+      this.#flushScheduled = false;
+      for (const [to, results] of this.#replies) this.#front.send([to, ...packBatch(Front.RESULTS, results, "value")]);
+      this.#replies.clear();
+    });
   }
 }
 

@@ -2,10 +2,12 @@ import { Dealer } from "zeromq";
 import { getLogger } from "../logger.js";
 import { Outbox } from "../outbox.js";
 import { Back, type JobDispatch, type JobResult } from "../protocol.js";
-import { decode, encode } from "../serialize.js";
+import { packBatch, unpackBatch } from "../batch.js";
 
 const log = getLogger("worker");
 const MAX_BACKOFF_MS = 32_000;
+/** Results of short jobs leave together, at least this often (ms). */
+const FLUSH_MS = 1;
 
 export interface LinkOptions {
   endpoint: string;
@@ -14,8 +16,8 @@ export interface LinkOptions {
   hello: string;
   heartbeatMs: number;
   liveness: number;
-  /** Runs a batch of jobs; the link sends back what it returns. */
-  run(jobs: JobDispatch[]): Promise<JobResult[]>;
+  /** Runs one job; never throws. */
+  run(job: JobDispatch): Promise<JobResult>;
 }
 
 /**
@@ -32,6 +34,9 @@ export class BrokerLink {
   #backoffMs: number;
   #reconnectAt = 0;
   #timer: NodeJS.Timeout;
+  /** Jobs received and not yet run, in order. */
+  #waiting: JobDispatch[] = [];
+  #running = false;
 
   constructor(options: LinkOptions) {
     this.#options = options;
@@ -47,6 +52,7 @@ export class BrokerLink {
   }
 
   #connect(): void {
+    this.#waiting = []; // held by the old connection: the broker re-dispatches them
     const socket = new Dealer({ routingId: this.#options.routingId, linger: 0 });
     socket.connect(this.#options.endpoint);
     this.#socket = socket;
@@ -71,22 +77,39 @@ export class BrokerLink {
 
   async #receive(socket: Dealer): Promise<void> {
     try {
-      for await (const [command, payload] of socket) {
+      for await (const frames of socket) {
         this.#heard();
-        const name = command?.toString();
+        const name = frames[0]?.toString();
         if (name === Back.HEARTBEAT) continue;
-        if (name !== Back.JOBS || !payload) {
-          log.error(`dropped an unknown message from the broker: ${name}`);
+        if (name !== Back.JOBS) {
+          log.error(`dropped an unknown message from the broker: ${name?.slice(0, 32)}`);
           continue;
         }
-        const results = await this.#options.run(decode<JobDispatch[]>(payload));
-        // Messages queued while a job blocked the event loop are read only now: don't count that as silence.
-        this.#heard();
-        if (socket === this.#socket) this.#outbox.send([Back.RESULTS, encode(results)]);
+        for (const job of unpackBatch<JobDispatch>(frames, 1, "args")) this.#waiting.push(job);
+        if (!this.#running) void this.#runWaiting(socket);
       }
     } catch (error) {
       if (!socket.closed) log.error(`receive from the broker failed: ${(error as Error).message}`);
     }
+  }
+
+  /** Runs held jobs in order; results leave every FLUSH_MS, and when nothing is left to run. */
+  async #runWaiting(socket: Dealer): Promise<void> {
+    this.#running = true;
+    let results: JobResult[] = [];
+    let flushedAt = performance.now();
+    while (this.#waiting.length > 0 && socket === this.#socket) {
+      results.push(await this.#options.run(this.#waiting.shift()!));
+      if (this.#waiting.length > 0 && performance.now() - flushedAt < FLUSH_MS) continue;
+      // Messages queued while a job blocked the event loop are read only now: don't count that as silence.
+      this.#heard();
+      results[results.length - 1]!.memoryMb = process.memoryUsage.rss() / 1_048_576;
+      if (socket === this.#socket) this.#outbox.send(packBatch(Back.RESULTS, results, "value"));
+      results = [];
+      flushedAt = performance.now();
+    }
+    this.#running = false;
+    if (this.#waiting.length > 0) void this.#runWaiting(this.#socket); // arrived on a new connection meanwhile
   }
 
   #heard(): void {

@@ -29,11 +29,7 @@ const link = new BrokerLink({
   hello: JSON.stringify(hello),
   heartbeatMs: context.config.heartbeatInterval * 1000,
   liveness: context.config.heartbeatLiveness,
-  run: async (jobs) => {
-    const results = [];
-    for (const job of jobs) results.push(await runJob(exports!, job, context.config.maxMessageBytes));
-    return results;
-  },
+  run: (job) => runJob(exports!, job, context.config.maxMessageBytes),
 });
 
 process.on("message", (message: HubToWorker) => {

@@ -5,8 +5,9 @@ import { toErrorInfo } from "../../stdlib/errors.js";
 /** Runs one job against the bundle's exports; never throws: failures become FAILED results. */
 export async function runJob(exports: Record<string, unknown>, job: JobDispatch, maxMessageBytes: number): Promise<JobResult> {
   const startedAt = Date.now();
+  const started = performance.now();
   const finish = (fields: Pick<JobResult, "ok" | "value" | "error">): JobResult => ({
-    id: job.id, ...fields, startedAt, processedAt: Date.now(), workerPid: process.pid, memoryMb: process.memoryUsage.rss() / 1_048_576,
+    id: job.id, ...fields, startedAt, processedAt: Date.now(), runMs: performance.now() - started, workerPid: process.pid,
   });
   const fn = exports[job.fn];
   if (typeof fn !== "function") {

@@ -66,14 +66,17 @@ export class QueueManager {
   }
 
   /**
-   * Queues jobs. Throws TypeError, before any is sent, for a non-Job, a function that is not an
-   * export of the job script, or an argument that cannot be sent (a function, a symbol).
+   * Queues jobs, given one by one or as arrays (`queueJobs(jobs)` for a million of them). Throws
+   * TypeError, before any is sent, for a non-Job, a function that is not an export of the job
+   * script, or an argument that cannot be sent (a function, a symbol).
    */
-  queueJobs(...jobs: Job[]): void {
+  queueJobs(...jobsOrLists: (Job | readonly Job[])[]): void {
     if (this.#socket.closed) throw new Error("QueueManager: stopHandling() was called; make a new QueueManager");
+    // Arrays too: spreading a million jobs into the call would overflow the stack.
+    const jobs = jobsOrLists.flat() as Job[];
     const maxBytes = getInstance().config.maxMessageBytes;
     const requests: JobRequest[] = jobs.map((job, index) => {
-      if (!(job instanceof Job)) throw new TypeError(`queueJobs: argument ${index} is not a Job (got ${describe(job)})`);
+      if (!(job instanceof Job)) throw new TypeError(`queueJobs: job ${index} is not a Job (got ${describe(job)})`);
       if (this.#outstanding.has(job.id)) throw new Error(`queueJobs: job ${job.id} is already queued`);
       const request: JobRequest = { id: job.id, fn: exportNameOf(job), args: encodeArgs(job, maxBytes) };
       if (job.timeout !== undefined) request.timeoutMs = job.timeout * 1000;

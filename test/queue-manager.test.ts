@@ -87,10 +87,10 @@ t.test("queueJobs refuses anything but a Job with a TypeError, queueing nothing"
   for (const [what, error] of Object.entries({ object, function: fn, mixed, null: nul }) as [string, any][]) {
     t.equal(error?.class, "TypeError", `${what}: TypeError`);
   }
-  t.match(object.message, /argument 0 is not a Job \(got Object\)/);
-  t.match(fn.message, /argument 0 is not a Job \(got function nap\)/);
-  t.match(mixed.message, /argument 1 is not a Job \(got string\)/);
-  t.match(nul.message, /argument 0 is not a Job \(got null\)/);
+  t.match(object.message, /job 0 is not a Job \(got Object\)/);
+  t.match(fn.message, /job 0 is not a Job \(got function nap\)/);
+  t.match(mixed.message, /job 1 is not a Job \(got string\)/);
+  t.match(nul.message, /job 0 is not a Job \(got null\)/);
   t.same(summary.queuedJobIds, [], "the valid job queued with an invalid one was not queued");
 });
 

@@ -5,6 +5,7 @@ import { getLogger } from "../logger.js";
 import { Outbox } from "../outbox.js";
 import { Back, Front, PROTOCOL_VERSION, type JobDispatch, type JobRequest, type JobResult, type WorkerHello } from "../protocol.js";
 import { JobTimes, MAX_AHEAD, TARGET_AHEAD_MS } from "./credit.js";
+import { HeldJobs } from "./held-jobs.js";
 import { JobQueue } from "./job-queue.js";
 
 const log = getLogger("broker");
@@ -18,13 +19,19 @@ interface QueuedJob {
   failures: number;
 }
 
+interface HeldJob {
+  id: string;
+  queued: QueuedJob;
+  delegatedAt: number;
+}
+
 interface WorkerSlot {
   id: string;
   pid: number;
   poolId: number;
   watchdogMs: number;
   /** Jobs sent to the worker, in the order it runs them: the first is running. */
-  jobs: { queued: QueuedJob; delegatedAt: number }[];
+  jobs: HeldJobs<HeldJob>;
   /** Expected milliseconds of work the worker holds. */
   aheadMs: number;
   /** Watchdog of the running job. */
@@ -131,7 +138,7 @@ export class Broker {
     if (!slot) return;
     this.#workers.delete(id);
     clearTimeout(slot.watchdog);
-    const [running, ...waiting] = slot.jobs;
+    const [running, ...waiting] = slot.jobs.drain();
     const requeue = waiting.map(({ queued }) => queued);
     if (running) {
       const { queued } = running;
@@ -213,7 +220,7 @@ export class Broker {
       log.warning(`worker ${id} reconnected; re-dispatching any job it held`);
       this.workerGone(id, "when its connection dropped", false);
     }
-    const slot: WorkerSlot = { id, pid: hello.pid, poolId: hello.poolId, watchdogMs: this.#hooks.watchdogMs(hello.poolId), jobs: [], aheadMs: 0, retiring: false, lastSeen: Date.now() };
+    const slot: WorkerSlot = { id, pid: hello.pid, poolId: hello.poolId, watchdogMs: this.#hooks.watchdogMs(hello.poolId), jobs: new HeldJobs(), aheadMs: 0, retiring: false, lastSeen: Date.now() };
     this.#workers.set(id, slot);
     this.#hooks.workerReady(id);
     this.#hooks.changed();
@@ -223,9 +230,9 @@ export class Broker {
   #finish(slot: WorkerSlot, results: JobResult[]): void {
     let memoryMb = 0;
     for (const result of results) {
-      const index = slot.jobs.findIndex((job) => job.queued.request.id === result.id);
-      if (index < 0) continue;
-      const [{ queued, delegatedAt }] = slot.jobs.splice(index, 1);
+      const held = slot.jobs.take(result.id);
+      if (!held) continue;
+      const { queued, delegatedAt } = held;
       slot.aheadMs = Math.max(0, slot.aheadMs - this.#expectedMs(queued));
       if (result.runMs !== undefined) this.#times.observe(queued.request.fn, result.runMs);
       memoryMb = Math.max(memoryMb, result.memoryMb ?? 0);
@@ -264,7 +271,7 @@ export class Broker {
           this.#queue.unshift([next]);
           break;
         }
-        slot.jobs.push({ queued: next, delegatedAt });
+        slot.jobs.push({ id: next.request.id, queued: next, delegatedAt });
         slot.aheadMs += expected;
         batch.push({ ...next.request, delegatedAt });
       }
@@ -284,7 +291,7 @@ export class Broker {
   #armWatchdog(slot: WorkerSlot): void {
     clearTimeout(slot.watchdog);
     slot.watchdog = undefined;
-    const running = slot.jobs[0];
+    const running = slot.jobs.running;
     if (!running) return;
     const limitMs = running.queued.request.timeoutMs ?? slot.watchdogMs;
     if (limitMs > 0) slot.watchdog = setTimeout(() => this.#watchdogExpired(slot, limitMs), limitMs);
@@ -320,12 +327,12 @@ export class Broker {
   }
 
   #watchdogExpired(slot: WorkerSlot, limitMs: number): void {
-    const running = slot.jobs[0];
+    const running = slot.jobs.running;
     if (!running || this.#workers.get(slot.id) !== slot) return;
     const { request, client } = running.queued;
     const message = `Job ${request.id} (${request.fn}) ran longer than its ${limitMs / 1000} s watchdog limit; its worker (pid ${slot.pid}) was killed and replaced`;
     log.warning(message);
-    slot.jobs.shift();
+    slot.jobs.take(request.id);
     this.#reply(client, { id: request.id, ok: false, error: brokerError(new WatchdogTimeout(message)), delegatedAt: running.delegatedAt, workerPid: slot.pid });
     this.workerGone(slot.id, "to the watchdog", false); // the jobs it held but had not started go back
     this.#hooks.killWorker(slot.id);

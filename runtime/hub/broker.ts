@@ -88,9 +88,8 @@ export class Broker {
   #queue = new JobQueue<QueuedJob>();
   #workers = new Map<string, WorkerSlot>();
   #times = new JobTimes();
-  /** Results waiting for the end of this turn of the event loop, per client. */
+  /** Results gathered while handling one message, per client. */
   #replies = new Map<Buffer, JobResult[]>();
-  #flushScheduled = false;
   #clients = new Map<string, Buffer>();
   #liveness: NodeJS.Timeout;
 
@@ -155,6 +154,7 @@ export class Broker {
     this.#queue.unshift(requeue);
     this.#hooks.changed();
     this.#dispatch();
+    this.#flushReplies();
   }
 
   async #serve(socket: Router, handle: (frames: Buffer[]) => void): Promise<void> {
@@ -165,6 +165,7 @@ export class Broker {
         } catch (error) {
           log.error(`dropped a malformed message: ${(error as Error).message}`);
         }
+        this.#flushReplies();
       }
     } catch (error) {
       if (!socket.closed) log.error(`socket failed: ${(error as Error).message}`);
@@ -310,6 +311,7 @@ export class Broker {
       this.workerGone(slot.id, `after ${Math.round(this.#limits.silenceMs)} ms without a heartbeat (stopped or unreachable)`);
       this.#hooks.killWorker(slot.id);
     }
+    this.#flushReplies();
   }
 
   /** Queues a failed job again after a backoff if it asked for retries and has some left. */
@@ -336,20 +338,19 @@ export class Broker {
     this.#reply(client, { id: request.id, ok: false, error: brokerError(new WatchdogTimeout(message)), delegatedAt: running.delegatedAt, workerPid: slot.pid });
     this.workerGone(slot.id, "to the watchdog", false); // the jobs it held but had not started go back
     this.#hooks.killWorker(slot.id);
+    this.#flushReplies();
   }
 
-  /** Results leave once per turn of the event loop, one message per client. */
+  /** Gathers a result for its client; `#flushReplies` sends each client's gathered results as one message. */
   #reply(client: Buffer, result: JobResult): void {
     let pending = this.#replies.get(client);
     if (!pending) this.#replies.set(client, (pending = []));
     pending.push(result);
-    if (this.#flushScheduled) return;
-    this.#flushScheduled = true;
-    setImmediate(() => {
-      this.#flushScheduled = false;
-      for (const [to, results] of this.#replies) this.#front.send([to, ...packBatch(Front.RESULTS, results, "value")]);
-      this.#replies.clear();
-    });
+  }
+
+  #flushReplies(): void {
+    for (const [client, results] of this.#replies) this.#front.send([client, ...packBatch(Front.RESULTS, results, "value")]);
+    this.#replies.clear();
   }
 }
 

@@ -2,11 +2,11 @@ import type { Router } from "zeromq";
 import { WatchdogTimeout, WorkerLost, toErrorInfo, type ErrorInfo } from "../../stdlib/errors.js";
 import { packBatch, unpackBatch } from "../batch.js";
 import { getLogger } from "../logger.js";
+import { Fifo } from "../fifo.js";
 import { Outbox } from "../outbox.js";
 import { Back, Front, PROTOCOL_VERSION, type JobDispatch, type JobRequest, type JobResult, type WorkerHello } from "../protocol.js";
 import { JobTimes, MAX_AHEAD, TARGET_AHEAD_MS } from "./credit.js";
 import { HeldJobs } from "./held-jobs.js";
-import { JobQueue } from "./job-queue.js";
 
 const log = getLogger("broker");
 
@@ -85,7 +85,7 @@ export class Broker {
   #back: Outbox;
   #hooks: BrokerHooks;
   #limits: BrokerLimits;
-  #queue = new JobQueue<QueuedJob>();
+  #queue = new Fifo<QueuedJob>();
   #workers = new Map<string, WorkerSlot>();
   #times = new JobTimes();
   /** Results gathered while handling one message, per client. */

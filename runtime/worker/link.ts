@@ -3,11 +3,13 @@ import { getLogger } from "../logger.js";
 import { Outbox } from "../outbox.js";
 import { Back, type JobDispatch, type JobResult } from "../protocol.js";
 import { packBatch, unpackBatch } from "../batch.js";
+import { Fifo } from "../fifo.js";
 
 const log = getLogger("worker");
 const MAX_BACKOFF_MS = 32_000;
 /** Results of short jobs leave together, at least this often (ms). */
 const FLUSH_MS = 1;
+const MEMORY_SAMPLE_MS = 100;
 
 export interface LinkOptions {
   endpoint: string;
@@ -35,7 +37,10 @@ export class BrokerLink {
   #reconnectAt = 0;
   #timer: NodeJS.Timeout;
   /** Jobs received and not yet run, in order. */
-  #waiting: JobDispatch[] = [];
+  #waiting = new Fifo<JobDispatch>();
+  /** Resident memory, sampled at most every MEMORY_SAMPLE_MS (reading it is a system call). */
+  #memoryMb = 0;
+  #memorySampledAt = 0;
   #running = false;
 
   constructor(options: LinkOptions) {
@@ -52,7 +57,7 @@ export class BrokerLink {
   }
 
   #connect(): void {
-    this.#waiting = []; // held by the old connection: the broker re-dispatches them
+    this.#waiting = new Fifo(); // held by the old connection: the broker re-dispatches them
     const socket = new Dealer({ routingId: this.#options.routingId, linger: 0 });
     socket.connect(this.#options.endpoint);
     this.#socket = socket;
@@ -103,13 +108,22 @@ export class BrokerLink {
       if (this.#waiting.length > 0 && performance.now() - flushedAt < FLUSH_MS) continue;
       // Messages queued while a job blocked the event loop are read only now: don't count that as silence.
       this.#heard();
-      results[results.length - 1]!.memoryMb = process.memoryUsage.rss() / 1_048_576;
+      results[results.length - 1]!.memoryMb = this.#memory();
       if (socket === this.#socket) this.#outbox.send(packBatch(Back.RESULTS, results, "value"));
       results = [];
       flushedAt = performance.now();
     }
     this.#running = false;
     if (this.#waiting.length > 0) void this.#runWaiting(this.#socket); // arrived on a new connection meanwhile
+  }
+
+  #memory(): number {
+    const now = performance.now();
+    if (now - this.#memorySampledAt > MEMORY_SAMPLE_MS) {
+      this.#memoryMb = process.memoryUsage.rss() / 1_048_576;
+      this.#memorySampledAt = now;
+    }
+    return this.#memoryMb;
   }
 
   #heard(): void {

@@ -1,5 +1,5 @@
 /** A FIFO that shifts in O(1) and whose memory follows the backlog. */
-export class JobQueue<T> {
+export class Fifo<T> {
   #items: (T | undefined)[] = [];
   #head = 0;
 

@@ -5,11 +5,15 @@ import { RUNTIME_ENV, type RuntimeContext } from "./protocol.js";
 /** How long a child gets to exit after SIGTERM before it is killed. */
 export const KILL_AFTER_MS = 3_000;
 
-/** Forks one of the runtime's process entries with its RuntimeContext and source-mapped stacks. */
+/**
+ * Forks one of the runtime's process entries with its RuntimeContext. Entries that run user code
+ * turn source maps on themselves, just before importing the bundle: mapping strmbrkr's own
+ * modules too would slow every worker's start.
+ */
 export function forkEntry(entry: URL, context: RuntimeContext): ChildProcess {
   return fork(fileURLToPath(entry), [], {
     env: { ...process.env, [RUNTIME_ENV]: JSON.stringify(context) },
-    execArgv: ["--enable-source-maps", ...process.execArgv.filter((arg) => arg.startsWith("--max-old-space-size")), ...profiling()],
+    execArgv: [...process.execArgv.filter((arg) => arg.startsWith("--max-old-space-size")), ...profiling()],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
 }

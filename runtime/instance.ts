@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { ScriptError } from "../stdlib/errors.js";
-import { bundleScript, type Bundle } from "./bundle.js";
+import type { Bundle } from "./bundle.js";
 import { readRuntimeContext } from "./children.js";
 import { resolveConfig, type Config, type RawOptions } from "./config.js";
 import { KvsClient } from "./kvs/client.js";
@@ -58,7 +58,11 @@ export class Instance {
       return Promise.reject(new ScriptError(`this process already runs ${this.#bundleScript}; cannot also run ${script}`));
     }
     this.#bundleScript = script;
-    this.#bundle ??= bundleScript(script, this.runDir).then((bundle) => (this.#resolved = bundle));
+    // esbuild loads only where a script is bundled (the host), not in every worker.
+    this.#bundle ??= import("./bundle.js").then(({ bundleScript }) => bundleScript(script, this.runDir)).then((bundle) => {
+      this.#kvs?.useBundle(bundle.path); // a store started first learns it now, for transact
+      return (this.#resolved = bundle);
+    });
     return this.#bundle;
   }
 
@@ -124,7 +128,7 @@ export class Instance {
   async kvsEndpoint(): Promise<string> {
     if (this.#context?.kvs) return this.#context.kvs;
     if (!this.#kvs?.running) {
-      this.#kvs = new KvsProcess({ config: this.config, runDir: this.runDir, kvs: this.#lastKvsEndpoint });
+      this.#kvs = new KvsProcess({ config: this.config, runDir: this.runDir, kvs: this.#lastKvsEndpoint, bundle: this.#resolved?.path });
       this.#kvs.ready.then((endpoint) => (this.#lastKvsEndpoint = endpoint), () => {});
     }
     return this.#kvs.ready;
@@ -133,7 +137,7 @@ export class Instance {
   /** This process's KVS connection, made on first use (and again after the server was stopped). */
   kvsClient(): Promise<KvsClient> {
     this.#kvsClient ??= this.kvsEndpoint().then(
-      (endpoint) => new KvsClient(endpoint, this.config.kvsClientSocketTimeout, this.config.kvsClientSocketAttempts),
+      (endpoint) => new KvsClient(endpoint, this.config.kvsClientSocketTimeout, this.config.kvsClientSocketAttempts, this.config.kvsMaxValueBytes),
     );
     this.#kvsClient.catch(() => (this.#kvsClient = undefined));
     return this.#kvsClient;

@@ -15,6 +15,7 @@ setLogLevel(context.config.loggingLevel);
 followOwner(() => process.exit(0));
 
 let exports: Record<string, unknown>;
+process.setSourceMapsEnabled(true); // stacks of jobs point at the user's .ts lines
 try {
   exports = (await import(pathToFileURL(context.bundle!).href)) as Record<string, unknown>;
 } catch (error) {

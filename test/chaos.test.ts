@@ -1,17 +1,5 @@
 import t from "tap";
-import { readFileSync } from "node:fs";
-import { fixture, lastJson, processesGone, processesOf, reliabilityRow, strmbrkr } from "./lib/cli.js";
-
-/** Worker processes of a run (their command line names the worker entry). */
-function workersOf(instanceId: string): number[] {
-  return processesOf(instanceId).filter((pid) => {
-    try {
-      return readFileSync(`/proc/${pid}/cmdline`, "latin1").includes("runtime/worker/main.js");
-    } catch {
-      return false;
-    }
-  });
-}
+import { fixture, lastJson, processesGone, processesRunning, reliabilityRow, strmbrkr } from "./lib/cli.js";
 
 t.test("workers SIGKILLed every few hundred ms: every job comes back exactly once", async (t) => {
   let kills = 0;
@@ -21,7 +9,7 @@ t.test("workers SIGKILLed every few hundred ms: every job comes back exactly onc
     timeoutMs: 150_000,
     onSpawn: (child, instanceId) => {
       const killSomeWorker = () => {
-        const workers = workersOf(instanceId);
+        const workers = processesRunning(instanceId, "runtime/worker/main.js");
         const victim = workers[Math.floor(Math.random() * workers.length)];
         if (victim !== undefined) {
           try {

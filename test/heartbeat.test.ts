@@ -1,6 +1,5 @@
 import t from "tap";
-import { readFileSync } from "node:fs";
-import { fixture, lastJson, processesGone, processesOf, reliabilityRow, strmbrkr } from "./lib/cli.js";
+import { fixture, lastJson, processesGone, processesRunning, reliabilityRow, strmbrkr } from "./lib/cli.js";
 
 const script = fixture("rel-heartbeat.ts");
 const FAST_BEATS = { STRMBRKR_HEARTBEAT_INTERVAL: "0.1", STRMBRKR_HEARTBEAT_LIVENESS: "3" };
@@ -59,7 +58,7 @@ t.test("workers that lose the broker reconnect with backoff, and every job still
     timeoutMs: 60_000,
     onSpawn: (child, instanceId) => {
       child.stdout!.once("data", () => {
-        hub = processesOf(instanceId).find((pid) => readFileSync(`/proc/${pid}/cmdline`, "latin1").includes("runtime/hub/main.js"));
+        hub = processesRunning(instanceId, "runtime/hub/main.js")[0];
         if (hub === undefined) return;
         process.kill(hub, "SIGSTOP"); // the broker goes silent, as over a dead link
         child.stderr!.on("data", (chunk: Buffer) => {

@@ -190,3 +190,14 @@ export function reliabilityRow(t: { comment(...args: unknown[]): void }, row: Re
   const { scenario, fault, queued, received, lost, duplicated, leftover } = row;
   t.comment(`reliability | ${scenario} | ${fault} | ${queued} | ${received} | ${lost} | ${duplicated} | ${leftover} |`);
 }
+
+/** Pids of a run's processes whose command line runs `entry` (e.g. "runtime/worker/main.js", "runtime/hub/main.js"). */
+export function processesRunning(instanceId: string, entry: string): number[] {
+  return processesOf(instanceId).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, "latin1").includes(entry);
+    } catch {
+      return false; // gone while we looked
+    }
+  });
+}

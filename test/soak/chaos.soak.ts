@@ -1,7 +1,6 @@
 // `npm run soak`: the chaos test, ten times longer, on 4 workers. Not part of `npm test`.
 import t from "tap";
-import { readFileSync } from "node:fs";
-import { fixture, lastJson, processesGone, processesOf, reliabilityRow, strmbrkr } from "../lib/cli.js";
+import { fixture, lastJson, processesGone, processesRunning, reliabilityRow, strmbrkr } from "../lib/cli.js";
 
 const JOBS = Number(process.env.SOAK_JOBS ?? 20_000);
 
@@ -14,13 +13,7 @@ t.test(`soak: ${JOBS} jobs on 4 workers while workers are SIGKILLed every 100-30
     timeoutMs: 1_800_000,
     onSpawn: (child, instanceId) => {
       const kill = () => {
-        const workers = processesOf(instanceId).filter((pid) => {
-          try {
-            return readFileSync(`/proc/${pid}/cmdline`, "latin1").includes("runtime/worker/main.js");
-          } catch {
-            return false;
-          }
-        });
+        const workers = processesRunning(instanceId, "runtime/worker/main.js");
         const victim = workers[Math.floor(Math.random() * workers.length)];
         try {
           if (victim !== undefined) process.kill(victim, "SIGKILL");

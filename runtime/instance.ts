@@ -60,7 +60,6 @@ export class Instance {
     this.#bundleScript = script;
     // esbuild loads only where a script is bundled (the host), not in every worker.
     this.#bundle ??= import("./bundle.js").then(({ bundleScript }) => bundleScript(script, this.runDir)).then((bundle) => {
-      this.#kvs?.useBundle(bundle.path); // a store started first learns it now, for transact
       return (this.#resolved = bundle);
     });
     return this.#bundle;

@@ -3,6 +3,7 @@ import { ConfigError, ScriptError } from "../stdlib/errors.js";
 import { LOG_LEVELS, type RawOptions } from "../runtime/config.js";
 import { loadScript, startRun, stopRun, type MainFunction, type Run } from "../runtime/host.js";
 import { initInstance, type Instance } from "../runtime/instance.js";
+import { checkSnapshot } from "../runtime/kvs/snapshot.js";
 import { getLogger } from "../runtime/logger.js";
 import { runStats } from "../runtime/stats.js";
 import { startProgress } from "./progress.js";
@@ -15,6 +16,7 @@ interface RunArgs {
   watchdog?: string;
   protocol?: string;
   logLevel?: string;
+  kvsSnapshot?: string;
   progress: boolean;
   "--"?: (string | number)[];
 }
@@ -29,6 +31,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option("watchdog", { type: "string", describe: "Seconds a job may run before its worker is killed; 0 disables [default: STRMBRKR_WORKER_WATCHDOG_TERMINATE_AFTER or 15]" })
       .option("protocol", { type: "string", describe: "Socket transport: tcp (loopback) or ipc (private socket files) [default: STRMBRKR_SOCKET_PROTOCOL or tcp]" })
       .option("log-level", { type: "string", describe: `Log level: ${LOG_LEVELS.join(", ")} [default: STRMBRKR_LOGGING_LEVEL or INFO]` })
+      .option("kvs-snapshot", { type: "string", describe: "File the key-value store loads at start and saves to at exit and every STRMBRKR_KVS_SNAPSHOT_INTERVAL s [default: STRMBRKR_KVS_SNAPSHOT or none]" })
       .option("progress", { type: "boolean", default: true, describe: "Show a live progress line on stderr when it is a terminal (--no-progress to hide)" })
       .example("$0 run examples/example.ts", "Run the example on 4 workers")
       .example("$0 run sim.ts --workers 8 -- --steps 1000", "Pass arguments to main after --") as Argv<RunArgs>,
@@ -42,6 +45,7 @@ async function run(args: ArgumentsCamelCase<RunArgs>): Promise<void> {
     workerWatchdogTerminateAfter: args.watchdog,
     socketProtocol: args.protocol,
     loggingLevel: args.logLevel,
+    kvsSnapshot: args.kvsSnapshot,
   };
   let instance: Instance;
   try {
@@ -50,6 +54,11 @@ async function run(args: ArgumentsCamelCase<RunArgs>): Promise<void> {
     return fail(2, (error as Error).message);
   }
   getLogger("config").log(instance.config.configLogLevel, `configuration: ${JSON.stringify(instance.config)}`);
+  try {
+    if (instance.config.kvsSnapshot) checkSnapshot(instance.config.kvsSnapshot); // before any process starts
+  } catch (error) {
+    return fail(2, (error as Error).message);
+  }
   const exit = async (code: number): Promise<never> => {
     await instance.shutdown().catch(() => {});
     process.exit(code);

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { ConfigError } from "../stdlib/errors.js";
 
 /** Log levels, in the original's (Python logging's) names and order. */
@@ -31,6 +31,14 @@ export interface Options {
   heartbeatInterval?: number;
   /** Heartbeats a worker may miss before the broker checks on it (and declares it lost if it is not running). */
   heartbeatLiveness?: number;
+  /** Largest encoded KVS request arguments (a value with its key), in bytes. */
+  kvsMaxValueBytes?: number;
+  /** Milliseconds a `KeyValueStore.transact` function may run on the server before it is stopped. */
+  kvsTransactionTimeout?: number;
+  /** Snapshot file the store loads at start and saves to (absolute once resolved); "" for none. */
+  kvsSnapshot?: string;
+  /** Seconds between snapshots while running; 0: only at exit. */
+  kvsSnapshotInterval?: number;
 }
 export type Config = Readonly<Required<Options>>;
 /** Options as text from a command line, or typed from code: both go through the same parsers. */
@@ -55,11 +63,16 @@ const OPTIONS: { [K in keyof Options]-?: { env: string; fallback: () => Config[K
   maxMessageBytes: { env: "STRMBRKR_MAX_MESSAGE_BYTES", fallback: () => 64 * 1024 * 1024, parse: (raw) => parseInteger(raw, 1024) },
   heartbeatInterval: { env: "STRMBRKR_HEARTBEAT_INTERVAL", fallback: () => 1, parse: (raw) => parseNumber(raw, 0.01) },
   heartbeatLiveness: { env: "STRMBRKR_HEARTBEAT_LIVENESS", fallback: () => 3, parse: (raw) => parseInteger(raw, 1) },
+  kvsMaxValueBytes: { env: "STRMBRKR_KVS_MAX_VALUE_BYTES", fallback: () => 64 * 1024 * 1024, parse: (raw) => parseInteger(raw, 1024) },
+  kvsTransactionTimeout: { env: "STRMBRKR_KVS_TRANSACTION_TIMEOUT", fallback: () => 200, parse: (raw) => parseInteger(raw, 1) },
+  kvsSnapshot: { env: "STRMBRKR_KVS_SNAPSHOT", fallback: () => "", parse: (raw) => (raw === "" ? "" : resolve(raw)) },
+  kvsSnapshotInterval: { env: "STRMBRKR_KVS_SNAPSHOT_INTERVAL", fallback: () => 60, parse: (raw) => parseNumber(raw, 0) },
 };
 
 /** Command-line flags of `strmbrkr run` that set an option, for error messages. */
 const FLAGS: Partial<Record<keyof Options, string>> = {
   loggingLevel: "log-level", workerProcCount: "workers", workerWatchdogTerminateAfter: "watchdog", socketProtocol: "protocol",
+  kvsSnapshot: "kvs-snapshot",
 };
 
 /** Environment names of the options, for `--help` and the docs. */

@@ -59,9 +59,10 @@ export class Instance {
     }
     this.#bundleScript = script;
     // esbuild loads only where a script is bundled (the host), not in every worker.
-    this.#bundle ??= import("./bundle.js")
-      .then(({ bundleScript }) => bundleScript(script, this.runDir))
-      .then((bundle) => (this.#resolved = bundle));
+    this.#bundle ??= import("./bundle.js").then(({ bundleScript }) => bundleScript(script, this.runDir)).then((bundle) => {
+      this.#kvs?.useBundle(bundle.path); // a store started first learns it now, for transact
+      return (this.#resolved = bundle);
+    });
     return this.#bundle;
   }
 
@@ -127,7 +128,7 @@ export class Instance {
   async kvsEndpoint(): Promise<string> {
     if (this.#context?.kvs) return this.#context.kvs;
     if (!this.#kvs?.running) {
-      this.#kvs = new KvsProcess({ config: this.config, runDir: this.runDir, kvs: this.#lastKvsEndpoint });
+      this.#kvs = new KvsProcess({ config: this.config, runDir: this.runDir, kvs: this.#lastKvsEndpoint, bundle: this.#resolved?.path });
       this.#kvs.ready.then((endpoint) => (this.#lastKvsEndpoint = endpoint), () => {});
     }
     return this.#kvs.ready;
@@ -136,7 +137,7 @@ export class Instance {
   /** This process's KVS connection, made on first use (and again after the server was stopped). */
   kvsClient(): Promise<KvsClient> {
     this.#kvsClient ??= this.kvsEndpoint().then(
-      (endpoint) => new KvsClient(endpoint, this.config.kvsClientSocketTimeout, this.config.kvsClientSocketAttempts),
+      (endpoint) => new KvsClient(endpoint, this.config.kvsClientSocketTimeout, this.config.kvsClientSocketAttempts, this.config.kvsMaxValueBytes),
     );
     this.#kvsClient.catch(() => (this.#kvsClient = undefined));
     return this.#kvsClient;

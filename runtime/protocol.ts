@@ -84,11 +84,20 @@ export interface JobResult {
 // ---- KVS: client (DEALER) <-> server (ROUTER) --------------------------------------------------
 // client -> server: [requestId (4 bytes, u32 BE), op, encode(args: unknown[])]
 // server -> client: [requestId, KvsStatus, encode(value | ErrorInfo)]
+// "transact" args: [exportName, ...args]; docs/kvs.md lists every op's arguments.
 export const KVS_OPS = [
   "ping", "get", "set", "append", "pop", "flush", "dump", "initCache", "cachePut", "cacheGrab", "shutdown",
+  "delete", "exists", "keys", "incr", "compareAndSet", "push", "shift",
+  "hashSet", "hashGet", "hashGetAll", "hashIncr", "hashDelete", "transact", "entries",
 ] as const;
 export type KvsOp = (typeof KVS_OPS)[number];
 export const KvsStatus = { OK: "ok", ERROR: "error" } as const;
+/** Ops that never change the store: not kept for resends, not counted as changes for snapshots. */
+export const KVS_READ_ONLY_OPS: ReadonlySet<string> = new Set<KvsOp>([
+  "ping", "get", "cacheGrab", "exists", "keys", "hashGet", "hashGetAll", "entries",
+]);
+/** A running store writes its endpoint to this file in the run directory, for `strmbrkr kvs --instance`. */
+export const KVS_ENDPOINT_FILE = "kvs.endpoint";
 
 // ---- IPC: host <-> hub (broker + worker pools) -------------------------------------------------
 export type HostToHub =
@@ -110,3 +119,5 @@ export type WorkerToHub = { type: "fatal"; error: ErrorInfo };
 
 // ---- IPC: host <-> KVS server ------------------------------------------------------------------
 export type KvsToHost = { type: "ready"; endpoint: string } | { type: "fatal"; error: ErrorInfo };
+/** The job script's bundle, once known, for `transact` (a store started before the bundle existed). */
+export type HostToKvs = { type: "bundle"; path: string };

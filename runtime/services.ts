@@ -2,7 +2,7 @@ import type { ChildProcess } from "node:child_process";
 import { EventEmitter } from "node:events";
 import { fromErrorInfo } from "../stdlib/errors.js";
 import { exited, forkEntry, terminate } from "./children.js";
-import type { HostToHub, HubToHost, KvsToHost, RuntimeContext } from "./protocol.js";
+import type { HostToHub, HostToKvs, HubToHost, KvsToHost, RuntimeContext } from "./protocol.js";
 
 const HUB_ENTRY = new URL("./hub/main.js", import.meta.url);
 const KVS_ENTRY = new URL("./kvs/main.js", import.meta.url);
@@ -96,6 +96,11 @@ export class HubProcess extends ServiceProcess<HubEndpoints> {
 export class KvsProcess extends ServiceProcess<string> {
   constructor(context: RuntimeContext) {
     super(KVS_ENTRY, context, "key-value store");
+  }
+
+  /** Tells the store where the job script's bundle is, for `KeyValueStore.transact`. */
+  useBundle(path: string): void {
+    if (this.child.connected) this.child.send({ type: "bundle", path } satisfies HostToKvs);
   }
 
   protected override readyValue(message: { type: string }): string {

@@ -38,6 +38,16 @@ export class TransactionTimeout extends StrmbrkrError {
   }
 }
 
+/**
+ * A `KeyValueStore.transact` function ran past STRMBRKR_KVS_TRANSACTION_TIMEOUT and was stopped on
+ * the server; nothing it wrote was kept, and the server goes on serving.
+ */
+export class TransactionAborted extends StrmbrkrError {
+  constructor(message: string) {
+    super("ERR_STRMBRKR_KVS_TRANSACTION_ABORTED", message);
+  }
+}
+
 /** `initCache` found a value already stored under the cache's name. */
 export class ValueAlreadySet extends StrmbrkrError {
   constructor(message: string) {
@@ -90,7 +100,8 @@ export function toErrorInfo(error: unknown): ErrorInfo {
 }
 
 const REBUILT: Record<string, new (message: string) => Error> = {
-  TypeError, RangeError, SyntaxError, ValueAlreadySet, UninitializedCache, CacheMiss, WatchdogTimeout, WorkerLost,
+  TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError,
+  ValueAlreadySet, UninitializedCache, CacheMiss, WatchdogTimeout, WorkerLost, TransactionAborted,
 };
 
 /** Rebuilds a known error class from its wire form, so callers can use `instanceof`. */

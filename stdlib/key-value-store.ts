@@ -1,4 +1,6 @@
+import { pathToFileURL } from "node:url";
 import { getInstance } from "../runtime/instance.js";
+import type { SetOptions, TransactionFunction, TransactionStore } from "../runtime/kvs/transaction-store.js";
 import type { KvsOp } from "../runtime/protocol.js";
 
 async function call<T>(op: KvsOp, ...args: unknown[]): Promise<T> {
@@ -13,11 +15,14 @@ export interface InitCacheOptions {
   maxSize?: number;
 }
 
+type TransactionArgs<F> = F extends (store: TransactionStore, ...args: infer A) => unknown ? A : never;
+
 /**
  * The run's shared key-value store, reachable from `main` and from every job (also as the
- * global `KeyValueStore`). Every operation runs whole on the server, one at a time.
- * Values are anything structured clone supports. A request unanswered within
- * STRMBRKR_KVS_CLIENT_SOCKET_TIMEOUT ms (times …_ATTEMPTS) rejects with TransactionTimeout.
+ * global `KeyValueStore`). Every operation runs whole on the server, one at a time, so each is
+ * atomic; `transact` makes your own. Values are anything structured clone supports. A request
+ * unanswered within STRMBRKR_KVS_CLIENT_SOCKET_TIMEOUT ms (times …_ATTEMPTS) rejects with
+ * TransactionTimeout. docs/kvs.md has an example of each operation.
  *
  * ```ts
  * await KeyValueStore.setValue("best", 0.5);
@@ -27,14 +32,45 @@ export interface InitCacheOptions {
 export class KeyValueStore {
   private constructor() {}
 
-  /** The value under `key`, or undefined. */
+  /** The value under `key`, or undefined (also once its TTL has passed). */
   static getValue<T = unknown>(key: string): Promise<T | undefined> {
     return call("get", key);
   }
 
-  /** Stores `value` under `key`; resolves with the value. */
-  static setValue<T>(key: string, value: T): Promise<T> {
-    return call("set", key, value);
+  /**
+   * Stores `value` under `key`; resolves with the value now stored. `ttl` (seconds) makes it expire;
+   * without it, any earlier TTL is cleared. With `onlyIfAbsent`, an existing value is kept and
+   * resolved instead.
+   */
+  static setValue<T>(key: string, value: T, options?: SetOptions): Promise<T> {
+    return options === undefined ? call("set", key, value) : call("set", key, value, options);
+  }
+
+  /** Deletes `key`; resolves true if it was there. */
+  static deleteValue(key: string): Promise<boolean> {
+    return call("delete", key);
+  }
+
+  /** True if `key` holds a value (that has not expired). */
+  static exists(key: string): Promise<boolean> {
+    return call("exists", key);
+  }
+
+  /** The keys matching a glob (`*`, `?`, `[a-z]`, `[^a]`, `\` escapes), sorted. Walks every key: for inspection, not hot paths. */
+  static keys(globPattern = "*"): Promise<string[]> {
+    return call("keys", globPattern);
+  }
+
+  /** Adds `by` (default 1) to the number or BigInt under `key` (missing counts as 0); resolves with the sum. TypeError for any other value. Keeps the key's TTL. */
+  static incrValue(key: string, by?: number): Promise<number>;
+  static incrValue(key: string, by: bigint): Promise<bigint>;
+  static incrValue(key: string, by: number | bigint = 1): Promise<number | bigint> {
+    return call("incr", key, by);
+  }
+
+  /** Stores `next` only if `key` holds a value deep-equal to `expected` (undefined: absent); resolves true if it did. Keeps the key's TTL. */
+  static compareAndSet<T>(key: string, expected: T | undefined, next: T): Promise<boolean> {
+    return call("compareAndSet", key, expected, next);
   }
 
   /** Appends to the list under `key` (made if missing); resolves with the list. TypeError if the value is not a list. */
@@ -47,12 +83,71 @@ export class KeyValueStore {
     return call("pop", key, index);
   }
 
+  /** Adds values at the end of the list under `key` (made if missing); resolves with its new length (not the list: cheap for long lists). */
+  static pushValue<T = unknown>(key: string, ...values: T[]): Promise<number> {
+    return call("push", key, ...values);
+  }
+
+  /** Removes and returns the first element of the list under `key`; undefined when missing or empty. With pushValue, a FIFO queue. */
+  static shiftValue<T = unknown>(key: string): Promise<T | undefined> {
+    return call("shift", key);
+  }
+
+  /** Sets `field` of the hash (a Map) under `key`, made if missing; resolves with the value. TypeError if the key holds something else. */
+  static hashSet<T>(key: string, field: string, value: T): Promise<T> {
+    return call("hashSet", key, field, value);
+  }
+
+  /** One field of the hash under `key`, or undefined. */
+  static hashGet<T = unknown>(key: string, field: string): Promise<T | undefined> {
+    return call("hashGet", key, field);
+  }
+
+  /** The whole hash under `key` as a Map (empty if missing). */
+  static hashGetAll<T = unknown>(key: string): Promise<Map<string, T>> {
+    return call("hashGetAll", key);
+  }
+
+  /** Adds `by` (default 1) to a number or BigInt field of the hash under `key`; resolves with the sum. */
+  static hashIncr(key: string, field: string, by?: number): Promise<number>;
+  static hashIncr(key: string, field: string, by: bigint): Promise<bigint>;
+  static hashIncr(key: string, field: string, by: number | bigint = 1): Promise<number | bigint> {
+    return call("hashIncr", key, field, by);
+  }
+
+  /** Deletes a field of the hash under `key`; resolves true if it was there. */
+  static hashDelete(key: string, field: string): Promise<boolean> {
+    return call("hashDelete", key, field);
+  }
+
+  /**
+   * Runs an exported, synchronous function of the job script on the server, atomically:
+   * `fn(store, ...args)`, where `store` (TransactionStore) has these operations, synchronous. Its
+   * writes are kept only if it returns; if it throws, the store is unchanged and the error reaches
+   * you (a TypeError as a TypeError, with the function's own lines in the stack). Past
+   * STRMBRKR_KVS_TRANSACTION_TIMEOUT ms it is stopped: TransactionAborted. Resolves with its result.
+   * TypeError for a function that is not an export, or is async.
+   *
+   * ```ts
+   * export function claim(store: TransactionStore, task: string, worker: string) {
+   *   if (store.hashGet("owners", task) !== undefined) return false;
+   *   store.hashSet("owners", task, worker);
+   *   return true;
+   * }
+   * const mine = await KeyValueStore.transact(claim, "task-7", "w1");
+   * ```
+   */
+  static async transact<F extends TransactionFunction>(fn: F | string, ...args: TransactionArgs<F>): Promise<Awaited<ReturnType<F>>> {
+    // `return await` keeps this frame in the async stack, so a rejection points at the caller's line
+    return await call<Awaited<ReturnType<F>>>("transact", await exportName(fn), ...args);
+  }
+
   /** Deletes every key; resolves with `{}`. */
   static flush(): Promise<Record<string, never>> {
     return call("flush");
   }
 
-  /** Writes the whole store to `kvs_dump_<nanoseconds>.json` in the host's working directory; resolves with the file's path. */
+  /** Writes the whole store to `kvs_dump_<nanoseconds>.json` in the host's working directory; resolves with its path. */
   static dump(): Promise<string> {
     return call("dump");
   }
@@ -77,10 +172,28 @@ export class KeyValueStore {
     return call("cacheGrab", name, recordName);
   }
 
-  /** Stops the server (its data is gone); the next operation starts a fresh one in the host. */
+  /** Stops the server; the next operation starts a fresh one in the host (empty, or loaded from the snapshot with `--kvs-snapshot`). */
   static async stopServerProcess(): Promise<void> {
     const instance = getInstance();
     await call("shutdown");
     await instance.kvsStopped();
   }
+}
+
+const names = new WeakMap<object, string>();
+
+/** The export name a transaction travels by, as for jobs; TypeError when `fn` is not an export. */
+async function exportName(fn: TransactionFunction | string): Promise<string> {
+  if (typeof fn === "string" && fn !== "") return fn; // the server checks it against the script
+  if (typeof fn !== "function") throw new TypeError(`KeyValueStore.transact: fn must be an exported function or its name, got ${fn === null ? "null" : typeof fn}`);
+  const known = names.get(fn);
+  if (known) return known;
+  const instance = getInstance();
+  // A worker imported the bundle itself; importing it again hands back that same module.
+  const exports = instance.scriptExports ?? (instance.bundlePath ? ((await import(pathToFileURL(instance.bundlePath).href)) as Record<string, unknown>) : undefined);
+  let name = exports ? Object.keys(exports).find((candidate) => exports[candidate] === fn) : undefined;
+  if (!exports && instance.exportNames?.includes(fn.name)) name = fn.name; // library mode: matched by name
+  if (!name) throw new TypeError(`KeyValueStore.transact: function ${fn.name || "<anonymous>"} is not an export of ${instance.scriptName ?? "the job script"}; transactions run exported functions only`);
+  names.set(fn, name);
+  return name;
 }

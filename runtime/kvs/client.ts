@@ -27,10 +27,13 @@ export class KvsClient {
   #nextId = 1;
   #timeoutMs: number;
   #attempts: number;
+  #maxValueBytes: number;
 
-  constructor(endpoint: string, timeoutMs: number, attempts: number) {
+  /** `maxValueBytes`: larger request arguments are refused here, before they cost the connection. */
+  constructor(endpoint: string, timeoutMs: number, attempts: number, maxValueBytes = Infinity) {
     this.#timeoutMs = timeoutMs;
     this.#attempts = attempts;
+    this.#maxValueBytes = maxValueBytes;
     this.#socket.connect(endpoint);
     void this.#receive();
   }
@@ -48,6 +51,9 @@ export class KvsClient {
       payload = encode(args);
     } catch (error) {
       return Promise.reject(new TypeError(`KeyValueStore.${op}: value cannot be stored: ${(error as Error).message}`));
+    }
+    if (payload.length > this.#maxValueBytes) {
+      return Promise.reject(new RangeError(`KeyValueStore.${op}: ${payload.length} bytes of arguments, over STRMBRKR_KVS_MAX_VALUE_BYTES (${this.#maxValueBytes})`));
     }
     const callSite: { stack?: string } = {};
     Error.captureStackTrace(callSite, this.request);
@@ -82,9 +88,15 @@ export class KvsClient {
         if (!pending) continue; // answered after it timed out
         this.#pending.delete(id);
         clearTimeout(pending.timer);
-        const value = decode(payload);
+        let value: unknown;
+        try {
+          value = decode(payload);
+        } catch (error) {
+          pending.reject(new TypeError(`KeyValueStore.${pending.op}: the answer cannot be decoded: ${(error as Error).message}`));
+          continue;
+        }
         if (status?.toString() === KvsStatus.OK) pending.resolve(value);
-        else pending.reject(withCallSite(fromErrorInfo(value as ErrorInfo), pending.callSite));
+        else pending.reject(withCallSite(fromErrorInfo(value as ErrorInfo), pending.callSite, (value as ErrorInfo | undefined)?.stack));
       }
     } catch (error) {
       if (!this.#socket.closed) this.#failAll(error as Error);
@@ -100,8 +112,10 @@ export class KvsClient {
   }
 }
 
-function withCallSite(error: Error, callSite: { stack?: string }): Error {
-  const frames = callSite.stack?.split("\n").slice(1).join("\n");
+/** The caller's frames, after the server's (a transaction's own frames, in the user's script). */
+function withCallSite(error: Error, callSite: { stack?: string }, remoteStack?: string): Error {
+  const remote = remoteStack?.split("\n").filter((line) => /^\s+at /.test(line)) ?? [];
+  const frames = [...remote, ...(callSite.stack?.split("\n").slice(1) ?? [])].join("\n");
   if (frames) error.stack = `${error.name}: ${error.message}\n${frames}`;
   return error;
 }

@@ -2,27 +2,59 @@ import { Router } from "zeromq";
 import { followOwner, readRuntimeContext, sendToOwner } from "../children.js";
 import { bindAddress } from "../endpoints.js";
 import { getLogger, setLogLevel } from "../logger.js";
-import { FRAME_OVERHEAD_BYTES, type KvsToHost } from "../protocol.js";
+import { FRAME_OVERHEAD_BYTES, RUNTIME_ENV, type HostToKvs, type KvsToHost } from "../protocol.js";
+import { publishEndpoint } from "./discovery.js";
 import { serve } from "./server.js";
+import { Snapshots } from "./snapshots.js";
+import { Store } from "./store.js";
+import { Transactions } from "./transactions.js";
 
 // The KVS process: one store, served to every process of the run.
 const context = readRuntimeContext()!;
 process.setSourceMapsEnabled(true); // transactions run the user's bundle here: map their stacks
-setLogLevel(context.config.loggingLevel);
+const { config } = context;
+setLogLevel(config.loggingLevel);
 const log = getLogger("kvs");
-const socket = new Router({ linger: 1_000, maxMessageSize: context.config.maxMessageBytes + FRAME_OVERHEAD_BYTES });
+
+const store = new Store();
+let snapshots: Snapshots | undefined;
+if (config.kvsSnapshot) {
+  try {
+    snapshots = Snapshots.open(config.kvsSnapshot, store, config.kvsSnapshotInterval);
+  } catch (error) {
+    // Never start (and later overwrite) over a snapshot we could not read.
+    log.critical((error as Error).message);
+    process.exit(2);
+  }
+}
+
+const socket = new Router({ linger: 1_000, maxMessageSize: config.kvsMaxValueBytes + FRAME_OVERHEAD_BYTES });
 // A restarted store (after stopServerProcess) takes its predecessor's endpoint, so workers that
 // already know it reconnect to it.
-await socket.bind(context.kvs ?? bindAddress(context.config.socketProtocol, context.runDir, "kvs"));
+await socket.bind(context.kvs ?? bindAddress(config.socketProtocol, context.runDir, "kvs"));
+const endpoint = socket.lastEndpoint!;
+// The script's top level, loaded here for transact, may use KeyValueStore: it must reach this store.
+process.env[RUNTIME_ENV] = JSON.stringify({ ...context, kvs: endpoint });
 
 const stop = () => {
+  snapshots?.close();
   socket.close();
   process.exit(0);
 };
 followOwner(stop);
 process.on("SIGTERM", stop);
 
-sendToOwner({ type: "ready", endpoint: socket.lastEndpoint! } satisfies KvsToHost);
-log.debug(`serving on ${socket.lastEndpoint}`);
-await serve(socket);
+const transactions = new Transactions(store, { timeoutMs: config.kvsTransactionTimeout, maxValueBytes: config.kvsMaxValueBytes, bundle: context.bundle });
+process.on("message", (message: HostToKvs) => message.type === "bundle" && transactions.useBundle(message.path));
+const sweep = setInterval(() => store.purgeExpired(), 1_000).unref();
+
+try {
+  publishEndpoint(context.runDir, endpoint);
+} catch (error) {
+  log.warning(`could not publish the endpoint for \`strmbrkr kvs\`: ${(error as Error).message}`);
+}
+sendToOwner({ type: "ready", endpoint } satisfies KvsToHost);
+log.debug(`serving on ${endpoint}`);
+await serve(socket, { store, transactions, maxValueBytes: config.kvsMaxValueBytes });
+clearInterval(sweep);
 stop();

@@ -1,138 +1,141 @@
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { CacheMiss, UninitializedCache, ValueAlreadySet } from "../../stdlib/errors.js";
-import type { KvsOp } from "../protocol.js";
+import { KVS_READ_ONLY_OPS, type KvsOp } from "../protocol.js";
+import { Cache, jsonReplacer } from "./cache.js";
+import { OPERATIONS, type KeySpace } from "./ops.js";
 
-/** An LRU cache stored under one key: Map order is recency order. */
-class Cache {
-  readonly records = new Map<string, unknown>();
-  constructor(readonly name: string, readonly maxSize: number) {}
-
-  grab(key: string): unknown {
-    if (!this.records.has(key)) throw new CacheMiss(`Cache '${this.name}' does not have a populated value for key '${key}'`);
-    const value = this.records.get(key);
-    this.records.delete(key);
-    this.records.set(key, value);
-    return value;
-  }
-
-  put(key: string, value: unknown): void {
-    this.records.delete(key);
-    this.records.set(key, value);
-    if (this.records.size > this.maxSize) this.records.delete(this.records.keys().next().value!);
-  }
+/** One key as a snapshot keeps it: a value or a cache, and when it expires (epoch ms). */
+export interface SnapshotEntry {
+  key: string;
+  value?: unknown;
+  cache?: { maxSize: number; records: [string, unknown][] };
+  expiresAt?: number;
 }
 
 /**
  * The key-value store's data and operations. Each operation runs whole before the next starts
- * (the server is single-threaded), so each is atomic.
+ * (the server is single-threaded), so each is atomic. Keys with a TTL are dropped when a read
+ * finds them expired, and by `purgeExpired`, which the server calls now and then to free memory.
  */
-export class Store {
+export class Store implements KeySpace {
   #data = new Map<string, unknown>();
+  #expiry = new Map<string, number>();
+  #changes = 0;
 
-  /** Runs `op`; throws TypeError for unknown operations or bad arguments, typed errors otherwise. */
+  /** Requests that could have changed the data since start: a snapshot is due when it moved. */
+  get changes(): number {
+    return this.#changes;
+  }
+
+  /** Runs `op` (not "transact" or "shutdown", which the server handles); throws TypeError for unknown ones or bad arguments. */
   apply(op: KvsOp, args: unknown[]): unknown {
+    if (!KVS_READ_ONLY_OPS.has(op)) this.#changes++;
     switch (op) {
       case "ping":
-        return { pid: process.pid, keys: this.#data.size, uptimeSeconds: process.uptime() };
-      case "get":
-        return this.get(args);
-      case "set":
-        this.#data.set(key(args[0]), args[1]);
-        return args[1];
-      case "append":
-        return this.append(args);
-      case "pop":
-        return this.pop(args);
+        return { pid: process.pid, keys: this.size, uptimeSeconds: process.uptime() };
       case "flush":
         this.#data.clear();
+        this.#expiry.clear();
         return {};
       case "dump":
-        return this.dump();
-      case "initCache":
-        return this.initCache(args);
-      case "cachePut":
-        return this.cachePut(args);
-      case "cacheGrab":
-        return this.cache(args[0]).grab(key(args[1]));
-      default:
-        throw new TypeError(`unknown KeyValueStore operation ${JSON.stringify(op)}`);
+        return this.#dump();
+      case "entries":
+        return new Map([...this.keys()].map((k) => [k, this.#shown(k)]));
+    }
+    const operation = OPERATIONS[op];
+    if (!operation) throw new TypeError(`unknown KeyValueStore operation ${JSON.stringify(op)}`);
+    return operation(this, args);
+  }
+
+  get size(): number {
+    this.purgeExpired();
+    return this.#data.size;
+  }
+
+  read(key: string): unknown {
+    if (this.#expiry.size !== 0 && this.#expired(key)) return undefined;
+    return this.#data.get(key);
+  }
+
+  has(key: string): boolean {
+    if (this.#expiry.size !== 0 && this.#expired(key)) return false;
+    return this.#data.has(key);
+  }
+
+  write(key: string, value: unknown, ttlMs?: number | "keep"): void {
+    this.#data.set(key, value);
+    if (ttlMs === "keep") return;
+    if (ttlMs === undefined) {
+      if (this.#expiry.size !== 0) this.#expiry.delete(key);
+    } else this.#expiry.set(key, Date.now() + ttlMs);
+  }
+
+  remove(key: string): boolean {
+    if (this.#expiry.size !== 0 && this.#expired(key)) return false;
+    this.#expiry.delete(key);
+    return this.#data.delete(key);
+  }
+
+  *keys(): IterableIterator<string> {
+    for (const key of this.#data.keys()) if (this.#expiry.size === 0 || !this.#expired(key)) yield key;
+  }
+
+  /** Drops every expired key; O(keys with a TTL). */
+  purgeExpired(now = Date.now()): void {
+    for (const [key, at] of this.#expiry) {
+      if (at <= now) {
+        this.#expiry.delete(key);
+        this.#data.delete(key);
+      }
     }
   }
 
-  private get([name]: unknown[]): unknown {
-    const value = this.#data.get(key(name));
-    return value instanceof Cache ? { cache: value.name, maxSize: value.maxSize, size: value.records.size } : value;
-  }
-
-  private append([name, value]: unknown[]): unknown[] {
-    const existing = this.#data.get(key(name));
-    if (existing === undefined) {
-      const list = [value];
-      this.#data.set(name as string, list);
-      return list;
+  /** Every live key, for a snapshot; values are shared, not copied (the caller serialises at once). */
+  toSnapshot(): SnapshotEntry[] {
+    this.purgeExpired();
+    const entries: SnapshotEntry[] = [];
+    for (const [key, value] of this.#data) {
+      const expiresAt = this.#expiry.get(key);
+      const entry: SnapshotEntry =
+        value instanceof Cache ? { key, cache: { maxSize: value.maxSize, records: [...value.records] } } : { key, value };
+      if (expiresAt !== undefined) entry.expiresAt = expiresAt;
+      entries.push(entry);
     }
-    if (!Array.isArray(existing)) throw new TypeError(`cannot append to '${name}': its value is not a list`);
-    existing.push(value);
-    return existing;
+    return entries;
   }
 
-  private pop([name, index]: unknown[]): unknown {
-    const existing = this.#data.get(key(name));
-    if (existing === undefined) return undefined;
-    if (!Array.isArray(existing)) throw new TypeError(`cannot pop from '${name}': its value is not a list`);
-    if (!Number.isInteger(index)) throw new TypeError(`popValue index must be an integer, got ${String(index)}`);
-    const at = (index as number) < 0 ? existing.length + (index as number) : (index as number);
-    if (at < 0 || at >= existing.length) return undefined;
-    return existing.splice(at, 1)[0];
+  /** Replaces the data with a snapshot's; keys that expired meanwhile are left out. */
+  load(entries: SnapshotEntry[], now = Date.now()): void {
+    this.#data.clear();
+    this.#expiry.clear();
+    for (const { key, value, cache, expiresAt } of entries) {
+      if (expiresAt !== undefined && expiresAt <= now) continue;
+      if (cache) {
+        const restored = new Cache(key, cache.maxSize);
+        for (const [name, record] of cache.records) restored.records.set(name, record);
+        this.#data.set(key, restored);
+      } else this.#data.set(key, value);
+      if (expiresAt !== undefined) this.#expiry.set(key, expiresAt);
+    }
   }
 
-  private dump(): string {
+  #expired(key: string): boolean {
+    const at = this.#expiry.get(key);
+    if (at === undefined || at > Date.now()) return false;
+    this.#expiry.delete(key);
+    this.#data.delete(key);
+    return true;
+  }
+
+  #shown(key: string): unknown {
+    const value = this.#data.get(key);
+    return value instanceof Cache ? value.describe() : value;
+  }
+
+  #dump(): string {
     const path = resolve(`kvs_dump_${BigInt(Date.now()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n)}.json`);
+    this.purgeExpired();
     writeFileSync(path, JSON.stringify(Object.fromEntries(this.#data), jsonReplacer, 2));
     return path;
   }
-
-  private initCache([name, clearExisting, maxSize]: unknown[]): object {
-    const cacheName = key(name);
-    const size = maxSize ?? 128;
-    if (!Number.isInteger(size) || (size as number) < 1) throw new RangeError(`initCache maxSize must be a positive integer, got ${String(size)}`);
-    const existing = this.#data.get(cacheName);
-    if (existing !== undefined && !clearExisting) {
-      throw new ValueAlreadySet(`Value already set for key '${cacheName}': ${abbreviate(existing)}`);
-    }
-    this.#data.set(cacheName, new Cache(cacheName, size as number));
-    return { cacheName, clearExisting: Boolean(clearExisting), maxSize: size };
-  }
-
-  private cachePut([name, recordName, value]: unknown[]): object {
-    this.cache(name).put(key(recordName), value);
-    return { cacheName: name, recordName, recordValue: value };
-  }
-
-  private cache(name: unknown): Cache {
-    const cache = this.#data.get(key(name));
-    if (!(cache instanceof Cache)) throw new UninitializedCache(`Cache '${String(name)}' has not been initialized.`);
-    return cache;
-  }
-}
-
-function key(value: unknown): string {
-  if (typeof value !== "string") throw new TypeError(`keys must be strings, got ${value === null ? "null" : typeof value}`);
-  return value;
-}
-
-function abbreviate(value: unknown): string {
-  const text = value instanceof Cache ? `<cache '${value.name}'>` : JSON.stringify(value, jsonReplacer) ?? String(value);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-}
-
-/** JSON for what structured clone allows: Maps, Sets, BigInts, typed arrays, caches. */
-function jsonReplacer(_key: string, value: unknown): unknown {
-  if (value instanceof Cache) return { cache: value.name, maxSize: value.maxSize, records: Object.fromEntries(value.records) };
-  if (value instanceof Map) return Object.fromEntries(value);
-  if (value instanceof Set) return [...value];
-  if (typeof value === "bigint") return value.toString();
-  if (ArrayBuffer.isView(value)) return Array.from(value as unknown as ArrayLike<number>);
-  return value;
 }

@@ -1,0 +1,117 @@
+import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
+import { TransactionTimeout } from "../stdlib/errors.js";
+import { resolveConfig } from "../runtime/config.js";
+import { jsonReplacer } from "../runtime/kvs/cache.js";
+import { KvsClient } from "../runtime/kvs/client.js";
+import { findEndpoint } from "../runtime/kvs/discovery.js";
+import type { KvsOp } from "../runtime/protocol.js";
+import { fail } from "./report.js";
+
+const ACTIONS = ["get", "set", "keys", "dump", "flush"] as const;
+type Action = (typeof ACTIONS)[number];
+
+interface KvsArgs {
+  action: Action;
+  args: string[];
+  instance?: string;
+  connect?: string;
+  ttl?: number;
+  string: boolean;
+  timeout: number;
+}
+
+/** How many positional arguments each action takes, and how to name them in an error. */
+const USAGE: Record<Action, { min: number; max: number; usage: string }> = {
+  get: { min: 1, max: 1, usage: "kvs get <key>" },
+  set: { min: 2, max: 2, usage: "kvs set <key> <value>" },
+  keys: { min: 0, max: 1, usage: "kvs keys [pattern]" },
+  dump: { min: 0, max: 0, usage: "kvs dump" },
+  flush: { min: 0, max: 0, usage: "kvs flush" },
+};
+
+export const kvsCommand: CommandModule<object, KvsArgs> = {
+  command: "kvs <action> [args..]",
+  describe: "Read or change the key-value store of a running `strmbrkr run` (get, set, keys, dump, flush)",
+  builder: (yargs) =>
+    (yargs as Argv<object>)
+      .positional("action", { choices: ACTIONS, demandOption: true, describe: "get <key> | set <key> <value> | keys [pattern] | dump | flush" })
+      .positional("args", { type: "string", array: true, default: [], describe: "The key, value or glob pattern" })
+      .option("instance", { type: "string", describe: "The run's instance id (STRMBRKR_INSTANCE_ID; by default the host's pid)" })
+      .option("connect", { type: "string", describe: "The store's endpoint instead, e.g. tcp://127.0.0.1:40123 or ipc:///tmp/…/kvs.sock" })
+      .conflicts("instance", "connect")
+      .option("ttl", { type: "number", describe: "set: seconds until the key expires [default: none]" })
+      .option("string", { type: "boolean", default: false, describe: "set: store the value as a string, even if it reads as JSON" })
+      .option("timeout", { type: "number", default: 2000, describe: "Milliseconds to wait for the store's answer" })
+      .example("$0 kvs keys 'job:*' --instance 4242", "List keys of run 4242")
+      .example("$0 kvs set limit 10 --instance 4242", "Store the number 10 (JSON), or a string if it is not JSON")
+      .example("$0 kvs dump --connect tcp://127.0.0.1:40123", "Print the whole store as JSON") as Argv<KvsArgs>,
+  handler: (args) => kvs(args),
+};
+
+async function kvs(args: ArgumentsCamelCase<KvsArgs>): Promise<void> {
+  const positionals = (args.args ?? []).map(String);
+  const { min, max, usage } = USAGE[args.action];
+  if (positionals.length < min || positionals.length > max) fail(2, `usage: strmbrkr ${usage} (--instance ID | --connect ENDPOINT)`);
+  if (!args.instance && !args.connect) fail(2, "name the run: --instance ID, or --connect ENDPOINT");
+  if (!(args.timeout > 0)) fail(2, `--timeout: ${args.timeout} must be a number of milliseconds > 0`);
+  if (args.ttl !== undefined && !(args.ttl > 0)) fail(2, `--ttl: ${args.ttl} must be a number of seconds > 0`);
+  let endpoint: string;
+  let maxValueBytes: number;
+  try {
+    maxValueBytes = resolveConfig().kvsMaxValueBytes;
+    endpoint = args.connect ?? findEndpoint(args.instance!);
+  } catch (error) {
+    return fail(2, (error as Error).message);
+  }
+  if (!/^(tcp|ipc):\/\/./.test(endpoint)) fail(2, `--connect ${JSON.stringify(endpoint)}: an endpoint is tcp://HOST:PORT or ipc://PATH`);
+
+  const client = new KvsClient(endpoint, args.timeout, 1, maxValueBytes);
+  const request = (op: KvsOp, ...rest: unknown[]) => client.request(op, rest);
+  let code = 0;
+  try {
+    const [key, value] = positionals;
+    switch (args.action) {
+      case "get": {
+        const found = await request("get", key);
+        if (found === undefined) {
+          process.stderr.write(`strmbrkr: no value under ${JSON.stringify(key)}\n`);
+          code = 1;
+        } else print(found);
+        break;
+      }
+      case "set":
+        print(await request("set", key, args.string ? value : parse(value!), ...(args.ttl ? [{ ttl: args.ttl }] : [])));
+        break;
+      case "keys":
+        for (const name of (await request("keys", key ?? "*")) as string[]) process.stdout.write(`${name}\n`);
+        break;
+      case "dump":
+        print(Object.fromEntries((await request("entries")) as Map<string, unknown>), 2);
+        break;
+      case "flush":
+        await request("flush");
+        break;
+    }
+  } catch (error) {
+    const reason = error instanceof TransactionTimeout ? `no answer from the key-value store at ${endpoint} in ${args.timeout} ms (is the run still going?)` : `${(error as Error).name}: ${(error as Error).message}`;
+    process.stderr.write(`strmbrkr: ${reason}\n`);
+    code = error instanceof TransactionTimeout ? 2 : 1;
+  } finally {
+    client.close();
+  }
+  process.exit(code);
+}
+
+/** A value as JSON; Map, Set, BigInt and typed arrays spelled as objects, arrays, strings (as in dumps). */
+function print(value: unknown, indent?: number): void {
+  process.stdout.write(`${JSON.stringify(value, jsonReplacer, indent) ?? "undefined"}\n`);
+}
+
+/** `42`, `true`, `{"a":1}` as JSON; anything that is not JSON as the string it is. */
+function parse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

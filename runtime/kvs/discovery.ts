@@ -1,0 +1,38 @@
+import { readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { KVS_ENDPOINT_FILE } from "../protocol.js";
+
+/**
+ * Where a running store can be found from a shell: the store writes its endpoint to a file in the
+ * run directory (`<tmp>/strmbrkr-<instance id>-XXXXXX`, mode 0700, so only its owner can read it),
+ * and `strmbrkr kvs --instance ID` reads it back.
+ */
+export function publishEndpoint(runDir: string, endpoint: string): void {
+  const path = join(runDir, KVS_ENDPOINT_FILE);
+  const temp = `${path}.${process.pid}.tmp`;
+  writeFileSync(temp, `${endpoint}\n`, { mode: 0o600 });
+  renameSync(temp, path); // a reader never sees half a line
+}
+
+/** The endpoint a run with `instanceId` published; throws an Error with a one-line message if there is none. */
+export function findEndpoint(instanceId: string, dir = tmpdir()): string {
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(instanceId)) throw new Error(`--instance ${JSON.stringify(instanceId)}: an instance id is 1-64 letters, digits, '.', '_' or '-'`);
+  const prefix = `strmbrkr-${instanceId}-`;
+  const uid = process.getuid?.();
+  const candidates = readdirSync(dir)
+    // mkdtemp adds six characters: "strmbrkr-a-" must not find the run "a-b"
+    .filter((name) => name.startsWith(prefix) && name.length === prefix.length + 6)
+    .flatMap((name) => {
+      try {
+        const info = statSync(join(dir, name, KVS_ENDPOINT_FILE));
+        if (uid !== undefined && info.uid !== uid) return [];
+        return [{ path: join(dir, name, KVS_ENDPOINT_FILE), mtimeMs: info.mtimeMs }];
+      } catch {
+        return [];
+      }
+    })
+    .sort((a, b) => b.mtimeMs - a.mtimeMs);
+  if (candidates.length === 0) throw new Error(`no running strmbrkr run with instance id ${instanceId} (no ${join(dir, `${prefix}*`, KVS_ENDPOINT_FILE)})`);
+  return readFileSync(candidates[0]!.path, "utf8").trim();
+}

@@ -1,0 +1,127 @@
+import { createHash } from "node:crypto";
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { open, rename, rm } from "node:fs/promises";
+import { basename, dirname } from "node:path";
+import { deserialize, serialize } from "node:v8";
+import type { SnapshotEntry } from "./store.js";
+
+/**
+ * A snapshot file: a magic line, a format version (u32 BE), the SHA-256 of the body, then the body:
+ * structured clone (`v8.serialize`) of `{ savedAt, entries }`, so Map, BigInt, Date, caches and
+ * TTLs survive. The checksum tells a truncated or damaged file from a good one before decoding.
+ */
+const MAGIC = Buffer.from("STRMBRKR-KVS-SNAPSHOT\n");
+const VERSION = 1;
+const HEADER_BYTES = MAGIC.length + 4 + 32;
+
+/** Why a snapshot cannot be used: the run must stop and leave the file alone. */
+export class SnapshotError extends Error {
+  override name = "SnapshotError";
+}
+
+interface Body {
+  savedAt: number;
+  entries: SnapshotEntry[];
+}
+
+/** The file's bytes, checked; undefined when there is no file yet (a first run). Throws SnapshotError. */
+function readChecked(path: string): Buffer | undefined {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new SnapshotError(`KVS snapshot ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  if (bytes.length < HEADER_BYTES || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) {
+    throw new SnapshotError(`KVS snapshot ${path} is not a strmbrkr snapshot; move it away or name another file`);
+  }
+  const version = bytes.readUInt32BE(MAGIC.length);
+  if (version !== VERSION) throw new SnapshotError(`KVS snapshot ${path} has format version ${version}; this strmbrkr reads version ${VERSION}`);
+  const body = bytes.subarray(HEADER_BYTES);
+  const sum = bytes.subarray(MAGIC.length + 4, HEADER_BYTES);
+  if (!createHash("sha256").update(body).digest().equals(sum)) {
+    throw new SnapshotError(`KVS snapshot ${path} is corrupt (checksum mismatch: truncated or damaged); it was left as it is`);
+  }
+  return body;
+}
+
+/** Checks a snapshot before anything starts, so a bad one stops the run with one line. Throws SnapshotError. */
+export function checkSnapshot(path: string): void {
+  readChecked(path);
+  // A snapshot we could not write at exit would lose the run's data silently.
+  const dir = dirname(path);
+  try {
+    const probe = `${dir}/.${basename(path)}.${process.pid}.probe`;
+    closeSync(openSync(probe, "w", 0o600));
+    rmSync(probe, { force: true });
+  } catch (error) {
+    throw new SnapshotError(`KVS snapshot ${path} cannot be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message} in ${dir})`);
+  }
+}
+
+/** The entries in a snapshot file ([] when there is none yet). Throws SnapshotError. */
+export function loadSnapshot(path: string): SnapshotEntry[] {
+  const body = readChecked(path);
+  if (!body) return [];
+  let decoded: Body;
+  try {
+    decoded = deserialize(body) as Body;
+  } catch (error) {
+    throw new SnapshotError(`KVS snapshot ${path} cannot be decoded (${(error as Error).message}); it was left as it is`);
+  }
+  if (!decoded || !Array.isArray(decoded.entries)) throw new SnapshotError(`KVS snapshot ${path} holds no entries; it was left as it is`);
+  return decoded.entries;
+}
+
+function encodeSnapshot(entries: SnapshotEntry[]): Buffer[] {
+  const body = serialize({ savedAt: Date.now(), entries } satisfies Body);
+  const version = Buffer.alloc(4);
+  version.writeUInt32BE(VERSION);
+  return [MAGIC, version, createHash("sha256").update(body).digest(), body];
+}
+
+let sequence = 0;
+const tempName = (path: string) => `${path}.${process.pid}.${++sequence}.tmp`;
+
+/**
+ * Writes a snapshot next to `path` and renames it over `path`, so a crash mid-write leaves the old
+ * snapshot whole. Synchronous: for the last save at exit.
+ */
+export function saveSnapshotSync(path: string, entries: SnapshotEntry[]): void {
+  const temp = tempName(path);
+  try {
+    const fd = openSync(temp, "w", 0o600);
+    try {
+      for (const part of encodeSnapshot(entries)) {
+        for (let written = 0; written < part.length; ) written += writeSync(fd, part, written);
+      }
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, path);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  }
+}
+
+/** The same, encoding at once (the data as of now) and writing without blocking the server. */
+export async function saveSnapshot(path: string, entries: SnapshotEntry[]): Promise<void> {
+  const parts = encodeSnapshot(entries);
+  const temp = tempName(path);
+  try {
+    const file = await open(temp, "w", 0o600);
+    try {
+      for (const part of parts) await file.writeFile(part); // writeFile writes all of it, write may not
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}

@@ -1,0 +1,130 @@
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { createContext, Script } from "node:vm";
+import { TransactionAborted } from "../../stdlib/errors.js";
+import { encode } from "../serialize.js";
+import { key } from "./ops.js";
+import type { Store } from "./store.js";
+import { TransactionView } from "./view.js";
+
+/** A reply already encoded: the server sends it as is. */
+export class EncodedReply {
+  constructor(readonly bytes: Buffer) {}
+}
+
+/** Frames of strmbrkr's own code and of Node's, dropped from a transaction's stack. */
+const INTERNAL_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+/**
+ * Runs exported functions of the job script atomically, on the server's own thread, against a
+ * journal of the store (TransactionView), committed only when the function returns normally.
+ *
+ * A limit: the function runs inside `vm` `Script#runInContext` with `timeout`, whose watchdog
+ * thread terminates whatever JavaScript is running when the time is up — our caller's function
+ * included, even a `while (true) {}` — and the server goes on. A worker thread would also be
+ * interruptible, but the store lives on this thread: every read and write would have to cross
+ * threads (a copy each way and a synchronous wait), and terminating the thread mid-operation is
+ * no safer than terminating the call. The cost of the vm route is ~50 µs per transaction (Node
+ * starts a watchdog thread per call). Async functions are refused before they run: what they do
+ * after their first `await` would run outside the limit and outside the transaction.
+ */
+export class Transactions {
+  #store: Store;
+  #timeoutMs: number;
+  #maxValueBytes: number;
+  #bundle?: string;
+  #exports?: Record<string, unknown>;
+  #loading?: Promise<void>;
+  // The timeout applies to a Script run; this one-line script calls the transaction under it.
+  #context = createContext({ call: () => {} });
+  #script = new Script("call()", { filename: "strmbrkr-transaction" });
+
+  constructor(store: Store, { timeoutMs, maxValueBytes, bundle }: { timeoutMs: number; maxValueBytes: number; bundle?: string }) {
+    this.#store = store;
+    this.#timeoutMs = timeoutMs;
+    this.#maxValueBytes = maxValueBytes;
+    this.#bundle = bundle;
+  }
+
+  /** The job script's bundle, for a store that started before the host had bundled it. */
+  useBundle(path: string): void {
+    this.#bundle ??= path;
+  }
+
+  /** True once the script is loaded: `run` may then be called without awaiting `load`. */
+  get loaded(): boolean {
+    return this.#exports !== undefined;
+  }
+
+  /** Imports the bundle (its top level runs here, as in every process of the run). */
+  load(): Promise<void> {
+    if (!this.#bundle) {
+      return Promise.reject(new TypeError("KeyValueStore.transact: the store has no job script; run one with `strmbrkr run`, or start a WorkerManager with `script` first"));
+    }
+    this.#loading ??= import(pathToFileURL(this.#bundle).href).then((exports: Record<string, unknown>) => {
+      this.#exports = exports;
+    });
+    return this.#loading;
+  }
+
+  /**
+   * Runs `exportName(store, ...args)` whole or not at all; returns its encoded result. What it
+   * throws carries only the user's own stack frames (source-mapped to the script).
+   */
+  run(args: unknown[]): EncodedReply {
+    try {
+      return this.#run(args);
+    } catch (error) {
+      throw withUserFrames(error);
+    }
+  }
+
+  #run([name, ...args]: unknown[]): EncodedReply {
+    const fn = this.#function(key(name));
+    const view = new TransactionView(this.#store);
+    let result: unknown;
+    this.#context.call = () => (result = fn(view, ...args));
+    try {
+      this.#script.runInContext(this.#context, { timeout: this.#timeoutMs });
+    } catch (error) {
+      view.close();
+      if ((error as { code?: unknown })?.code === "ERR_SCRIPT_EXECUTION_TIMEOUT") {
+        throw new TransactionAborted(`transaction ${name as string} was stopped after ${this.#timeoutMs} ms (STRMBRKR_KVS_TRANSACTION_TIMEOUT); the store is unchanged`);
+      }
+      throw error;
+    } finally {
+      this.#context.call = () => {};
+    }
+    if (typeof (result as PromiseLike<unknown> | undefined)?.then === "function") {
+      view.close();
+      throw new TypeError(`transaction ${name as string} returned a promise; transactions must be synchronous (the store is unchanged)`);
+    }
+    let reply: Buffer;
+    try {
+      reply = encode(result);
+    } catch (error) {
+      view.close();
+      throw new TypeError(`transaction ${name as string} returned a value that cannot be sent back: ${(error as Error).message}; the store is unchanged`);
+    }
+    view.commit(this.#maxValueBytes);
+    return new EncodedReply(reply);
+  }
+
+  #function(name: string): (...args: unknown[]) => unknown {
+    const fn = this.#exports![name];
+    if (typeof fn !== "function") throw new TypeError(`KeyValueStore.transact: ${name} is not an exported function of the job script`);
+    const kind = fn.constructor?.name;
+    if (kind === "AsyncFunction" || kind === "AsyncGeneratorFunction") {
+      throw new TypeError(`KeyValueStore.transact: ${name} is async; transactions must be synchronous (they run whole, on the server)`);
+    }
+    return fn as (...args: unknown[]) => unknown;
+  }
+}
+
+/** The user's own frames only (source-mapped to the script), so the caller sees where it threw. */
+function withUserFrames(error: unknown): unknown {
+  if (!(error instanceof Error) || !error.stack) return error;
+  const [head, ...frames] = error.stack.split("\n");
+  const user = frames.filter((line) => !line.includes(INTERNAL_ROOT) && !line.includes("node:") && !line.includes("strmbrkr-transaction"));
+  error.stack = [head, ...user].join("\n");
+  return error;
+}

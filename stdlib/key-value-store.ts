@@ -69,7 +69,7 @@ export class KeyValueStore {
   }
 
   /** Stores `next` only if `key` holds a value deep-equal to `expected` (undefined: absent); resolves true if it did. Keeps the key's TTL. */
-  static compareAndSet<T>(key: string, expected: T | undefined, next: T): Promise<boolean> {
+  static compareAndSet<T>(key: string, expected: unknown, next: T): Promise<boolean> {
     return call("compareAndSet", key, expected, next);
   }
 

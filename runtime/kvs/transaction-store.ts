@@ -36,7 +36,7 @@ export interface TransactionStore {
   keys(pattern?: string): string[];
   incrValue(key: string, by?: number): number;
   incrValue(key: string, by: bigint): bigint;
-  compareAndSet<T>(key: string, expected: T | undefined, next: T): boolean;
+  compareAndSet<T>(key: string, expected: unknown, next: T): boolean;
   appendValue<T = unknown>(key: string, value: T): T[];
   popValue<T = unknown>(key: string, index: number): T | undefined;
   pushValue<T = unknown>(key: string, ...values: T[]): number;

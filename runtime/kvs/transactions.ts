@@ -11,8 +11,9 @@ export class EncodedReply {
   constructor(readonly bytes: Buffer) {}
 }
 
-/** Frames of strmbrkr's own code and of Node's, dropped from a transaction's stack. */
-const INTERNAL_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+/** strmbrkr's own code, compiled or (source-mapped) not: its frames are dropped from a transaction's stack. */
+const PACKAGE_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+const INTERNAL_DIRS = ["dist/", "runtime/", "stdlib/", "cli/"].map((dir) => `${PACKAGE_ROOT}${dir}`);
 
 /**
  * Runs exported functions of the job script atomically, on the server's own thread, against a
@@ -82,7 +83,10 @@ export class Transactions {
     const fn = this.#function(key(name));
     const view = new TransactionView(this.#store);
     let result: unknown;
-    this.#context.call = () => (result = fn(view, ...args));
+    // Named, so the stack can be cut where the server called the user's function.
+    this.#context.call = function strmbrkrTransaction() {
+      result = fn(view, ...args);
+    };
     try {
       this.#script.runInContext(this.#context, { timeout: this.#timeoutMs });
     } catch (error) {
@@ -123,8 +127,12 @@ export class Transactions {
 /** The user's own frames only (source-mapped to the script), so the caller sees where it threw. */
 function withUserFrames(error: unknown): unknown {
   if (!(error instanceof Error) || !error.stack) return error;
-  const [head, ...frames] = error.stack.split("\n");
-  const user = frames.filter((line) => !line.includes(INTERNAL_ROOT) && !line.includes("node:") && !line.includes("strmbrkr-transaction"));
-  error.stack = [head, ...user].join("\n");
+  const lines = error.stack.split("\n");
+  const firstFrame = lines.findIndex((line) => /^\s+at /.test(line));
+  if (firstFrame < 0) return error;
+  const end = lines.findIndex((line) => line.includes("strmbrkrTransaction"));
+  const frames = lines.slice(firstFrame, end < 0 ? undefined : end);
+  const user = frames.filter((line) => !line.includes("(node:") && !INTERNAL_DIRS.some((dir) => line.includes(dir)));
+  error.stack = [...lines.slice(0, firstFrame), ...user].join("\n");
   return error;
 }

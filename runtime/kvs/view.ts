@@ -72,7 +72,7 @@ export class TransactionView implements TransactionStore {
   incrValue(key: string, by?: number): number;
   incrValue(key: string, by: bigint): bigint;
   incrValue(key: string, by?: number | bigint): number | bigint { return this.#run("incr", [key, by]) as number; }
-  compareAndSet<T>(key: string, expected: T | undefined, next: T): boolean { return this.#run("compareAndSet", [key, expected, next]) as boolean; }
+  compareAndSet<T>(key: string, expected: unknown, next: T): boolean { return this.#run("compareAndSet", [key, expected, next]) as boolean; }
   appendValue<T>(key: string, value: T): T[] { return this.#run("append", [key, value]) as T[]; }
   popValue<T>(key: string, index: number): T | undefined { return this.#run("pop", [key, index]) as T | undefined; }
   pushValue<T>(key: string, ...values: T[]): number { return this.#run("push", [key, ...values]) as number; }

@@ -34,7 +34,8 @@ export const kvsCommand: CommandModule<object, KvsArgs> = {
   describe: "Read or change the key-value store of a running `strmbrkr run` (get, set, keys, dump, flush)",
   builder: (yargs) =>
     (yargs as Argv<object>)
-      .positional("action", { choices: ACTIONS, demandOption: true, describe: "get <key> | set <key> <value> | keys [pattern] | dump | flush" })
+      // Checked in the handler, not with `choices`: yargs spreads that error over several lines.
+      .positional("action", { type: "string", demandOption: true, describe: "get <key> | set <key> <value> | keys [pattern] | dump | flush" })
       .positional("args", { type: "string", array: true, default: [], describe: "The key, value or glob pattern" })
       .option("instance", { type: "string", describe: "The run's instance id (STRMBRKR_INSTANCE_ID; by default the host's pid)" })
       .option("connect", { type: "string", describe: "The store's endpoint instead, e.g. tcp://127.0.0.1:40123 or ipc:///tmp/…/kvs.sock" })
@@ -49,6 +50,7 @@ export const kvsCommand: CommandModule<object, KvsArgs> = {
 };
 
 async function kvs(args: ArgumentsCamelCase<KvsArgs>): Promise<void> {
+  if (!(ACTIONS as readonly string[]).includes(args.action)) fail(2, `kvs: unknown action ${JSON.stringify(args.action)} (${ACTIONS.join(", ")})`);
   const positionals = (args.args ?? []).map(String);
   const { min, max, usage } = USAGE[args.action];
   if (positionals.length < min || positionals.length > max) fail(2, `usage: strmbrkr ${usage} (--instance ID | --connect ENDPOINT)`);

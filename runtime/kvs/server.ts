@@ -49,8 +49,7 @@ export async function serve(socket: Router, { store = new Store(), transactions,
       if (payload!.length > maxValueBytes) {
         throw new RangeError(`KeyValueStore.${opName}: ${payload!.length} bytes of arguments, over STRMBRKR_KVS_MAX_VALUE_BYTES (${maxValueBytes})`);
       }
-      const args = decode<unknown>(payload!);
-      if (!Array.isArray(args)) throw new TypeError("KeyValueStore request arguments must be an array");
+      const args = decodeArgs(payload!);
       if (opName === "transact") {
         if (!transactions) throw new TypeError("KeyValueStore.transact: this store runs no transactions");
         // Loading waits here, holding later requests, so they still see the transaction's effect in order.
@@ -79,4 +78,15 @@ export async function serve(socket: Router, { store = new Store(), transactions,
       return;
     }
   }
+}
+
+function decodeArgs(payload: Buffer): unknown[] {
+  let args: unknown;
+  try {
+    args = decode<unknown>(payload);
+  } catch (error) {
+    throw new TypeError(`KeyValueStore request arguments cannot be decoded: ${(error as Error).message}`);
+  }
+  if (!Array.isArray(args)) throw new TypeError("KeyValueStore request arguments must be an array");
+  return args;
 }

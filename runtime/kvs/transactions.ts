@@ -2,7 +2,6 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { createContext, Script } from "node:vm";
 import { TransactionAborted } from "../../stdlib/errors.js";
 import { encode } from "../serialize.js";
-import { key } from "./ops.js";
 import type { Store } from "./store.js";
 import { TransactionView } from "./view.js";
 
@@ -80,7 +79,8 @@ export class Transactions {
   }
 
   #run([name, ...args]: unknown[]): EncodedReply {
-    const fn = this.#function(key(name));
+    if (typeof name !== "string") throw new TypeError(`KeyValueStore.transact: the function's export name must be a string, got ${name === null ? "null" : typeof name}`);
+    const fn = this.#function(name);
     const view = new TransactionView(this.#store);
     let result: unknown;
     // Named, so the stack can be cut where the server called the user's function.

@@ -81,15 +81,15 @@ function encodeSnapshot(entries: SnapshotEntry[]): Buffer[] {
   return [MAGIC, version, createHash("sha256").update(body).digest(), body];
 }
 
-let sequence = 0;
-const tempName = (path: string) => `${path}.${process.pid}.${++sequence}.tmp`;
+/** Where a save in progress writes; "exit" for the last, synchronous one, so the two never share a file. */
+export const tempName = (path: string, kind: "interval" | "exit") => `${path}.${process.pid}.${kind}.tmp`;
 
 /**
  * Writes a snapshot next to `path` and renames it over `path`, so a crash mid-write leaves the old
  * snapshot whole. Synchronous: for the last save at exit.
  */
 export function saveSnapshotSync(path: string, entries: SnapshotEntry[]): void {
-  const temp = tempName(path);
+  const temp = tempName(path, "exit");
   try {
     const fd = openSync(temp, "w", 0o600);
     try {
@@ -110,7 +110,7 @@ export function saveSnapshotSync(path: string, entries: SnapshotEntry[]): void {
 /** The same, encoding at once (the data as of now) and writing without blocking the server. */
 export async function saveSnapshot(path: string, entries: SnapshotEntry[]): Promise<void> {
   const parts = encodeSnapshot(entries);
-  const temp = tempName(path);
+  const temp = tempName(path, "interval");
   try {
     const file = await open(temp, "w", 0o600);
     try {

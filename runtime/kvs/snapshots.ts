@@ -1,5 +1,6 @@
 import { getLogger } from "../logger.js";
-import { loadSnapshot, saveSnapshot, saveSnapshotSync } from "./snapshot.js";
+import { rmSync } from "node:fs";
+import { loadSnapshot, saveSnapshot, saveSnapshotSync, tempName } from "./snapshot.js";
 import type { Store } from "./store.js";
 
 const log = getLogger("kvs");
@@ -34,6 +35,8 @@ export class Snapshots {
   /** The last save, at exit: synchronous, so it completes before the process does. */
   close(): void {
     clearInterval(this.#timer);
+    // An interval save cut short by the exit would leave its temporary file behind.
+    if (this.#saving) rmSync(tempName(this.#path, "interval"), { force: true });
     try {
       saveSnapshotSync(this.#path, this.#store.toSnapshot());
       log.debug(`saved ${this.#path}`);

@@ -18,6 +18,8 @@ interface KvsArgs {
   ttl?: number;
   string: boolean;
   timeout: number;
+  /** After `--`: a value that starts with "-" (`kvs set n -- -5`). */
+  "--"?: (string | number)[];
 }
 
 /** How many positional arguments each action takes, and how to name them in an error. */
@@ -51,7 +53,7 @@ export const kvsCommand: CommandModule<object, KvsArgs> = {
 
 async function kvs(args: ArgumentsCamelCase<KvsArgs>): Promise<void> {
   if (!(ACTIONS as readonly string[]).includes(args.action)) fail(2, `kvs: unknown action ${JSON.stringify(args.action)} (${ACTIONS.join(", ")})`);
-  const positionals = (args.args ?? []).map(String);
+  const positionals = [...(args.args ?? []), ...(args["--"] ?? [])].map(String);
   const { min, max, usage } = USAGE[args.action];
   if (positionals.length < min || positionals.length > max) fail(2, `usage: strmbrkr ${usage} (--instance ID | --connect ENDPOINT)`);
   if (!args.instance && !args.connect) fail(2, "name the run: --instance ID, or --connect ENDPOINT");

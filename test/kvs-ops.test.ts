@@ -70,6 +70,7 @@ t.test("atomic operations (kvs2-ops.ts)", async (t) => {
     t.same(s.before, { get: 1, exists: true, keys: ["t", "tCleared", "tHash", "tKept"] }, "before expiry the key is there");
     t.ok(s.goneMs >= summary.ttlSeconds * 1000 - 20, `it expired after its TTL, not before (${s.goneMs} ms)`);
     t.ok(s.goneMs < summary.ttlSeconds * 1000 + 1000, `and promptly (${s.goneMs} ms)`);
+    t.ok(s.othersGoneMs?.every((ms: number) => ms >= summary.ttlSeconds * 1000 - 20), `the other keys with a TTL expired too (${s.othersGoneMs} ms)`);
     resolvesUndefined(t, s.get, "getValue after expiry");
     resolvesWith(t, s.keys, ["tCleared"], "keys after expiry: only the key whose TTL a plain set cleared");
     resolvesUndefined(t, s.kept, "a key incremented after its set expired too");

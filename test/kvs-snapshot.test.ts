@@ -33,8 +33,13 @@ t.test("saved at exit, loaded by the next run: types, caches, TTLs", async (t) =
   rejectsWith(t, r.afterPut, "CacheMiss", "the cache kept its size and LRU order: a third record evicted r2");
   t.equal(r.long, "stays", "a key with a long TTL");
   resolvesWith(t, r.short, false, "a key whose TTL passed between the runs is gone");
-  t.equal(r.midAtStart, "expires in the next run", "a key whose TTL had not passed is there");
-  t.ok(r.midGoneAfterMs >= r.midTtlSeconds * 1000 - 50 && r.midGoneAfterMs < r.midTtlSeconds * 1000 + 2_000, `and expires on time: its TTL was kept (${r.midGoneAfterMs} ms after it was set)`);
+  if (r.midAtStart === undefined) {
+    // a loaded machine: the second run started after the key's time was up, and it was gone
+    t.ok(r.midReadAt >= r.midTtlSeconds * 1000 - 50, `a key read after its TTL had passed was gone (${r.midReadAt} ms after it was set)`);
+  } else {
+    t.equal(r.midAtStart, "expires in the next run", "a key whose TTL had not passed is there");
+    t.ok(r.midGoneAfterMs >= r.midTtlSeconds * 1000 - 50 && r.midGoneAfterMs < r.midTtlSeconds * 1000 + 2_000, `and expires on time: its TTL was kept (${r.midGoneAfterMs} ms after it was set)`);
+  }
   t.not(readFileSync(file).equals(first), "the second run saved again at exit");
 });
 

@@ -136,6 +136,9 @@ export class Instance {
 
   /** This process's KVS connection, made on first use (and again after the server was stopped). */
   kvsClient(): Promise<KvsClient> {
+    // The store this host owns died (killed, crashed): a fresh one binds the same endpoint, and
+    // the client, which zeromq reconnects by itself, carries on with it.
+    if (this.#kvsClient && this.#kvs?.died) void this.kvsEndpoint().catch(() => {});
     this.#kvsClient ??= this.kvsEndpoint().then(
       (endpoint) => new KvsClient(endpoint, this.config.kvsClientSocketTimeout, this.config.kvsClientSocketAttempts, this.config.kvsMaxValueBytes),
     );

@@ -35,6 +35,11 @@ abstract class ServiceProcess<Ready> extends EventEmitter {
     return !this.#stopping && this.child.exitCode === null && this.child.signalCode === null;
   }
 
+  /** Exited without being asked to. */
+  get died(): boolean {
+    return !this.#stopping && (this.child.exitCode !== null || this.child.signalCode !== null);
+  }
+
   async stop(): Promise<void> {
     this.#stopping = true;
     await terminate(this.child);

@@ -1,0 +1,172 @@
+// strmbrkr's benchmark driver: every figure of issue 6 for strmbrkr and its peers in one run,
+// alternating them, several repetitions each; prints a Markdown table and writes bench/results.json.
+//   node bench/run.mjs [--quick] [--reps N] [--only tiny,latency,cpu,scaling,startup,kvs]
+// (npm run bench / npm run bench:quick build strmbrkr and install the peers first.)
+import { writeFileSync } from "node:fs";
+import { calibrate } from "./lib/burn.mjs";
+import { machine, versions } from "./lib/machine.mjs";
+import { count, log, notes, peer, pick, repeat, strmbrkr } from "./lib/contest.mjs";
+import { killTagged } from "./lib/proc.mjs";
+import { ensureRedisInstalled, startRedis } from "./lib/redis.mjs";
+import { markdownTable, row } from "./lib/table.mjs";
+
+const SIZES = {
+  full: { reps: 5, tinyJobs: 100_000, latencySamples: 2_000, cpuJobs: 80, scalingSmall: 10_000, scalingLarge: 1_000_000, kvsSequential: 20_000, kvsInFlight: 100_000 },
+  quick: { reps: 2, tinyJobs: 50_000, latencySamples: 500, cpuJobs: 80, scalingSmall: 10_000, scalingLarge: 100_000, kvsSequential: 5_000, kvsInFlight: 20_000 },
+};
+const FIGURES = { tiny: tinyJobs, latency, cpu: cpuBound, scaling, startup, kvs };
+
+// ── figures: each runs its contestants alternately and returns its table rows ──
+
+async function tinyJobs(size) {
+  const n = size.tinyJobs;
+  const jobsPerSecond = (result) => result.json.jobsPerSecond;
+  const s = await repeat("tiny", size.reps, {
+    strmbrkr: async () => jobsPerSecond(await strmbrkr("tiny.ts", 2, [n])),
+    piscina: async () => jobsPerSecond(await peer("piscina.mjs", ["tiny", n])),
+    workerpool: async () => jobsPerSecond(await peer("workerpool.mjs", ["tiny", n])),
+  });
+  const figure = `Tiny jobs: ${count(n)} no-ops queued at once, 2 workers`;
+  return [
+    row({ figure, unit: "jobs/s", peer: "piscina (2 threads)", strmbrkr: s.strmbrkr, peerValues: s.piscina, goal: { ratio: 1.5 } }),
+    row({ figure, unit: "jobs/s", peer: "workerpool (2 processes)", strmbrkr: s.strmbrkr, peerValues: s.workerpool, goal: { ratio: 5 } }),
+  ];
+}
+
+async function latency(size) {
+  const n = size.latencySamples;
+  const s = await repeat("latency", size.reps, {
+    strmbrkr: async () => (await strmbrkr("latency.ts", 2, [n])).json,
+    piscina: async () => (await peer("piscina.mjs", ["latency", n])).json,
+    workerpool: async () => (await peer("workerpool.mjs", ["latency", n])).json,
+  });
+  const rows = [];
+  for (const [field, label, atMost] of [["p50Us", "p50", 150], ["p99Us", "p99", 1000]]) {
+    for (const [name, peerLabel] of [["piscina", "piscina (2 threads)"], ["workerpool", "workerpool (2 processes)"]]) {
+      const figure = `Latency ${label}: queue → result, one job at a time, 2 workers`;
+      rows.push(row({ figure, unit: "µs", lowerIsBetter: true, peer: peerLabel, strmbrkr: pick(s.strmbrkr, field), peerValues: pick(s[name], field), goal: { atMost }, digits: 0 }));
+    }
+  }
+  return rows;
+}
+
+async function cpuBound(size) {
+  const iterations = calibrate(50);
+  log(`cpu: ${count(iterations)} xorshift steps ≈ 50 ms in this process`);
+  const efficiency = (result) => result.json.efficiencyPct;
+  const s = await repeat("cpu", size.reps, {
+    strmbrkr: async () => efficiency(await strmbrkr("cpu.ts", 2, [size.cpuJobs, iterations])),
+    piscina: async () => efficiency(await peer("piscina.mjs", ["cpu", size.cpuJobs, iterations])),
+  });
+  const figure = `CPU-bound: ${size.cpuJobs} jobs × 50 ms, 2 workers, ideal ÷ wall time`;
+  return [row({ figure, unit: "%", peer: "piscina (2 threads)", strmbrkr: s.strmbrkr, peerValues: s.piscina, goal: { atLeast: 97 }, digits: 1 })];
+}
+
+async function scaling(size) {
+  const { scalingSmall: small, scalingLarge: large } = size;
+  const measure = async (run) => {
+    const few = (await run(small)).json;
+    const many = (await run(large)).json;
+    return {
+      pct: (100 * many.jobsPerSecond) / few.jobsPerSecond,
+      jobsPerSecond: many.jobsPerSecond,
+      smallJobsPerSecond: few.jobsPerSecond,
+      bytesPerJob: (many.peakRssBytes - many.rssBeforeBytes) / many.count,
+      peakRssMiB: many.peakRssBytes / 1_048_576,
+    };
+  };
+  const s = await repeat("scaling", size.reps, {
+    strmbrkr: () => measure((n) => strmbrkr("tiny.ts", 2, [n])),
+    piscina: () => measure((n) => peer("piscina.mjs", ["tiny", n])),
+  });
+  const peerLabel = "piscina (2 threads)";
+  const rows = [
+    ["pct", `Scaling: throughput at ${count(large)} jobs ÷ at ${count(small)}`, "%", { atLeast: 90 }, 1, false],
+    ["smallJobsPerSecond", `Scaling: throughput at ${count(small)} jobs, 2 workers`, "jobs/s", undefined, 0, false],
+    ["jobsPerSecond", `Scaling: throughput at ${count(large)} jobs, 2 workers`, "jobs/s", undefined, 0, false],
+    ["bytesPerJob", `Scaling: host memory per queued job at ${count(large)}`, "bytes", { atMost: 300 }, 0, true],
+    ["peakRssMiB", `Scaling: host peak RSS at ${count(large)} jobs`, "MiB", undefined, 0, true],
+  ];
+  return rows.map(([field, figure, unit, goal, digits, lowerIsBetter]) => row({ figure, unit, lowerIsBetter, peer: peerLabel, strmbrkr: pick(s.strmbrkr, field), peerValues: pick(s.piscina, field), goal, digits }));
+}
+
+async function startup(size) {
+  const hello = () => strmbrkr("hello.ts", 4);
+  const forkFour = () => peer("startup.mjs", []);
+  await hello(); // untimed: fills the OS file cache (and strmbrkr's bundle cache, if it has one) for both
+  await forkFour();
+  const s = await repeat("startup", size.reps, {
+    strmbrkr: async () => (await hello()).wallMs,
+    fork4: async () => (await forkFour()).wallMs,
+  });
+  const figure = "Start-up: `strmbrkr run` hello world, 4 workers, command → exit";
+  return [row({ figure, unit: "ms", lowerIsBetter: true, peer: "node forking 4 children that import zeromq, until all ready, → exit", strmbrkr: s.strmbrkr, peerValues: s.fork4, goal: { atMost: 400 } })];
+}
+
+async function kvs(size) {
+  let redis;
+  try {
+    ensureRedisInstalled();
+    redis = await startRedis();
+  } catch (error) {
+    notes.push(`KVS peer unavailable: ${error.message}`);
+  }
+  try {
+    const args = [size.kvsSequential, size.kvsInFlight];
+    const s = await repeat("kvs", size.reps, {
+      strmbrkr: async () => (await strmbrkr("kvs.ts", 1, args)).json,
+      ...(redis && { redis: async () => (await peer("redis.mjs", [redis.port, ...args])).json }),
+    });
+    const peerLabel = `redis-server ${redis?.version ?? "(unavailable)"} + ioredis ${versions().ioredis}`;
+    return [
+      row({ figure: "KVS: sequential set/get round trips, one client", unit: "ops/s", peer: peerLabel, strmbrkr: pick(s.strmbrkr, "sequentialOpsPerSecond"), peerValues: pick(s.redis ?? [], "sequentialOpsPerSecond"), goal: { ratio: 1 } }),
+      row({ figure: "KVS: set/get, 100 requests in flight, one client", unit: "ops/s", peer: peerLabel, strmbrkr: pick(s.strmbrkr, "inFlightOpsPerSecond"), peerValues: pick(s.redis ?? [], "inFlightOpsPerSecond"), goal: { ratio: 1 } }),
+    ];
+  } finally {
+    await redis?.stop();
+  }
+}
+
+function parseOptions(argv) {
+  const mode = argv.includes("--quick") ? "quick" : "full";
+  const size = { ...SIZES[mode] };
+  const reps = argv.indexOf("--reps");
+  if (reps >= 0) size.reps = Number(argv[reps + 1]);
+  const only = argv.indexOf("--only");
+  const figures = only >= 0 ? argv[only + 1].split(",") : Object.keys(FIGURES);
+  const unknown = figures.filter((name) => !FIGURES[name]);
+  if (unknown.length > 0 || !(size.reps >= 1)) throw new Error(`usage: node bench/run.mjs [--quick] [--reps N] [--only ${Object.keys(FIGURES).join(",")}]`);
+  return { mode, size, figures };
+}
+
+async function main() {
+  const { mode, size, figures } = parseOptions(process.argv.slice(2));
+  const stop = (signal) => {
+    killTagged();
+    process.exit(signal === "SIGINT" ? 130 : 143);
+  };
+  process.once("SIGINT", stop).once("SIGTERM", stop);
+  const started = Date.now();
+  const before = machine();
+  log(`${mode} run: ${size.reps} repetitions of ${figures.join(", ")} on ${before.cpus} cores (${before.cpuModel}), node ${before.node}, load ${before.loadAverage.join(" ")}`);
+  const rows = [];
+  try {
+    for (const name of figures) {
+      const figureStart = Date.now();
+      rows.push(...(await FIGURES[name](size)));
+      log(`${name} took ${((Date.now() - figureStart) / 1000).toFixed(1)} s`);
+    }
+  } finally {
+    killTagged();
+  }
+  const table = markdownTable(rows);
+  const seconds = (Date.now() - started) / 1000;
+  const results = { date: new Date(started).toISOString(), mode, seconds, machine: before, loadAverageAfter: machine().loadAverage, versions: versions(), size, rows, notes };
+  writeFileSync(new URL("./results.json", import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+  console.log(table);
+  console.log(`\n${mode} run, ${size.reps} repetitions, ${seconds.toFixed(0)} s; ${before.cpus} cores, node ${before.node}; load before ${before.loadAverage.join(" ")}, after ${results.loadAverageAfter.join(" ")}`);
+  for (const note of notes) console.log(`note: ${note}`);
+  console.log("(also in bench/results.json)");
+}
+
+await main();

@@ -35,8 +35,8 @@ export function markdownTable(rows) {
     const n = (value) => format(value, r.digits);
     const range = (s) => (s.median === undefined ? "n/a" : `${n(s.min)}–${n(s.max)}`);
     const failed = (s) => (s.failed ? ` (${s.failed} failed)` : "");
-    const met = r.met === undefined ? "?" : r.met ? "yes" : "**no**";
-    lines.push(`| ${r.figure}, ${r.unit}${r.lowerIsBetter ? " (lower is better)" : ""} — vs ${r.peer} | ${n(r.strmbrkr.median)}${failed(r.strmbrkr)} | ${n(r.peerStats.median)}${failed(r.peerStats)} | ${r.ratio === undefined ? "n/a" : `${r.ratio.toFixed(2)}×`} | ${range(r.strmbrkr)} | ${range(r.peerStats)} | ${r.goal} | ${met} |`);
+    const met = !r.goal ? "–" : r.met === undefined ? "?" : r.met ? "yes" : "**no**";
+    lines.push(`| ${r.figure}, ${r.unit}${r.lowerIsBetter ? " (lower is better)" : ""} — vs ${r.peer} | ${n(r.strmbrkr.median)}${failed(r.strmbrkr)} | ${n(r.peerStats.median)}${failed(r.peerStats)} | ${r.ratio === undefined ? "n/a" : `${r.ratio.toFixed(2)}×`} | ${range(r.strmbrkr)} | ${range(r.peerStats)} | ${r.goal || "–"} | ${met} |`);
   }
   return lines.join("\n");
 }

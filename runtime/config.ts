@@ -31,6 +31,8 @@ export interface Options {
   heartbeatInterval?: number;
   /** Heartbeats a worker may miss before the broker checks on it (and declares it lost if it is not running). */
   heartbeatLiveness?: number;
+  /** Seconds `startWorkers()` waits for every worker to load the script and check in; 0: forever. */
+  workerStartTimeout?: number;
   /** Largest encoded KVS request arguments (a value with its key), in bytes. */
   kvsMaxValueBytes?: number;
   /** Milliseconds a `KeyValueStore.transact` function may run on the server before it is stopped. */
@@ -63,6 +65,7 @@ const OPTIONS: { [K in keyof Options]-?: { env: string; fallback: () => Config[K
   maxMessageBytes: { env: "STRMBRKR_MAX_MESSAGE_BYTES", fallback: () => 64 * 1024 * 1024, parse: (raw) => parseInteger(raw, 1024) },
   heartbeatInterval: { env: "STRMBRKR_HEARTBEAT_INTERVAL", fallback: () => 1, parse: (raw) => parseNumber(raw, 0.01) },
   heartbeatLiveness: { env: "STRMBRKR_HEARTBEAT_LIVENESS", fallback: () => 3, parse: (raw) => parseInteger(raw, 1) },
+  workerStartTimeout: { env: "STRMBRKR_WORKER_START_TIMEOUT", fallback: () => 60, parse: (raw) => parseNumber(raw, 0) },
   kvsMaxValueBytes: { env: "STRMBRKR_KVS_MAX_VALUE_BYTES", fallback: () => 64 * 1024 * 1024, parse: (raw) => parseInteger(raw, 1024) },
   kvsTransactionTimeout: { env: "STRMBRKR_KVS_TRANSACTION_TIMEOUT", fallback: () => 200, parse: (raw) => parseInteger(raw, 1) },
   kvsSnapshot: { env: "STRMBRKR_KVS_SNAPSHOT", fallback: () => "", parse: (raw) => (raw === "" ? "" : resolve(raw)) },

@@ -48,5 +48,6 @@ export async function startRun(): Promise<Run> {
 /** After `main`: closes the queue and kills the workers (main has read what it waited for). */
 export async function stopRun({ queue, workers }: Run): Promise<void> {
   await queue.stopHandling();
-  await workers.stopWorkers({ noWait: true });
+  // Killed at once, unless CPU profiles are wanted: a process writes its profile only when it exits by itself.
+  await workers.stopWorkers({ noWait: !process.env.STRMBRKR_CPU_PROF_DIR });
 }

@@ -2,6 +2,7 @@ import { fileURLToPath } from "node:url";
 import { getInstance } from "../runtime/instance.js";
 import type { HubToHost } from "../runtime/protocol.js";
 import { runStats } from "../runtime/stats.js";
+import { ScriptError } from "./errors.js";
 
 export interface WorkerManagerOptions {
   /** Worker processes to run. Default STRMBRKR_WORKER_PROC_COUNT (4). */
@@ -88,21 +89,29 @@ export class WorkerManager {
     this.#holdsHub = true;
     const [bundle, kvs] = await Promise.all([instance.useScript(script), instance.kvsEndpoint(), hub.ready]);
     const poolId = (this.#poolId = instance.nextPoolId());
+    const startTimeoutS = instance.config.workerStartTimeout;
     await new Promise<void>((resolve, reject) => {
-      const onFatal = (error: Error) => {
-        hub.off("fatal", onFatal);
+      const fail = (error: Error) => {
+        hub.off("fatal", fail);
+        clearTimeout(timer);
         reject(error);
       };
+      // A script whose top level never returns (an endless loop, a hung await) would wait forever.
+      const timer = startTimeoutS > 0 ? setTimeout(() => {
+        const ready = this.#status?.ready ?? 0;
+        fail(new ScriptError(`${this.procCount - ready} of ${this.procCount} workers did not load the job script within ${startTimeoutS} s (STRMBRKR_WORKER_START_TIMEOUT); does its top level run forever?`));
+      }, startTimeoutS * 1000) : undefined;
       this.#onStatus = (status: PoolStatus) => {
         if (status.poolId !== poolId) return;
         this.#track(status);
         if (status.ready >= this.procCount) {
-          hub.off("fatal", onFatal);
+          hub.off("fatal", fail);
+          clearTimeout(timer);
           resolve();
         }
       };
       hub.on("pool", this.#onStatus);
-      hub.on("fatal", onFatal);
+      hub.on("fatal", fail);
       hub.send({ type: "start-pool", poolId, count: this.procCount, watchdogMs: this.watchdogTerminateAfter * 1000, bundle: bundle.path, kvs });
     });
     this.#started = true;

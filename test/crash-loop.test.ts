@@ -22,3 +22,17 @@ t.test("workers that exit at start again and again stop the run", async (t) => {
   t.match(result.stderr, /workers keep exiting before they start \(the last one with exit code 3\)/);
   t.same(await processesGone(result.instanceId), [], "no process left");
 });
+
+t.test("workers whose script never finishes loading stop the run after STRMBRKR_WORKER_START_TIMEOUT", async (t) => {
+  const result = await strmbrkr(["run", fixture("rel-endless-top.ts"), "--workers", "2", "--no-progress"], {
+    env: { STRMBRKR_WORKER_START_TIMEOUT: "1" },
+    timeoutMs: 30_000,
+  });
+  t.equal(result.code, 1);
+  t.equal(
+    result.stderr.trim(),
+    "strmbrkr: the workers could not start:\nScriptError: 2 of 2 workers did not load the job script within 1 s (STRMBRKR_WORKER_START_TIMEOUT); does its top level run forever?",
+  );
+  t.notMatch(result.stdout, /main ran/);
+  t.same(await processesGone(result.instanceId), [], "no process left, the spinning workers included");
+});

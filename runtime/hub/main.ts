@@ -49,6 +49,8 @@ const broker = new Broker(frontend, backend, {
   silenceMs: context.config.heartbeatInterval * context.config.heartbeatLiveness * 1000,
 });
 
+/** Shutting down on the host's request: no pool gets new jobs; "drained" once all are stopped. */
+let draining = false;
 process.on("message", (message: HostToHub) => {
   if (message.type === "start-pool") {
     const workerContext = { ...context, frontend: frontend.lastEndpoint!, backend: backend.lastEndpoint!, kvs: message.kvs, bundle: message.bundle };
@@ -72,7 +74,6 @@ process.on("message", (message: HostToHub) => {
     for (const pool of pools.values()) pool.stop(false, (id) => broker.retire(id));
   }
 });
-let draining = false;
 
 let closing = false;
 async function shutdown(): Promise<void> {

@@ -83,6 +83,22 @@ export class WorkerLost extends StrmbrkrError {
   }
 }
 
+/**
+ * A job awaited through `QueueManager.submit`/`map` failed. `remote` is the error the job threw
+ * (`{ name, message, stack, code? }`); `stack` is the remote, source-mapped stack (it points at the
+ * job script's line); `cause` is that error rebuilt (same class for the known ones).
+ */
+export class JobError extends StrmbrkrError {
+  readonly jobId: string;
+  readonly remote: ErrorInfo;
+  constructor(jobId: string, remote: ErrorInfo) {
+    super("ERR_STRMBRKR_JOB", `Job ${jobId} failed: ${remote.name}: ${remote.message}`, { cause: fromErrorInfo(remote) });
+    this.jobId = jobId;
+    this.remote = remote;
+    if (remote.stack) this.stack = remote.stack;
+  }
+}
+
 /** How an error crosses a process boundary. */
 export interface ErrorInfo {
   name: string;

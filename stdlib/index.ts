@@ -5,12 +5,13 @@ import { KeyValueStore } from "./key-value-store.js";
 
 export { Job, type JobFunction, type JobOptions, type JobStatus, type PipelineReport } from "./job.js";
 export { QueueManager, type QueueManagerOptions, type BlockOptions } from "./queue-manager.js";
+export type { MapOptions } from "./streams.js";
 export { WorkerManager, type WorkerManagerOptions } from "./worker-manager.js";
 export { KeyValueStore, type InitCacheOptions } from "./key-value-store.js";
 export type { SetOptions, TransactionStore, TransactionFunction } from "../runtime/kvs/transaction-store.js";
 export {
   StrmbrkrError, ConfigError, ScriptError, JobTimeoutError, TransactionTimeout, ValueAlreadySet, UninitializedCache,
-  CacheMiss, WatchdogTimeout, WorkerLost, TransactionAborted, type ErrorInfo,
+  CacheMiss, WatchdogTimeout, WorkerLost, TransactionAborted, JobError, type ErrorInfo,
 } from "./errors.js";
 export type { MainContext } from "./main-context.js";
 

@@ -7,8 +7,9 @@ import { Front, type JobRequest, type JobResult } from "../runtime/protocol.js";
 import { packBatch, unpackBatch } from "../runtime/batch.js";
 import { decode, encode, unencodableReason } from "../runtime/serialize.js";
 import { runStats } from "../runtime/stats.js";
-import { JobTimeoutError } from "./errors.js";
-import { Job } from "./job.js";
+import { JobError, JobTimeoutError } from "./errors.js";
+import { Job, type JobFunction, type JobOptions } from "./job.js";
+import { mapWithBackPressure, type MapOptions } from "./streams.js";
 import { KeyValueStore } from "./key-value-store.js";
 import { exportNameOf } from "./exports.js";
 
@@ -42,6 +43,8 @@ export class QueueManager {
   #outbox: Outbox;
   #outstanding = new Map<string, Job>();
   #results: Job[] = [];
+  /** Jobs awaited through submit/map: settled here, never added to the results. */
+  #pending = new Map<string, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   #callback?: (job: Job) => void;
   #error?: Error;
   #waiters = new Set<() => void>();
@@ -91,6 +94,76 @@ export class QueueManager {
     }
     runStats.queued += jobs.length;
     for (const batch of batches(requests)) this.#outbox.send(packBatch(Front.SUBMIT, batch, "args"));
+  }
+
+  /**
+   * Runs `fn(...args)` on a worker and resolves with what it returned; the arguments are checked
+   * against `fn`'s parameters at compile time. Rejects with `JobError` (carrying `jobId` and the
+   * remote error) when the job fails, with TypeError/RangeError when it cannot be sent, and with an
+   * Error when `stopHandling()` comes first. The job is not added to `getResults()` nor given to a
+   * `processedCallback`; `blockUntilProcessed()` does wait for it.
+   *
+   * ```ts
+   * const squared: number = await queue.submit(square, 7);
+   * ```
+   */
+  submit<F extends JobFunction>(fn: F, ...args: Parameters<F>): Promise<Awaited<ReturnType<F>>> {
+    return this.submitWith({}, fn, ...args);
+  }
+
+  /** `submit` with job options: `queue.submitWith({ timeout: 5, retries: 2 }, fn, ...args)`. */
+  submitWith<F extends JobFunction>(options: JobOptions, fn: F, ...args: Parameters<F>): Promise<Awaited<ReturnType<F>>> {
+    return new Promise((resolve, reject) => {
+      const job = new Job(fn, args, options);
+      this.queueJobs(job);
+      this.#pending.set(job.id, { resolve: resolve as (value: unknown) => void, reject });
+    });
+  }
+
+  /**
+   * Runs `fn(item)` for each item of a sync or async iterable and yields the return values: as
+   * they finish, or in input order with `ordered: true`. Pulls the input only while fewer than
+   * `inFlight` (default 64) jobs are held, so memory stays bounded however long the input. A failed
+   * job throws its `JobError` from the iterator; jobs still out then (or after a `break`) run on
+   * and their values are dropped.
+   *
+   * ```ts
+   * for await (const length of queue.map(measure, readLines("urls.txt"), { inFlight: 16 })) total += length;
+   * ```
+   */
+  map<F extends (item: any) => unknown>(
+    fn: F,
+    input: Iterable<Parameters<F>[0]> | AsyncIterable<Parameters<F>[0]>,
+    { ordered, inFlight, ...jobOptions }: MapOptions = {},
+  ): AsyncGenerator<Awaited<ReturnType<F>>, void, undefined> {
+    const start = (item: Parameters<F>[0]) => this.submitWith(jobOptions, fn, ...([item] as Parameters<F>));
+    return mapWithBackPressure(input, start, { ordered: ordered ?? false, inFlight: inFlight ?? undefined });
+  }
+
+  /**
+   * Yields the jobs queued with `queueJobs` as they finish, draining the same buffer as
+   * `getResults()` (use one or the other). Ends when no queued job is outstanding and none is
+   * buffered, or at `stopHandling()`; throws a processedCallback's error. With a
+   * processedCallback, jobs go to the callback, so this throws TypeError.
+   */
+  async *results(): AsyncGenerator<Job, void, undefined> {
+    if (this.#callback) throw new TypeError("results: this QueueManager has a processedCallback, which receives every job");
+    for (;;) {
+      if (this.#error) throw this.#error;
+      const job = this.#results.shift();
+      if (job) {
+        yield job;
+        continue;
+      }
+      if (this.#outstanding.size - this.#pending.size === 0 || this.#socket.closed) return;
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          this.#waiters.delete(wake);
+          resolve();
+        };
+        this.#waiters.add(wake);
+      });
+    }
   }
 
   /** True when every queued job has come back. */
@@ -155,6 +228,7 @@ export class QueueManager {
   async stopHandling(): Promise<void> {
     if (this.#socket.closed) return;
     this.#socket.close();
+    this.#rejectPending(new Error("QueueManager: stopHandling() was called before the job came back"));
     for (const wake of [...this.#waiters]) wake();
     await flushReports();
     if (getInstance().role === "host") await getInstance().releaseHub();
@@ -192,6 +266,13 @@ export class QueueManager {
       this.#totalDurationMs += pipeline.processed - pipeline.started;
     }
     if (this.#reports) writeReport(job.id, { id: job.id, fn: job.name, status: job.status, ...pipeline });
+    const pending = this.#pending.get(job.id);
+    if (pending) {
+      this.#pending.delete(job.id);
+      if (job.status === Job.Status.PROCESSED) pending.resolve(job.retval);
+      else pending.reject(new JobError(job.id, job.error ?? { name: "Error", message: "no error was reported" }));
+      return;
+    }
     if (!this.#callback) {
       this.#results.push(job);
       return;
@@ -207,7 +288,13 @@ export class QueueManager {
     if (this.#socket.closed) return;
     log.error(`queue manager failed: ${error.message}`);
     this.#error ??= error;
+    this.#rejectPending(error);
     for (const wake of [...this.#waiters]) wake();
+  }
+
+  #rejectPending(error: Error): void {
+    for (const { reject } of this.#pending.values()) reject(error);
+    this.#pending.clear();
   }
 }
 

@@ -9,7 +9,7 @@ import { decode, encode, unencodableReason } from "../runtime/serialize.js";
 import { runStats } from "../runtime/stats.js";
 import { JobError, JobTimeoutError } from "./errors.js";
 import { Job, type JobFunction, type JobOptions } from "./job.js";
-import { mapWithBackPressure, type MapOptions } from "./streams.js";
+import { drain, mapWithBackPressure, type MapOptions } from "./streams.js";
 import { KeyValueStore } from "./key-value-store.js";
 import { exportNameOf } from "./exports.js";
 
@@ -146,24 +146,22 @@ export class QueueManager {
    * buffered, or at `stopHandling()`; throws a processedCallback's error. With a
    * processedCallback, jobs go to the callback, so this throws TypeError.
    */
-  async *results(): AsyncGenerator<Job, void, undefined> {
-    if (this.#callback) throw new TypeError("results: this QueueManager has a processedCallback, which receives every job");
-    for (;;) {
-      if (this.#error) throw this.#error;
-      const job = this.#results.shift();
-      if (job) {
-        yield job;
-        continue;
-      }
-      if (this.#outstanding.size - this.#pending.size === 0 || this.#socket.closed) return;
-      await new Promise<void>((resolve) => {
+  results(): AsyncGenerator<Job, void, undefined> {
+    return drain({
+      take: () => {
+        if (this.#callback) throw new TypeError("results: this QueueManager has a processedCallback, which receives every job");
+        if (this.#error) throw this.#error;
+        return this.#results.shift();
+      },
+      more: () => this.#outstanding.size > this.#pending.size && !this.#socket.closed,
+      changed: () => new Promise<void>((resolve) => {
         const wake = () => {
           this.#waiters.delete(wake);
           resolve();
         };
         this.#waiters.add(wake);
-      });
-    }
+      }),
+    });
   }
 
   /** True when every queued job has come back. */

@@ -75,3 +75,25 @@ function toAsyncIterator<T>(input: Iterable<T> | AsyncIterable<T>): AsyncIterato
   }
   throw new TypeError(`map: input must be an iterable or async iterable, got ${input === null ? "null" : typeof input}`);
 }
+
+/** Where `drain` takes items from: `take` may throw (the error ends the iteration). */
+export interface DrainSource<T> {
+  take(): T | undefined;
+  /** Whether more items may still come. */
+  more(): boolean;
+  /** Resolves at the next change (an item arrived, the source stopped or failed). */
+  changed(): Promise<void>;
+}
+
+/** Yields items as they arrive until the source has none buffered and expects no more. */
+export async function* drain<T>(source: DrainSource<T>): AsyncGenerator<T, void, undefined> {
+  for (;;) {
+    const item = source.take();
+    if (item !== undefined) {
+      yield item;
+      continue;
+    }
+    if (!source.more()) return;
+    await source.changed();
+  }
+}

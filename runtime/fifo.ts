@@ -33,4 +33,15 @@ export class Fifo<T> {
     }
     return item;
   }
+
+  /** Removes and returns the first item that `matches`, keeping the others' order. */
+  remove(matches: (item: T) => boolean): T | undefined {
+    for (let i = this.#head; i < this.#items.length; i++) {
+      const item = this.#items[i] as T;
+      if (!matches(item)) continue;
+      this.#items.splice(i, 1);
+      return item;
+    }
+    return undefined;
+  }
 }

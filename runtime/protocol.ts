@@ -31,16 +31,18 @@ export interface RuntimeContext {
 
 // ---- Broker frontend: QueueManager (DEALER) <-> broker (ROUTER) -------------------------------
 // QueueManager -> broker: [Front.SUBMIT, JSON, args…]       batch of JobRequest
+// QueueManager -> broker: [Front.CANCEL, JSON job ids]     cancel jobs it submitted (unknown ids are ignored)
 // broker -> QueueManager: [Front.RESULTS, JSON, values…]    batch of JobResult (empty frame: no value)
-export const Front = { SUBMIT: "submit", RESULTS: "results" } as const;
+export const Front = { SUBMIT: "submit", CANCEL: "cancel", RESULTS: "results" } as const;
 
 // ---- Broker backend: worker (DEALER, routing id = worker id) <-> broker (ROUTER) ----------------
 // worker -> broker: [Back.READY, JSON WorkerHello]      once connected: it has room for jobs
 // worker -> broker: [Back.RESULTS, JSON, values…]        batch of JobResult; each frees room
 // worker -> broker: [Back.HEARTBEAT]                     every STRMBRKR_HEARTBEAT_INTERVAL seconds
 // broker -> worker: [Back.JOBS, JSON, args…]             batch of JobDispatch, run in order
+// broker -> worker: [Back.CANCEL, JSON job ids]          drop these if not started (their results are ignored)
 // broker -> worker: [Back.HEARTBEAT]                     every STRMBRKR_HEARTBEAT_INTERVAL seconds
-export const Back = { READY: "ready", JOBS: "jobs", RESULTS: "results", HEARTBEAT: "heartbeat" } as const;
+export const Back = { READY: "ready", JOBS: "jobs", RESULTS: "results", CANCEL: "cancel", HEARTBEAT: "heartbeat" } as const;
 
 export interface WorkerHello {
   version: number;
@@ -58,6 +60,8 @@ export interface JobRequest {
   timeoutMs?: number;
   /** Times to run it again after it throws, with backoff. */
   retries?: number;
+  /** Higher goes to a worker first; equal priorities keep FIFO order. Undefined means 0. */
+  priority?: number;
 }
 
 export interface JobDispatch extends JobRequest {

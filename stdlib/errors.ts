@@ -83,6 +83,13 @@ export class WorkerLost extends StrmbrkrError {
   }
 }
 
+/** A job was cancelled (`QueueManager.cancel`, an AbortSignal) before it finished. */
+export class Cancelled extends StrmbrkrError {
+  constructor(message: string) {
+    super("ERR_STRMBRKR_CANCELLED", message);
+  }
+}
+
 /**
  * A job awaited through `QueueManager.submit`/`map` failed. `remote` is the error the job threw
  * (`{ name, message, stack, code? }`); `stack` is the remote, source-mapped stack (it points at the
@@ -117,7 +124,7 @@ export function toErrorInfo(error: unknown): ErrorInfo {
 
 const REBUILT: Record<string, new (message: string) => Error> = {
   TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError,
-  ValueAlreadySet, UninitializedCache, CacheMiss, WatchdogTimeout, WorkerLost, TransactionAborted,
+  ValueAlreadySet, UninitializedCache, CacheMiss, WatchdogTimeout, WorkerLost, TransactionAborted, Cancelled,
 };
 
 /** Rebuilds a known error class from its wire form, so callers can use `instanceof`. */

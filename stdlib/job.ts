@@ -11,6 +11,10 @@ export interface JobOptions {
   timeout?: number;
   /** Times to run the job again after it throws, with backoff (100 ms, doubling, at most 10 s). Default 0. */
   retries?: number;
+  /** Jobs with a higher priority go to workers first; equal priorities keep FIFO order. Default 0. */
+  priority?: number;
+  /** Aborting it cancels the job, as `QueueManager.cancel` does: it ends FAILED with `Cancelled`. */
+  signal?: AbortSignal;
 }
 
 /** When the job passed each stage of its pipeline, in epoch milliseconds. */
@@ -43,6 +47,8 @@ export class Job<F extends JobFunction = JobFunction> {
   readonly args: Parameters<F>;
   readonly timeout?: number;
   readonly retries: number;
+  readonly priority: number;
+  readonly signal?: AbortSignal;
   status: JobStatus = Job.Status.UNPROCESSED;
   /** What the function returned (resolved), once PROCESSED. */
   retval?: Awaited<ReturnType<F>>;
@@ -55,13 +61,17 @@ export class Job<F extends JobFunction = JobFunction> {
       throw new TypeError(`Job: fn must be an exported function or its name, got ${fn === null ? "null" : typeof fn}`);
     }
     if (args !== undefined && !Array.isArray(args)) throw new TypeError(`Job: args must be an array, got ${typeof args}`);
-    const { timeout, retries = 0 } = options;
+    const { timeout, retries = 0, priority = 0, signal } = options;
     if (timeout !== undefined && (typeof timeout !== "number" || !(timeout >= 0))) {
       throw new RangeError(`Job: timeout must be a number of seconds >= 0, got ${String(timeout)}`);
     }
     if (!Number.isInteger(retries) || retries < 0) throw new RangeError(`Job: retries must be an integer >= 0, got ${String(retries)}`);
+    if (typeof priority !== "number" || !Number.isFinite(priority)) throw new RangeError(`Job: priority must be a finite number, got ${String(priority)}`);
+    if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError(`Job: signal must be an AbortSignal, got ${typeof signal}`);
     this.id = `${process.pid}-${++sequence}`;
     this.retries = retries;
+    this.priority = priority;
+    if (signal) this.signal = signal;
     this.fn = fn;
     this.args = (args ?? []) as Parameters<F>;
     if (timeout !== undefined) this.timeout = timeout;

@@ -7,7 +7,7 @@ import { Front, type JobRequest, type JobResult } from "../runtime/protocol.js";
 import { packBatch, unpackBatch } from "../runtime/batch.js";
 import { decode, encode, unencodableReason } from "../runtime/serialize.js";
 import { runStats } from "../runtime/stats.js";
-import { JobError, JobTimeoutError } from "./errors.js";
+import { Cancelled, JobError, JobTimeoutError, toErrorInfo } from "./errors.js";
 import { Job, type JobFunction, type JobOptions } from "./job.js";
 import { drain, mapWithBackPressure, type MapOptions } from "./streams.js";
 import { KeyValueStore } from "./key-value-store.js";
@@ -45,6 +45,10 @@ export class QueueManager {
   #results: Job[] = [];
   /** Jobs awaited through submit/map: settled here, never added to the results. */
   #pending = new Map<string, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  /** Removes the abort listener of a job queued with a signal. */
+  #unlisten = new Map<string, () => void>();
+  /** Ids to cancel, sent together at the end of the tick. */
+  #cancelling: string[] = [];
   #callback?: (job: Job) => void;
   #error?: Error;
   #waiters = new Set<() => void>();
@@ -84,6 +88,7 @@ export class QueueManager {
       const request: JobRequest = { id: job.id, fn: exportNameOf(job), args: encodeArgs(job, maxBytes) };
       if (job.timeout !== undefined) request.timeoutMs = job.timeout * 1000;
       if (job.retries > 0) request.retries = job.retries;
+      if (job.priority !== 0) request.priority = job.priority;
       return request;
     });
     const now = Date.now();
@@ -93,7 +98,30 @@ export class QueueManager {
       this.#outstanding.set(job.id, job);
     }
     runStats.queued += jobs.length;
-    for (const batch of batches(requests)) this.#outbox.send(packBatch(Front.SUBMIT, batch, "args"));
+    const aborted = new Set(jobs.filter((job) => job.signal?.aborted).map((job) => job.id));
+    const toSend = aborted.size > 0 ? requests.filter((request) => !aborted.has(request.id)) : requests;
+    for (const batch of batches(toSend)) this.#outbox.send(packBatch(Front.SUBMIT, batch, "args"));
+    for (const job of jobs) if (job.signal && !aborted.has(job.id)) this.#listen(job, job.signal);
+    // Aborted before it was queued: it ends FAILED without reaching a worker (after queueJobs returns, like any result).
+    if (aborted.size > 0) queueMicrotask(() => this.#settle(jobs.filter((job) => aborted.has(job.id)).map((job) => cancelledHere(job))));
+  }
+
+  /**
+   * Cancels a job this QueueManager queued and that has not come back: a waiting job is dropped, a
+   * running one has its worker killed and replaced; either way it ends FAILED with `Cancelled`
+   * (a `submit` rejects with a JobError whose cause is Cancelled). Returns false, doing nothing,
+   * when the job is not outstanding. A job that finishes before the cancel reaches the broker
+   * keeps its result.
+   */
+  cancel(jobId: string): boolean {
+    if (!this.#outstanding.has(jobId) || this.#socket.closed) return false;
+    if (this.#cancelling.push(jobId) === 1) {
+      queueMicrotask(() => {
+        this.#outbox.send([Front.CANCEL, JSON.stringify(this.#cancelling)]);
+        this.#cancelling = [];
+      });
+    }
+    return true;
   }
 
   /**
@@ -115,8 +143,13 @@ export class QueueManager {
   submitWith<F extends JobFunction>(options: JobOptions, fn: F, ...args: Parameters<F>): Promise<Awaited<ReturnType<F>>> {
     return new Promise((resolve, reject) => {
       const job = new Job(fn, args, options);
-      this.queueJobs(job);
       this.#pending.set(job.id, { resolve: resolve as (value: unknown) => void, reject });
+      try {
+        this.queueJobs(job);
+      } catch (error) {
+        this.#pending.delete(job.id);
+        throw error;
+      }
     });
   }
 
@@ -137,7 +170,7 @@ export class QueueManager {
     { ordered, inFlight, ...jobOptions }: MapOptions = {},
   ): AsyncGenerator<Awaited<ReturnType<F>>, void, undefined> {
     const start = (item: Parameters<F>[0]) => this.submitWith(jobOptions, fn, ...([item] as Parameters<F>));
-    return mapWithBackPressure(input, start, { ordered: ordered ?? false, inFlight: inFlight ?? undefined });
+    return mapWithBackPressure(input, start, { ordered: ordered ?? false, inFlight: inFlight ?? undefined, signal: jobOptions.signal });
   }
 
   /**
@@ -235,19 +268,33 @@ export class QueueManager {
   async #receive(): Promise<void> {
     try {
       for await (const frames of this.#socket) {
-        if (frames[0]?.toString() !== Front.RESULTS) continue;
-        for (const result of unpackBatch<JobResult>(frames, 1, "value")) this.#accept(result);
-        for (const wake of [...this.#waiters]) wake();
+        if (frames[0]?.toString() === Front.RESULTS) this.#settle(unpackBatch<JobResult>(frames, 1, "value"));
       }
     } catch (error) {
       if (!this.#socket.closed) this.#fail(error as Error);
     }
   }
 
+  #settle(results: JobResult[]): void {
+    for (const result of results) this.#accept(result);
+    for (const wake of [...this.#waiters]) wake();
+  }
+
+  #listen(job: Job, signal: AbortSignal): void {
+    const abort = () => this.cancel(job.id);
+    signal.addEventListener("abort", abort, { once: true });
+    this.#unlisten.set(job.id, () => signal.removeEventListener("abort", abort));
+  }
+
   #accept(result: JobResult): void {
     const job = this.#outstanding.get(result.id);
     if (!job) return;
     this.#outstanding.delete(result.id);
+    const unlisten = this.#unlisten.get(result.id);
+    if (unlisten) {
+      this.#unlisten.delete(result.id);
+      unlisten();
+    }
     const pipeline = job.pipeline;
     Object.assign(pipeline, { delegated: result.delegatedAt, started: result.startedAt, processed: result.processedAt, returned: Date.now() });
     if (result.ok) {
@@ -294,6 +341,11 @@ export class QueueManager {
     for (const { reject } of this.#pending.values()) reject(error);
     this.#pending.clear();
   }
+}
+
+/** The result of a job whose signal was aborted before it was queued. */
+function cancelledHere(job: Job): JobResult {
+  return { id: job.id, ok: false, error: toErrorInfo(new Cancelled(`Job ${job.id} (${job.name}) was cancelled before it was queued: its signal was already aborted`)) };
 }
 
 function encodeArgs(job: Job, maxBytes: number): Uint8Array {

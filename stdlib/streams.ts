@@ -1,4 +1,5 @@
 /** The async-iteration side of QueueManager: `map` with back-pressure and `results()`. */
+import { Cancelled } from "./errors.js";
 import type { JobOptions } from "./job.js";
 
 /** Options of `QueueManager.map`: how many jobs may be out, result order, and per-job options. */
@@ -16,12 +17,13 @@ type Settled<R> = { ok: true; value: R } | { ok: false; error: unknown };
 
 /**
  * Pulls items from `input` only while fewer than `inFlight` jobs are held (submitted and not yet
- * yielded), runs `start(item)` for each and yields the values; the first failure is thrown.
+ * yielded), runs `start(item)` for each and yields the values; the first failure is thrown. Once
+ * `signal` aborts it throws Cancelled at once (the jobs out, given the same signal, are cancelled).
  */
 export async function* mapWithBackPressure<T, R>(
   input: Iterable<T> | AsyncIterable<T>,
   start: (item: T) => Promise<R>,
-  { ordered = false, inFlight = DEFAULT_IN_FLIGHT }: Pick<MapOptions, "ordered" | "inFlight">,
+  { ordered = false, inFlight = DEFAULT_IN_FLIGHT, signal }: Pick<MapOptions, "ordered" | "inFlight" | "signal">,
 ): AsyncGenerator<R, void, undefined> {
   if (!Number.isInteger(inFlight) || inFlight < 1) throw new RangeError(`map: inFlight must be an integer >= 1, got ${String(inFlight)}`);
   if (typeof ordered !== "boolean") throw new TypeError(`map: ordered must be a boolean, got ${typeof ordered}`);
@@ -32,8 +34,11 @@ export async function* mapWithBackPressure<T, R>(
   let held = 0;
   let exhausted = false;
   let wake: (() => void) | undefined;
+  const onAbort = () => wake?.();
+  signal?.addEventListener("abort", onAbort, { once: true });
   try {
     for (;;) {
+      if (signal?.aborted) throw new Cancelled("map was cancelled: its signal was aborted");
       while (!exhausted && held < inFlight) {
         const next = await iterator.next();
         if (next.done) {
@@ -52,14 +57,16 @@ export async function* mapWithBackPressure<T, R>(
       }
       if (held === 0) return;
       const ready = () => (ordered ? slots[0]!.result !== undefined : done.length > 0);
-      while (!ready()) await new Promise<void>((resolve) => (wake = resolve));
+      while (!ready() && !signal?.aborted) await new Promise<void>((resolve) => (wake = resolve));
       wake = undefined;
+      if (signal?.aborted) continue; // throws at the top
       const result = ordered ? slots.shift()!.result! : done.shift()!;
       held--;
       if (!result.ok) throw result.error;
       yield result.value;
     }
   } finally {
+    signal?.removeEventListener("abort", onAbort);
     if (!exhausted) await iterator.return?.();
   }
 }

@@ -1,12 +1,12 @@
 import type { Router } from "zeromq";
-import { WatchdogTimeout, WorkerLost, toErrorInfo, type ErrorInfo } from "../../stdlib/errors.js";
+import { Cancelled, WatchdogTimeout, WorkerLost, toErrorInfo, type ErrorInfo } from "../../stdlib/errors.js";
 import { packBatch, unpackBatch } from "../batch.js";
 import { getLogger } from "../logger.js";
-import { Fifo } from "../fifo.js";
 import { Outbox } from "../outbox.js";
 import { Back, Front, PROTOCOL_VERSION, type JobDispatch, type JobRequest, type JobResult, type WorkerHello } from "../protocol.js";
 import { JobTimes, MAX_AHEAD, TARGET_AHEAD_MS } from "./credit.js";
 import { HeldJobs } from "./held-jobs.js";
+import { PriorityQueue } from "./priority-queue.js";
 
 const log = getLogger("broker");
 
@@ -75,7 +75,7 @@ export interface BrokerHooks {
 const retryDelayMs = (failures: number) => Math.min(100 * 2 ** (failures - 1), 10_000);
 
 /**
- * ZeroMQ's load-balancing broker: jobs from the frontend wait in one FIFO queue and go to workers
+ * ZeroMQ's load-balancing broker: jobs from the frontend wait in one queue (by priority, then FIFO) and go to workers
  * with room on the backend, in batches sized by how long the jobs take (see credit.ts); each
  * result goes back to the client that submitted the job. The broker alone decides a job's fate,
  * so a job ends exactly once whatever its worker does.
@@ -85,7 +85,9 @@ export class Broker {
   #back: Outbox;
   #hooks: BrokerHooks;
   #limits: BrokerLimits;
-  #queue = new Fifo<QueuedJob>();
+  #queue = new PriorityQueue<QueuedJob>((job) => job.request.priority ?? 0);
+  /** Failed jobs waiting out their retry backoff. */
+  #retrying = new Set<QueuedJob>();
   #workers = new Map<string, WorkerSlot>();
   #times = new JobTimes();
   /** Results gathered while handling one message, per client. */
@@ -174,11 +176,14 @@ export class Broker {
 
   #onClient(frames: Buffer[]): void {
     const [identity, command] = frames;
-    if (command?.toString() !== Front.SUBMIT || !identity) throw new Error(`unknown frontend command ${command?.toString().slice(0, 32)}`);
+    const name = command?.toString();
+    if (!identity || (name !== Front.SUBMIT && name !== Front.CANCEL)) throw new Error(`unknown frontend command ${name?.slice(0, 32)}`);
     const client = this.#intern(identity);
+    if (name === Front.CANCEL) return this.#cancel(client, JSON.parse(frames[2]!.toString()) as unknown);
     const requests = unpackBatch<JobRequest>(frames, 2, "args");
     for (const request of requests) {
       if (typeof request.id !== "string" || typeof request.fn !== "string" || !request.args) throw new Error("submit holds a malformed job");
+      if (request.priority !== undefined && !Number.isFinite(request.priority)) throw new Error(`job ${request.id} has a malformed priority`);
     }
     for (const request of requests) this.#queue.push({ client, request, lost: 0, failures: 0 });
     this.#dispatch();
@@ -193,6 +198,40 @@ export class Broker {
       this.#clients.set(key, (client = identity));
     }
     return client;
+  }
+
+  /**
+   * Ends the client's jobs with `ids` FAILED with Cancelled: a waiting job leaves the queue, a job
+   * held but not started is dropped by its worker, and a running one has its worker killed (the
+   * pool replaces it). Ids the broker no longer holds (finished, or never sent) are ignored.
+   */
+  #cancel(client: Buffer, ids: unknown): void {
+    if (!Array.isArray(ids)) throw new Error("cancel holds no list of job ids");
+    const ours = (queued: QueuedJob) => ids.includes(queued.request.id) && queued.client.equals(client);
+    const cancelled = (queued: QueuedJob, how: string, extra: Partial<JobResult> = {}) => {
+      const { id, fn } = queued.request;
+      this.#reply(queued.client, { id, ok: false, error: brokerError(new Cancelled(`Job ${id} (${fn}) was cancelled ${how}`)), ...extra });
+    };
+    for (let queued = this.#queue.remove(ours); queued; queued = this.#queue.remove(ours)) cancelled(queued, "before it started");
+    for (const queued of this.#retrying) {
+      if (!ours(queued)) continue;
+      this.#retrying.delete(queued);
+      cancelled(queued, "while waiting to be retried");
+    }
+    for (const slot of [...this.#workers.values()]) {
+      const running = slot.jobs.running;
+      const dropped: string[] = [];
+      for (const held of slot.jobs.drainMatching(({ queued }) => queued !== running?.queued && ours(queued))) {
+        slot.aheadMs = Math.max(0, slot.aheadMs - this.#expectedMs(held.queued));
+        cancelled(held.queued, "before it started", { delegatedAt: held.delegatedAt, workerPid: slot.pid });
+        dropped.push(held.id);
+      }
+      if (dropped.length > 0) this.#back.send([slot.id, Back.CANCEL, JSON.stringify(dropped)]);
+      if (running && ours(running.queued)) {
+        this.#stopRunning(slot, new Cancelled(`Job ${running.id} (${running.queued.request.fn}) was cancelled while running; its worker (pid ${slot.pid}) was killed and replaced`));
+      }
+    }
+    this.#hooks.changed();
   }
 
   #onWorker(frames: Buffer[]): void {
@@ -321,7 +360,9 @@ export class Broker {
     queued.failures++;
     const delayMs = retryDelayMs(queued.failures);
     log.info(`job ${queued.request.id} (${queued.request.fn}) threw; retry ${queued.failures} of ${retries} in ${delayMs} ms`);
+    this.#retrying.add(queued);
     setTimeout(() => {
+      if (!this.#retrying.delete(queued)) return; // cancelled meanwhile
       this.#queue.push(queued);
       this.#dispatch();
     }, delayMs);
@@ -331,12 +372,17 @@ export class Broker {
   #watchdogExpired(slot: WorkerSlot, limitMs: number): void {
     const running = slot.jobs.running;
     if (!running || this.#workers.get(slot.id) !== slot) return;
-    const { request, client } = running.queued;
-    const message = `Job ${request.id} (${request.fn}) ran longer than its ${limitMs / 1000} s watchdog limit; its worker (pid ${slot.pid}) was killed and replaced`;
+    const { id, fn } = running.queued.request;
+    const message = `Job ${id} (${fn}) ran longer than its ${limitMs / 1000} s watchdog limit; its worker (pid ${slot.pid}) was killed and replaced`;
     log.warning(message);
-    slot.jobs.take(request.id);
-    this.#reply(client, { id: request.id, ok: false, error: brokerError(new WatchdogTimeout(message)), delegatedAt: running.delegatedAt, workerPid: slot.pid });
-    this.workerGone(slot.id, "to the watchdog", false); // the jobs it held but had not started go back
+    this.#stopRunning(slot, new WatchdogTimeout(message));
+  }
+
+  /** Fails the job the worker runs with `error`, and kills the worker: the only way to stop running code. */
+  #stopRunning(slot: WorkerSlot, error: Error): void {
+    const running = slot.jobs.take(slot.jobs.running!.id)!;
+    this.#reply(running.queued.client, { id: running.id, ok: false, error: brokerError(error), delegatedAt: running.delegatedAt, workerPid: slot.pid });
+    this.workerGone(slot.id, `after ${error.name}`, false); // the jobs it held but had not started go back
     this.#hooks.killWorker(slot.id);
     this.#flushReplies();
   }

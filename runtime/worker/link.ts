@@ -86,6 +86,10 @@ export class BrokerLink {
         this.#heard();
         const name = frames[0]?.toString();
         if (name === Back.HEARTBEAT) continue;
+        if (name === Back.CANCEL) {
+          this.#drop(JSON.parse(frames[1]!.toString()) as string[]);
+          continue;
+        }
         if (name !== Back.JOBS) {
           log.error(`dropped an unknown message from the broker: ${name?.slice(0, 32)}`);
           continue;
@@ -115,6 +119,11 @@ export class BrokerLink {
     }
     this.#running = false;
     if (this.#waiting.length > 0) void this.#runWaiting(this.#socket); // arrived on a new connection meanwhile
+  }
+
+  /** Cancelled jobs not started yet are not run (one already started runs on; its result is ignored). */
+  #drop(ids: string[]): void {
+    for (const id of ids) this.#waiting.remove((job) => job.id === id);
   }
 
   #memory(): number {

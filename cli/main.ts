@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { kvsCommand } from "./kvs.js";
+import { mapCommand } from "./map.js";
 import { runCommand } from "./run.js";
 import { fail } from "./report.js";
 
@@ -11,6 +12,7 @@ await yargs(hideBin(process.argv))
   .scriptName("strmbrkr")
   .usage("$0 <command> [options]")
   .command(runCommand)
+  .command(mapCommand)
   .command(kvsCommand)
   // A hidden default command, so unknown flags are reported before a missing command is.
   .command("$0", false, {}, () => fail(2, "name a command, e.g. `strmbrkr run script.ts` (see --help)"))

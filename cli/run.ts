@@ -1,23 +1,10 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
-import { ConfigError, ScriptError } from "../stdlib/errors.js";
-import { LOG_LEVELS, type RawOptions } from "../runtime/config.js";
-import { loadScript, startRun, stopRun, type MainFunction, type Run } from "../runtime/host.js";
-import { initInstance, type Instance } from "../runtime/instance.js";
-import { checkSnapshot } from "../runtime/kvs/snapshot.js";
-import { getLogger } from "../runtime/logger.js";
-import { runStats } from "../runtime/stats.js";
-import { startProgress } from "./progress.js";
-import { fail, printError } from "./report.js";
+import { ScriptError } from "../stdlib/errors.js";
+import type { MainFunction } from "../runtime/host.js";
+import { hostSession, sessionOptions, type SessionArgs } from "./session.js";
 
-interface RunArgs {
+interface RunArgs extends SessionArgs {
   script: string;
-  // Strings, so a bad value reaches the one validator intact ("five", not NaN).
-  workers?: string;
-  watchdog?: string;
-  protocol?: string;
-  logLevel?: string;
-  kvsSnapshot?: string;
-  progress: boolean;
   "--"?: (string | number)[];
 }
 
@@ -25,98 +12,27 @@ export const runCommand: CommandModule<object, RunArgs> = {
   command: "run <script>",
   describe: "Bundle a job script, start the broker, the key-value store and the workers, and run its default export",
   builder: (yargs) =>
-    (yargs as Argv<object>)
+    sessionOptions(yargs as Argv<object>)
       .positional("script", { type: "string", demandOption: true, describe: "The job script (.ts or .js): exported jobs and a default-exported main" })
-      .option("workers", { alias: "w", type: "string", describe: "Worker processes [default: STRMBRKR_WORKER_PROC_COUNT or 4]" })
-      .option("watchdog", { type: "string", describe: "Seconds a job may run before its worker is killed; 0 disables [default: STRMBRKR_WORKER_WATCHDOG_TERMINATE_AFTER or 15]" })
-      .option("protocol", { type: "string", describe: "Socket transport: tcp (loopback) or ipc (private socket files) [default: STRMBRKR_SOCKET_PROTOCOL or tcp]" })
-      .option("log-level", { type: "string", describe: `Log level: ${LOG_LEVELS.join(", ")} [default: STRMBRKR_LOGGING_LEVEL or INFO]` })
-      .option("kvs-snapshot", { type: "string", describe: "File the key-value store loads at start and saves to at exit and every STRMBRKR_KVS_SNAPSHOT_INTERVAL s [default: STRMBRKR_KVS_SNAPSHOT or none]" })
-      .option("progress", { type: "boolean", default: true, describe: "Show a live progress line on stderr when it is a terminal (--no-progress to hide)" })
       .example("$0 run examples/example.ts", "Run the example on 4 workers")
       .example("$0 run sim.ts --workers 8 -- --steps 1000", "Pass arguments to main after --") as Argv<RunArgs>,
-  handler: (args) => run(args),
+  handler: (args: ArgumentsCamelCase<RunArgs>) =>
+    hostSession(args, {
+      script: args.script,
+      prepare: (exports) => mainOf(args.script, exports),
+      async use(main, run) {
+        await main({ ...run, argv: (args["--"] ?? []).map(String) });
+        return 0;
+      },
+    }),
 };
 
-async function run(args: ArgumentsCamelCase<RunArgs>): Promise<void> {
-  process.setSourceMapsEnabled(true);
-  const overrides: RawOptions = {
-    workerProcCount: args.workers,
-    workerWatchdogTerminateAfter: args.watchdog,
-    socketProtocol: args.protocol,
-    loggingLevel: args.logLevel,
-    kvsSnapshot: args.kvsSnapshot,
-  };
-  let instance: Instance;
-  try {
-    instance = initInstance(overrides);
-  } catch (error) {
-    return fail(2, (error as Error).message);
+function mainOf(script: string, exports: Record<string, unknown>): MainFunction {
+  if (!("default" in exports)) {
+    throw new ScriptError(`${script}: no default export; add \`export default async function main({ queue, workers, argv }) { … }\``);
   }
-  getLogger("config").log(instance.config.configLogLevel, `configuration: ${JSON.stringify(instance.config)}`);
-  try {
-    if (instance.config.kvsSnapshot) checkSnapshot(instance.config.kvsSnapshot); // before any process starts
-  } catch (error) {
-    return fail(2, (error as Error).message);
+  if (typeof exports.default !== "function") {
+    throw new ScriptError(`${script}: the default export must be a function (main), got ${typeof exports.default}`);
   }
-  const exit = async (code: number): Promise<never> => {
-    await instance.shutdown().catch(() => {});
-    process.exit(code);
-  };
-  handleInterrupts(instance);
-
-  let main: MainFunction;
-  try {
-    main = await loadScript(instance, args.script);
-  } catch (error) {
-    if (error instanceof ScriptError || error instanceof ConfigError) {
-      process.stderr.write(`strmbrkr: ${error.message}\n`);
-      return exit(2);
-    }
-    printError(`${args.script} threw while loading:`, error);
-    return exit(1);
-  }
-
-  let started: Run;
-  try {
-    started = await startRun();
-  } catch (error) {
-    printError("the workers could not start:", error);
-    return exit(1);
-  }
-  const progress = args.progress && process.stderr.isTTY ? startProgress() : undefined;
-  let code = 0;
-  try {
-    await main({ ...started, argv: (args["--"] ?? []).map(String) });
-  } catch (error) {
-    progress?.stop();
-    printError("main failed:", error);
-    code = 1;
-  }
-  progress?.stop();
-  await stopRun(started);
-  return exit(code);
-}
-
-/**
- * Ctrl-C or SIGTERM: running jobs get STRMBRKR_SHUTDOWN_GRACE seconds to finish, then every process
- * of the run stops; a second Ctrl-C exits at once (children notice their owner is gone).
- */
-function handleInterrupts(instance: Instance): void {
-  const log = getLogger("run");
-  let interrupted = false;
-  const onSignal = async (signal: NodeJS.Signals) => {
-    const code = signal === "SIGINT" ? 130 : 143;
-    if (interrupted) process.exit(code);
-    interrupted = true;
-    const grace = instance.config.shutdownGrace;
-    log.warning(`${signal}: letting running jobs finish (up to ${grace} s), then stopping; Ctrl-C again to exit at once`);
-    await instance.runningHub?.drain(grace * 1000);
-    await instance.shutdown().catch(() => {});
-    const { queued, processed, failed } = runStats;
-    process.stderr.write(`strmbrkr: interrupted: ${processed} jobs processed, ${failed} failed, ${queued - processed - failed} not finished\n`);
-    process.exit(code);
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  return exports.default as MainFunction;
 }

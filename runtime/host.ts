@@ -1,5 +1,4 @@
 import { pathToFileURL } from "node:url";
-import { ScriptError } from "../stdlib/errors.js";
 import type { MainContext } from "../stdlib/main-context.js";
 import { QueueManager } from "../stdlib/queue-manager.js";
 import { WorkerManager } from "../stdlib/worker-manager.js";
@@ -8,24 +7,18 @@ import type { Instance } from "./instance.js";
 export type MainFunction = (context: MainContext) => unknown;
 
 /**
- * Bundles the script, starts the broker and the KVS, and imports the bundle here to find `main`.
- * Throws ScriptError (before any process starts) for a bundle error or a missing `main`; an error
- * the script's top level throws propagates as is.
+ * Bundles the script, starts the broker and the KVS, and imports the bundle here for its exports.
+ * Throws ScriptError (before any process starts) for a bundle error; an error the script's top
+ * level throws propagates as is.
  */
-export async function loadScript(instance: Instance, script: string): Promise<MainFunction> {
+export async function loadScript(instance: Instance, script: string): Promise<Record<string, unknown>> {
   const bundle = await instance.useScript(script);
   // Start the services while the bundle loads here: they need nothing from it.
   void instance.hub().ready.catch(() => {});
   void instance.kvsEndpoint().catch(() => {});
   const exports = (await import(pathToFileURL(bundle.path).href)) as Record<string, unknown>;
   instance.setScriptExports(exports);
-  if (!("default" in exports)) {
-    throw new ScriptError(`${script}: no default export; add \`export default async function main({ queue, workers, argv }) { … }\``);
-  }
-  if (typeof exports.default !== "function") {
-    throw new ScriptError(`${script}: the default export must be a function (main), got ${typeof exports.default}`);
-  }
-  return exports.default as MainFunction;
+  return exports;
 }
 
 export interface Run {

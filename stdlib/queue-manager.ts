@@ -47,8 +47,10 @@ export class QueueManager {
   #pending = new Map<string, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   /** Removes the abort listener of a job queued with a signal. */
   #unlisten = new Map<string, () => void>();
-  /** Ids to cancel, sent together at the end of the tick. */
+  /** Jobs queued and ids to cancel in this tick, sent together by `#flush` (submits first). */
+  #unsent: JobRequest[] = [];
   #cancelling: string[] = [];
+  #flushing = false;
   #callback?: (job: Job) => void;
   #error?: Error;
   #waiters = new Set<() => void>();
@@ -78,9 +80,15 @@ export class QueueManager {
    * script, or an argument that cannot be sent (a function, a symbol).
    */
   queueJobs(...jobsOrLists: (Job | readonly Job[])[]): void {
-    if (this.#socket.closed) throw new Error("QueueManager: stopHandling() was called; make a new QueueManager");
     // Arrays too: spreading a million jobs into the call would overflow the stack.
-    const jobs = jobsOrLists.flat() as Job[];
+    this.#queue(jobsOrLists.flat() as Job[]);
+    // Sent now, not at the end of the tick: main may busy-loop right after queueing.
+    this.#flush();
+  }
+
+  /** Validates and records the jobs; they leave at the next `#flush`. */
+  #queue(jobs: Job[]): void {
+    if (this.#socket.closed) throw new Error("QueueManager: stopHandling() was called; make a new QueueManager");
     const maxBytes = getInstance().config.maxMessageBytes;
     const requests: JobRequest[] = jobs.map((job, index) => {
       if (!(job instanceof Job)) throw new TypeError(`queueJobs: job ${index} is not a Job (got ${describe(job)})`);
@@ -99,8 +107,7 @@ export class QueueManager {
     }
     runStats.queued += jobs.length;
     const aborted = new Set(jobs.filter((job) => job.signal?.aborted).map((job) => job.id));
-    const toSend = aborted.size > 0 ? requests.filter((request) => !aborted.has(request.id)) : requests;
-    for (const batch of batches(toSend)) this.#outbox.send(packBatch(Front.SUBMIT, batch, "args"));
+    for (const request of requests) if (!aborted.has(request.id)) this.#unsent.push(request);
     for (const job of jobs) if (job.signal && !aborted.has(job.id)) this.#listen(job, job.signal);
     // Aborted before it was queued: it ends FAILED without reaching a worker (after queueJobs returns, like any result).
     if (aborted.size > 0) queueMicrotask(() => this.#settle(jobs.filter((job) => aborted.has(job.id)).map((job) => cancelledHere(job))));
@@ -115,13 +122,28 @@ export class QueueManager {
    */
   cancel(jobId: string): boolean {
     if (!this.#outstanding.has(jobId) || this.#socket.closed) return false;
-    if (this.#cancelling.push(jobId) === 1) {
-      queueMicrotask(() => {
-        this.#outbox.send([Front.CANCEL, JSON.stringify(this.#cancelling)]);
-        this.#cancelling = [];
-      });
-    }
+    this.#cancelling.push(jobId);
+    this.#flushSoon();
     return true;
+  }
+
+  /**
+   * Sends what was submitted and cancelled in this turn of the event loop as few messages: `submit`
+   * and `map` queue one job per call, often hundreds in a row as results come in.
+   */
+  #flushSoon(): void {
+    if (this.#flushing) return;
+    this.#flushing = true;
+    process.nextTick(() => this.#flush());
+  }
+
+  #flush(): void {
+    this.#flushing = false;
+    if (this.#socket.closed) return;
+    for (const batch of batches(this.#unsent)) this.#outbox.send(packBatch(Front.SUBMIT, batch, "args"));
+    this.#unsent = [];
+    if (this.#cancelling.length > 0) this.#outbox.send([Front.CANCEL, JSON.stringify(this.#cancelling)]);
+    this.#cancelling = [];
   }
 
   /**
@@ -145,7 +167,8 @@ export class QueueManager {
       const job = new Job(fn, args, options);
       this.#pending.set(job.id, { resolve: resolve as (value: unknown) => void, reject });
       try {
-        this.queueJobs(job);
+        this.#queue([job]);
+        this.#flushSoon();
       } catch (error) {
         this.#pending.delete(job.id);
         throw error;
@@ -258,6 +281,7 @@ export class QueueManager {
   /** Closes the connection to the broker; results still out are no longer received. */
   async stopHandling(): Promise<void> {
     if (this.#socket.closed) return;
+    this.#flush();
     this.#socket.close();
     this.#rejectPending(new Error("QueueManager: stopHandling() was called before the job came back"));
     for (const wake of [...this.#waiters]) wake();

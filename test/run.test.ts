@@ -56,6 +56,25 @@ t.test("examples/shared-state.ts prints its two lines", async (t) => {
   t.same(lines(result.stdout), ["20 candidates scored by the workers", "best candidate: 40 (score -2), cached: -2"]);
 });
 
+t.test("examples/typed.ts: submit, map, results with a priority, and a cancelled job", async (t) => {
+  const result = await strmbrkr(["run", "examples/typed.ts", "-w", "2"], { timeoutMs: 60_000 });
+  await expectSuccess(t, result);
+  const out = lines(result.stdout);
+  t.equal(out[0], "submit: 27 reaches 1 in 111 steps");
+  t.equal(out[1], "map: below 100000, 77031 takes the most steps (350)");
+  t.equal(out[2], "results: 4 jobs finished; the urgent one went out first");
+  t.match(out[3], /^cancelled: Job \d+-\d+ \(forever\) was cancelled while running; its worker \(pid \d+\) was killed and replaced$/);
+  t.equal(out.length, 4);
+});
+
+t.test("strmbrkr map examples/map.ts estimatePi over examples/pi-samples.jsonl", async (t) => {
+  const result = await strmbrkr(["map", "examples/map.ts", "estimatePi", "--input", "examples/pi-samples.jsonl", "--ordered", "-w", "2"], { timeoutMs: 60_000 });
+  await expectSuccess(t, result);
+  const values = lines(result.stdout).map((line) => JSON.parse(line) as { seed: number; pi: number });
+  t.same(values.map((value) => value.seed), [1, 2, 3, 4, 5, 6, 7, 8], "one line per input line, in order");
+  t.ok(values.every((value) => Math.abs(value.pi - Math.PI) < 0.01), "each close to π");
+});
+
 t.test("node examples/library.mjs (library mode, no CLI)", async (t) => {
   const instanceId = newInstanceId();
   const result = await runNode(["examples/library.mjs"], { env: { STRMBRKR_INSTANCE_ID: instanceId }, timeoutMs: 30_000 });

@@ -71,6 +71,9 @@ export interface BrokerHooks {
   watchdogMs(poolId: number): number;
 }
 
+/** Longest a socket's messages are handled before the other socket and the timers get a turn. */
+const FAIR_TURN_MS = 5;
+
 /** Retry backoff: 100 ms, doubling, at most 10 s. */
 const retryDelayMs = (failures: number) => Math.min(100 * 2 ** (failures - 1), 10_000);
 
@@ -160,6 +163,7 @@ export class Broker {
   }
 
   async #serve(socket: Router, handle: (frames: Buffer[]) => void): Promise<void> {
+    let turnStarted = performance.now();
     try {
       for await (const frames of socket) {
         try {
@@ -168,6 +172,12 @@ export class Broker {
           log.error(`dropped a malformed message: ${(error as Error).message}`);
         }
         this.#flushReplies();
+        // zeromq.js hands over queued messages without leaving the event loop turn: a flood of
+        // submits would starve the workers' results (and fire watchdogs on jobs long done).
+        if (performance.now() - turnStarted > FAIR_TURN_MS) {
+          await new Promise(setImmediate);
+          turnStarted = performance.now();
+        }
       }
     } catch (error) {
       if (!socket.closed) log.error(`socket failed: ${(error as Error).message}`);

@@ -26,6 +26,8 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Called once the process is spawned, e.g. to signal it. */
   onSpawn?: (child: ChildProcess, instanceId: string) => void;
+  /** Written to the process's stdin, which is then closed (default: no stdin). */
+  stdin?: string;
 }
 
 /** A fresh instance id, so a test can find every process of its run. */
@@ -40,14 +42,15 @@ export function strmbrkr(args: string[], options: RunOptions = {}): Promise<RunR
  * Runs `node <args>` (e.g. a program using strmbrkr as a library) and collects its output, with a
  * fresh STRMBRKR_INSTANCE_ID unless `env` names one.
  */
-export function runNode(args: string[], { cwd = ROOT, env = {}, timeoutMs = 60_000, onSpawn }: RunOptions = {}): Promise<RunResult> {
+export function runNode(args: string[], { cwd = ROOT, env = {}, timeoutMs = 60_000, onSpawn, stdin }: RunOptions = {}): Promise<RunResult> {
   const instanceId = env.STRMBRKR_INSTANCE_ID ?? newInstanceId();
   const childEnv: NodeJS.ProcessEnv = { ...process.env, STRMBRKR_INSTANCE_ID: instanceId };
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined) delete childEnv[name];
     else childEnv[name] = value;
   }
-  const child = spawn(process.execPath, args, { cwd, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, args, { cwd, env: childEnv, stdio: [stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
+  child.stdin?.end(stdin);
   let stdout = "";
   let stderr = "";
   child.stdout!.on("data", (chunk) => (stdout += chunk));

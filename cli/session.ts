@@ -1,0 +1,123 @@
+import type { Argv } from "yargs";
+import { ConfigError, ScriptError } from "../stdlib/errors.js";
+import { LOG_LEVELS, type RawOptions } from "../runtime/config.js";
+import { loadScript, startRun, stopRun, type Run } from "../runtime/host.js";
+import { initInstance, type Instance } from "../runtime/instance.js";
+import { checkSnapshot } from "../runtime/kvs/snapshot.js";
+import { getLogger } from "../runtime/logger.js";
+import { runStats } from "../runtime/stats.js";
+import { startProgress } from "./progress.js";
+import { fail, printError } from "./report.js";
+
+/** The options every command that hosts a run takes (`run`, `map`). */
+export interface SessionArgs {
+  // Strings, so a bad value reaches the one validator intact ("five", not NaN).
+  workers?: string;
+  watchdog?: string;
+  protocol?: string;
+  logLevel?: string;
+  kvsSnapshot?: string;
+  progress: boolean;
+}
+
+export function sessionOptions<T>(yargs: Argv<T>): Argv<T & SessionArgs> {
+  return yargs
+    .option("workers", { alias: "w", type: "string", describe: "Worker processes [default: STRMBRKR_WORKER_PROC_COUNT or 4]" })
+    .option("watchdog", { type: "string", describe: "Seconds a job may run before its worker is killed; 0 disables [default: STRMBRKR_WORKER_WATCHDOG_TERMINATE_AFTER or 15]" })
+    .option("protocol", { type: "string", describe: "Socket transport: tcp (loopback) or ipc (private socket files) [default: STRMBRKR_SOCKET_PROTOCOL or tcp]" })
+    .option("log-level", { type: "string", describe: `Log level: ${LOG_LEVELS.join(", ")} [default: STRMBRKR_LOGGING_LEVEL or INFO]` })
+    .option("kvs-snapshot", { type: "string", describe: "File the key-value store loads at start and saves to at exit and every STRMBRKR_KVS_SNAPSHOT_INTERVAL s [default: STRMBRKR_KVS_SNAPSHOT or none]" })
+    .option("progress", { type: "boolean", default: true, describe: "Show a live progress line on stderr when it is a terminal (--no-progress to hide)" }) as Argv<T & SessionArgs>;
+}
+
+export interface Session<T> {
+  script: string;
+  /** Checks the script's exports before any worker starts; throws ScriptError to refuse them. */
+  prepare(exports: Record<string, unknown>): T;
+  /** Does the work with the running workers; resolves with the exit code. */
+  use(prepared: T, run: Run): Promise<number>;
+}
+
+/**
+ * Hosts one run: configuration, the script's bundle, the broker, the KVS and the workers, Ctrl-C
+ * handling, the progress line; then stops every process and exits with the code `use` gave
+ * (2 for configuration and script errors, 1 when it threw).
+ */
+export async function hostSession<T>(args: SessionArgs, session: Session<T>): Promise<never> {
+  process.setSourceMapsEnabled(true);
+  const overrides: RawOptions = {
+    workerProcCount: args.workers,
+    workerWatchdogTerminateAfter: args.watchdog,
+    socketProtocol: args.protocol,
+    loggingLevel: args.logLevel,
+    kvsSnapshot: args.kvsSnapshot,
+  };
+  let instance: Instance;
+  try {
+    instance = initInstance(overrides);
+    getLogger("config").log(instance.config.configLogLevel, `configuration: ${JSON.stringify(instance.config)}`);
+    if (instance.config.kvsSnapshot) checkSnapshot(instance.config.kvsSnapshot); // before any process starts
+  } catch (error) {
+    return fail(2, (error as Error).message);
+  }
+  const exit = async (code: number): Promise<never> => {
+    await instance.shutdown().catch(() => {});
+    process.exit(code);
+  };
+  handleInterrupts(instance);
+
+  let prepared: T;
+  try {
+    prepared = session.prepare(await loadScript(instance, session.script));
+  } catch (error) {
+    if (error instanceof ScriptError || error instanceof ConfigError) {
+      process.stderr.write(`strmbrkr: ${error.message}\n`);
+      return exit(2);
+    }
+    printError(`${session.script} threw while loading:`, error);
+    return exit(1);
+  }
+
+  let started: Run;
+  try {
+    started = await startRun();
+  } catch (error) {
+    printError("the workers could not start:", error);
+    return exit(1);
+  }
+  const progress = args.progress && process.stderr.isTTY ? startProgress() : undefined;
+  let code: number;
+  try {
+    code = await session.use(prepared, started);
+  } catch (error) {
+    progress?.stop();
+    printError("main failed:", error);
+    code = 1;
+  }
+  progress?.stop();
+  await stopRun(started);
+  return exit(code);
+}
+
+/**
+ * Ctrl-C or SIGTERM: running jobs get STRMBRKR_SHUTDOWN_GRACE seconds to finish, then every process
+ * of the run stops; a second Ctrl-C exits at once (children notice their owner is gone).
+ */
+function handleInterrupts(instance: Instance): void {
+  const log = getLogger("run");
+  let interrupted = false;
+  const onSignal = async (signal: NodeJS.Signals) => {
+    const code = signal === "SIGINT" ? 130 : 143;
+    if (interrupted) process.exit(code);
+    interrupted = true;
+    const grace = instance.config.shutdownGrace;
+    log.warning(`${signal}: letting running jobs finish (up to ${grace} s), then stopping; Ctrl-C again to exit at once`);
+    await instance.runningHub?.drain(grace * 1000);
+    await instance.shutdown().catch(() => {});
+    const { queued, processed, failed } = runStats;
+    process.stderr.write(`strmbrkr: interrupted: ${processed} jobs processed, ${failed} failed, ${queued - processed - failed} not finished\n`);
+    process.exit(code);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+}

@@ -61,6 +61,23 @@ t.test("aborting map's signal stops pulling input and cancels the jobs in flight
   t.same(summary.emptyMap, cancelled, "a signal aborted before the map starts");
 });
 
+t.test("jobs a busy worker holds but has not started are cancelled without running", async (t) => {
+  const { summary } = await run(t, "cancel-held");
+  t.same(summary.ran, ["long"], "none of the cancelled jobs ran");
+  t.same(summary.short, Array(10).fill("Cancelled"));
+  t.equal(summary.long, "processed");
+  t.equal(summary.after, 6);
+});
+
+t.test("cancelling 1,000 of 3,000 batched jobs: each ends once, as Cancelled or with its value; the rest are untouched", async (t) => {
+  const { summary } = await run(t, "cancel-many");
+  t.equal(summary.results, 3_000, "every job came back");
+  t.equal(summary.unique, 3_000, "once each");
+  t.equal(summary.wrong, 0, "cancelled ones Cancelled (or done first), the others processed with their value");
+  t.ok(summary.cancelledCount > 0 && summary.cancelledCount <= 1_000, `some were cancelled (${summary.cancelledCount})`);
+  t.equal(summary.after, 100, "the worker still takes jobs");
+});
+
 t.test("cancel of an unknown or finished job returns false and changes nothing", async (t) => {
   const { summary } = await run(t, "cancel-unknown");
   t.same(summary, { unknown: false, finished: false, status: "processed" });

@@ -23,6 +23,8 @@ interface HeldJob {
   id: string;
   queued: QueuedJob;
   delegatedAt: number;
+  /** Cancelled and answered already; held until its worker reports it skipped (or ran) it. */
+  cancelled?: boolean;
 }
 
 interface WorkerSlot {
@@ -142,7 +144,7 @@ export class Broker {
     if (!slot) return;
     this.#workers.delete(id);
     clearTimeout(slot.watchdog);
-    const [running, ...waiting] = slot.jobs.drain();
+    const [running, ...waiting] = slot.jobs.drain().filter((held) => !held.cancelled); // those were answered
     const requeue = waiting.map(({ queued }) => queued);
     if (running) {
       const { queued } = running;
@@ -230,14 +232,17 @@ export class Broker {
     }
     for (const slot of [...this.#workers.values()]) {
       const running = slot.jobs.running;
+      // Held, not started: answered now; it stays held (the worker may have started it meanwhile)
+      // until the worker reports it, so the broker's view of what the worker runs stays true.
       const dropped: string[] = [];
-      for (const held of slot.jobs.drainMatching(({ queued }) => queued !== running?.queued && ours(queued))) {
-        slot.aheadMs = Math.max(0, slot.aheadMs - this.#expectedMs(held.queued));
+      for (const held of slot.jobs.all()) {
+        if (held === running || held.cancelled || !ours(held.queued)) continue;
+        held.cancelled = true;
         cancelled(held.queued, "before it started", { delegatedAt: held.delegatedAt, workerPid: slot.pid });
         dropped.push(held.id);
       }
       if (dropped.length > 0) this.#back.send([slot.id, Back.CANCEL, JSON.stringify(dropped)]);
-      if (running && ours(running.queued)) {
+      if (running && !running.cancelled && ours(running.queued)) {
         this.#stopRunning(slot, new Cancelled(`Job ${running.id} (${running.queued.request.fn}) was cancelled while running; its worker (pid ${slot.pid}) was killed and replaced`));
       }
     }
@@ -286,7 +291,7 @@ export class Broker {
       slot.aheadMs = Math.max(0, slot.aheadMs - this.#expectedMs(queued));
       if (result.runMs !== undefined) this.#times.observe(queued.request.fn, result.runMs);
       memoryMb = Math.max(memoryMb, result.memoryMb ?? 0);
-      if (!result.ok && this.#retry(queued)) continue;
+      if (held.cancelled || (!result.ok && this.#retry(queued))) continue;
       delete result.memoryMb;
       delete result.runMs;
       result.delegatedAt = delegatedAt;
@@ -391,7 +396,7 @@ export class Broker {
   /** Fails the job the worker runs with `error`, and kills the worker: the only way to stop running code. */
   #stopRunning(slot: WorkerSlot, error: Error): void {
     const running = slot.jobs.take(slot.jobs.running!.id)!;
-    this.#reply(running.queued.client, { id: running.id, ok: false, error: brokerError(error), delegatedAt: running.delegatedAt, workerPid: slot.pid });
+    if (!running.cancelled) this.#reply(running.queued.client, { id: running.id, ok: false, error: brokerError(error), delegatedAt: running.delegatedAt, workerPid: slot.pid });
     this.workerGone(slot.id, `after ${error.name}`, false); // the jobs it held but had not started go back
     this.#hooks.killWorker(slot.id);
     this.#flushReplies();

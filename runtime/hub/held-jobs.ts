@@ -34,16 +34,9 @@ export class HeldJobs<T extends { id: string }> {
     return index < 0 ? undefined : this.#items.splice(index, 1)[0];
   }
 
-  /** Removes and returns the jobs that `matches`, keeping the others' order. */
-  drainMatching(matches: (item: T) => boolean): T[] {
-    const taken: T[] = [];
-    const kept: T[] = [];
-    for (let i = this.#head; i < this.#items.length; i++) (matches(this.#items[i]!) ? taken : kept).push(this.#items[i]!);
-    if (taken.length > 0) {
-      this.#items = kept;
-      this.#head = 0;
-    }
-    return taken;
+  /** Everything held, in order (a copy). */
+  all(): T[] {
+    return this.#items.slice(this.#head);
   }
 
   /** Everything held, in order, leaving nothing. */

@@ -121,9 +121,16 @@ export class BrokerLink {
     if (this.#waiting.length > 0) void this.#runWaiting(this.#socket); // arrived on a new connection meanwhile
   }
 
-  /** Cancelled jobs not started yet are not run (one already started runs on; its result is ignored). */
+  /**
+   * Cancelled jobs not started yet are skipped, and reported so, which frees their room at the
+   * broker; one already started runs on, and its result is ignored.
+   */
   #drop(ids: string[]): void {
-    for (const id of ids) this.#waiting.remove((job) => job.id === id);
+    const skipped: JobResult[] = [];
+    for (const id of ids) {
+      if (this.#waiting.remove((job) => job.id === id)) skipped.push({ id, ok: false, error: { name: "Cancelled", message: `Job ${id} was skipped: it was cancelled` } });
+    }
+    if (skipped.length > 0) this.#outbox.send(packBatch(Back.RESULTS, skipped, "value"));
   }
 
   #memory(): number {

@@ -28,6 +28,8 @@ export class Instance {
   #hub?: HubProcess;
   #kvs?: KvsProcess;
   #kvsClient?: Promise<KvsClient>;
+  /** The client, once a store started after the last one died is up. */
+  #kvsRestart?: Promise<KvsClient>;
   #nextPoolId = 1;
   #hubUsers = 0;
   #lastKvsEndpoint?: string;
@@ -137,8 +139,16 @@ export class Instance {
   /** This process's KVS connection, made on first use (and again after the server was stopped). */
   kvsClient(): Promise<KvsClient> {
     // The store this host owns died (killed, crashed): a fresh one binds the same endpoint, and
-    // the client, which zeromq reconnects by itself, carries on with it.
-    if (this.#kvsClient && this.#kvs?.died) void this.kvsEndpoint().catch(() => {});
+    // the client, which zeromq reconnects by itself, carries on with it, once that store is up
+    // (on a busy machine starting it can take longer than a request's timeout).
+    if (this.#kvsClient && this.#kvs?.died) {
+      const client = this.#kvsClient;
+      const restart: Promise<KvsClient> = this.kvsEndpoint().then(() => client).finally(() => {
+        if (this.#kvsRestart === restart) this.#kvsRestart = undefined;
+      });
+      this.#kvsRestart = restart;
+    }
+    if (this.#kvsRestart) return this.#kvsRestart;
     this.#kvsClient ??= this.kvsEndpoint().then(
       (endpoint) => new KvsClient(endpoint, this.config.kvsClientSocketTimeout, this.config.kvsClientSocketAttempts, this.config.kvsMaxValueBytes),
     );

@@ -15,9 +15,22 @@ export function exportNameOf(job: Job): string {
     return job.fn;
   }
   if (exports) {
-    for (const [name, value] of Object.entries(exports)) if (value === job.fn) return name;
+    const name = namesOf(exports).get(job.fn);
+    if (name !== undefined) return name;
   } else if (instance.exportNames?.includes(job.fn.name)) {
     return job.fn.name; // library mode: the caller imported the script itself, so match by name
   }
   throw new TypeError(`Job ${job.id}: function ${job.name} is not an export of ${script}; jobs run exported functions only`);
+}
+
+/** Export name by function, built once per exports object: queueing a million jobs looks it up a million times. */
+const names = new WeakMap<object, Map<unknown, string>>();
+function namesOf(exports: Record<string, unknown>): Map<unknown, string> {
+  let byValue = names.get(exports);
+  if (!byValue) {
+    byValue = new Map();
+    for (const [name, value] of Object.entries(exports)) if (typeof value === "function" && !byValue.has(value)) byValue.set(value, name);
+    names.set(exports, byValue);
+  }
+  return byValue;
 }

@@ -4,7 +4,7 @@ import { getLogger } from "../runtime/logger.js";
 import { Outbox } from "../runtime/outbox.js";
 import { flushReports, writeReport } from "../runtime/pipeline-reports.js";
 import { Front, type JobRequest, type JobResult } from "../runtime/protocol.js";
-import { packBatch, unpackBatch } from "../runtime/batch.js";
+import { BatchBuilder, unpackBatch } from "../runtime/batch.js";
 import { decode, encode, unencodableReason } from "../runtime/serialize.js";
 import { runStats } from "../runtime/stats.js";
 import { Cancelled, JobError, JobTimeoutError, toErrorInfo } from "./errors.js";
@@ -48,7 +48,7 @@ export class QueueManager {
   /** Removes the abort listener of a job queued with a signal. */
   #unlisten = new Map<string, () => void>();
   /** Jobs queued and ids to cancel in this tick, sent together by `#flush` (submits first). */
-  #unsent: JobRequest[] = [];
+  #unsent: BatchBuilder[] = [];
   #cancelling: string[] = [];
   #flushing = false;
   #callback?: (job: Job) => void;
@@ -90,15 +90,23 @@ export class QueueManager {
   #queue(jobs: Job[]): void {
     if (this.#socket.closed) throw new Error("QueueManager: stopHandling() was called; make a new QueueManager");
     const maxBytes = getInstance().config.maxMessageBytes;
-    const requests: JobRequest[] = jobs.map((job, index) => {
+    // Everything is checked (and encoded, into batches of about 1 MiB) before anything is queued.
+    // A lone job (submit) joins the batch this tick has begun: it either goes in whole or throws first.
+    const batches: BatchBuilder[] = [];
+    let batch = jobs.length === 1 ? this.#unsent.at(-1) : undefined;
+    for (let index = 0; index < jobs.length; index++) {
+      const job = jobs[index]!;
       if (!(job instanceof Job)) throw new TypeError(`queueJobs: job ${index} is not a Job (got ${describe(job)})`);
       if (this.#outstanding.has(job.id)) throw new Error(`queueJobs: job ${job.id} is already queued`);
-      const request: JobRequest = { id: job.id, fn: exportNameOf(job), args: encodeArgs(job, maxBytes) };
-      if (job.timeout !== undefined) request.timeoutMs = job.timeout * 1000;
-      if (job.retries > 0) request.retries = job.retries;
-      if (job.priority !== 0) request.priority = job.priority;
-      return request;
-    });
+      const header: Omit<JobRequest, "args"> = { id: job.id, fn: exportNameOf(job) };
+      const args = encodeArgs(job, maxBytes);
+      if (job.timeout !== undefined) header.timeoutMs = job.timeout * 1000;
+      if (job.retries > 0) header.retries = job.retries;
+      if (job.priority !== 0) header.priority = job.priority;
+      if (job.signal?.aborted) continue; // never sent: it ends FAILED below
+      if (!batch || batch.overflows(args.byteLength)) batches.push((batch = new BatchBuilder()));
+      batch.add(header, args);
+    }
     const now = Date.now();
     for (const job of jobs) {
       job.status = Job.Status.UNPROCESSED;
@@ -106,11 +114,11 @@ export class QueueManager {
       this.#outstanding.set(job.id, job);
     }
     runStats.queued += jobs.length;
-    const aborted = new Set(jobs.filter((job) => job.signal?.aborted).map((job) => job.id));
-    for (const request of requests) if (!aborted.has(request.id)) this.#unsent.push(request);
-    for (const job of jobs) if (job.signal && !aborted.has(job.id)) this.#listen(job, job.signal);
+    this.#unsent.push(...batches);
+    const aborted = jobs.filter((job) => job.signal?.aborted);
+    for (const job of jobs) if (job.signal && !job.signal.aborted) this.#listen(job, job.signal);
     // Aborted before it was queued: it ends FAILED without reaching a worker (after queueJobs returns, like any result).
-    if (aborted.size > 0) queueMicrotask(() => this.#settle(jobs.filter((job) => aborted.has(job.id)).map((job) => cancelledHere(job))));
+    if (aborted.length > 0) queueMicrotask(() => this.#settle(aborted.map((job) => cancelledHere(job))));
   }
 
   /**
@@ -140,7 +148,7 @@ export class QueueManager {
   #flush(): void {
     this.#flushing = false;
     if (this.#socket.closed) return;
-    for (const batch of batches(this.#unsent)) this.#outbox.send(packBatch(Front.SUBMIT, batch, "args"));
+    for (const batch of this.#unsent) this.#outbox.send(batch.frames(Front.SUBMIT));
     this.#unsent = [];
     if (this.#cancelling.length > 0) this.#outbox.send([Front.CANCEL, JSON.stringify(this.#cancelling)]);
     this.#cancelling = [];
@@ -385,23 +393,6 @@ function encodeArgs(job: Job, maxBytes: number): Uint8Array {
     throw new RangeError(`Job ${job.id} (${job.name}): its arguments are ${bytes.length} bytes, over STRMBRKR_MAX_MESSAGE_BYTES (${maxBytes})`);
   }
   return bytes;
-}
-
-/** Splits a submission into messages of about BATCH_BYTES, so no frame nears the message limit. */
-const BATCH_BYTES = 1024 * 1024;
-function* batches(requests: JobRequest[]): Generator<JobRequest[]> {
-  let batch: JobRequest[] = [];
-  let bytes = 0;
-  for (const request of requests) {
-    if (batch.length > 0 && bytes + request.args.length > BATCH_BYTES) {
-      yield batch;
-      batch = [];
-      bytes = 0;
-    }
-    batch.push(request);
-    bytes += request.args.length + 64;
-  }
-  if (batch.length > 0) yield batch;
 }
 
 function describe(value: unknown): string {

@@ -10,7 +10,8 @@ import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { deserialize, serialize } from "node:v8";
+import { serialize } from "node:v8";
+import { decode } from "../runtime/serialize.js";
 import { Dealer } from "zeromq";
 import { fixture, lastJson, processesGone, strmbrkr } from "./lib/cli.js";
 import { rejectsWith, resolvesWith, waitForLine } from "./lib/kvs-helpers.js";
@@ -50,7 +51,7 @@ async function hostile(endpoint: string): Promise<{ answers: Answers; order: str
     const [id, status, payload] = await socket.receive();
     const name = id!.equals(pingId) ? "ping" : names[id!.readUInt32BE() - 1]!;
     order.push(name);
-    answers[name] = { status: status!.toString(), value: deserialize(payload!) };
+    answers[name] = { status: status!.toString(), value: decode(payload!) };
     if (name === "ping") break;
   }
   // A frame past the socket's limit (STRMBRKR_KVS_MAX_VALUE_BYTES + 1 MiB): the sender is dropped.

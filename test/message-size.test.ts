@@ -16,3 +16,15 @@ t.test("arguments over STRMBRKR_MAX_MESSAGE_BYTES are refused at queueJobs; a re
   t.match(report.tooBig.error, /\(make\) returned \d+ bytes, over STRMBRKR_MAX_MESSAGE_BYTES \(262144\)/);
   t.same(await processesGone(result.instanceId), [], "no process left");
 });
+
+t.test("many near-limit arguments and results at once: each message stays under the limit, every job succeeds", async (t) => {
+  const limit = 4 * 1024 * 1024; // two such payloads in one frame would pass the sockets' limit (this + 1 MiB)
+  const result = await strmbrkr(["run", fixture("rel-size.ts"), "--workers", "2", "--no-progress"], {
+    env: { STRMBRKR_MAX_MESSAGE_BYTES: String(limit) },
+    timeoutMs: 60_000,
+  });
+  t.equal(result.code, 0, "exit 0", { stderr: result.stderr.slice(-3000) });
+  t.same(lastJson(result.stdout).many, Array(16).fill(limit - 1024), "8 big arguments and 8 big results");
+  t.notMatch(result.stderr, /WARNING|ERROR/, "no worker lost, no message dropped", { stderr: result.stderr.slice(-3000) });
+  t.same(await processesGone(result.instanceId), [], "no process left");
+});

@@ -1,6 +1,6 @@
 import type { Router } from "zeromq";
 import { Cancelled, WatchdogTimeout, WorkerLost, toErrorInfo, type ErrorInfo } from "../../stdlib/errors.js";
-import { packBatch, unpackBatch } from "../batch.js";
+import { packBatches, unpackBatch } from "../batch.js";
 import { getLogger } from "../logger.js";
 import { Outbox } from "../outbox.js";
 import { Back, Front, PROTOCOL_VERSION, type JobDispatch, type JobRequest, type JobResult, type WorkerHello } from "../protocol.js";
@@ -332,7 +332,7 @@ export class Broker {
       }
       if (batch.length === 0) continue;
       if (slot.jobs.length === batch.length) this.#armWatchdog(slot); // it was idle: the first job starts now
-      this.#back.send([Buffer.from(slot.id), ...packBatch(Back.JOBS, batch, "args")]);
+      for (const message of packBatches(Back.JOBS, batch, "args")) this.#back.send([Buffer.from(slot.id), ...message]);
     }
     this.#hooks.changed();
   }
@@ -410,7 +410,9 @@ export class Broker {
   }
 
   #flushReplies(): void {
-    for (const [client, results] of this.#replies) this.#front.send([client, ...packBatch(Front.RESULTS, results, "value")]);
+    for (const [client, results] of this.#replies) {
+      for (const message of packBatches(Front.RESULTS, results, "value")) this.#front.send([client, ...message]);
+    }
     this.#replies.clear();
   }
 }

@@ -2,7 +2,7 @@ import { Dealer } from "zeromq";
 import { getLogger } from "../logger.js";
 import { Outbox } from "../outbox.js";
 import { Back, type JobDispatch, type JobResult } from "../protocol.js";
-import { packBatch, unpackBatch } from "../batch.js";
+import { packBatches, unpackBatch } from "../batch.js";
 import { Fifo } from "../fifo.js";
 
 const log = getLogger("worker");
@@ -113,7 +113,7 @@ export class BrokerLink {
       // Messages queued while a job blocked the event loop are read only now: don't count that as silence.
       this.#heard();
       results[results.length - 1]!.memoryMb = this.#memory();
-      if (socket === this.#socket) this.#outbox.send(packBatch(Back.RESULTS, results, "value"));
+      if (socket === this.#socket) for (const message of packBatches(Back.RESULTS, results, "value")) this.#outbox.send(message);
       results = [];
       flushedAt = performance.now();
     }
@@ -130,7 +130,7 @@ export class BrokerLink {
     for (const id of ids) {
       if (this.#waiting.remove((job) => job.id === id)) skipped.push({ id, ok: false, error: { name: "Cancelled", message: `Job ${id} was skipped: it was cancelled` } });
     }
-    if (skipped.length > 0) this.#outbox.send(packBatch(Back.RESULTS, skipped, "value"));
+    if (skipped.length > 0) for (const message of packBatches(Back.RESULTS, skipped, "value")) this.#outbox.send(message);
   }
 
   #memory(): number {

@@ -34,14 +34,18 @@ export class Fifo<T> {
     return item;
   }
 
-  /** Removes and returns the first item that `matches`, keeping the others' order. */
-  remove(matches: (item: T) => boolean): T | undefined {
+  /** Removes and returns every item that `matches`, in one pass, keeping the others' order. */
+  removeAll(matches: (item: T) => boolean): T[] {
+    const removed: T[] = [];
+    const kept: (T | undefined)[] = [];
     for (let i = this.#head; i < this.#items.length; i++) {
       const item = this.#items[i] as T;
-      if (!matches(item)) continue;
-      this.#items.splice(i, 1);
-      return item;
+      (matches(item) ? removed : kept).push(item);
     }
-    return undefined;
+    if (removed.length > 0) {
+      this.#items = kept;
+      this.#head = 0;
+    }
+    return removed;
   }
 }

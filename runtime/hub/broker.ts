@@ -219,12 +219,13 @@ export class Broker {
    */
   #cancel(client: Buffer, ids: unknown): void {
     if (!Array.isArray(ids)) throw new Error("cancel holds no list of job ids");
-    const ours = (queued: QueuedJob) => ids.includes(queued.request.id) && queued.client.equals(client);
+    const wanted = new Set(ids);
+    const ours = (queued: QueuedJob) => wanted.has(queued.request.id) && queued.client.equals(client);
     const cancelled = (queued: QueuedJob, how: string, extra: Partial<JobResult> = {}) => {
       const { id, fn } = queued.request;
       this.#reply(queued.client, { id, ok: false, error: brokerError(new Cancelled(`Job ${id} (${fn}) was cancelled ${how}`)), ...extra });
     };
-    for (let queued = this.#queue.remove(ours); queued; queued = this.#queue.remove(ours)) cancelled(queued, "before it started");
+    for (const queued of this.#queue.removeAll(ours)) cancelled(queued, "before it started");
     for (const queued of this.#retrying) {
       if (!ours(queued)) continue;
       this.#retrying.delete(queued);

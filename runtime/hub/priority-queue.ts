@@ -40,17 +40,18 @@ export class PriorityQueue<T> {
     return item;
   }
 
-  /** Removes and returns the first item that `matches` (a linear scan: for rare cancellations). */
-  remove(matches: (item: T) => boolean): T | undefined {
-    for (const priority of this.#order) {
+  /** Removes and returns every item that `matches` (one pass over the queue: for cancellations). */
+  removeAll(matches: (item: T) => boolean): T[] {
+    const removed: T[] = [];
+    for (const priority of [...this.#order]) {
       const fifo = this.#levels.get(priority)!;
-      const item = fifo.remove(matches);
-      if (item === undefined) continue;
-      this.#length--;
+      const taken = fifo.removeAll(matches);
+      if (taken.length === 0) continue;
+      removed.push(...taken);
+      this.#length -= taken.length;
       if (fifo.length === 0) this.#drop(priority);
-      return item;
     }
-    return undefined;
+    return removed;
   }
 
   /** Forgets an empty level, so priorities used once do not slow every shift. */

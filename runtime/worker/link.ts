@@ -126,10 +126,10 @@ export class BrokerLink {
    * broker; one already started runs on, and its result is ignored.
    */
   #drop(ids: string[]): void {
-    const skipped: JobResult[] = [];
-    for (const id of ids) {
-      if (this.#waiting.remove((job) => job.id === id)) skipped.push({ id, ok: false, error: { name: "Cancelled", message: `Job ${id} was skipped: it was cancelled` } });
-    }
+    const cancelled = new Set(ids);
+    const skipped: JobResult[] = this.#waiting.removeAll((job) => cancelled.has(job.id)).map(({ id }) => ({
+      id, ok: false, error: { name: "Cancelled", message: `Job ${id} was skipped: it was cancelled` },
+    }));
     if (skipped.length > 0) for (const message of packBatches(Back.RESULTS, skipped, "value")) this.#outbox.send(message);
   }
 

@@ -28,6 +28,15 @@ export interface PipelineReport {
 
 let sequence = 0;
 
+/** The stages of a job's pipeline, in order. */
+export type PipelineStage = keyof PipelineReport;
+const STAGES: readonly PipelineStage[] = ["queued", "delegated", "started", "processed", "returned"];
+/** Pipeline times are kept as milliseconds since this: small integers, stored inline, where epoch milliseconds would each be a heap number. */
+const TIME_BASE = Date.now();
+
+/** Records when `job` passed `stage` (epoch ms; undefined leaves it unknown). For QueueManager, not part of the public API. */
+export let stampPipeline: (job: Job, stage: PipelineStage, epochMs: number | undefined) => void;
+
 /**
  * One call of an exported function of the job script, run by some worker.
  *
@@ -54,7 +63,33 @@ export class Job<F extends JobFunction = JobFunction> {
   retval?: Awaited<ReturnType<F>>;
   /** Why it FAILED; the stack points at the job script's own lines. */
   error?: ErrorInfo;
-  readonly pipeline: PipelineReport = {};
+  // Fields, not a PipelineReport object: a million queued jobs each save an object and five heap numbers.
+  #queued?: number;
+  #delegated?: number;
+  #started?: number;
+  #processed?: number;
+  #returned?: number;
+
+  static {
+    stampPipeline = (job, stage, epochMs) => {
+      const offset = epochMs === undefined ? undefined : epochMs - TIME_BASE;
+      if (stage === "queued") job.#queued = offset;
+      else if (stage === "delegated") job.#delegated = offset;
+      else if (stage === "started") job.#started = offset;
+      else if (stage === "processed") job.#processed = offset;
+      else job.#returned = offset;
+    };
+  }
+
+  /** When the job passed each stage, in epoch milliseconds (a fresh object each time). */
+  get pipeline(): PipelineReport {
+    const report: PipelineReport = {};
+    const offsets = [this.#queued, this.#delegated, this.#started, this.#processed, this.#returned];
+    STAGES.forEach((stage, i) => {
+      if (offsets[i] !== undefined) report[stage] = TIME_BASE + offsets[i]!;
+    });
+    return report;
+  }
 
   constructor(fn: F | string, args?: Parameters<F>, options: JobOptions = {}) {
     if (typeof fn !== "function" && (typeof fn !== "string" || fn === "")) {

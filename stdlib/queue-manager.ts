@@ -8,7 +8,7 @@ import { BatchBuilder, unpackBatch } from "../runtime/batch.js";
 import { decode, encode, unencodableReason } from "../runtime/serialize.js";
 import { runStats } from "../runtime/stats.js";
 import { Cancelled, JobError, JobTimeoutError, toErrorInfo } from "./errors.js";
-import { Job, type JobFunction, type JobOptions } from "./job.js";
+import { Job, stampPipeline, type JobFunction, type JobOptions } from "./job.js";
 import { drain, mapWithBackPressure, type MapOptions } from "./streams.js";
 import { KeyValueStore } from "./key-value-store.js";
 import { exportNameOf } from "./exports.js";
@@ -110,7 +110,7 @@ export class QueueManager {
     const now = Date.now();
     for (const job of jobs) {
       job.status = Job.Status.UNPROCESSED;
-      job.pipeline.queued = now;
+      stampPipeline(job, "queued", now);
       this.#outstanding.set(job.id, job);
     }
     runStats.queued += jobs.length;
@@ -327,8 +327,11 @@ export class QueueManager {
       this.#unlisten.delete(result.id);
       unlisten();
     }
+    stampPipeline(job, "delegated", result.delegatedAt);
+    stampPipeline(job, "started", result.startedAt);
+    stampPipeline(job, "processed", result.processedAt);
+    stampPipeline(job, "returned", Date.now());
     const pipeline = job.pipeline;
-    Object.assign(pipeline, { delegated: result.delegatedAt, started: result.startedAt, processed: result.processedAt, returned: Date.now() });
     if (result.ok) {
       job.status = Job.Status.PROCESSED;
       job.retval = decode(result.value!);

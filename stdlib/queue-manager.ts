@@ -39,7 +39,8 @@ export interface BlockOptions {
  * ```
  */
 export class QueueManager {
-  #socket = new Dealer({ linger: 0 });
+  // No high-water mark: results wait here for a main that is busy, however many there are.
+  #socket = new Dealer({ linger: 0, receiveHighWaterMark: 0 });
   #outbox: Outbox;
   #outstanding = new Map<string, Job>();
   #results: Job[] = [];

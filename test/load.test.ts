@@ -20,6 +20,16 @@ t.test("100,000 jobs queued at once all complete, with bounded host memory", asy
   });
 });
 
+t.test("30,000 jobs queued one message each with a 1 s watchdog: the flood never starves results into watchdog kills", async (t) => {
+  const result = await strmbrkr(["run", fixture("rel-load.ts"), "--workers", "2", "--watchdog", "1", "--no-progress", "--", "30000", "one-by-one"], { timeoutMs: 120_000 });
+  t.equal(result.code, 0, "exit 0", { stderr: result.stderr.slice(-3000) });
+  const report = lastJson(result.stdout);
+  t.same(report.failures, [], "no job failed");
+  t.equal(report.right, 30_000, "every job came back with its own value");
+  t.notMatch(result.stderr, /watchdog/i, "no watchdog fired");
+  t.same(await processesGone(result.instanceId), [], "no process left");
+});
+
 t.test("500 concurrent KVS clients are all served", async (t) => {
   const CLIENTS = 500;
   let served = 0;

@@ -17,9 +17,11 @@ const send = (message: HubToHost) => sendToOwner(message);
 
 // Frames past the message limit (plus room for headers) cost the sender its connection, not our memory.
 const maxMessageSize = context.config.maxMessageBytes + FRAME_OVERHEAD_BYTES;
-const frontend = new Router({ maxMessageSize });
+// No high-water mark: a ROUTER silently drops what it cannot queue for a peer, and a client busy in
+// a long synchronous loop must find every result waiting for it (credit bounds what workers get).
+const frontend = new Router({ maxMessageSize, sendHighWaterMark: 0 });
 // handover: a worker that reconnects (it lost us) takes its routing id over from the dead connection.
-const backend = new Router({ maxMessageSize, handover: true });
+const backend = new Router({ maxMessageSize, handover: true, sendHighWaterMark: 0 });
 await frontend.bind(bindAddress(context.config.socketProtocol, context.runDir, "frontend"));
 await backend.bind(bindAddress(context.config.socketProtocol, context.runDir, "backend"));
 

@@ -58,7 +58,7 @@ export class BrokerLink {
 
   #connect(): void {
     this.#waiting = new Fifo(); // held by the old connection: the broker re-dispatches them
-    const socket = new Dealer({ routingId: this.#options.routingId, linger: 0 });
+    const socket = new Dealer({ routingId: this.#options.routingId, linger: 0, receiveHighWaterMark: 0 });
     socket.connect(this.#options.endpoint);
     this.#socket = socket;
     this.#outbox = new Outbox(socket, (error) => log.error(`send to the broker failed: ${error.message}`));

@@ -14,6 +14,11 @@ t.test("submit resolves with the function's return value; submitWith takes job o
   t.equal(summary.withOptions, "hello options!");
 });
 
+t.test("a job submits jobs of its own by function reference (nested, from a worker)", async (t) => {
+  const { summary } = await run(t, "nested");
+  t.equal(summary.sum, 1 + 4 + 9 + 16);
+});
+
 t.test("a failed submit rejects with JobError carrying the job id and the remote name, message and source-mapped stack", async (t) => {
   const { summary } = await run(t, "failure");
   t.equal(summary.isJobError, true, "instanceof JobError");

@@ -2,6 +2,7 @@ import { pathToFileURL } from "node:url";
 import { toErrorInfo } from "../../stdlib/errors.js";
 import "../../stdlib/index.js"; // installs the KeyValueStore global before the script runs
 import { followOwner, readRuntimeContext, sendToOwner } from "../children.js";
+import { getInstance } from "../instance.js";
 import { setLogLevel } from "../logger.js";
 import { PROTOCOL_VERSION, type HubToWorker, type WorkerHello, type WorkerToHub } from "../protocol.js";
 import { BrokerLink } from "./link.js";
@@ -18,6 +19,8 @@ let exports: Record<string, unknown>;
 process.setSourceMapsEnabled(true); // stacks of jobs point at the user's .ts lines
 try {
   exports = (await import(pathToFileURL(context.bundle!).href)) as Record<string, unknown>;
+  getInstance().setScriptExports(exports); // nested jobs, by function reference, travel by export name
+
 } catch (error) {
   sendToOwner({ type: "fatal", error: toErrorInfo(error) } satisfies WorkerToHub, () => process.exit(1));
   await new Promise(() => {});

@@ -4,6 +4,8 @@ import { LOG_LEVELS, type RawOptions } from "../runtime/config.js";
 import { loadScript, startRun, stopRun, type MainFunction, type Run } from "../runtime/host.js";
 import { initInstance, type Instance } from "../runtime/instance.js";
 import { checkSnapshot } from "../runtime/kvs/snapshot.js";
+import { resolveListen } from "../runtime/remote/listen.js";
+import type { ListenContext } from "../runtime/protocol.js";
 import { getLogger } from "../runtime/logger.js";
 import { runStats } from "../runtime/stats.js";
 import { startProgress } from "./progress.js";
@@ -17,6 +19,10 @@ interface RunArgs {
   protocol?: string;
   logLevel?: string;
   kvsSnapshot?: string;
+  listen?: string;
+  key?: string;
+  authorizedKeys?: string;
+  insecure?: boolean;
   progress: boolean;
   "--"?: (string | number)[];
 }
@@ -32,9 +38,14 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option("protocol", { type: "string", describe: "Socket transport: tcp (loopback) or ipc (private socket files) [default: STRMBRKR_SOCKET_PROTOCOL or tcp]" })
       .option("log-level", { type: "string", describe: `Log level: ${LOG_LEVELS.join(", ")} [default: STRMBRKR_LOGGING_LEVEL or INFO]` })
       .option("kvs-snapshot", { type: "string", describe: "File the key-value store loads at start and saves to at exit and every STRMBRKR_KVS_SNAPSHOT_INTERVAL s [default: STRMBRKR_KVS_SNAPSHOT or none]" })
+      .option("listen", { type: "string", describe: "Also accept remote workers (`strmbrkr worker`) on tcp://HOST:PORT and the next three ports; PORT * picks free ones [default: local only]" })
+      .option("authorized-keys", { type: "string", describe: "With --listen: file of the public keys (one per line) of the workers admitted" })
+      .option("key", { type: "string", describe: "With --listen: this host's key pair file (`strmbrkr keygen`) [default: a new key each run, printed at start]" })
+      .option("insecure", { type: "boolean", describe: "With --listen: no keys, no encryption; anyone who reaches the port can take jobs (warns at every start)" })
       .option("progress", { type: "boolean", default: true, describe: "Show a live progress line on stderr when it is a terminal (--no-progress to hide)" })
       .example("$0 run examples/example.ts", "Run the example on 4 workers")
-      .example("$0 run sim.ts --workers 8 -- --steps 1000", "Pass arguments to main after --") as Argv<RunArgs>,
+      .example("$0 run sim.ts --workers 8 -- --steps 1000", "Pass arguments to main after --")
+      .example("$0 run sim.ts --listen tcp://0.0.0.0:5555 --key host.key --authorized-keys workers.pub", "Also run jobs on other machines (docs/distributed.md)") as Argv<RunArgs>,
   handler: (args) => run(args),
 };
 
@@ -52,6 +63,17 @@ async function run(args: ArgumentsCamelCase<RunArgs>): Promise<void> {
     instance = initInstance(overrides);
   } catch (error) {
     return fail(2, (error as Error).message);
+  }
+  let listen: ListenContext | undefined;
+  try {
+    listen = resolveListen({ listen: args.listen, key: args.key, authorizedKeys: args.authorizedKeys, insecure: args.insecure });
+    if (instance.config.workerProcCount === 0 && !listen) throw new ConfigError(`--workers (STRMBRKR_WORKER_PROC_COUNT): "0" must be at least 1 (or 0 with --listen: every job on remote workers)`);
+  } catch (error) {
+    return fail(2, (error as Error).message);
+  }
+  if (listen) {
+    instance.listenForWorkers(listen);
+    if (!listen.curve) process.stderr.write(`strmbrkr: WARNING: --insecure: anyone who can reach ${listen.address} can take jobs, read the job script and the key-value store, and send results; nothing is encrypted\n`);
   }
   getLogger("config").log(instance.config.configLogLevel, `configuration: ${JSON.stringify(instance.config)}`);
   try {
@@ -77,6 +99,7 @@ async function run(args: ArgumentsCamelCase<RunArgs>): Promise<void> {
     return exit(1);
   }
 
+  if (listen) await announce(instance, listen);
   let started: Run;
   try {
     started = await startRun();
@@ -96,6 +119,14 @@ async function run(args: ArgumentsCamelCase<RunArgs>): Promise<void> {
   progress?.stop();
   await stopRun(started);
   return exit(code);
+}
+
+/** Where remote workers connect, and the key they need: one line on stderr, at every start. */
+async function announce(instance: Instance, listen: ListenContext): Promise<void> {
+  const { gateway } = await instance.hub().ready.catch(() => ({ gateway: undefined }));
+  if (!gateway) return; // the hub failed: startRun reports it
+  const key = listen.curve ? ` (server key ${listen.curve.publicKey})` : " (insecure)";
+  process.stderr.write(`strmbrkr: listening for remote workers on ${gateway}${key}\n`);
 }
 
 /**

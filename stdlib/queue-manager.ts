@@ -1,4 +1,5 @@
 import { Dealer } from "zeromq";
+import { clientSecurity } from "../runtime/remote/client-security.js";
 import { getInstance } from "../runtime/instance.js";
 import { getLogger } from "../runtime/logger.js";
 import { Outbox } from "../runtime/outbox.js";
@@ -39,7 +40,7 @@ export interface BlockOptions {
  * ```
  */
 export class QueueManager {
-  #socket = new Dealer({ linger: 0 });
+  #socket = new Dealer({ linger: 0, ...clientSecurity() }); // CURVE keys in a remote worker
   #outbox: Outbox;
   #outstanding = new Map<string, Job>();
   #results: Job[] = [];

@@ -1,4 +1,4 @@
-import type { Router } from "zeromq";
+import type { MessageLike } from "zeromq";
 import { WatchdogTimeout, WorkerLost, toErrorInfo, type ErrorInfo } from "../../stdlib/errors.js";
 import { packBatch, unpackBatch } from "../batch.js";
 import { getLogger } from "../logger.js";
@@ -9,6 +9,12 @@ import { JobTimes, MAX_AHEAD, TARGET_AHEAD_MS } from "./credit.js";
 import { HeldJobs } from "./held-jobs.js";
 
 const log = getLogger("broker");
+
+/** What the broker needs of a socket: a ROUTER, or several behind one (runtime/remote/router-group.ts). */
+export interface BrokerSocket extends AsyncIterable<Buffer[]> {
+  send(frames: MessageLike[]): Promise<void>;
+  readonly closed: boolean;
+}
 
 interface QueuedJob {
   client: Buffer;
@@ -93,7 +99,7 @@ export class Broker {
   #clients = new Map<string, Buffer>();
   #liveness: NodeJS.Timeout;
 
-  constructor(frontend: Router, backend: Router, hooks: BrokerHooks, limits: BrokerLimits) {
+  constructor(frontend: BrokerSocket, backend: BrokerSocket, hooks: BrokerHooks, limits: BrokerLimits) {
     const onError = (error: Error) => log.error(`send failed: ${error.message}`);
     this.#front = new Outbox(frontend, onError);
     this.#back = new Outbox(backend, onError);
@@ -157,7 +163,7 @@ export class Broker {
     this.#flushReplies();
   }
 
-  async #serve(socket: Router, handle: (frames: Buffer[]) => void): Promise<void> {
+  async #serve(socket: BrokerSocket, handle: (frames: Buffer[]) => void): Promise<void> {
     try {
       for await (const frames of socket) {
         try {

@@ -1,0 +1,117 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { BIN, ROOT, killInstance, newInstanceId, strmbrkr, type RunResult } from "./cli.js";
+
+/** Heartbeats fast enough that a lost worker or link is noticed in well under a second. */
+export const FAST_BEATS = { STRMBRKR_HEARTBEAT_INTERVAL: "0.1", STRMBRKR_HEARTBEAT_LIVENESS: "3" };
+
+export interface Launched {
+  child: ChildProcess;
+  instanceId: string;
+  /** Output so far. */
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Resolves with the first match of `pattern` on stdout or stderr (checked on every chunk). */
+  waitFor(pattern: RegExp, stream?: "stdout" | "stderr"): Promise<RegExpMatchArray>;
+  /** Resolves when the process exits. */
+  done: Promise<RunResult>;
+}
+
+/**
+ * Starts `strmbrkr <args>` (after `prefix`, e.g. `ip netns exec NS`) with its own instance id and
+ * collects its output; `t.teardown` kills whatever of it is left.
+ */
+export function launch(t: { teardown(fn: () => void): void }, args: string[], { env = {}, prefix = [], timeoutMs = 60_000 }: { env?: Record<string, string>; prefix?: string[]; timeoutMs?: number } = {}): Launched {
+  const instanceId = newInstanceId();
+  const command = [...prefix, process.execPath, BIN, ...args];
+  const child = spawn(command[0]!, command.slice(1), { cwd: ROOT, env: { ...process.env, ...env, STRMBRKR_INSTANCE_ID: instanceId }, stdio: ["ignore", "pipe", "pipe"] });
+  const out = { stdout: "", stderr: "" };
+  const watchers = new Set<() => void>();
+  for (const name of ["stdout", "stderr"] as const) {
+    child[name]!.on("data", (chunk: Buffer) => {
+      out[name] += chunk;
+      for (const check of watchers) check();
+    });
+  }
+  const timer = setTimeout(() => killInstance(instanceId), timeoutMs);
+  const done = new Promise<RunResult>((resolve) => {
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      for (const check of watchers) check();
+      resolve({ code, signal, stdout: out.stdout, stderr: out.stderr, instanceId });
+    });
+  });
+  t.teardown(() => killInstance(instanceId));
+  return {
+    child,
+    instanceId,
+    get stdout() {
+      return out.stdout;
+    },
+    get stderr() {
+      return out.stderr;
+    },
+    done,
+    waitFor(pattern, stream) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const match = (stream ? out[stream] : `${out.stdout}\n${out.stderr}`).match(pattern);
+          if (match) {
+            watchers.delete(check);
+            resolve(match);
+          } else if (child.exitCode !== null || child.signalCode !== null) {
+            watchers.delete(check);
+            reject(new Error(`exited before printing ${pattern}\nstdout: ${out.stdout}\nstderr: ${out.stderr}`));
+          }
+        };
+        watchers.add(check);
+        check();
+      });
+    },
+  };
+}
+
+export interface Keys {
+  dir: string;
+  /** Key pair files (`.key`) and their public keys. */
+  host: string;
+  worker: string;
+  stranger: string;
+  public: { host: string; worker: string; stranger: string };
+  /** Allow-list naming `worker` only. */
+  authorized: string;
+}
+
+/** Key pairs made with `strmbrkr keygen` in a scratch directory: the host's, an admitted worker's, and a stranger's. */
+export async function makeKeys(t: { teardown(fn: () => void): void }): Promise<Keys> {
+  const dir = mkdtempSync(join(tmpdir(), "strmbrkr-keys-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const names = ["host", "worker", "stranger"] as const;
+  const results = await Promise.all(names.map((name) => strmbrkr(["keygen", join(dir, name)])));
+  for (const result of results) if (result.code !== 0) throw new Error(`keygen failed: ${result.stderr}`);
+  const publicKey = (name: string) => readFileSync(join(dir, `${name}.pub`), "utf8").split(" ")[0]!;
+  const authorized = join(dir, "authorized_keys");
+  writeFileSync(authorized, `# admitted workers\n${readFileSync(join(dir, "worker.pub"), "utf8")}`);
+  return {
+    dir,
+    host: join(dir, "host.key"),
+    worker: join(dir, "worker.key"),
+    stranger: join(dir, "stranger.key"),
+    public: { host: publicKey("host"), worker: publicKey("worker"), stranger: publicKey("stranger") },
+    authorized,
+  };
+}
+
+/** The gateway address a host printed at start. */
+export async function gatewayOf(host: Launched): Promise<string> {
+  return (await host.waitFor(/listening for remote workers on (tcp:\/\/\S+)/, "stderr"))[1]!;
+}
+
+/** A private cache directory for a worker's bundles. */
+export function cacheDir(t: { teardown(fn: () => void): void }): string {
+  const dir = mkdtempSync(join(tmpdir(), "strmbrkr-cache-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}

@@ -1,0 +1,71 @@
+import { readdirSync } from "node:fs";
+import t from "tap";
+import { fixture, lastJson, processesGone } from "./lib/cli.js";
+import { FAST_BEATS, cacheDir, gatewayOf, launch, makeKeys } from "./lib/remote.js";
+
+const script = fixture("remote-jobs.ts");
+
+t.test("with --workers 0, remote workers over TCP (CURVE) run every job, reach the KVS and the broker, and cache the bundle", async (t) => {
+  const keys = await makeKeys(t);
+  const cache = cacheDir(t);
+  const host = launch(t, ["run", script, "--workers", "0", "--listen", "tcp://127.0.0.1:*", "--key", keys.host, "--authorized-keys", keys.authorized, "--no-progress", "--", "20"]);
+  const gateway = await gatewayOf(host);
+  t.match(host.stderr, new RegExp(`server key ${keys.public.host.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`), "the host prints its public key");
+  const worker = launch(t, ["worker", "--connect", gateway, "--key", keys.worker, "--server-key", `${keys.dir}/host.pub`, "--workers", "2", "--cache-dir", cache]);
+  const [hostResult, workerResult] = await Promise.all([host.done, worker.done]);
+  t.equal(hostResult.code, 0, "host exits 0", { stderr: hostResult.stderr.slice(-3000) });
+  const report = lastJson(hostResult.stdout);
+  t.match(report, { statuses: ["processed"], seen: 20, nestedSquare: 49 }, "every job processed and wrote to the KVS; a nested submit came back");
+  t.ok(report.workers.length > 0 && report.workers.every((id: string) => /^r1\.[12]$/.test(id)), `every job ran on the remote workers (${report.workers})`);
+  t.match(hostResult.stderr, /remote worker supervisor r1 joined from/);
+  t.equal(workerResult.code, 0, "the worker exits 0 when the run ends", { stderr: workerResult.stderr.slice(-3000) });
+  t.match(workerResult.stderr, /fetching the job script's bundle \(\d+ bytes, sha256 [0-9a-f]{16}…\)/);
+  const cached = readdirSync(cache);
+  t.equal(cached.length, 1, "one bundle cached");
+  t.match(cached[0], /^[0-9a-f]{64}\.mjs$/, "named by its sha256");
+  t.same(await processesGone(host.instanceId), [], "no host process left");
+  t.same(await processesGone(worker.instanceId), [], "no worker process left");
+
+  // A second run of the same script: the worker takes the bundle from its cache.
+  const again = launch(t, ["run", script, "--workers", "0", "--listen", "tcp://127.0.0.1:*", "--key", keys.host, "--authorized-keys", keys.authorized, "--no-progress", "--", "4"]);
+  const second = launch(t, ["worker", "--connect", await gatewayOf(again), "--key", keys.worker, "--server-key", keys.public.host, "--workers", "2", "--cache-dir", cache]);
+  const [againResult, secondResult] = await Promise.all([again.done, second.done]);
+  t.equal(againResult.code, 0, "second run exits 0", { stderr: againResult.stderr.slice(-3000) });
+  t.match(lastJson(againResult.stdout), { statuses: ["processed"], seen: 4, nestedSquare: 49 }, "the run went as before");
+  t.notMatch(secondResult.stderr, /fetching/, "no download: the cached bundle matched its hash");
+  t.same(await processesGone(again.instanceId), [], "no host process left");
+  t.same(await processesGone(second.instanceId), [], "no worker process left");
+});
+
+t.test("a remote worker whose machine vanishes mid-job: its job finishes on a worker that joins mid-run", async (t) => {
+  const keys = await makeKeys(t);
+  const cache = cacheDir(t);
+  const host = launch(t, ["run", script, "--workers", "0", "--listen", "tcp://127.0.0.1:*", "--key", keys.host, "--authorized-keys", keys.authorized, "--no-progress", "--", "slow", "1500"], { env: FAST_BEATS });
+  const gateway = await gatewayOf(host);
+  const join = () => launch(t, ["worker", "--connect", gateway, "--key", keys.worker, "--server-key", keys.public.host, "--workers", "1", "--cache-dir", cache]);
+  const first = join();
+  const running = await first.waitFor(/slow job running on (r\d+\.\d+)/, "stdout");
+  t.equal(running[1], "r1.1", "the first remote worker took the job");
+  first.child.kill("SIGKILL"); // the supervisor vanishes; its worker follows (its owner is gone)
+  const second = join(); // a worker joining mid-run
+  const [hostResult, secondResult] = await Promise.all([host.done, second.done]);
+  t.equal(hostResult.code, 0, "host exits 0", { stderr: hostResult.stderr.slice(-3000) });
+  t.same(lastJson(hostResult.stdout), { worker: "r2.1", attempts: 2 }, "re-dispatched once, finished on the newcomer");
+  t.match(hostResult.stderr, /lost/, "the loss was noticed and logged");
+  t.equal(secondResult.code, 0, "the second worker exits 0 when the run ends");
+  t.same(await processesGone(host.instanceId), [], "no host process left");
+  t.same(await processesGone(first.instanceId), [], "no process left of the vanished worker");
+  t.same(await processesGone(second.instanceId), [], "no worker process left");
+});
+
+t.test("the watchdog kills a remote worker stuck in a job; its supervisor starts a replacement", async (t) => {
+  const keys = await makeKeys(t);
+  const host = launch(t, ["run", script, "--workers", "0", "--watchdog", "1", "--listen", "tcp://127.0.0.1:*", "--key", keys.host, "--authorized-keys", keys.authorized, "--no-progress", "--", "watchdog"], { env: FAST_BEATS });
+  const worker = launch(t, ["worker", "--connect", await gatewayOf(host), "--key", keys.worker, "--server-key", keys.public.host, "--workers", "1", "--cache-dir", cacheDir(t)]);
+  const [hostResult, workerResult] = await Promise.all([host.done, worker.done]);
+  t.equal(hostResult.code, 0, "host exits 0", { stderr: hostResult.stderr.slice(-3000) });
+  t.same(lastJson(hostResult.stdout), { stuck: "WatchdogTimeout", next: "r1.2" }, "the stuck job failed with WatchdogTimeout; the next ran on the replacement");
+  t.equal(workerResult.code, 0, "the worker exits 0 when the run ends");
+  t.same(await processesGone(host.instanceId), [], "no host process left");
+  t.same(await processesGone(worker.instanceId), [], "no worker process left, the stuck one included");
+});

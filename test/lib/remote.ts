@@ -115,3 +115,10 @@ export function cacheDir(t: { teardown(fn: () => void): void }): string {
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
+
+/** The two halves of a `.key` file. */
+export function readPair(path: string): { publicKey: string; secretKey: string } {
+  const text = readFileSync(path, "utf8");
+  const field = (name: string) => new RegExp(`^${name} (\\S+)$`, "m").exec(text)![1]!;
+  return { publicKey: field("public-key"), secretKey: field("secret-key") };
+}

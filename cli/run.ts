@@ -127,6 +127,10 @@ async function announce(instance: Instance, listen: ListenContext): Promise<void
   if (!gateway) return; // the hub failed: startRun reports it
   const key = listen.curve ? ` (server key ${listen.curve.publicKey})` : " (insecure)";
   process.stderr.write(`strmbrkr: listening for remote workers on ${gateway}${key}\n`);
+  const port = gateway.slice(gateway.lastIndexOf(":") + 1);
+  // `=` and quotes: a Z85 key may start with "-" and holds shell characters.
+  const keys = listen.curve ? ` --server-key='${listen.curve.publicKey}' --key WORKER.key` : " --insecure";
+  process.stderr.write(`strmbrkr: join with: strmbrkr worker --connect tcp://THIS-HOST:${port}${keys}\n`);
 }
 
 /**

@@ -26,7 +26,7 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
       .option("connect", { type: "string", demandOption: true, describe: "The host's --listen address as reachable from here, e.g. tcp://10.0.0.5:5555" })
       .option("workers", { alias: "w", type: "string", describe: "Worker processes on this machine [default: STRMBRKR_WORKER_PROC_COUNT or 4]" })
       .option("key", { type: "string", describe: "This worker's key pair file (from `strmbrkr keygen`); its .pub must be in the host's --authorized-keys" })
-      .option("server-key", { type: "string", describe: "The host's public key, or its .pub file (printed by the host at start)" })
+      .option("server-key", { type: "string", describe: "The host's public key (as --server-key='KEY': a key may start with -), or its .pub file" })
       .option("insecure", { type: "boolean", default: false, describe: "Connect without keys to a host run with --insecure: no authentication, no encryption" })
       .option("cache-dir", { type: "string", describe: "Where fetched bundles are kept [default: STRMBRKR_CACHE_DIR, else ~/.cache/strmbrkr/bundles]" })
       .option("persist", { type: "boolean", default: false, describe: "When the run ends, wait for the next one instead of exiting" })

@@ -50,7 +50,7 @@ t.test("host and worker in two network namespaces: the link is cut mid-job and t
   const inNs = (ns: string) => ["ip", "netns", "exec", ns];
   const host = launch(t, ["run", fixture("remote-jobs.ts"), "--workers", "0", "--listen", "tcp://*:*", "--key", keys.host, "--authorized-keys", keys.authorized, "--no-progress", "--", "slow", "2500"], { prefix: inNs(HOST_NS), env: FAST_BEATS });
   const port = (await gatewayOf(host)).split(":").pop()!;
-  const join = (ns: string, address: string) => launch(t, ["worker", "--connect", `tcp://${address}:${port}`, "--key", keys.worker, "--server-key", keys.public.host, "--workers", "1", "--cache-dir", cacheDir(t)], { prefix: inNs(ns) });
+  const join = (ns: string, address: string) => launch(t, ["worker", "--connect", `tcp://${address}:${port}`, "--key", keys.worker, `--server-key=${keys.public.host}`, "--workers", "1", "--cache-dir", cacheDir(t)], { prefix: inNs(ns) });
 
   const remote = join(WORKER_NS, `${subnet}.1`);
   await remote.waitFor(/slow job running on r1\.1/, "stdout");

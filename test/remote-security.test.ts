@@ -69,7 +69,7 @@ t.test("without an allowed key, a worker or client can neither get the bundle, n
   t.equal(deserialize((await kvs.receive())[2]!), undefined, "the stranger's write never reached the store");
 
   // The real worker with a stranger's key gives up with a clear reason.
-  const stranger = launch(t, ["worker", "--connect", gateway, "--key", keys.stranger, "--server-key", keys.public.host, "--cache-dir", cacheDir(t)]);
+  const stranger = launch(t, ["worker", "--connect", gateway, "--key", keys.stranger, `--server-key=${keys.public.host}`, "--cache-dir", cacheDir(t)]);
   const refused = await stranger.done;
   t.equal(refused.code, 2, "a refused worker exits 2");
   t.match(refused.stderr, `refused this worker's key ${keys.public.stranger}: add it to the host's --authorized-keys`);

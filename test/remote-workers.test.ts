@@ -28,7 +28,7 @@ t.test("with --workers 0, remote workers over TCP (CURVE) run every job, reach t
 
   // A second run of the same script: the worker takes the bundle from its cache.
   const again = launch(t, ["run", script, "--workers", "0", "--listen", "tcp://127.0.0.1:*", "--key", keys.host, "--authorized-keys", keys.authorized, "--no-progress", "--", "4"]);
-  const second = launch(t, ["worker", "--connect", await gatewayOf(again), "--key", keys.worker, "--server-key", keys.public.host, "--workers", "2", "--cache-dir", cache]);
+  const second = launch(t, ["worker", "--connect", await gatewayOf(again), "--key", keys.worker, `--server-key=${keys.public.host}`, "--workers", "2", "--cache-dir", cache]);
   const [againResult, secondResult] = await Promise.all([again.done, second.done]);
   t.equal(againResult.code, 0, "second run exits 0", { stderr: againResult.stderr.slice(-3000) });
   t.match(lastJson(againResult.stdout), { statuses: ["processed"], seen: 4, nestedSquare: 49 }, "the run went as before");
@@ -42,7 +42,7 @@ t.test("a remote worker whose machine vanishes mid-job: its job finishes on a wo
   const cache = cacheDir(t);
   const host = launch(t, ["run", script, "--workers", "0", "--listen", "tcp://127.0.0.1:*", "--key", keys.host, "--authorized-keys", keys.authorized, "--no-progress", "--", "slow", "1500"], { env: FAST_BEATS });
   const gateway = await gatewayOf(host);
-  const join = () => launch(t, ["worker", "--connect", gateway, "--key", keys.worker, "--server-key", keys.public.host, "--workers", "1", "--cache-dir", cache]);
+  const join = () => launch(t, ["worker", "--connect", gateway, "--key", keys.worker, `--server-key=${keys.public.host}`, "--workers", "1", "--cache-dir", cache]);
   const first = join();
   const running = await first.waitFor(/slow job running on (r\d+\.\d+)/, "stdout");
   t.equal(running[1], "r1.1", "the first remote worker took the job");
@@ -61,7 +61,7 @@ t.test("a remote worker whose machine vanishes mid-job: its job finishes on a wo
 t.test("the watchdog kills a remote worker stuck in a job; its supervisor starts a replacement", async (t) => {
   const keys = await makeKeys(t);
   const host = launch(t, ["run", script, "--workers", "0", "--watchdog", "1", "--listen", "tcp://127.0.0.1:*", "--key", keys.host, "--authorized-keys", keys.authorized, "--no-progress", "--", "watchdog"], { env: FAST_BEATS });
-  const worker = launch(t, ["worker", "--connect", await gatewayOf(host), "--key", keys.worker, "--server-key", keys.public.host, "--workers", "1", "--cache-dir", cacheDir(t)]);
+  const worker = launch(t, ["worker", "--connect", await gatewayOf(host), "--key", keys.worker, `--server-key=${keys.public.host}`, "--workers", "1", "--cache-dir", cacheDir(t)]);
   const [hostResult, workerResult] = await Promise.all([host.done, worker.done]);
   t.equal(hostResult.code, 0, "host exits 0", { stderr: hostResult.stderr.slice(-3000) });
   t.same(lastJson(hostResult.stdout), { stuck: "WatchdogTimeout", next: "r1.2" }, "the stuck job failed with WatchdogTimeout; the next ran on the replacement");

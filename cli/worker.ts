@@ -56,6 +56,7 @@ async function worker(args: ArgumentsCamelCase<WorkerArgs>): Promise<void> {
 function resolveWorkerOptions(args: WorkerArgs): SupervisorOptions {
   if (!/^tcp:\/\/[^:/]+:\d+$/.test(args.connect)) throw new ConfigError(`--connect ${JSON.stringify(args.connect)}: expected tcp://HOST:PORT`);
   const config = resolveConfig({ overrides: { workerProcCount: args.workers, loggingLevel: args.logLevel } });
+  if (config.workerProcCount < 1) throw new ConfigError(`--workers (STRMBRKR_WORKER_PROC_COUNT): "${config.workerProcCount}" must be at least 1`);
   const common = { connect: args.connect, workers: config.workerProcCount, cacheDir: args.cacheDir ?? defaultCacheDir(), persist: args.persist, config };
   if (args.insecure) {
     if (args.key !== undefined || args.serverKey !== undefined) throw new ConfigError("--insecure turns keys off: drop --key and --server-key, or drop --insecure");

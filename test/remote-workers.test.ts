@@ -69,3 +69,23 @@ t.test("the watchdog kills a remote worker stuck in a job; its supervisor starts
   t.same(await processesGone(host.instanceId), [], "no host process left");
   t.same(await processesGone(worker.instanceId), [], "no worker process left, the stuck one included");
 });
+
+t.test("a remote worker that leaves mid-job (SIGTERM) hands its job back without counting it as lost", async (t) => {
+  const keys = await makeKeys(t);
+  const cache = cacheDir(t);
+  // STRMBRKR_JOB_MAX_LOST=0: a job whose worker is *lost* fails at once; one whose worker *leaves* is re-dispatched.
+  const host = launch(t, ["run", script, "--workers", "0", "--listen", "tcp://127.0.0.1:*", "--key", keys.host, "--authorized-keys", keys.authorized, "--no-progress", "--", "slow", "1500"], { env: { ...FAST_BEATS, STRMBRKR_JOB_MAX_LOST: "0" } });
+  const gateway = await gatewayOf(host);
+  const join = () => launch(t, ["worker", "--connect", gateway, "--key", keys.worker, `--server-key=${keys.public.host}`, "--workers", "1", "--cache-dir", cache]);
+  const leaving = join();
+  await leaving.waitFor(/slow job running on r1\.1/, "stdout");
+  leaving.child.kill("SIGTERM");
+  t.equal((await leaving.done).code, 0, "the leaving worker exits 0");
+  const staying = join();
+  const [hostResult, stayingResult] = await Promise.all([host.done, staying.done]);
+  t.equal(hostResult.code, 0, "host exits 0", { stderr: hostResult.stderr.slice(-3000) });
+  t.same(lastJson(hostResult.stdout), { worker: "r2.1", attempts: 2 }, "re-dispatched to the next worker, not failed");
+  t.match(hostResult.stderr, /the worker supervisor on .* left/);
+  t.equal(stayingResult.code, 0);
+  for (const run of [host, leaving, staying]) t.same(await processesGone(run.instanceId), [], "no process left");
+});

@@ -15,6 +15,11 @@ const log = getLogger("worker-supervisor");
 const HELLO_RETRY_MS = 1_000;
 /** Warn once when the host has not answered for this long. */
 const NO_ANSWER_WARNING_MS = 10_000;
+/**
+ * The supervisor gives up on a silent host later than the host gives up on it: the host only
+ * re-dispatches jobs, while a supervisor that gives up kills its workers mid-job. At least this long.
+ */
+const MIN_HOST_SILENCE_MS = 2_000;
 
 export interface SupervisorOptions {
   /** The host's --listen address as reachable from here: tcp://HOST:PORT. */
@@ -55,6 +60,7 @@ export class WorkerSupervisor {
   #helloTimer?: NodeJS.Timeout;
   #beatTimer?: NodeJS.Timeout;
   #ending = false;
+  #rejoining = false;
   #end!: (exit: SupervisorExit) => void;
 
   constructor(options: SupervisorOptions) {
@@ -116,6 +122,7 @@ export class WorkerSupervisor {
   async #receive(socket: Dealer): Promise<void> {
     try {
       for await (const [command, body, bytes] of socket) {
+        if (socket !== this.#socket) return; // left behind by a rejoin
         this.#lastHeard = Date.now();
         try {
           this.#onMessage(command?.toString() ?? "", body ? JSON.parse(body.toString()) : {}, bytes);
@@ -159,7 +166,8 @@ export class WorkerSupervisor {
     clearInterval(this.#helloTimer);
     const { heartbeatInterval, heartbeatLiveness } = welcome.config;
     this.#lastHeard = Date.now();
-    this.#beatTimer = setInterval(() => this.#beat(heartbeatInterval * heartbeatLiveness * 1000), heartbeatInterval * 1000);
+    const silenceMs = Math.max(2 * heartbeatInterval * heartbeatLiveness * 1000, MIN_HOST_SILENCE_MS);
+    this.#beatTimer = setInterval(() => this.#beat(silenceMs), heartbeatInterval * 1000);
     const cached = cachedBundle(this.#options.cacheDir, welcome.bundle.hash);
     if (cached) return this.#start(cached);
     log.info(`fetching the job script's bundle (${welcome.bundle.bytes} bytes, sha256 ${welcome.bundle.hash.slice(0, 16)}…)`);
@@ -219,8 +227,11 @@ export class WorkerSupervisor {
 
   /** Stops the workers and says hello again on a fresh connection. */
   async #rejoin(reason: string): Promise<void> {
+    if (this.#rejoining || this.#ending) return;
+    this.#rejoining = true;
     log.warning(`${reason}; stopping this machine's workers and joining again`);
     await this.#leave();
+    this.#rejoining = false;
     if (!this.#ending) this.#join();
   }
 

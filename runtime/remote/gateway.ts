@@ -91,6 +91,11 @@ export class Gateway {
     return !!supervisor && Date.now() - supervisor.lastSeen <= this.#silenceMs && supervisor.running.has(id);
   }
 
+  /** The broker registered a remote worker: count it as its supervisor's even before a heartbeat lists it. */
+  registered(id: string): void {
+    this.#supervisorOf(id)?.workers.add(id);
+  }
+
   kill(id: string): void {
     this.#tell(id, Gate.KILL);
   }

@@ -56,7 +56,7 @@ export async function listenForWorkers(listen: ListenContext, local: { frontend:
       releaseWorker: (id) => (Gateway.owns(id) ? gateway.release(id) : localHooks.releaseWorker(id)),
       isWorker: (id) => (Gateway.owns(id) ? gateway.isWorker(id) : localHooks.isWorker(id)),
       isRunning: (id) => (Gateway.owns(id) ? gateway.isRunning(id) : localHooks.isRunning(id)),
-      workerReady: (id) => (Gateway.owns(id) ? undefined : localHooks.workerReady(id)),
+      workerReady: (id) => (Gateway.owns(id) ? gateway.registered(id) : localHooks.workerReady(id)),
     }),
     async close() {
       await gateway.close();

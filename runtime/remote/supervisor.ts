@@ -73,6 +73,7 @@ export class WorkerSupervisor {
   /** Leaves the run: tells the host, stops the workers (their jobs are re-dispatched) and resolves `finished` with 0. */
   async stop(): Promise<void> {
     if (this.#ending) return;
+    await this.#pool?.destroy(); // each exit is reported ("gone", not a loss: the pool is stopping) before the goodbye
     this.#send(Gate.BYE, {});
     await this.#finish({ code: 0 });
   }

@@ -89,3 +89,17 @@ t.test("a remote worker that leaves mid-job (SIGTERM) hands its job back without
   t.equal(stayingResult.code, 0);
   for (const run of [host, leaving, staying]) t.same(await processesGone(run.instanceId), [], "no process left");
 });
+
+t.test("a script that cannot load on a remote machine: the worker exits 1 with the error, the host logs it and runs on", async (t) => {
+  const keys = await makeKeys(t);
+  const host = launch(t, ["run", fixture("remote-bad-import.ts"), "--workers", "0", "--listen", "tcp://127.0.0.1:*", "--key", keys.host, "--authorized-keys", keys.authorized, "--no-progress"]);
+  const worker = launch(t, ["worker", "--connect", await gatewayOf(host), "--key", keys.worker, `--server-key=${keys.public.host}`, "--workers", "2", "--cache-dir", cacheDir(t)]);
+  const failed = await worker.done;
+  t.equal(failed.code, 1, "the worker exits 1");
+  t.match(failed.stderr, /strmbrkr worker: the job script cannot be loaded here: Error: no GPU on this machine\n\s+at .*remote-bad-import\.ts:4/, "with the error, source-mapped");
+  await host.waitFor(/the workers on \S+ cannot load the job script: Error: no GPU on this machine/, "stderr");
+  t.equal(host.child.exitCode, null, "the host runs on: its job waits for a worker that can run it");
+  host.child.kill("SIGTERM");
+  t.equal((await host.done).code, 143);
+  for (const run of [host, worker]) t.same(await processesGone(run.instanceId), [], "no process left");
+});

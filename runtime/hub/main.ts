@@ -63,7 +63,8 @@ const broker = new Broker(remote?.frontend ?? frontend, remote?.backend ?? backe
 let draining = false;
 process.on("message", (message: HostToHub) => {
   if (message.type === "start-pool") {
-    const workerContext = { ...context, frontend: frontend.lastEndpoint!, backend: backend.lastEndpoint!, kvs: message.kvs, bundle: message.bundle };
+    // listen: undefined keeps the host's CURVE secret key out of the workers' environment.
+    const workerContext = { ...context, listen: undefined, frontend: frontend.lastEndpoint!, backend: backend.lastEndpoint!, kvs: message.kvs, bundle: message.bundle };
     const pool = new Pool(message.poolId, message.count, message.watchdogMs, workerContext, {
       gone: (id, how, countAsLoss) => broker.workerGone(id, how, countAsLoss),
       fatal: (error) => send({ type: "fatal", error }),

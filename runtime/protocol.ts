@@ -114,10 +114,11 @@ export const KVS_ENDPOINT_FILE = "kvs.endpoint";
 // supervisor -> hub: [GONE, {workerId, how, countAsLoss}] a worker process exited
 // supervisor -> hub: [FATAL, ErrorInfo]                 its workers cannot load the bundle
 // hub -> supervisor: [KILL, {workerId}] (watchdog, silence) | [RELEASE, {workerId}] (retire when idle)
+// hub -> supervisor: [DRAIN, {}]                        shutting down: replace no worker; RELEASEs follow
 // both ways:         [BYE, {rejoin?}]                    the run ends / the supervisor leaves; rejoin: the hub forgot it, hello again
 export const Gate = {
   HELLO: "hello", WELCOME: "welcome", REFUSED: "refused", FETCH: "fetch", CHUNK: "chunk", HEARTBEAT: "heartbeat",
-  GONE: "gone", FATAL: "fatal", KILL: "kill", RELEASE: "release", BYE: "bye",
+  GONE: "gone", FATAL: "fatal", KILL: "kill", RELEASE: "release", DRAIN: "drain", BYE: "bye",
 } as const;
 
 export interface SupervisorHello {

@@ -103,3 +103,17 @@ t.test("a script that cannot load on a remote machine: the worker exits 1 with t
   t.equal((await host.done).code, 143);
   for (const run of [host, worker]) t.same(await processesGone(run.instanceId), [], "no process left");
 });
+
+t.test("Ctrl-C on the host lets a remote worker finish its job within the grace, then the worker exits", async (t) => {
+  const keys = await makeKeys(t);
+  const host = launch(t, ["run", script, "--workers", "0", "--listen", "tcp://127.0.0.1:*", "--key", keys.host, "--authorized-keys", keys.authorized, "--no-progress", "--", "slow", "1500"], { env: FAST_BEATS });
+  const worker = launch(t, ["worker", "--connect", await gatewayOf(host), "--key", keys.worker, `--server-key=${keys.public.host}`, "--workers", "2", "--cache-dir", cacheDir(t)]);
+  await worker.waitFor(/slow job running on r1\.\d/, "stdout");
+  host.child.kill("SIGINT");
+  const [hostResult, workerResult] = await Promise.all([host.done, worker.done]);
+  t.equal(hostResult.code, 130, "the host exits 130", { stderr: hostResult.stderr.slice(-3000) });
+  t.match(hostResult.stderr, /interrupted: 1 jobs processed, 0 failed, 0 not finished/, "the remote job finished within the grace");
+  t.equal(workerResult.code, 0, "the worker exits 0 when the run ends");
+  t.notMatch(workerResult.stderr, /starting a replacement/, "released workers are not replaced");
+  for (const run of [host, worker]) t.same(await processesGone(run.instanceId), [], "no process left");
+});

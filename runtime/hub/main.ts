@@ -39,7 +39,10 @@ function reportStatus(): void {
 const remote = context.listen
   ? await listenForWorkers(context.listen, { frontend, backend }, context.config, maxMessageSize, {
     workerGone: (id, how, countAsLoss) => broker.workerGone(id, how, countAsLoss),
-    changed: reportStatus,
+    changed: () => {
+      reportStatus();
+      checkDrained();
+    },
   })
   : undefined;
 const withRemote = (hooks: BrokerHooks) => remote?.hooks(hooks) ?? hooks;
@@ -61,6 +64,9 @@ const broker = new Broker(remote?.frontend ?? frontend, remote?.backend ?? backe
 
 /** Shutting down on the host's request: no pool gets new jobs; "drained" once all are stopped. */
 let draining = false;
+function checkDrained(): void {
+  if (draining && pools.size === 0 && !remote?.gateway.workerCount) send({ type: "drained" });
+}
 process.on("message", (message: HostToHub) => {
   if (message.type === "start-pool") {
     // listen: undefined keeps the host's CURVE secret key out of the workers' environment.
@@ -71,7 +77,7 @@ process.on("message", (message: HostToHub) => {
       stopped: () => {
         pools.delete(message.poolId);
         send({ type: "pool-stopped", poolId: message.poolId });
-        if (draining && pools.size === 0) send({ type: "drained" });
+        checkDrained();
       },
     });
     pools.set(message.poolId, pool);
@@ -85,7 +91,8 @@ process.on("message", (message: HostToHub) => {
     remote?.gateway.useKvs(message.endpoint);
   } else if (message.type === "drain") {
     draining = true;
-    if (pools.size === 0) send({ type: "drained" });
+    remote?.gateway.drain((id) => broker.retire(id));
+    checkDrained();
     for (const pool of pools.values()) pool.stop(false, (id) => broker.retire(id));
   }
 });

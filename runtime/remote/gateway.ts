@@ -50,6 +50,7 @@ export class Gateway {
   #waiting = new Map<string, { routing: Buffer; hello: SupervisorHello }>();
   #timer: NodeJS.Timeout;
   #silenceMs: number;
+  #draining = false;
 
   constructor(socket: Router, ports: { backend: number; frontend: number }, config: Config, hooks: GatewayHooks) {
     this.#outbox = new Outbox(socket, (error) => log.error(`send failed: ${error.message}`));
@@ -111,10 +112,24 @@ export class Gateway {
     return count;
   }
 
+  /**
+   * Shutting down: no supervisor joins any more, every supervisor stops replacing workers, idle
+   * workers (`retire` says which) leave now and busy ones when their job is done (the broker
+   * releases them).
+   */
+  drain(retire: (id: string) => boolean): void {
+    this.#draining = true;
+    for (const supervisor of this.#byId.values()) {
+      this.#send(supervisor.routing, Gate.DRAIN, {});
+      for (const id of supervisor.workers) if (retire(id)) this.release(id);
+    }
+  }
+
   /** The run ends: every supervisor stops its workers. Resolves once the goodbyes are sent. */
   async close(): Promise<void> {
     clearInterval(this.#timer);
     for (const supervisor of this.#byId.values()) this.#send(supervisor.routing, Gate.BYE, {});
+    for (const { routing } of this.#waiting.values()) this.#send(routing, Gate.BYE, {}); // never welcomed: the run ended first
     const until = Date.now() + 1_000;
     while (!this.#outbox.idle && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 5));
   }
@@ -183,7 +198,7 @@ export class Gateway {
   }
 
   #welcomeWaiting(): void {
-    if (!this.#bundle || this.#kvsPort === undefined) return;
+    if (!this.#bundle || this.#kvsPort === undefined || this.#draining) return;
     for (const { routing, hello } of this.#waiting.values()) {
       const supervisor: Supervisor = {
         id: `r${++this.#seq}`, routing, hostname: String(hello.hostname), pid: Number(hello.pid), lastSeen: Date.now(), workers: new Set(), running: new Set(),

@@ -148,6 +148,8 @@ export class WorkerSupervisor {
         return this.#pool?.kill(String(body.workerId));
       case Gate.RELEASE:
         return this.#pool?.release(String(body.workerId));
+      case Gate.DRAIN:
+        return this.#pool?.stop(false, () => false); // no replacements; each worker leaves on its RELEASE
       case Gate.BYE:
         if (body.rejoin || this.#options.persist) return void this.#rejoin(body.rejoin ? "the host forgot this worker (its link was down)" : "the run ended; waiting for the next");
         return void this.#finish({ code: 0 });

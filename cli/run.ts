@@ -99,7 +99,7 @@ async function run(args: ArgumentsCamelCase<RunArgs>): Promise<void> {
     return exit(1);
   }
 
-  if (listen) await announce(instance, listen);
+  if (listen && !(await announce(instance, listen))) return exit(1); // the hub could not listen; it logged why
   let started: Run;
   try {
     started = await startRun();
@@ -122,15 +122,16 @@ async function run(args: ArgumentsCamelCase<RunArgs>): Promise<void> {
 }
 
 /** Where remote workers connect, and the key they need: one line on stderr, at every start. */
-async function announce(instance: Instance, listen: ListenContext): Promise<void> {
+async function announce(instance: Instance, listen: ListenContext): Promise<boolean> {
   const { gateway } = await instance.hub().ready.catch(() => ({ gateway: undefined }));
-  if (!gateway) return; // the hub failed: startRun reports it
+  if (!gateway) return false;
   const key = listen.curve ? ` (server key ${listen.curve.publicKey})` : " (insecure)";
   process.stderr.write(`strmbrkr: listening for remote workers on ${gateway}${key}\n`);
   const port = gateway.slice(gateway.lastIndexOf(":") + 1);
   // `=` and quotes: a Z85 key may start with "-" and holds shell characters.
   const keys = listen.curve ? ` --server-key='${listen.curve.publicKey}' --key WORKER.key` : " --insecure";
   process.stderr.write(`strmbrkr: join with: strmbrkr worker --connect tcp://THIS-HOST:${port}${keys}\n`);
+  return true;
 }
 
 /**

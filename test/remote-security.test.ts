@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from "node:net";
 import { serialize, deserialize } from "node:v8";
 import t from "tap";
 import { Dealer } from "zeromq";
@@ -93,6 +94,15 @@ t.test("--listen refuses to start without keys unless --insecure, which warns at
   t.match(zero.stderr, /--workers .*"0" must be at least 1 \(or 0 with --listen/);
   const badAddress = await strmbrkr(["run", square, "--listen", "0.0.0.0:5555", "--insecure"]);
   t.match(badAddress.stderr, /--listen "0.0.0.0:5555": expected tcp:\/\/HOST:PORT/);
+  // A port of the four in use: one clear line, exit 1, nothing left behind.
+  const busy = createServer();
+  t.teardown(() => busy.close());
+  await new Promise<void>((resolve) => busy.listen(0, "127.0.0.1", resolve));
+  const taken = (busy.address() as AddressInfo).port;
+  const inUse = await strmbrkr(["run", square, "--listen", `tcp://127.0.0.1:${taken - 1}`, "--authorized-keys", keys.authorized, "--no-progress"]);
+  t.equal(inUse.code, 1, "a port in use: exit 1");
+  t.match(inUse.stderr, /CRITICAL - --listen: cannot bind tcp:\/\/127\.0\.0\.1:\d+ \(.*\): the port is in use/);
+  t.same(await processesGone(inUse.instanceId), [], "no process left");
   const workerNoKeys = await strmbrkr(["worker", "--connect", "tcp://127.0.0.1:1"]);
   t.equal(workerNoKeys.code, 2);
   t.match(workerNoKeys.stderr, /a worker needs --key FILE .* or --insecure/);

@@ -43,6 +43,9 @@ const remote = context.listen
       reportStatus();
       checkDrained();
     },
+  }).catch((error: Error) => {
+    log.critical(error.message); // a port in use: the host stops the run
+    process.exit(2);
   })
   : undefined;
 const withRemote = (hooks: BrokerHooks) => remote?.hooks(hooks) ?? hooks;

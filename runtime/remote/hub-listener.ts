@@ -3,7 +3,7 @@ import type { Config } from "../config.js";
 import type { BrokerHooks, BrokerSocket } from "../hub/broker.js";
 import type { ListenContext } from "../protocol.js";
 import { Gateway, type GatewayHooks } from "./gateway.js";
-import { portOf, remoteAddress, serverSecurity } from "./listen.js";
+import { bind, portOf, remoteAddress, serverSecurity } from "./listen.js";
 import { RouterGroup } from "./router-group.js";
 import { startZapHandler } from "./zap.js";
 
@@ -35,9 +35,9 @@ export async function listenForWorkers(listen: ListenContext, local: { frontend:
   const gatewaySocket = new Router({ maxMessageSize: GATEWAY_MAX_MESSAGE_BYTES, linger: 500, ...security });
   const backend = new Router({ maxMessageSize, handover: true, ...security });
   const frontend = new Router({ maxMessageSize, ...security });
-  await backend.bind(remoteAddress(listen, "backend"));
-  await frontend.bind(remoteAddress(listen, "frontend"));
-  await gatewaySocket.bind(remoteAddress(listen, "gateway"));
+  await bind(backend, remoteAddress(listen, "backend"), "jobs");
+  await bind(frontend, remoteAddress(listen, "frontend"), "nested submits");
+  await bind(gatewaySocket, remoteAddress(listen, "gateway"), "the gateway");
 
   const backends = new RouterGroup(local.backend);
   backends.add(backend, { accept: (id) => id[0] === REMOTE_WORKER }); // a remote peer never speaks for a local worker

@@ -1,4 +1,4 @@
-import { curveKeyPair } from "zeromq";
+import { curveKeyPair, type Router } from "zeromq";
 import { ConfigError } from "../../stdlib/errors.js";
 import type { ListenContext } from "../protocol.js";
 import { readAuthorizedKeys, readKeyPair } from "./keys.js";
@@ -59,3 +59,13 @@ export function serverSecurity(listen: ListenContext): { curveServer?: boolean; 
 
 /** The TCP port of a bound endpoint (`tcp://host:port`). */
 export const portOf = (endpoint: string) => Number(endpoint.slice(endpoint.lastIndexOf(":") + 1));
+
+/** Binds, or throws an Error whose message says which port of --listen failed and why. */
+export async function bind(socket: Router, address: string, what: string): Promise<void> {
+  try {
+    await socket.bind(address);
+  } catch (error) {
+    const { code, message } = error as { code?: string; message: string };
+    throw new Error(`--listen: cannot bind ${address} (${what}): ${code === "EADDRINUSE" ? "the port is in use (the next three ports must be free too)" : message}`);
+  }
+}

@@ -6,7 +6,7 @@ import { FAST_BEATS, cacheDir, gatewayOf, launch, makeKeys } from "./lib/remote.
 const script = fixture("remote-jobs.ts");
 
 t.test("a remote worker whose machine vanishes mid-job: its job finishes on a worker that joins mid-run", async (t) => {
-  const keys = await makeKeys(t);
+  const keys = makeKeys(t);
   const cache = cacheDir(t);
   const host = launch(t, ["run", script, "--workers", "0", "--listen", "tcp://127.0.0.1:*", "--key", keys.host, "--authorized-keys", keys.authorized, "--no-progress", "--", "slow", "1500"], { env: FAST_BEATS });
   const gateway = await gatewayOf(host);
@@ -27,7 +27,7 @@ t.test("a remote worker whose machine vanishes mid-job: its job finishes on a wo
 });
 
 t.test("a remote worker that leaves mid-job (SIGTERM) hands its job back without counting it as lost", async (t) => {
-  const keys = await makeKeys(t);
+  const keys = makeKeys(t);
   const cache = cacheDir(t);
   // STRMBRKR_JOB_MAX_LOST=0: a job whose worker is *lost* fails at once; one whose worker *leaves* is re-dispatched.
   const host = launch(t, ["run", script, "--workers", "0", "--listen", "tcp://127.0.0.1:*", "--key", keys.host, "--authorized-keys", keys.authorized, "--no-progress", "--", "slow", "1500"], { env: { ...FAST_BEATS, STRMBRKR_JOB_MAX_LOST: "0" } });
@@ -47,7 +47,7 @@ t.test("a remote worker that leaves mid-job (SIGTERM) hands its job back without
 });
 
 t.test("Ctrl-C on the host lets a remote worker finish its job within the grace, then the worker exits", async (t) => {
-  const keys = await makeKeys(t);
+  const keys = makeKeys(t);
   const host = launch(t, ["run", script, "--workers", "0", "--listen", "tcp://127.0.0.1:*", "--key", keys.host, "--authorized-keys", keys.authorized, "--no-progress", "--", "slow", "1500"], { env: FAST_BEATS });
   const worker = launch(t, ["worker", "--connect", await gatewayOf(host), "--key", keys.worker, `--server-key=${keys.public.host}`, "--workers", "2", "--cache-dir", cacheDir(t)]);
   await worker.waitFor(/slow job running on r1\.\d/, "stdout");

@@ -46,7 +46,7 @@ const skip = unavailable();
 t.teardown(removeNamespaces);
 
 t.test("host and worker in two network namespaces: the link is cut mid-job and the job finishes on another worker", { skip, timeout: 60_000 }, async (t) => {
-  const keys = await makeKeys(t);
+  const keys = makeKeys(t);
   const inNs = (ns: string) => ["ip", "netns", "exec", ns];
   const host = launch(t, ["run", fixture("remote-jobs.ts"), "--workers", "0", "--listen", "tcp://*:*", "--key", keys.host, "--authorized-keys", keys.authorized, "--no-progress", "--", "slow", "2500"], { prefix: inNs(HOST_NS), env: FAST_BEATS });
   const port = (await gatewayOf(host)).split(":").pop()!;

@@ -1,4 +1,7 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { serialize, deserialize } from "node:v8";
 import t from "tap";
 import { Dealer } from "zeromq";
@@ -7,6 +10,7 @@ import { cacheDir, gatewayOf, launch, makeKeys, readPair, type Keys } from "./li
 
 const script = fixture("remote-jobs.ts");
 const square = fixture("cli-square.ts");
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /** A raw client socket: CURVE with `pair` against the host's key, or no security at all. */
 function client(t: { teardown(fn: () => void): void }, keys: Keys, pair?: { publicKey: string; secretKey: string }, routingId?: string): Dealer {
@@ -26,7 +30,7 @@ async function handshake(socket: Dealer): Promise<string> {
 }
 
 t.test("without an allowed key, a worker or client can neither get the bundle, nor take or submit jobs, nor use the KVS", async (t) => {
-  const keys = await makeKeys(t);
+  const keys = makeKeys(t);
   const host = launch(t, ["run", script, "--workers", "0", "--listen", "tcp://127.0.0.1:*", "--key", keys.host, "--authorized-keys", keys.authorized, "--no-progress", "--", "slow", "60000"]);
   const gateway = await gatewayOf(host);
   const base = gateway.slice(0, gateway.lastIndexOf(":"));
@@ -82,7 +86,7 @@ t.test("without an allowed key, a worker or client can neither get the bundle, n
 });
 
 t.test("--listen refuses to start without keys unless --insecure, which warns at every start", async (t) => {
-  const keys = await makeKeys(t);
+  const keys = makeKeys(t);
   const noKeys = await strmbrkr(["run", square, "--listen", "tcp://127.0.0.1:*"]);
   t.equal(noKeys.code, 2, "no keys: exit 2");
   t.match(noKeys.stderr, /^strmbrkr: --listen needs --authorized-keys FILE .* or --insecure/m);
@@ -117,4 +121,21 @@ t.test("--listen refuses to start without keys unless --insecure, which warns at
   t.match(workerResult.stderr, /WARNING: --insecure/, "the worker warns too");
   t.same(await processesGone(host.instanceId), [], "no host process left");
   t.same(await processesGone(worker.instanceId), [], "no worker process left");
+});
+
+t.test("strmbrkr keygen writes a secret .key (mode 0600) and a .pub, and never overwrites a key", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "strmbrkr-keygen-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const base = join(dir, "node7");
+  const made = await strmbrkr(["keygen", base]);
+  t.equal(made.code, 0, "exit 0", { stderr: made.stderr });
+  const publicKey = /^public key: (\S{40})$/m.exec(made.stdout)?.[1];
+  t.ok(publicKey, "prints the public key");
+  t.equal(statSync(`${base}.key`).mode & 0o777, 0o600, "the key pair file is private");
+  t.match(readFileSync(`${base}.key`, "utf8"), new RegExp(`^public-key ${escape(publicKey!)}\\nsecret-key \\S{40}$`, "m"));
+  t.equal(readFileSync(`${base}.pub`, "utf8"), `${publicKey} node7\n`, "the .pub line is what an allow-list holds");
+  const again = await strmbrkr(["keygen", base]);
+  t.equal(again.code, 2, "a second keygen to the same name: exit 2");
+  t.match(again.stderr, /exists already; not overwriting a key/);
+  t.match(readFileSync(`${base}.pub`, "utf8"), publicKey!, "the first key is intact");
 });

@@ -8,7 +8,7 @@ const { version } = JSON.parse(readFileSync(new URL("../package.json", import.me
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 t.test("the host refuses a worker of another strmbrkr version with a clear error, and logs it", async (t) => {
-  const keys = await makeKeys(t);
+  const keys = makeKeys(t);
   const host = launch(t, ["run", fixture("remote-jobs.ts"), "--workers", "0", "--listen", "tcp://127.0.0.1:*", "--key", keys.host, "--authorized-keys", keys.authorized, "--no-progress", "--", "slow", "60000"]);
   const gateway = await gatewayOf(host);
   const pair = readPair(keys.worker);

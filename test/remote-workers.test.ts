@@ -6,7 +6,7 @@ import { FAST_BEATS, cacheDir, gatewayOf, launch, makeKeys } from "./lib/remote.
 const script = fixture("remote-jobs.ts");
 
 t.test("with --workers 0, remote workers over TCP (CURVE) run every job, reach the KVS and the broker, and cache the bundle", async (t) => {
-  const keys = await makeKeys(t);
+  const keys = makeKeys(t);
   const cache = cacheDir(t);
   const host = launch(t, ["run", script, "--workers", "0", "--listen", "tcp://127.0.0.1:*", "--key", keys.host, "--authorized-keys", keys.authorized, "--no-progress", "--", "20"]);
   const gateway = await gatewayOf(host);
@@ -38,7 +38,7 @@ t.test("with --workers 0, remote workers over TCP (CURVE) run every job, reach t
 });
 
 t.test("the watchdog kills a remote worker stuck in a job; its supervisor starts a replacement", async (t) => {
-  const keys = await makeKeys(t);
+  const keys = makeKeys(t);
   const host = launch(t, ["run", script, "--workers", "0", "--watchdog", "1", "--listen", "tcp://127.0.0.1:*", "--key", keys.host, "--authorized-keys", keys.authorized, "--no-progress", "--", "watchdog"], { env: FAST_BEATS });
   const worker = launch(t, ["worker", "--connect", await gatewayOf(host), "--key", keys.worker, `--server-key=${keys.public.host}`, "--workers", "1", "--cache-dir", cacheDir(t)]);
   const [hostResult, workerResult] = await Promise.all([host.done, worker.done]);
@@ -50,7 +50,7 @@ t.test("the watchdog kills a remote worker stuck in a job; its supervisor starts
 });
 
 t.test("a script that cannot load on a remote machine: the worker exits 1 with the error, the host logs it and runs on", async (t) => {
-  const keys = await makeKeys(t);
+  const keys = makeKeys(t);
   const host = launch(t, ["run", fixture("remote-bad-import.ts"), "--workers", "0", "--listen", "tcp://127.0.0.1:*", "--key", keys.host, "--authorized-keys", keys.authorized, "--no-progress"]);
   const worker = launch(t, ["worker", "--connect", await gatewayOf(host), "--key", keys.worker, `--server-key=${keys.public.host}`, "--workers", "2", "--cache-dir", cacheDir(t)]);
   const failed = await worker.done;

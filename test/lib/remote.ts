@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BIN, ROOT, killInstance, newInstanceId, strmbrkr, type RunResult } from "./cli.js";
+import { curveKeyPair } from "zeromq";
+import { BIN, ROOT, killInstance, newInstanceId, type RunResult } from "./cli.js";
 
 /**
  * Heartbeats fast enough that the host notices a lost worker or link within a second, yet slow
@@ -87,22 +88,26 @@ export interface Keys {
   authorized: string;
 }
 
-/** Key pairs made with `strmbrkr keygen` in a scratch directory: the host's, an admitted worker's, and a stranger's. */
-export async function makeKeys(t: { teardown(fn: () => void): void }): Promise<Keys> {
+/**
+ * Key pairs in `strmbrkr keygen`'s format, made in this process (test/remote-security.test.ts runs
+ * keygen itself): the host's, an admitted worker's, and a stranger's.
+ */
+export function makeKeys(t: { teardown(fn: () => void): void }): Keys {
   const dir = mkdtempSync(join(tmpdir(), "strmbrkr-keys-"));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const names = ["host", "worker", "stranger"] as const;
-  const results = await Promise.all(names.map((name) => strmbrkr(["keygen", join(dir, name)])));
-  for (const result of results) if (result.code !== 0) throw new Error(`keygen failed: ${result.stderr}`);
-  const publicKey = (name: string) => readFileSync(join(dir, `${name}.pub`), "utf8").split(" ")[0]!;
+  const pairs = { host: curveKeyPair(), worker: curveKeyPair(), stranger: curveKeyPair() };
+  for (const [name, pair] of Object.entries(pairs)) {
+    writeFileSync(join(dir, `${name}.key`), `# strmbrkr CURVE key pair (${name}): keep this file secret\npublic-key ${pair.publicKey}\nsecret-key ${pair.secretKey}\n`, { mode: 0o600 });
+    writeFileSync(join(dir, `${name}.pub`), `${pair.publicKey} ${name}\n`);
+  }
   const authorized = join(dir, "authorized_keys");
-  writeFileSync(authorized, `# admitted workers\n${readFileSync(join(dir, "worker.pub"), "utf8")}`);
+  writeFileSync(authorized, `# admitted workers\n${pairs.worker.publicKey} worker\n`);
   return {
     dir,
     host: join(dir, "host.key"),
     worker: join(dir, "worker.key"),
     stranger: join(dir, "stranger.key"),
-    public: { host: publicKey("host"), worker: publicKey("worker"), stranger: publicKey("stranger") },
+    public: { host: pairs.host.publicKey, worker: pairs.worker.publicKey, stranger: pairs.stranger.publicKey },
     authorized,
   };
 }

@@ -1,10 +1,12 @@
 import { readFileSync } from "node:fs";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
+import { keygenCommand } from "./keygen.js";
 import { kvsCommand } from "./kvs.js";
 import { mapCommand } from "./map.js";
 import { runCommand } from "./run.js";
 import { fail } from "./report.js";
+import { workerCommand } from "./worker.js";
 
 const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 
@@ -14,6 +16,8 @@ await yargs(hideBin(process.argv))
   .command(runCommand)
   .command(mapCommand)
   .command(kvsCommand)
+  .command(workerCommand)
+  .command(keygenCommand)
   // A hidden default command, so unknown flags are reported before a missing command is.
   .command("$0", false, {}, () => fail(2, "name a command, e.g. `strmbrkr run script.ts` (see --help)"))
   .strict()

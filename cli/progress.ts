@@ -11,7 +11,9 @@ export function startProgress(): { stop(): void } {
   const seconds = () => (performance.now() - startedAt) / 1000;
   const line = () => {
     const done = runStats.processed + runStats.failed;
-    return `${done}/${runStats.queued} done, ${runStats.failed} failed, ${(done / Math.max(seconds(), 0.001)).toFixed(1)} jobs/s, ${runStats.busy}/${runStats.workers} workers busy`;
+    const { workers, remote } = runStats;
+    const pool = remote === undefined ? `${workers}` : `${workers + remote} (${workers} local, ${remote} remote)`;
+    return `${done}/${runStats.queued} done, ${runStats.failed} failed, ${(done / Math.max(seconds(), 0.001)).toFixed(1)} jobs/s, ${runStats.busy}/${pool} workers busy`;
   };
   const timer = setInterval(() => process.stderr.write(`\r\x1b[2K${line()}`), REFRESH_MS);
   timer.unref();
@@ -21,7 +23,7 @@ export function startProgress(): { stop(): void } {
       if (stopped) return;
       stopped = true;
       clearInterval(timer);
-      process.stderr.write(`\r\x1b[2Kstrmbrkr: ${line().replace(/, \d+\/\d+ workers busy$/, "")} in ${seconds().toFixed(1)} s\n`);
+      process.stderr.write(`\r\x1b[2Kstrmbrkr: ${line().replace(/, \d+\/\d+( \(.*\))? workers busy$/, "")} in ${seconds().toFixed(1)} s\n`);
     },
   };
 }

@@ -4,6 +4,8 @@ import { LOG_LEVELS, type RawOptions } from "../runtime/config.js";
 import { loadScript, startRun, stopRun, type Run } from "../runtime/host.js";
 import { initInstance, type Instance } from "../runtime/instance.js";
 import { checkSnapshot } from "../runtime/kvs/snapshot.js";
+import type { ListenContext } from "../runtime/protocol.js";
+import { resolveListen } from "../runtime/remote/listen.js";
 import { getLogger } from "../runtime/logger.js";
 import { runStats } from "../runtime/stats.js";
 import { startProgress } from "./progress.js";
@@ -17,6 +19,10 @@ export interface SessionArgs {
   protocol?: string;
   logLevel?: string;
   kvsSnapshot?: string;
+  listen?: string;
+  key?: string;
+  authorizedKeys?: string;
+  insecure?: boolean;
   progress: boolean;
 }
 
@@ -27,6 +33,10 @@ export function sessionOptions<T>(yargs: Argv<T>): Argv<T & SessionArgs> {
     .option("protocol", { type: "string", describe: "Socket transport: tcp (loopback) or ipc (private socket files) [default: STRMBRKR_SOCKET_PROTOCOL or tcp]" })
     .option("log-level", { type: "string", describe: `Log level: ${LOG_LEVELS.join(", ")} [default: STRMBRKR_LOGGING_LEVEL or INFO]` })
     .option("kvs-snapshot", { type: "string", describe: "File the key-value store loads at start and saves to at exit and every STRMBRKR_KVS_SNAPSHOT_INTERVAL s [default: STRMBRKR_KVS_SNAPSHOT or none]" })
+    .option("listen", { type: "string", describe: "Also accept remote workers (`strmbrkr worker`) on tcp://HOST:PORT and the next three ports; PORT * picks free ones [default: local only]" })
+    .option("authorized-keys", { type: "string", describe: "With --listen: file of the public keys (one per line) of the workers admitted" })
+    .option("key", { type: "string", describe: "With --listen: this host's key pair file (`strmbrkr keygen`) [default: a new key each run, printed at start]" })
+    .option("insecure", { type: "boolean", describe: "With --listen: no keys, no encryption; anyone who reaches the port can take jobs (warns at every start)" })
     .option("progress", { type: "boolean", default: true, describe: "Show a live progress line on stderr when it is a terminal (--no-progress to hide)" }) as Argv<T & SessionArgs>;
 }
 
@@ -53,12 +63,19 @@ export async function hostSession<T>(args: SessionArgs, session: Session<T>): Pr
     kvsSnapshot: args.kvsSnapshot,
   };
   let instance: Instance;
+  let listen: ListenContext | undefined;
   try {
     instance = initInstance(overrides);
+    listen = resolveListen({ listen: args.listen, key: args.key, authorizedKeys: args.authorizedKeys, insecure: args.insecure });
+    if (instance.config.workerProcCount === 0 && !listen) throw new ConfigError(`--workers (STRMBRKR_WORKER_PROC_COUNT): "0" must be at least 1 (or 0 with --listen: every job on remote workers)`);
     getLogger("config").log(instance.config.configLogLevel, `configuration: ${JSON.stringify(instance.config)}`);
     if (instance.config.kvsSnapshot) checkSnapshot(instance.config.kvsSnapshot); // before any process starts
   } catch (error) {
     return fail(2, (error as Error).message);
+  }
+  if (listen) {
+    instance.listenForWorkers(listen);
+    if (!listen.curve) process.stderr.write(`strmbrkr: WARNING: --insecure: anyone who can reach ${listen.address} can take jobs, read the job script and the key-value store, and send results; nothing is encrypted\n`);
   }
   const exit = async (code: number): Promise<never> => {
     await instance.shutdown().catch(() => {});
@@ -78,6 +95,7 @@ export async function hostSession<T>(args: SessionArgs, session: Session<T>): Pr
     return exit(1);
   }
 
+  if (listen && !(await announce(instance, listen))) return exit(1); // the hub could not listen; it logged why
   let started: Run;
   try {
     started = await startRun();
@@ -97,6 +115,19 @@ export async function hostSession<T>(args: SessionArgs, session: Session<T>): Pr
   progress?.stop();
   await stopRun(started);
   return exit(code);
+}
+
+/** Where remote workers connect, and the key they need: one line on stderr, at every start. */
+async function announce(instance: Instance, listen: ListenContext): Promise<boolean> {
+  const { gateway } = await instance.hub().ready.catch(() => ({ gateway: undefined }));
+  if (!gateway) return false;
+  const key = listen.curve ? ` (server key ${listen.curve.publicKey})` : " (insecure)";
+  process.stderr.write(`strmbrkr: listening for remote workers on ${gateway}${key}\n`);
+  const port = gateway.slice(gateway.lastIndexOf(":") + 1);
+  // `=` and quotes: a Z85 key may start with "-" and holds shell characters.
+  const keys = listen.curve ? ` --server-key='${listen.curve.publicKey}' --key WORKER.key` : " --insecure";
+  process.stderr.write(`strmbrkr: join with: strmbrkr worker --connect tcp://THIS-HOST:${port}${keys}\n`);
+  return true;
 }
 
 /**

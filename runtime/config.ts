@@ -52,7 +52,7 @@ type Parser = (raw: string) => unknown;
 const OPTIONS: { [K in keyof Options]-?: { env: string; fallback: () => Config[K]; parse: Parser } } = {
   loggingLevel: { env: "STRMBRKR_LOGGING_LEVEL", fallback: () => "INFO", parse: parseLevel },
   configLogLevel: { env: "STRMBRKR_CONFIG_LOG_LEVEL", fallback: () => "DEBUG", parse: parseLevel },
-  workerProcCount: { env: "STRMBRKR_WORKER_PROC_COUNT", fallback: () => 4, parse: (raw) => parseInteger(raw, 1) },
+  workerProcCount: { env: "STRMBRKR_WORKER_PROC_COUNT", fallback: () => 4, parse: parseWorkerCount },
   workerWatchdogTerminateAfter: { env: "STRMBRKR_WORKER_WATCHDOG_TERMINATE_AFTER", fallback: () => 15, parse: (raw) => parseNumber(raw, 0) },
   kvsClientSocketTimeout: { env: "STRMBRKR_KVS_CLIENT_SOCKET_TIMEOUT", fallback: () => 500, parse: (raw) => parseInteger(raw, 1) },
   kvsClientSocketAttempts: { env: "STRMBRKR_KVS_CLIENT_SOCKET_ATTEMPTS", fallback: () => 1, parse: (raw) => parseInteger(raw, 1) },
@@ -163,6 +163,14 @@ function parseInteger(raw: string, min: number): number {
 }
 
 const BOOLEANS: Record<string, boolean> = { true: true, "1": true, yes: true, on: true, false: false, "0": false, no: false, off: false };
+/** 0 is let through for `strmbrkr run --listen` (every job on remote workers); everywhere else it is refused where used. */
+function parseWorkerCount(raw: string): number {
+  if (!/^[+-]?\d+$/.test(raw)) throw new Error("is not an integer");
+  const value = Number(raw);
+  if (value < 0) throw new Error("must be at least 1 (or 0 with --listen)");
+  return value;
+}
+
 function parseBoolean(raw: string): boolean {
   const value = BOOLEANS[raw.toLowerCase()];
   if (value === undefined) throw new Error("is not a boolean (true/false, 1/0, yes/no)");

@@ -7,7 +7,7 @@ import { readRuntimeContext } from "./children.js";
 import { resolveConfig, type Config, type RawOptions } from "./config.js";
 import { KvsClient } from "./kvs/client.js";
 import { getLogger, setLogLevel } from "./logger.js";
-import type { RuntimeContext } from "./protocol.js";
+import type { ListenContext, RuntimeContext } from "./protocol.js";
 import { HubProcess, KvsProcess } from "./services.js";
 
 const log = getLogger("instance");
@@ -33,6 +33,8 @@ export class Instance {
   #nextPoolId = 1;
   #hubUsers = 0;
   #lastKvsEndpoint?: string;
+  #lastRemoteKvs?: string;
+  #listen?: ListenContext;
 
   constructor(config: Config, context?: RuntimeContext) {
     this.config = config;
@@ -40,6 +42,15 @@ export class Instance {
     this.#context = context;
     this.#runDir = context?.runDir;
     setLogLevel(config.loggingLevel);
+  }
+
+  /** Accept remote workers (`strmbrkr run --listen`); call before anything starts. */
+  listenForWorkers(listen: ListenContext): void {
+    this.#listen = listen;
+  }
+
+  get listening(): boolean {
+    return this.#listen !== undefined;
   }
 
   /** The run's private directory (mode 0700): the bundle and ipc socket files live here. */
@@ -113,10 +124,11 @@ export class Instance {
   hub(): HubProcess {
     if (this.role === "worker") throw new Error("workers do not own a broker");
     if (!this.#hub?.running) {
-      const hub = new HubProcess({ config: this.config, runDir: this.runDir });
+      const hub = new HubProcess({ config: this.config, runDir: this.runDir, listen: this.#listen });
       // Whoever waits on the hub (startWorkers) reports its failure; this covers failures mid-run.
       hub.on("fatal", (error: Error) => hub.listenerCount("fatal") === 1 && log.critical(error.message));
       this.#hub = hub;
+      this.#tellRemoteKvs();
     }
     return this.#hub;
   }
@@ -130,8 +142,13 @@ export class Instance {
   async kvsEndpoint(): Promise<string> {
     if (this.#context?.kvs) return this.#context.kvs;
     if (!this.#kvs?.running) {
-      this.#kvs = new KvsProcess({ config: this.config, runDir: this.runDir, kvs: this.#lastKvsEndpoint, bundle: this.#resolved?.path });
-      this.#kvs.ready.then((endpoint) => (this.#lastKvsEndpoint = endpoint), () => {});
+      const kvs = new KvsProcess({ config: this.config, runDir: this.runDir, kvs: this.#lastKvsEndpoint, remoteKvs: this.#lastRemoteKvs, bundle: this.#resolved?.path, listen: this.#listen });
+      kvs.ready.then((endpoint) => {
+        this.#lastKvsEndpoint = endpoint;
+        this.#lastRemoteKvs = kvs.remote;
+        this.#tellRemoteKvs();
+      }, () => {});
+      this.#kvs = kvs;
     }
     return this.#kvs.ready;
   }
@@ -165,6 +182,13 @@ export class Instance {
     this.#kvs = undefined;
   }
 
+  /** With --listen, the hub hands remote workers the KVS's remote endpoint. */
+  #tellRemoteKvs(): void {
+    const hub = this.#hub;
+    const endpoint = this.#lastRemoteKvs;
+    if (hub && endpoint) void hub.ready.then(() => hub.send({ type: "remote-kvs", endpoint }), () => {});
+  }
+
   nextPoolId(): number {
     return this.#nextPoolId++;
   }
@@ -175,7 +199,7 @@ export class Instance {
     client?.close();
     this.#kvsClient = undefined;
     await Promise.all([this.#hub?.stop(), this.#kvs?.stop()]);
-    this.#hub = this.#kvs = this.#lastKvsEndpoint = undefined;
+    this.#hub = this.#kvs = this.#lastKvsEndpoint = this.#lastRemoteKvs = undefined;
     if (this.role === "host" && this.#runDir) rmSync(this.#runDir, { recursive: true, force: true });
     this.#runDir = undefined;
     this.#bundle = this.#resolved = undefined;

@@ -24,6 +24,12 @@ export interface RuntimeContext {
   bundle?: string;
   poolId?: number;
   workerId?: string;
+  /** Hub and KVS of a host run with --listen: where and how remote processes reach them. */
+  listen?: ListenContext;
+  /** A restarted KVS binds its predecessor's remote endpoint again. */
+  remoteKvs?: string;
+  /** Remote workers: CURVE keys for their connections to the host (absent with --insecure). */
+  curve?: CurveClientKeys;
 }
 
 // Batches of jobs and results travel as [command, JSON of the items without their payloads,
@@ -103,16 +109,82 @@ export const KVS_READ_ONLY_OPS: ReadonlySet<string> = new Set<KvsOp>([
 /** A running store writes its endpoint to this file in the run directory, for `strmbrkr kvs --instance`. */
 export const KVS_ENDPOINT_FILE = "kvs.endpoint";
 
+// ---- Gateway: remote worker supervisor (DEALER) <-> hub (ROUTER, CURVE server) --------------------
+// Every message is [Gate.*, JSON] (CHUNK adds the bytes); docs/protocol.md has the sequence.
+// supervisor -> hub: [HELLO, SupervisorHello]           first, and again until welcomed
+// hub -> supervisor: [WELCOME, Welcome] | [REFUSED, Refused]
+// supervisor -> hub: [FETCH, {hash, offset}]            hub -> supervisor: [CHUNK, {hash, offset, total}, bytes]
+// supervisor -> hub: [HEARTBEAT, SupervisorBeat]        hub -> supervisor: [HEARTBEAT, {}]
+// supervisor -> hub: [GONE, {workerId, how, countAsLoss}] a worker process exited
+// supervisor -> hub: [FATAL, ErrorInfo]                 its workers cannot load the bundle
+// hub -> supervisor: [KILL, {workerId}] (watchdog, silence) | [RELEASE, {workerId}] (retire when idle)
+// hub -> supervisor: [DRAIN, {}]                        shutting down: replace no worker; RELEASEs follow
+// both ways:         [BYE, {rejoin?}]                    the run ends / the supervisor leaves; rejoin: the hub forgot it, hello again
+export const Gate = {
+  HELLO: "hello", WELCOME: "welcome", REFUSED: "refused", FETCH: "fetch", CHUNK: "chunk", HEARTBEAT: "heartbeat",
+  GONE: "gone", FATAL: "fatal", KILL: "kill", RELEASE: "release", DRAIN: "drain", BYE: "bye",
+} as const;
+
+export interface SupervisorHello {
+  protocol: number;
+  /** strmbrkr's package version: both ends must run the same one. */
+  version: string;
+  workers: number;
+  hostname: string;
+  pid: number;
+}
+
+export interface Welcome {
+  protocol: number;
+  version: string;
+  /** Prefix of this supervisor's worker ids (`r<n>`): the broker admits `r<n>.<m>` from it only. */
+  supervisorId: string;
+  poolId: number;
+  bundle: { hash: string; bytes: number; stdlibUrl: string };
+  /** TCP ports on the host the supervisor connected to. */
+  ports: { backend: number; frontend: number; kvs: number };
+  config: Config;
+}
+
+export interface Refused {
+  protocol: number;
+  version: string;
+  message: string;
+}
+
+export interface SupervisorBeat {
+  /** Its worker processes now, and those of them running (not stopped): for the broker's liveness check. */
+  workers: string[];
+  running: string[];
+}
+
+/** Bytes of the bundle per CHUNK message. */
+export const BUNDLE_CHUNK_BYTES = 1024 * 1024;
+
+/** With --listen: the address and, unless --insecure, the host's CURVE keys and the admitted public keys (Z85). */
+export interface ListenContext {
+  address: string;
+  curve?: { publicKey: string; secretKey: string; authorized: string[] };
+}
+
+export interface CurveClientKeys {
+  serverKey: string;
+  publicKey: string;
+  secretKey: string;
+}
+
 // ---- IPC: host <-> hub (broker + worker pools) -------------------------------------------------
 export type HostToHub =
   | { type: "start-pool"; poolId: number; count: number; watchdogMs: number; bundle: string; kvs: string }
   | { type: "stop-pool"; poolId: number; noWait: boolean }
   /** Shutting down: let every worker finish its job, then stop; answered with "drained". */
-  | { type: "drain" };
+  | { type: "drain" }
+  /** With --listen: the KVS's remote endpoint, for remote workers. */
+  | { type: "remote-kvs"; endpoint: string };
 
 export type HubToHost =
-  | { type: "ready"; frontend: string; backend: string }
-  | { type: "pool"; poolId: number; workers: number; ready: number; busy: number }
+  | { type: "ready"; frontend: string; backend: string; gateway?: string }
+  | { type: "pool"; poolId: number; workers: number; ready: number; busy: number; remote?: number }
   | { type: "pool-stopped"; poolId: number }
   | { type: "drained" }
   | { type: "fatal"; error: ErrorInfo };
@@ -122,6 +194,6 @@ export type HubToWorker = { type: "stop" };
 export type WorkerToHub = { type: "fatal"; error: ErrorInfo };
 
 // ---- IPC: host <-> KVS server ------------------------------------------------------------------
-export type KvsToHost = { type: "ready"; endpoint: string } | { type: "fatal"; error: ErrorInfo };
+export type KvsToHost = { type: "ready"; endpoint: string; remote?: string } | { type: "fatal"; error: ErrorInfo };
 /** The job script's bundle, once known, for `transact` (a store started before the bundle existed). */
 export type HostToKvs = { type: "bundle"; path: string };

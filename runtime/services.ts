@@ -58,6 +58,8 @@ abstract class ServiceProcess<Ready> extends EventEmitter {
 export interface HubEndpoints {
   frontend: string;
   backend: string;
+  /** With --listen: the address remote workers connect to. */
+  gateway?: string;
 }
 
 /** The hub process (broker + worker pools). Emits "pool", "pool-stopped" and "fatal". */
@@ -86,8 +88,8 @@ export class HubProcess extends ServiceProcess<HubEndpoints> {
   }
 
   protected override readyValue(message: { type: string }): HubEndpoints {
-    const { frontend, backend } = message as Extract<HubToHost, { type: "ready" }>;
-    return { frontend, backend };
+    const { frontend, backend, gateway } = message as Extract<HubToHost, { type: "ready" }>;
+    return { frontend, backend, gateway };
   }
 
   protected override onMessage(raw: { type: string }): void {
@@ -99,6 +101,9 @@ export class HubProcess extends ServiceProcess<HubEndpoints> {
 
 /** The key-value store server process. */
 export class KvsProcess extends ServiceProcess<string> {
+  /** With --listen, once ready: the endpoint remote workers use. */
+  remote?: string;
+
   constructor(context: RuntimeContext) {
     super(KVS_ENTRY, context, "key-value store");
   }
@@ -109,6 +114,8 @@ export class KvsProcess extends ServiceProcess<string> {
   }
 
   protected override readyValue(message: { type: string }): string {
-    return (message as Extract<KvsToHost, { type: "ready" }>).endpoint;
+    const { endpoint, remote } = message as Extract<KvsToHost, { type: "ready" }>;
+    this.remote = remote;
+    return endpoint;
   }
 }

@@ -5,4 +5,6 @@ export const runStats = {
   failed: 0,
   workers: 0,
   busy: 0,
+  /** Remote worker processes (`strmbrkr run --listen`); undefined when not listening. */
+  remote: undefined as number | undefined,
 };

@@ -1,4 +1,5 @@
 import { Dealer } from "zeromq";
+import { clientSecurity } from "../runtime/remote/client-security.js";
 import { getInstance } from "../runtime/instance.js";
 import { getLogger } from "../runtime/logger.js";
 import { Outbox } from "../runtime/outbox.js";
@@ -40,7 +41,8 @@ export interface BlockOptions {
  */
 export class QueueManager {
   // No high-water mark: results wait here for a main that is busy, however many there are.
-  #socket = new Dealer({ linger: 0, receiveHighWaterMark: 0 });
+  // CURVE keys in a remote worker.
+  #socket = new Dealer({ linger: 0, receiveHighWaterMark: 0, ...clientSecurity() });
   #outbox: Outbox;
   #outstanding = new Map<string, Job>();
   #results: Job[] = [];

@@ -41,7 +41,6 @@ export class WorkerManager {
     const config = getInstance().config;
     if (procCount !== undefined) {
       if (typeof procCount !== "number" || !Number.isInteger(procCount)) throw new TypeError(`WorkerManager: procCount must be an integer, got ${describe(procCount)}`);
-      if (procCount < 1) throw new RangeError(`WorkerManager: procCount must be at least 1, got ${procCount}`);
     }
     if (watchdogTerminateAfter !== undefined) {
       if (typeof watchdogTerminateAfter !== "number" || Number.isNaN(watchdogTerminateAfter)) {
@@ -53,6 +52,10 @@ export class WorkerManager {
       throw new TypeError(`WorkerManager: script must be a path or a file URL, got ${describe(script)}`);
     }
     this.procCount = procCount ?? config.workerProcCount;
+    // 0: jobs run on remote workers only (`strmbrkr run --listen`).
+    if (this.procCount < 1 && !(this.procCount === 0 && getInstance().listening)) {
+      throw new RangeError(`WorkerManager: procCount must be at least 1, got ${this.procCount} (0 only with --listen)`);
+    }
     this.watchdogTerminateAfter = watchdogTerminateAfter ?? config.workerWatchdogTerminateAfter;
     this.#script = script instanceof URL || script?.startsWith("file:") ? fileURLToPath(script) : script;
   }
@@ -152,6 +155,7 @@ export class WorkerManager {
   #track(status: PoolStatus): void {
     runStats.workers += status.workers - (this.#status?.workers ?? 0);
     runStats.busy += status.busy - (this.#status?.busy ?? 0);
+    if (status.remote !== undefined) runStats.remote = status.remote;
     this.#status = status;
   }
 }

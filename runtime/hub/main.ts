@@ -5,7 +5,8 @@ import { followOwner, readRuntimeContext, sendToOwner } from "../children.js";
 import { bindAddress } from "../endpoints.js";
 import { getLogger, setLogLevel } from "../logger.js";
 import { FRAME_OVERHEAD_BYTES, type HostToHub, type HubToHost } from "../protocol.js";
-import { Broker } from "./broker.js";
+import { listenForWorkers } from "../remote/hub-listener.js";
+import { Broker, type BrokerHooks } from "./broker.js";
 import { Pool } from "./pool.js";
 
 // The hub process: the broker and the worker pools it feeds. It runs apart from the host so a
@@ -32,11 +33,26 @@ let statusTimer: NodeJS.Timeout | undefined;
 function reportStatus(): void {
   statusTimer ??= setTimeout(() => {
     statusTimer = undefined;
-    for (const pool of pools.values()) send({ type: "pool", poolId: pool.id, workers: pool.size, ...broker.counts(pool.id) });
+    for (const pool of pools.values()) send({ type: "pool", poolId: pool.id, workers: pool.size, ...broker.counts(pool.id), remote: remote?.gateway.workerCount });
   }, 20);
 }
 
-const broker = new Broker(frontend, backend, {
+// With --listen: remote workers' sockets beside the local ones (runtime/remote/).
+const remote = context.listen
+  ? await listenForWorkers(context.listen, { frontend, backend }, context.config, maxMessageSize, {
+    workerGone: (id, how, countAsLoss) => broker.workerGone(id, how, countAsLoss),
+    changed: () => {
+      reportStatus();
+      checkDrained();
+    },
+  }).catch((error: Error) => {
+    log.critical(error.message); // a port in use: the host stops the run
+    process.exit(2);
+  })
+  : undefined;
+const withRemote = (hooks: BrokerHooks) => remote?.hooks(hooks) ?? hooks;
+
+const broker = new Broker(remote?.frontend ?? frontend, remote?.backend ?? backend, withRemote({
   killWorker: (id) => poolOf(id)?.kill(id),
   releaseWorker: (id) => poolOf(id)?.release(id),
   isWorker: (id) => poolOf(id)?.has(id) ?? false,
@@ -44,7 +60,7 @@ const broker = new Broker(frontend, backend, {
   workerReady: (id) => poolOf(id)?.registered(id),
   changed: reportStatus,
   watchdogMs: (poolId) => pools.get(poolId)?.watchdogMs ?? 0,
-}, {
+}), {
   maxLost: context.config.jobMaxLost,
   maxMemoryMb: context.config.workerMaxMemoryMb,
   heartbeatMs: context.config.heartbeatInterval * 1000,
@@ -53,26 +69,35 @@ const broker = new Broker(frontend, backend, {
 
 /** Shutting down on the host's request: no pool gets new jobs; "drained" once all are stopped. */
 let draining = false;
+function checkDrained(): void {
+  if (draining && pools.size === 0 && !remote?.gateway.workerCount) send({ type: "drained" });
+}
 process.on("message", (message: HostToHub) => {
   if (message.type === "start-pool") {
-    const workerContext = { ...context, frontend: frontend.lastEndpoint!, backend: backend.lastEndpoint!, kvs: message.kvs, bundle: message.bundle };
+    // listen: undefined keeps the host's CURVE secret key out of the workers' environment.
+    const workerContext = { ...context, listen: undefined, frontend: frontend.lastEndpoint!, backend: backend.lastEndpoint!, kvs: message.kvs, bundle: message.bundle };
     const pool = new Pool(message.poolId, message.count, message.watchdogMs, workerContext, {
       gone: (id, how, countAsLoss) => broker.workerGone(id, how, countAsLoss),
       fatal: (error) => send({ type: "fatal", error }),
       stopped: () => {
         pools.delete(message.poolId);
         send({ type: "pool-stopped", poolId: message.poolId });
-        if (draining && pools.size === 0) send({ type: "drained" });
+        checkDrained();
       },
     });
     pools.set(message.poolId, pool);
+    remote?.gateway.usePool(message.poolId, message.bundle);
+    reportStatus(); // a pool of no local workers (--workers 0) is ready at once
   } else if (message.type === "stop-pool") {
     const pool = pools.get(message.poolId);
     if (pool) pool.stop(message.noWait, (id) => broker.retire(id));
     else send({ type: "pool-stopped", poolId: message.poolId });
+  } else if (message.type === "remote-kvs") {
+    remote?.gateway.useKvs(message.endpoint);
   } else if (message.type === "drain") {
     draining = true;
-    if (pools.size === 0) send({ type: "drained" });
+    remote?.gateway.drain((id) => broker.retire(id));
+    checkDrained();
     for (const pool of pools.values()) pool.stop(false, (id) => broker.retire(id));
   }
 });
@@ -83,6 +108,7 @@ async function shutdown(): Promise<void> {
   closing = true;
   broker.close();
   await Promise.all([...pools.values()].map((pool) => pool.destroy()));
+  await remote?.close();
   frontend.close();
   backend.close();
   process.exit(0);
@@ -100,4 +126,4 @@ process.on("uncaughtException", (error) => {
   void shutdown();
 });
 
-send({ type: "ready", frontend: frontend.lastEndpoint!, backend: backend.lastEndpoint! });
+send({ type: "ready", frontend: frontend.lastEndpoint!, backend: backend.lastEndpoint!, gateway: remote?.endpoint });

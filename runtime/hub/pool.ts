@@ -38,9 +38,12 @@ export class Pool {
   #startFailures = 0;
   #stopping = false;
   #failed = false;
+  #idPrefix: string;
 
-  constructor(id: number, count: number, watchdogMs: number, context: RuntimeContext, hooks: PoolHooks) {
+  /** `idPrefix` names the workers `<idPrefix>.<n>`: the pool id in the hub, the supervisor id on a remote machine. */
+  constructor(id: number, count: number, watchdogMs: number, context: RuntimeContext, hooks: PoolHooks, idPrefix = String(id)) {
     this.id = id;
+    this.#idPrefix = idPrefix;
     this.#count = count;
     this.watchdogMs = watchdogMs;
     this.#context = context;
@@ -54,6 +57,11 @@ export class Pool {
 
   get stopping(): boolean {
     return this.#stopping;
+  }
+
+  /** Ids of its live worker processes. */
+  workerIds(): string[] {
+    return [...this.#children.keys()];
   }
 
   has(id: string): boolean {
@@ -115,7 +123,7 @@ export class Pool {
   }
 
   #spawn(): void {
-    const id = `${this.id}.${++this.#seq}`;
+    const id = `${this.#idPrefix}.${++this.#seq}`;
     const child = forkEntry(WORKER_ENTRY, { ...this.#context, poolId: this.id, workerId: id });
     this.#children.set(id, child);
     child.on("message", (message: WorkerToHub) => {

@@ -1,6 +1,7 @@
 import { Dealer } from "zeromq";
 import { TransactionTimeout, fromErrorInfo, type ErrorInfo } from "../../stdlib/errors.js";
 import { Outbox } from "../outbox.js";
+import { clientSecurity } from "../remote/client-security.js";
 import { KvsStatus, type KvsOp } from "../protocol.js";
 import { decode, encode } from "../serialize.js";
 
@@ -21,7 +22,7 @@ interface Pending {
  * remain, then rejects with TransactionTimeout.
  */
 export class KvsClient {
-  #socket = new Dealer({ linger: 0 });
+  #socket = new Dealer({ linger: 0, ...clientSecurity() }); // CURVE keys in a remote worker
   #outbox = new Outbox(this.#socket, (error) => this.#failAll(error));
   #pending = new Map<number, Pending>();
   #nextId = 1;

@@ -3,6 +3,7 @@ import { followOwner, readRuntimeContext, sendToOwner } from "../children.js";
 import { bindAddress } from "../endpoints.js";
 import { getLogger, setLogLevel } from "../logger.js";
 import { FRAME_OVERHEAD_BYTES, RUNTIME_ENV, type HostToKvs, type KvsToHost } from "../protocol.js";
+import { listenForKvsClients } from "../remote/kvs-listener.js";
 import { publishEndpoint } from "./discovery.js";
 import { serve } from "./server.js";
 import { Snapshots } from "./snapshots.js";
@@ -28,11 +29,13 @@ if (config.kvsSnapshot) {
   }
 }
 
-const socket = new Router({ linger: 1_000, maxMessageSize: config.kvsMaxValueBytes + FRAME_OVERHEAD_BYTES });
+const socketOptions = { linger: 1_000, maxMessageSize: config.kvsMaxValueBytes + FRAME_OVERHEAD_BYTES };
+const socket = new Router(socketOptions);
 // A restarted store (after stopServerProcess) takes its predecessor's endpoint, so workers that
 // already know it reconnect to it.
 await socket.bind(context.kvs ?? bindAddress(config.socketProtocol, context.runDir, "kvs"));
 const endpoint = socket.lastEndpoint!;
+const remote = context.listen ? await listenForKvsClients(context.listen, context.remoteKvs, socketOptions) : undefined;
 // The script's top level, loaded here for transact, may use KeyValueStore: it must reach this store.
 process.env[RUNTIME_ENV] = JSON.stringify({ ...context, kvs: endpoint });
 
@@ -53,8 +56,9 @@ try {
 } catch (error) {
   log.warning(`could not publish the endpoint for \`strmbrkr kvs\`: ${(error as Error).message}`);
 }
-sendToOwner({ type: "ready", endpoint } satisfies KvsToHost);
+sendToOwner({ type: "ready", endpoint, remote: remote?.lastEndpoint ?? undefined } satisfies KvsToHost);
 log.debug(`serving on ${endpoint}`);
-await serve(socket, { store, transactions, maxValueBytes: config.kvsMaxValueBytes });
+const serving = { store, transactions, maxValueBytes: config.kvsMaxValueBytes };
+await Promise.race([serve(socket, serving), ...(remote ? [serve(remote, serving)] : [])]);
 clearInterval(sweep);
 stop();

@@ -4,6 +4,7 @@ import { Outbox } from "../outbox.js";
 import { Back, type JobDispatch, type JobResult } from "../protocol.js";
 import { packBatches, unpackBatch } from "../batch.js";
 import { Fifo } from "../fifo.js";
+import { clientSecurity } from "../remote/client-security.js";
 
 const log = getLogger("worker");
 const MAX_BACKOFF_MS = 32_000;
@@ -58,7 +59,7 @@ export class BrokerLink {
 
   #connect(): void {
     this.#waiting = new Fifo(); // held by the old connection: the broker re-dispatches them
-    const socket = new Dealer({ routingId: this.#options.routingId, linger: 0, receiveHighWaterMark: 0 });
+    const socket = new Dealer({ routingId: this.#options.routingId, linger: 0, receiveHighWaterMark: 0, ...clientSecurity() });
     socket.connect(this.#options.endpoint);
     this.#socket = socket;
     this.#outbox = new Outbox(socket, (error) => log.error(`send to the broker failed: ${error.message}`));

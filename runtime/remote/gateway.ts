@@ -1,0 +1,266 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import type { Router } from "zeromq";
+import type { ErrorInfo } from "../../stdlib/errors.js";
+import type { Config } from "../config.js";
+import { getLogger } from "../logger.js";
+import { Outbox } from "../outbox.js";
+import { BUNDLE_CHUNK_BYTES, Gate, PROTOCOL_VERSION, type Refused, type SupervisorBeat, type SupervisorHello, type Welcome } from "../protocol.js";
+import { STRMBRKR_VERSION } from "./version.js";
+
+const log = getLogger("gateway");
+/** `import "strmbrkr"` in the bundle names this file; a remote worker swaps in its own installation's. */
+const STDLIB_URL = new URL("../../stdlib/index.js", import.meta.url).href;
+
+interface Supervisor {
+  id: string;
+  routing: Buffer;
+  hostname: string;
+  pid: number;
+  lastSeen: number;
+  workers: Set<string>;
+  running: Set<string>;
+}
+
+export interface GatewayHooks {
+  /** A remote worker is gone (broker.workerGone): its jobs go back to the queue. */
+  workerGone(id: string, how: string, countAsLoss: boolean): void;
+  /** The remote worker count changed. */
+  changed(): void;
+}
+
+/**
+ * The hub's door for remote `strmbrkr worker` supervisors: the handshake (versions, bundle hash,
+ * endpoints), the bundle download, and their supervision: heartbeats both ways, worker exits
+ * reported by them, kills and releases sent to them. A supervisor silent for the heartbeat limit
+ * is forgotten and the jobs of its workers re-dispatched.
+ */
+export class Gateway {
+  #outbox: Outbox;
+  #config: Config;
+  #hooks: GatewayHooks;
+  #ports: { backend: number; frontend: number };
+  #byId = new Map<string, Supervisor>();
+  #byRouting = new Map<string, Supervisor>();
+  #seq = 0;
+  #bundle?: { hash: string; bytes: Buffer };
+  #poolId?: number;
+  #kvsPort?: number;
+  /** Supervisors that said hello before the run had a bundle and a store. */
+  #waiting = new Map<string, { routing: Buffer; hello: SupervisorHello }>();
+  #timer: NodeJS.Timeout;
+  #silenceMs: number;
+  #draining = false;
+
+  constructor(socket: Router, ports: { backend: number; frontend: number }, config: Config, hooks: GatewayHooks) {
+    this.#outbox = new Outbox(socket, (error) => log.error(`send failed: ${error.message}`));
+    this.#ports = ports;
+    this.#config = config;
+    this.#hooks = hooks;
+    this.#silenceMs = config.heartbeatInterval * config.heartbeatLiveness * 1000;
+    this.#timer = setInterval(() => this.#checkLiveness(), config.heartbeatInterval * 1000);
+    void this.#serve(socket);
+  }
+
+  /** The run's pool and bundle (from the first start-pool): remote workers join that pool. */
+  usePool(poolId: number, bundlePath: string): void {
+    if (this.#poolId !== undefined) return;
+    const bytes = readFileSync(bundlePath);
+    this.#bundle = { hash: createHash("sha256").update(bytes).digest("hex"), bytes };
+    this.#poolId = poolId;
+    this.#welcomeWaiting();
+  }
+
+  useKvs(endpoint: string): void {
+    this.#kvsPort = Number(endpoint.slice(endpoint.lastIndexOf(":") + 1));
+    this.#welcomeWaiting();
+  }
+
+  /** Whether `id` names a remote worker (they alone start with "r"). */
+  static owns(id: string): boolean {
+    return id.startsWith("r");
+  }
+
+  /** A remote worker of a supervisor that is connected now. */
+  isWorker(id: string): boolean {
+    return this.#supervisorOf(id) !== undefined;
+  }
+
+  /** Its supervisor is heard from and last saw the process running (not stopped). */
+  isRunning(id: string): boolean {
+    const supervisor = this.#supervisorOf(id);
+    return !!supervisor && Date.now() - supervisor.lastSeen <= this.#silenceMs && supervisor.running.has(id);
+  }
+
+  /** The broker registered a remote worker: count it as its supervisor's even before a heartbeat lists it. */
+  registered(id: string): void {
+    this.#supervisorOf(id)?.workers.add(id);
+  }
+
+  kill(id: string): void {
+    this.#tell(id, Gate.KILL);
+  }
+
+  release(id: string): void {
+    this.#tell(id, Gate.RELEASE);
+  }
+
+  /** Remote worker processes, as their supervisors last reported. */
+  get workerCount(): number {
+    let count = 0;
+    for (const supervisor of this.#byId.values()) count += supervisor.workers.size;
+    return count;
+  }
+
+  /**
+   * Shutting down: no supervisor joins any more, every supervisor stops replacing workers, idle
+   * workers (`retire` says which) leave now and busy ones when their job is done (the broker
+   * releases them).
+   */
+  drain(retire: (id: string) => boolean): void {
+    this.#draining = true;
+    for (const supervisor of this.#byId.values()) {
+      this.#send(supervisor.routing, Gate.DRAIN, {});
+      for (const id of supervisor.workers) if (retire(id)) this.release(id);
+    }
+  }
+
+  /** The run ends: every supervisor stops its workers. Resolves once the goodbyes are sent. */
+  async close(): Promise<void> {
+    clearInterval(this.#timer);
+    for (const supervisor of this.#byId.values()) this.#send(supervisor.routing, Gate.BYE, {});
+    for (const { routing } of this.#waiting.values()) this.#send(routing, Gate.BYE, {}); // never welcomed: the run ended first
+    const until = Date.now() + 1_000;
+    while (!this.#outbox.idle && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+
+  async #serve(socket: Router): Promise<void> {
+    try {
+      for await (const [routing, command, body] of socket) {
+        try {
+          this.#onMessage(routing!, command?.toString() ?? "", body ? JSON.parse(body.toString()) : {});
+        } catch (error) {
+          log.error(`dropped a malformed message from a supervisor: ${(error as Error).message}`);
+        }
+      }
+    } catch (error) {
+      if (!socket.closed) log.error(`socket failed: ${(error as Error).message}`);
+    }
+  }
+
+  #onMessage(routing: Buffer, command: string, body: any): void {
+    const supervisor = this.#byRouting.get(routing.toString("latin1"));
+    if (supervisor) supervisor.lastSeen = Date.now();
+    if (command === Gate.HELLO) return this.#hello(routing, body as SupervisorHello);
+    if (!supervisor) {
+      // Forgotten (its link was silent too long) or never welcomed: it must start over.
+      if (command !== Gate.BYE) this.#send(routing, Gate.BYE, { rejoin: true });
+      return;
+    }
+    switch (command) {
+      case Gate.HEARTBEAT: {
+        const beat = body as SupervisorBeat;
+        const count = supervisor.workers.size;
+        supervisor.workers = new Set(beat.workers.map(String));
+        supervisor.running = new Set(beat.running.map(String));
+        if (count !== supervisor.workers.size) this.#hooks.changed();
+        return;
+      }
+      case Gate.FETCH:
+        return this.#sendChunk(supervisor, String(body.hash), Number(body.offset));
+      case Gate.GONE:
+        supervisor.workers.delete(String(body.workerId));
+        this.#hooks.workerGone(String(body.workerId), `on ${supervisor.hostname} ${body.how}`, body.countAsLoss !== false);
+        this.#hooks.changed();
+        return;
+      case Gate.FATAL:
+        log.error(`the workers on ${supervisor.hostname} cannot load the job script: ${(body as ErrorInfo).stack ?? (body as ErrorInfo).message}`);
+        return this.#forget(supervisor, "(its workers cannot load the job script)", false);
+      case Gate.BYE:
+        log.info(`the worker supervisor on ${supervisor.hostname} (pid ${supervisor.pid}) left`);
+        return this.#forget(supervisor, `(its supervisor on ${supervisor.hostname} left)`, false);
+      default:
+        throw new Error(`unknown command ${command.slice(0, 32)}`);
+    }
+  }
+
+  #hello(routing: Buffer, hello: SupervisorHello): void {
+    if (hello.protocol !== PROTOCOL_VERSION || hello.version !== STRMBRKR_VERSION) {
+      const message = `the worker on ${hello.hostname} runs strmbrkr ${hello.version} (protocol ${hello.protocol}) but this host runs strmbrkr ${STRMBRKR_VERSION} (protocol ${PROTOCOL_VERSION}); install the same version on both`;
+      log.error(`refused a remote worker: ${message}`);
+      this.#send(routing, Gate.REFUSED, { protocol: PROTOCOL_VERSION, version: STRMBRKR_VERSION, message } satisfies Refused);
+      return;
+    }
+    const known = this.#byRouting.get(routing.toString("latin1"));
+    if (known) return this.#welcome(known); // a resent hello
+    this.#waiting.set(routing.toString("latin1"), { routing, hello });
+    this.#welcomeWaiting();
+  }
+
+  #welcomeWaiting(): void {
+    if (!this.#bundle || this.#kvsPort === undefined || this.#draining) return;
+    for (const { routing, hello } of this.#waiting.values()) {
+      const supervisor: Supervisor = {
+        id: `r${++this.#seq}`, routing, hostname: String(hello.hostname), pid: Number(hello.pid), lastSeen: Date.now(), workers: new Set(), running: new Set(),
+      };
+      this.#byId.set(supervisor.id, supervisor);
+      this.#byRouting.set(routing.toString("latin1"), supervisor);
+      log.info(`remote worker supervisor ${supervisor.id} joined from ${supervisor.hostname} (pid ${supervisor.pid}, ${hello.workers} workers)`);
+      this.#welcome(supervisor);
+    }
+    this.#waiting.clear();
+  }
+
+  #welcome(supervisor: Supervisor): void {
+    const welcome: Welcome = {
+      protocol: PROTOCOL_VERSION,
+      version: STRMBRKR_VERSION,
+      supervisorId: supervisor.id,
+      poolId: this.#poolId!,
+      bundle: { hash: this.#bundle!.hash, bytes: this.#bundle!.bytes.length, stdlibUrl: STDLIB_URL },
+      ports: { ...this.#ports, kvs: this.#kvsPort! },
+      config: this.#config,
+    };
+    this.#send(supervisor.routing, Gate.WELCOME, welcome);
+  }
+
+  #sendChunk(supervisor: Supervisor, hash: string, offset: number): void {
+    const bundle = this.#bundle!;
+    if (hash !== bundle.hash || !Number.isInteger(offset) || offset < 0 || offset > bundle.bytes.length) {
+      this.#send(supervisor.routing, Gate.REFUSED, { protocol: PROTOCOL_VERSION, version: STRMBRKR_VERSION, message: `no bundle ${hash.slice(0, 16)} at offset ${offset}` } satisfies Refused);
+      return;
+    }
+    const bytes = bundle.bytes.subarray(offset, offset + BUNDLE_CHUNK_BYTES);
+    this.#outbox.send([supervisor.routing, Gate.CHUNK, JSON.stringify({ hash, offset, total: bundle.bytes.length }), bytes]);
+  }
+
+  #checkLiveness(): void {
+    const now = Date.now();
+    for (const supervisor of [...this.#byId.values()]) {
+      this.#send(supervisor.routing, Gate.HEARTBEAT, {});
+      if (now - supervisor.lastSeen <= this.#silenceMs) continue;
+      log.warning(`lost the link to the worker supervisor on ${supervisor.hostname} (silent for ${now - supervisor.lastSeen} ms); re-dispatching the jobs of its workers`);
+      this.#forget(supervisor, `when the link to ${supervisor.hostname} dropped`, true);
+    }
+  }
+
+  #forget(supervisor: Supervisor, how: string, countAsLoss: boolean): void {
+    this.#byId.delete(supervisor.id);
+    this.#byRouting.delete(supervisor.routing.toString("latin1"));
+    for (const id of supervisor.workers) this.#hooks.workerGone(id, how, countAsLoss);
+    this.#hooks.changed();
+  }
+
+  #supervisorOf(id: string): Supervisor | undefined {
+    return this.#byId.get(id.slice(0, id.indexOf(".")));
+  }
+
+  #tell(workerId: string, command: string): void {
+    const supervisor = this.#supervisorOf(workerId);
+    if (supervisor) this.#send(supervisor.routing, command, { workerId });
+  }
+
+  #send(routing: Buffer, command: string, body: object): void {
+    this.#outbox.send([routing, command, JSON.stringify(body)]);
+  }
+}

@@ -1,0 +1,67 @@
+import { Router } from "zeromq";
+import type { Config } from "../config.js";
+import type { BrokerHooks, BrokerSocket } from "../hub/broker.js";
+import type { ListenContext } from "../protocol.js";
+import { Gateway, type GatewayHooks } from "./gateway.js";
+import { bind, portOf, remoteAddress, serverSecurity } from "./listen.js";
+import { RouterGroup } from "./router-group.js";
+import { startZapHandler } from "./zap.js";
+
+/** Gateway messages are small JSON; anything bigger is not from a supervisor. */
+const GATEWAY_MAX_MESSAGE_BYTES = 64 * 1024;
+const REMOTE_WORKER = "r".charCodeAt(0);
+
+/** The hub's side of --listen: what the broker serves on, the gateway, and the broker hooks for remote workers. */
+export interface RemoteHub {
+  /** The local socket and the remote one, seen as one. */
+  frontend: BrokerSocket;
+  backend: BrokerSocket;
+  gateway: Gateway;
+  /** The gateway's bound address, for `strmbrkr worker --connect`. */
+  endpoint: string;
+  /** The broker's hooks, with remote workers' ids sent to the gateway. */
+  hooks(local: BrokerHooks): BrokerHooks;
+  close(): Promise<void>;
+}
+
+/**
+ * Binds the CURVE (or, with --insecure, plain) TCP sockets remote workers use: gateway, backend
+ * and frontend, after this process's ZAP handler, which admits the allow-listed keys only. Local
+ * workers keep their ipc or loopback sockets, unencrypted.
+ */
+export async function listenForWorkers(listen: ListenContext, local: { frontend: Router; backend: Router }, config: Config, maxMessageSize: number, hooks: GatewayHooks): Promise<RemoteHub> {
+  const zap = listen.curve ? await startZapHandler(listen.curve.authorized) : undefined;
+  const security = serverSecurity(listen);
+  const gatewaySocket = new Router({ maxMessageSize: GATEWAY_MAX_MESSAGE_BYTES, linger: 500, ...security });
+  const backend = new Router({ maxMessageSize, handover: true, sendHighWaterMark: 0, ...security }); // no HWM: see hub/main.ts
+  const frontend = new Router({ maxMessageSize, sendHighWaterMark: 0, ...security });
+  await bind(backend, remoteAddress(listen, "backend"), "jobs");
+  await bind(frontend, remoteAddress(listen, "frontend"), "nested submits");
+  await bind(gatewaySocket, remoteAddress(listen, "gateway"), "the gateway");
+
+  const backends = new RouterGroup(local.backend);
+  backends.add(backend, { accept: (id) => id[0] === REMOTE_WORKER }); // a remote peer never speaks for a local worker
+  const frontends = new RouterGroup(local.frontend);
+  frontends.add(frontend, { tag: "remote:" });
+  const gateway = new Gateway(gatewaySocket, { backend: portOf(backend.lastEndpoint!), frontend: portOf(frontend.lastEndpoint!) }, config, hooks);
+
+  return {
+    frontend: frontends,
+    backend: backends,
+    gateway,
+    endpoint: gatewaySocket.lastEndpoint!,
+    hooks: (localHooks) => ({
+      ...localHooks,
+      killWorker: (id) => (Gateway.owns(id) ? gateway.kill(id) : localHooks.killWorker(id)),
+      releaseWorker: (id) => (Gateway.owns(id) ? gateway.release(id) : localHooks.releaseWorker(id)),
+      isWorker: (id) => (Gateway.owns(id) ? gateway.isWorker(id) : localHooks.isWorker(id)),
+      isRunning: (id) => (Gateway.owns(id) ? gateway.isRunning(id) : localHooks.isRunning(id)),
+      workerReady: (id) => (Gateway.owns(id) ? gateway.registered(id) : localHooks.workerReady(id)),
+    }),
+    async close() {
+      await gateway.close();
+      for (const socket of [gatewaySocket, backend, frontend]) socket.close();
+      zap?.close();
+    },
+  };
+}

@@ -1,0 +1,85 @@
+import type { MessageLike, Router } from "zeromq";
+import { getLogger } from "../logger.js";
+
+const log = getLogger("router-group");
+
+interface Member {
+  socket: Router;
+  /** Which routing ids may speak on this socket (remote sockets: remote workers only). */
+  accept(id: Buffer): boolean;
+  /** Prefixed to the routing ids of this socket's peers, so two sockets' ids never collide. */
+  tag?: Buffer;
+}
+
+/**
+ * Several ROUTER sockets seen as one by the broker: the local one (ipc or loopback, no encryption
+ * cost) and a CURVE TCP one for remote peers. Messages from all arrive in one stream; a message is
+ * sent back on the socket its routing id last came from. Peers of a tagged socket get its tag
+ * before their routing id, so the broker can tell them apart from local ones.
+ */
+export class RouterGroup {
+  #members: Member[] = [];
+  /** Routing id as the broker sees it (latin1) -> where to send it, and the id on that socket. */
+  #routes = new Map<string, { socket: Router; id: Buffer }>();
+  #queue: Buffer[][] = [];
+  #wake?: () => void;
+  #primary: Router;
+
+  constructor(primary: Router) {
+    this.#primary = primary;
+    this.add(primary, { accept: () => true });
+  }
+
+  get closed(): boolean {
+    return this.#primary.closed;
+  }
+
+  add(socket: Router, { accept = () => true, tag }: { accept?: (id: Buffer) => boolean; tag?: string }): void {
+    const member: Member = { socket, accept, tag: tag === undefined ? undefined : Buffer.from(tag) };
+    this.#members.push(member);
+    void this.#pump(member);
+  }
+
+  send(frames: MessageLike[]): Promise<void> {
+    const [id, ...rest] = frames;
+    const key = typeof id === "string" ? Buffer.from(id).toString("latin1") : Buffer.from(id as Uint8Array).toString("latin1");
+    const route = this.#routes.get(key);
+    if (!route) return this.#primary.send(frames);
+    return route.socket.send([route.id, ...rest]);
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Buffer[], undefined> {
+    for (;;) {
+      while (this.#queue.length === 0) {
+        if (this.closed) return undefined;
+        await new Promise<void>((resolve) => (this.#wake = resolve));
+      }
+      yield this.#queue.shift()!;
+    }
+  }
+
+  async #pump({ socket, accept, tag }: Member): Promise<void> {
+    try {
+      for await (const frames of socket) {
+        const id = frames[0];
+        if (!id || !accept(id)) {
+          log.warning(`dropped a message from ${JSON.stringify(id?.toString("latin1").slice(0, 32))}: not admitted on this socket`);
+          continue;
+        }
+        const seen = tag ? Buffer.concat([tag, id]) : id;
+        const key = seen.toString("latin1");
+        if (socket !== this.#primary && this.#routes.get(key)?.socket !== socket) {
+          if (this.#routes.size > 100_000) this.#routes.clear(); // bounded; a forgotten peer is routed again on its next message
+          this.#routes.set(key, { socket, id });
+        }
+        frames[0] = seen;
+        this.#queue.push(frames);
+        this.#wake?.();
+        this.#wake = undefined;
+      }
+    } catch (error) {
+      if (!socket.closed) log.error(`socket failed: ${(error as Error).message}`);
+    }
+    this.#wake?.();
+  }
+}

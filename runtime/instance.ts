@@ -28,6 +28,7 @@ export class Instance {
   #hub?: HubProcess;
   #kvs?: KvsProcess;
   #kvsClient?: Promise<KvsClient>;
+  #readyKvsClient?: KvsClient;
   #nextPoolId = 1;
   #hubUsers = 0;
   #lastKvsEndpoint?: string;
@@ -139,18 +140,29 @@ export class Instance {
     // The store this host owns died (killed, crashed): a fresh one binds the same endpoint, and
     // the client, which zeromq reconnects by itself, carries on with it.
     if (this.#kvsClient && this.#kvs?.died) void this.kvsEndpoint().catch(() => {});
-    this.#kvsClient ??= this.kvsEndpoint().then(
-      (endpoint) => new KvsClient(endpoint, this.config.kvsClientSocketTimeout, this.config.kvsClientSocketAttempts, this.config.kvsMaxValueBytes),
-    );
-    this.#kvsClient.catch(() => (this.#kvsClient = undefined));
+    if (!this.#kvsClient) {
+      const made = this.kvsEndpoint().then(
+        (endpoint) => new KvsClient(endpoint, this.config.kvsClientSocketTimeout, this.config.kvsClientSocketAttempts, this.config.kvsMaxValueBytes),
+      );
+      this.#kvsClient = made;
+      made.then(
+        (client) => this.#kvsClient === made && (this.#readyKvsClient = client),
+        () => this.#kvsClient === made && (this.#kvsClient = undefined),
+      );
+    }
     return this.#kvsClient;
+  }
+
+  /** The KVS connection once made, while its server needs no restart: a request through it waits for nothing else. */
+  get readyKvsClient(): KvsClient | undefined {
+    return this.#kvs?.died ? undefined : this.#readyKvsClient;
   }
 
   /** After a shutdown request: forget the client, and wait for a server this process owns to exit. */
   async kvsStopped(): Promise<void> {
     const client = await this.#kvsClient?.catch(() => undefined);
     client?.close();
-    this.#kvsClient = undefined;
+    this.#kvsClient = this.#readyKvsClient = undefined;
     await this.#kvs?.expectExit();
     this.#kvs = undefined;
   }
@@ -163,7 +175,7 @@ export class Instance {
   async shutdown(): Promise<void> {
     const client = await this.#kvsClient?.catch(() => undefined);
     client?.close();
-    this.#kvsClient = undefined;
+    this.#kvsClient = this.#readyKvsClient = undefined;
     await Promise.all([this.#hub?.stop(), this.#kvs?.stop()]);
     this.#hub = this.#kvs = this.#lastKvsEndpoint = undefined;
     if (this.role === "host" && this.#runDir) rmSync(this.#runDir, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { ScriptError } from "../stdlib/errors.js";
@@ -7,7 +7,7 @@ import { readRuntimeContext } from "./children.js";
 import { resolveConfig, type Config, type RawOptions } from "./config.js";
 import { KvsClient } from "./kvs/client.js";
 import { getLogger, setLogLevel } from "./logger.js";
-import type { RuntimeContext } from "./protocol.js";
+import { KVS_LOCAL_SOCKET, type RuntimeContext } from "./protocol.js";
 import { HubProcess, KvsProcess } from "./services.js";
 
 const log = getLogger("instance");
@@ -141,9 +141,12 @@ export class Instance {
     // the client, which zeromq reconnects by itself, carries on with it.
     if (this.#kvsClient && this.#kvs?.died) void this.kvsEndpoint().catch(() => {});
     if (!this.#kvsClient) {
-      const made = this.kvsEndpoint().then(
-        (endpoint) => new KvsClient(endpoint, this.config.kvsClientSocketTimeout, this.config.kvsClientSocketAttempts, this.config.kvsMaxValueBytes),
-      );
+      const made = this.kvsEndpoint().then((endpoint) => {
+        // The store's local socket, when this process shares its machine and run directory.
+        const local = this.#runDir === undefined ? undefined : join(this.#runDir, KVS_LOCAL_SOCKET);
+        const localPath = local !== undefined && existsSync(local) ? local : undefined;
+        return new KvsClient(endpoint, this.config.kvsClientSocketTimeout, this.config.kvsClientSocketAttempts, this.config.kvsMaxValueBytes, localPath);
+      });
       this.#kvsClient = made;
       made.then(
         (client) => this.#kvsClient === made && (this.#readyKvsClient = client),

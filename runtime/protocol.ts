@@ -98,6 +98,8 @@ export const KVS_READ_ONLY_OPS: ReadonlySet<string> = new Set<KvsOp>([
 ]);
 /** A running store writes its endpoint to this file in the run directory, for `strmbrkr kvs --instance`. */
 export const KVS_ENDPOINT_FILE = "kvs.endpoint";
+/** The store's local socket (a unix socket in the run directory): the same messages as above, for clients on this machine. */
+export const KVS_LOCAL_SOCKET = "kvs-local.sock";
 
 // ---- IPC: host <-> hub (broker + worker pools) -------------------------------------------------
 export type HostToHub =

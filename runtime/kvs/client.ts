@@ -3,6 +3,7 @@ import { TransactionTimeout, fromErrorInfo, type ErrorInfo } from "../../stdlib/
 import { KvsStatus, type KvsOp } from "../protocol.js";
 import { ALONE_BYTES, BATCH_MARKER, MAX_BATCH_BYTES, packRequests, requestBytes, unpackAnswers } from "./batch.js";
 import { decodePayload, encodeArgs } from "./codec.js";
+import { LocalLink, type KvsLink } from "./local.js";
 
 interface Pending {
   id: number;
@@ -35,7 +36,7 @@ const perRequest = new WeakMap<Error, string[]>();
  * which the server answers with one batch. A lone request is never held back for company.
  */
 export class KvsClient {
-  #socket = new Dealer({ linger: 0 });
+  #link: KvsLink;
   #pending = new Map<number, Pending>();
   /** Requests (and resends) not yet handed to the socket, in order. */
   #unsent: Pending[] = [];
@@ -48,17 +49,21 @@ export class KvsClient {
   #attempts: number;
   #maxValueBytes: number;
 
-  /** `maxValueBytes`: larger request arguments are refused here, before they cost the connection. */
-  constructor(endpoint: string, timeoutMs: number, attempts: number, maxValueBytes = Infinity) {
+  /**
+   * `endpoint`: the server's zeromq endpoint; `localPath`: its local socket (runtime/kvs/local.ts),
+   * used instead when given (the same messages, a faster transport). `maxValueBytes`: larger
+   * request arguments are refused here, before they cost the connection.
+   */
+  constructor(endpoint: string, timeoutMs: number, attempts: number, maxValueBytes = Infinity, localPath?: string) {
     this.#timeoutMs = timeoutMs;
     this.#attempts = attempts;
     this.#maxValueBytes = maxValueBytes;
-    this.#socket.connect(endpoint);
-    void this.#receive();
+    const onMessage = (frames: Buffer[]) => this.#onMessage(frames);
+    this.#link = localPath ? new LocalLink(localPath, onMessage) : new ZmqLink(endpoint, onMessage, (error) => this.#failAll(error));
   }
 
   get closed(): boolean {
-    return this.#socket.closed;
+    return this.#link.closed;
   }
 
   request(op: KvsOp, args: unknown[]): Promise<unknown> {
@@ -82,7 +87,7 @@ export class KvsClient {
 
   close(): void {
     this.#failAll(new Error("KeyValueStore client closed"));
-    this.#socket.close();
+    this.#link.close();
   }
 
   #attempt(pending: Pending): void {
@@ -130,7 +135,7 @@ export class KvsClient {
     if (this.#sending) return;
     this.#sending = true;
     try {
-      while (this.#unsent.length > 0 && !this.#socket.closed) {
+      while (this.#unsent.length > 0 && !this.#link.closed) {
         const requests = this.#unsent;
         this.#unsent = [];
         let group: Pending[] = [];
@@ -168,29 +173,21 @@ export class KvsClient {
       frames = [requestId, opFrame, payload];
     } else frames = [BATCH_MARKER, packRequests(group, bytes)];
     try {
-      await this.#socket.send(frames);
+      await this.#link.send(frames);
     } catch (error) {
-      if (!this.#socket.closed) this.#failAll(error as Error);
+      if (!this.#link.closed) this.#failAll(error as Error);
     }
   }
 
-  async #receive(): Promise<void> {
-    const socket = this.#socket;
-    try {
-      while (!socket.closed) {
-        const frames = await socket.receive();
-        if (frames.length === 2 && frames[0]!.length === 0) {
-          const answers = unpackAnswers(frames[1]!);
-          if (typeof answers === "string") continue; // not from our server: nothing to match it to
-          for (const { id, ok, start, end } of answers) this.#answer(id, ok, frames[1]!, start, end);
-        } else {
-          const [requestId, status, payload] = frames;
-          if (!requestId || requestId.length !== 4 || !payload) continue;
-          this.#answer(requestId.readUInt32BE(), status !== undefined && status.equals(OK), payload, 0, payload.length);
-        }
-      }
-    } catch (error) {
-      if (!socket.closed) this.#failAll(error as Error);
+  #onMessage(frames: Buffer[]): void {
+    if (frames.length === 2 && frames[0]!.length === 0) {
+      const answers = unpackAnswers(frames[1]!);
+      if (typeof answers === "string") return; // not from our server: nothing to match it to
+      for (const { id, ok, start, end } of answers) this.#answer(id, ok, frames[1]!, start, end);
+    } else {
+      const [requestId, status, payload] = frames;
+      if (!requestId || requestId.length !== 4 || !payload) return;
+      this.#answer(requestId.readUInt32BE(), status !== undefined && status.equals(OK), payload, 0, payload.length);
     }
   }
 
@@ -219,6 +216,39 @@ export class KvsClient {
     this.#unsent = [];
     clearTimeout(this.#timer);
     this.#timer = undefined;
+  }
+}
+
+/** The zeromq DEALER link: any endpoint (tcp, ipc, a remote host); zeromq reconnects by itself. */
+class ZmqLink implements KvsLink {
+  #socket = new Dealer({ linger: 0 });
+  #onMessage: (frames: Buffer[]) => void;
+
+  constructor(endpoint: string, onMessage: (frames: Buffer[]) => void, onError: (error: Error) => void) {
+    this.#onMessage = onMessage;
+    this.#socket.connect(endpoint);
+    this.#receive().catch(onError);
+  }
+
+  get closed(): boolean {
+    return this.#socket.closed;
+  }
+
+  send(frames: Buffer[]): Promise<void> {
+    return this.#socket.send(frames);
+  }
+
+  close(): void {
+    this.#socket.close();
+  }
+
+  async #receive(): Promise<void> {
+    const socket = this.#socket;
+    try {
+      while (!socket.closed) this.#onMessage(await socket.receive());
+    } catch (error) {
+      if (!socket.closed) throw error;
+    }
   }
 }
 

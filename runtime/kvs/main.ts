@@ -2,9 +2,12 @@ import { Router } from "zeromq";
 import { followOwner, readRuntimeContext, sendToOwner } from "../children.js";
 import { bindAddress } from "../endpoints.js";
 import { getLogger, setLogLevel } from "../logger.js";
-import { FRAME_OVERHEAD_BYTES, RUNTIME_ENV, type HostToKvs, type KvsToHost } from "../protocol.js";
+import { FRAME_OVERHEAD_BYTES, KVS_LOCAL_SOCKET, RUNTIME_ENV, type HostToKvs, type KvsToHost } from "../protocol.js";
 import { publishEndpoint } from "./discovery.js";
-import { serve } from "./server.js";
+import { join } from "node:path";
+import type { Server } from "node:net";
+import { serveLocal } from "./local.js";
+import { KvsService, serve } from "./server.js";
 import { Snapshots } from "./snapshots.js";
 import { Store } from "./store.js";
 import { Transactions } from "./transactions.js";
@@ -36,8 +39,10 @@ const endpoint = socket.lastEndpoint!;
 // The script's top level, loaded here for transact, may use KeyValueStore: it must reach this store.
 process.env[RUNTIME_ENV] = JSON.stringify({ ...context, kvs: endpoint });
 
+let local: Server | undefined;
 const stop = () => {
   snapshots?.close();
+  local?.close();
   socket.close();
   process.exit(0);
 };
@@ -53,8 +58,16 @@ try {
 } catch (error) {
   log.warning(`could not publish the endpoint for \`strmbrkr kvs\`: ${(error as Error).message}`);
 }
+const service = new KvsService({ store, transactions, maxValueBytes: config.kvsMaxValueBytes });
+// Clients on this machine use the local socket when it exists (KvsClient), others the ROUTER.
+try {
+  local = await serveLocal(join(context.runDir, KVS_LOCAL_SOCKET), service, config.kvsMaxValueBytes + FRAME_OVERHEAD_BYTES);
+} catch (error) {
+  log.warning(`no local socket, clients use ${endpoint}: ${(error as Error).message}`);
+}
 sendToOwner({ type: "ready", endpoint } satisfies KvsToHost);
-log.debug(`serving on ${endpoint}`);
-await serve(socket, { store, transactions, maxValueBytes: config.kvsMaxValueBytes });
+log.debug(`serving on ${endpoint}${local ? ` and ${join(context.runDir, KVS_LOCAL_SOCKET)}` : ""}`);
+void serve(socket, { service });
+await service.stopped;
 clearInterval(sweep);
 stop();

@@ -17,66 +17,106 @@ export interface ServeOptions {
   transactions?: Transactions;
   /** Largest encoded request arguments accepted (STRMBRKR_KVS_MAX_VALUE_BYTES). */
   maxValueBytes?: number;
+  /** The requests' handler, when several sockets serve one store; made from the options above if absent. */
+  service?: KvsService;
 }
 
 /**
- * Serves the store on a ROUTER socket: requests carry an id, so a client may have many in flight.
- * A request comes alone ([id, op, payload]) or with others in a batch ([empty, packed]: see
- * runtime/kvs/batch.ts), answered in the same form, in order. A bad request gets a typed error
- * back; one without a reply address (or a malformed batch) is logged and dropped.
- * Resolves when a client asks it to shut down.
+ * The store's side of the KVS protocol, whatever carries it (a zeromq ROUTER, the local socket):
+ * takes a client's messages, answers each in the same form. A request comes alone ([id, op,
+ * payload]) or with others in a batch ([empty, packed]: see runtime/kvs/batch.ts), answered in
+ * order. A bad request gets a typed error back; one without a reply address (or a malformed
+ * batch) is logged and dropped. One instance per store, shared by every socket that serves it.
  */
-export async function serve(socket: Router, { store = new Store(), transactions, maxValueBytes = Infinity }: ServeOptions = {}): Promise<void> {
-  const outbox = new Outbox(socket, (error) => log.error(`reply failed: ${error.message}`));
-  const dispatcher = new Dispatcher(store, transactions, maxValueBytes);
-  const packer = new AnswerPacker();
-  let stopping = false;
-  for await (const frames of socket) {
-    const client = frames[0];
-    if (client && frames.length === 3 && frames[1]!.length === 0) {
-      const packed = frames[2]!;
-      const requests = unpackRequests(packed);
-      if (typeof requests === "string") {
-        log.warning(`dropped a malformed batch of requests (${requests})`);
-        continue;
-      }
-      const clientKey = client.toString("latin1");
-      const sendPacked = () => packer.count > 0 && outbox.send([client, BATCH_MARKER, packer.take()]);
+export class KvsService {
+  #dispatcher: Dispatcher;
+  #stopped!: () => void;
+  /** Resolves once a client's shutdown request has been answered and that answer sent. */
+  readonly stopped = new Promise<void>((resolve) => (this.#stopped = resolve));
+
+  constructor({ store = new Store(), transactions, maxValueBytes = Infinity }: Omit<ServeOptions, "service"> = {}) {
+    this.#dispatcher = new Dispatcher(store, transactions, maxValueBytes);
+  }
+
+  /**
+   * Answers one message from `client` (a routing id, latin1: unique per connection across
+   * sockets), sending each answer through `reply`. Returns true when the message asked the store
+   * to shut down (then nothing more should be read); a promise only while a first `transact`
+   * loads the job script: the caller waits before reading on, so order is kept.
+   */
+  handle(client: string, frames: Buffer[], reply: (frames: Buffer[]) => void): boolean | Promise<boolean> {
+    if (frames.length === 2 && frames[0]!.length === 0) return this.#batch(client, frames[1]!, reply);
+    const [requestId, op, payload] = frames;
+    if (frames.length !== 3) {
+      log.warning(`dropped a malformed request (${frames.length + 1} frames)`);
+      return false;
+    }
+    const opName = op!.toString();
+    const id = requestId!.length === 4 ? requestId!.readUInt32BE() : `x${requestId!.toString("hex")}`;
+    const answer = this.#dispatcher.answer(client, id, opName, payload!, 0, payload!.length, isCompact(payload!));
+    const send = ({ ok, bytes }: { ok: boolean; bytes: Buffer }): boolean => {
+      reply([requestId!, ok ? OK : ERROR, bytes]);
+      return opName === "shutdown" && ok;
+    };
+    return answer instanceof Promise ? answer.then(send) : send(answer);
+  }
+
+  /** Marks the store as stopping (after the shutdown answer was flushed). */
+  stop(): void {
+    this.#stopped();
+  }
+
+  async #batch(client: string, packed: Buffer, reply: (frames: Buffer[]) => void): Promise<boolean> {
+    const requests = unpackRequests(packed);
+    if (typeof requests === "string") {
+      log.warning(`dropped a malformed batch of requests (${requests})`);
+      return false;
+    }
+    const packer = new AnswerPacker(); // one per batch: another may run while this one waits for a transaction to load
+    const sendPacked = () => packer.count > 0 && reply([BATCH_MARKER, packer.take()]);
+    try {
       for (const { id, op, start, end } of requests) {
-        let answer = dispatcher.answer(clientKey, id, op, packed, start, end, true);
+        let answer = this.#dispatcher.answer(client, id, op, packed, start, end, true);
         if (answer instanceof Promise) answer = await answer;
         if (answer.bytes.length >= ALONE_BYTES) {
           // Not copied into the batch: sent alone, after the answers before it.
           sendPacked();
           const requestId = Buffer.allocUnsafe(4);
           requestId.writeUInt32BE(id);
-          outbox.send([client, requestId, answer.ok ? OK : ERROR, answer.bytes]);
+          reply([requestId, answer.ok ? OK : ERROR, answer.bytes]);
         } else {
           packer.add(id, answer.ok, answer.bytes);
           if (packer.bytes >= MAX_BATCH_BYTES) sendPacked();
         }
-        if (op === "shutdown" && answer.ok) {
-          stopping = true;
-          break;
-        }
+        if (op === "shutdown" && answer.ok) return true;
       }
+      return false;
+    } finally {
       sendPacked();
-    } else {
-      const [client, requestId, op, payload] = frames;
-      if (!client || !requestId || frames.length !== 4) {
-        log.warning(`dropped a malformed request (${frames.length} frames)`);
-        continue;
-      }
-      const opName = op!.toString();
-      const id = requestId.length === 4 ? requestId.readUInt32BE() : `x${requestId.toString("hex")}`;
-      let answer = dispatcher.answer(client.toString("latin1"), id, opName, payload!, 0, payload!.length, isCompact(payload!));
-      if (answer instanceof Promise) answer = await answer;
-      outbox.send([client, requestId, answer.ok ? OK : ERROR, answer.bytes]);
-      stopping = opName === "shutdown" && answer.ok;
     }
+  }
+}
+
+/**
+ * Serves the store on a ROUTER socket: requests carry an id, so a client may have many in flight.
+ * Resolves when a client asks it to shut down (through this socket; with `service` shared, watch
+ * `service.stopped` for the others).
+ */
+export async function serve(socket: Router, { service, ...options }: ServeOptions = {}): Promise<void> {
+  const handler = service ?? new KvsService(options);
+  const outbox = new Outbox(socket, (error) => log.error(`reply failed: ${error.message}`));
+  for await (const frames of socket) {
+    const client = frames[0];
+    if (!client || frames.length < 2) {
+      log.warning(`dropped a malformed request (${frames.length} frames)`);
+      continue;
+    }
+    let stopping = handler.handle(client.toString("latin1"), frames.slice(1), (answer) => outbox.send([client, ...answer]));
+    if (stopping instanceof Promise) stopping = await stopping;
     if (stopping) {
       log.debug("shutting down on request");
       while (!outbox.idle) await new Promise((resolve) => setImmediate(resolve));
+      handler.stop();
       return;
     }
   }

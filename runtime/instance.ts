@@ -137,9 +137,14 @@ export class Instance {
 
   /** This process's KVS connection, made on first use (and again after the server was stopped). */
   kvsClient(): Promise<KvsClient> {
-    // The store this host owns died (killed, crashed): a fresh one binds the same endpoint, and
-    // the client, which zeromq reconnects by itself, carries on with it.
-    if (this.#kvsClient && this.#kvs?.died) void this.kvsEndpoint().catch(() => {});
+    // The store this host owns died (killed, crashed): a fresh one binds the same endpoints, and
+    // the client, which reconnects by itself (zeromq or the local socket), carries on with it.
+    // Requests wait until the fresh store is up: sent at once, their timeouts could run out while
+    // it starts on a busy machine.
+    if (this.#kvsClient && this.#kvs?.died) {
+      const client = this.#kvsClient;
+      return this.kvsEndpoint().then(() => client, () => client);
+    }
     if (!this.#kvsClient) {
       const made = this.kvsEndpoint().then((endpoint) => {
         // The store's local socket, when this process shares its machine and run directory.

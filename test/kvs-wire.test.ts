@@ -10,6 +10,7 @@ import { deserialize, serialize } from "node:v8";
 import { AnswerPacker, BATCH_MARKER, packRequests, requestBytes, unpackAnswers, unpackRequests } from "../runtime/kvs/batch.js";
 import { COMPACT_LIST, decodePayload, encodeArgs, encodeValue, isCompact } from "../runtime/kvs/codec.js";
 import { encodeMessage, MessageReader } from "../runtime/kvs/local.js";
+import { ReplyCache } from "../runtime/kvs/reply-cache.js";
 import { KvsService } from "../runtime/kvs/server.js";
 import { Store } from "../runtime/kvs/store.js";
 
@@ -126,4 +127,25 @@ t.test("KvsService: a batch is answered in order, ids matched; bad requests type
 
   t.equal(await handle("c1", batchOf([{ id: 1, op: "get", args: ["n"] }, { id: 2, op: "shutdown", args: [] }, { id: 3, op: "flush", args: [] }])), true, "a shutdown in a batch stops the service");
   t.same(answersOf(replies.shift()!).map((a) => a.id), [1, 2], "after answering up to it; nothing after it runs");
+});
+
+t.test("the reply cache keeps the newest answers, bounded in entries and bytes", async (t) => {
+  const cache = new ReplyCache(3, 1_000);
+  const answer = (n: number) => ({ ok: true, bytes: Buffer.alloc(n) });
+  const a = cache.of("a");
+  cache.set("a", a, 1, answer(1));
+  cache.set("a", a, 2, answer(1));
+  const b = cache.of("b");
+  cache.set("b", b, 1, answer(1));
+  t.same([...cache.of("a").keys()], [1, 2], "one client's answers by id");
+  t.same([...cache.of("b").keys()], [1], "another's apart");
+  cache.set("b", b, 2, answer(1));
+  t.same([...cache.of("a").keys()], [2], "past 3 entries the oldest goes");
+  cache.set("b", b, 3, answer(1));
+  t.equal(cache.of("a").size, 0, "a client whose answers all went has none");
+  cache.set("a", a, 9, answer(1));
+  t.same([...cache.of("a").keys()], [9], "and gets new ones kept again");
+  cache.set("b", b, 4, answer(900));
+  t.same([...cache.of("b").keys()], [4], "past the byte limit, the oldest go until it fits");
+  t.equal(cache.of("a").size, 0, "whoever they belonged to");
 });

@@ -2,7 +2,7 @@ import { toErrorInfo } from "../../stdlib/errors.js";
 import { getLogger } from "../logger.js";
 import { KVS_OPS, KVS_READ_ONLY_OPS, type KvsOp } from "../protocol.js";
 import { decodePayload, encodeValue } from "./codec.js";
-import { ReplyCache, type Answer } from "./reply-cache.js";
+import { ReplyCache, type Answer, type ClientAnswers } from "./reply-cache.js";
 import type { Store } from "./store.js";
 import { EncodedReply, type Transactions } from "./transactions.js";
 
@@ -20,6 +20,9 @@ export class Dispatcher {
   #transactions?: Transactions;
   #maxValueBytes: number;
   #answered = new ReplyCache();
+  /** The last client's kept answers: requests come in runs from one client (a batch). */
+  #client?: string;
+  #clientAnswers?: ClientAnswers;
 
   constructor(store: Store, transactions: Transactions | undefined, maxValueBytes: number) {
     this.#store = store;
@@ -34,9 +37,14 @@ export class Dispatcher {
    * so they still see the transaction's effect in order.
    */
   answer(client: string, requestId: number | string, op: string, payload: Buffer, start: number, end: number, compact: boolean): Answer | Promise<Answer> {
-    const cacheKey = KVS_READ_ONLY_OPS.has(op) ? undefined : ReplyCache.key(requestId, client);
-    if (cacheKey !== undefined) {
-      const earlier = this.#answered.get(cacheKey);
+    let kept: ClientAnswers | undefined;
+    if (!KVS_READ_ONLY_OPS.has(op)) {
+      if (client !== this.#client) {
+        this.#client = client;
+        this.#clientAnswers = this.#answered.of(client);
+      }
+      kept = this.#clientAnswers!;
+      const earlier = kept.get(requestId);
       if (earlier) return earlier; // a resend: it was applied once already
     }
     let args: unknown[] | undefined;
@@ -52,18 +60,18 @@ export class Dispatcher {
         if (!transactions) throw new TypeError("KeyValueStore.transact: this store runs no transactions");
         if (!transactions.loaded) {
           return transactions.load().then(
-            () => this.#settle(cacheKey, op, compact, args, NONE),
-            (error: unknown) => this.#settle(cacheKey, op, compact, args, error),
+            () => this.#settle(client, kept, requestId, op, compact, args, NONE),
+            (error: unknown) => this.#settle(client, kept, requestId, op, compact, args, error),
           );
         }
       }
     } catch (error) {
       failure = error;
     }
-    return this.#settle(cacheKey, op, compact, args, failure);
+    return this.#settle(client, kept, requestId, op, compact, args, failure);
   }
 
-  #settle(cacheKey: string | undefined, op: string, compact: boolean, args: unknown[] | undefined, failure: unknown): Answer {
+  #settle(client: string, kept: ClientAnswers | undefined, requestId: number | string, op: string, compact: boolean, args: unknown[] | undefined, failure: unknown): Answer {
     let value: unknown;
     if (failure === NONE) {
       try {
@@ -86,7 +94,7 @@ export class Dispatcher {
       bytes = encodeValue({ ...toErrorInfo(error), stack: undefined }, false);
     }
     const answer = { ok, bytes };
-    if (cacheKey !== undefined) this.#answered.set(cacheKey, answer);
+    if (kept) this.#answered.set(client, kept, requestId, answer);
     return answer;
   }
 }

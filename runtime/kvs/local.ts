@@ -99,7 +99,14 @@ export function serveLocal(path: string, service: KvsService, maxMessageBytes: n
     // Never a zeromq routing id (5 bytes, or user-set ones, which may not start with a zero byte).
     const client = `\0local:${++connections}`;
     const reader = new MessageReader(maxMessageBytes);
-    const reply = (frames: Buffer[]) => void socket.write(encodeMessage(frames));
+    const reply = (frames: Buffer[]) => {
+      socket.write(encodeMessage(frames));
+      // A client that sends but never reads: drop it rather than hold its answers without bound.
+      if (socket.writableLength > 2 * maxMessageBytes) {
+        log.warning("dropped a local connection that does not read its answers");
+        socket.destroy();
+      }
+    };
     const waiting: Buffer[][] = [];
     let busy = false;
     const stopAfterFlush = () => void socket.end(() => service.stop());
@@ -108,11 +115,17 @@ export function serveLocal(path: string, service: KvsService, maxMessageBytes: n
       if (stopping === true) return stopAfterFlush();
       if (stopping === false) return;
       busy = true; // a transaction's script loads: later messages wait, in order
-      void stopping.then((stop) => {
-        busy = false;
-        if (stop) return stopAfterFlush();
-        while (!busy && waiting.length > 0) run(waiting.shift()!);
-      });
+      stopping.then(
+        (stop) => {
+          busy = false;
+          if (stop) return stopAfterFlush();
+          while (!busy && waiting.length > 0) run(waiting.shift()!);
+        },
+        (error: Error) => {
+          log.error(`dropped a local connection: ${error.message}`);
+          socket.destroy();
+        },
+      );
     };
     socket.on("data", (chunk: Buffer) => {
       try {
@@ -143,6 +156,7 @@ export interface KvsLink {
 
 const RETRY_FIRST_MS = 5;
 const RETRY_MAX_MS = 100;
+const MAX_HELD_MESSAGES = 1000;
 
 /**
  * A client's end of the local socket. Like a zeromq DEALER, it connects again by itself when the
@@ -171,7 +185,8 @@ export class LocalLink implements KvsLink {
   send(frames: Buffer[]): Promise<void> | void {
     const bytes = encodeMessage(frames);
     if (!this.#connected) {
-      this.#held.push(bytes);
+      // Like a DEALER's queue (ZMQ_SNDHWM 1000): past it, what is sent is lost and times out.
+      if (this.#held.length < MAX_HELD_MESSAGES) this.#held.push(bytes);
       return;
     }
     const socket = this.#socket!;

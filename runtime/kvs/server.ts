@@ -111,8 +111,13 @@ export async function serve(socket: Router, { service, ...options }: ServeOption
       log.warning(`dropped a malformed request (${frames.length} frames)`);
       continue;
     }
-    let stopping = handler.handle(client.toString("latin1"), frames.slice(1), (answer) => outbox.send([client, ...answer]));
-    if (stopping instanceof Promise) stopping = await stopping;
+    let stopping = false;
+    try {
+      const handled = handler.handle(client.toString("latin1"), frames.slice(1), (answer) => outbox.send([client, ...answer]));
+      stopping = handled instanceof Promise ? await handled : handled;
+    } catch (error) {
+      log.error(`dropped a request that failed unexpectedly: ${(error as Error)?.message}`); // and keep serving
+    }
     if (stopping) {
       log.debug("shutting down on request");
       while (!outbox.idle) await new Promise((resolve) => setImmediate(resolve));

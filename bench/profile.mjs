@@ -18,7 +18,8 @@ const dir = mkdtempSync(join(tmpdir(), "strmbrkr-profile-"));
 const tag = newTag();
 const roles = new Map(); // pid → role, seen while the run goes
 const watcher = setInterval(() => {
-  for (const pid of taggedPids(tag)) if (!roles.has(pid)) roles.set(pid, roleOf(pid));
+  // A forked child shows its parent's command line until it has exec'd: look again while it says "host".
+  for (const pid of taggedPids(tag)) if (!roles.has(pid) || roles.get(pid) === "host") roles.set(pid, roleOf(pid));
 }, 20);
 const result = await runNode([`--cpu-prof`, `--cpu-prof-dir=${dir}`, "bin/strmbrkr.js", "run", ...script], {
   tag,

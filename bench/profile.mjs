@@ -2,19 +2,26 @@
 // CPU profile (the host through --cpu-prof, its children through STRMBRKR_CPU_PROF_DIR, since
 // Node 20 refuses --cpu-prof in NODE_OPTIONS); prints each process's top self-time functions.
 //   node bench/profile.mjs [jobs] [top]      (default 100000 jobs, top 5; profiles kept in a temp dir)
+//   node bench/profile.mjs --kvs [sequential] [in flight] [top]   the same for bench/scripts/kvs.ts (1 worker)
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { ROOT, killTagged, newTag, runNode, taggedPids } from "./lib/proc.mjs";
 
-const [jobs = "100000", top = "5"] = process.argv.slice(2);
+const kvsMode = process.argv[2] === "--kvs";
+const [first, second, third] = process.argv.slice(kvsMode ? 3 : 2);
+const top = (kvsMode ? third : second) ?? (kvsMode ? "12" : "5");
+const script = kvsMode
+  ? ["bench/scripts/kvs.ts", "--workers", "1", "--no-progress", "--", first ?? "20000", second ?? "100000"]
+  : ["bench/scripts/tiny.ts", "--workers", "2", "--no-progress", "--", first ?? "100000", "stop-workers"];
 const dir = mkdtempSync(join(tmpdir(), "strmbrkr-profile-"));
 const tag = newTag();
 const roles = new Map(); // pid → role, seen while the run goes
 const watcher = setInterval(() => {
-  for (const pid of taggedPids(tag)) if (!roles.has(pid)) roles.set(pid, roleOf(pid));
+  // A forked child shows its parent's command line until it has exec'd: look again while it says "host".
+  for (const pid of taggedPids(tag)) if (!roles.has(pid) || roles.get(pid) === "host") roles.set(pid, roleOf(pid));
 }, 20);
-const result = await runNode([`--cpu-prof`, `--cpu-prof-dir=${dir}`, "bin/strmbrkr.js", "run", "bench/scripts/tiny.ts", "--workers", "2", "--no-progress", "--", jobs, "stop-workers"], {
+const result = await runNode([`--cpu-prof`, `--cpu-prof-dir=${dir}`, "bin/strmbrkr.js", "run", ...script], {
   tag,
   env: { STRMBRKR_CPU_PROF_DIR: dir },
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { ScriptError } from "../stdlib/errors.js";
@@ -7,7 +7,7 @@ import { readRuntimeContext } from "./children.js";
 import { resolveConfig, type Config, type RawOptions } from "./config.js";
 import { KvsClient } from "./kvs/client.js";
 import { getLogger, setLogLevel } from "./logger.js";
-import type { ListenContext, RuntimeContext } from "./protocol.js";
+import { KVS_LOCAL_SOCKET, type ListenContext, type RuntimeContext } from "./protocol.js";
 import { HubProcess, KvsProcess } from "./services.js";
 
 const log = getLogger("instance");
@@ -28,6 +28,7 @@ export class Instance {
   #hub?: HubProcess;
   #kvs?: KvsProcess;
   #kvsClient?: Promise<KvsClient>;
+  #readyKvsClient?: KvsClient;
   /** The client, once a store started after the last one died is up. */
   #kvsRestart?: Promise<KvsClient>;
   #nextPoolId = 1;
@@ -155,29 +156,44 @@ export class Instance {
 
   /** This process's KVS connection, made on first use (and again after the server was stopped). */
   kvsClient(): Promise<KvsClient> {
-    // The store this host owns died (killed, crashed): a fresh one binds the same endpoint, and
-    // the client, which zeromq reconnects by itself, carries on with it, once that store is up
-    // (on a busy machine starting it can take longer than a request's timeout).
+    // The store this host owns died (killed, crashed): a fresh one binds the same endpoints, and
+    // the client, which reconnects by itself (zeromq or the local socket), carries on with it.
+    // Requests wait until the fresh store is up: sent at once, their timeouts could run out while
+    // it starts on a busy machine.
     if (this.#kvsClient && this.#kvs?.died) {
       const client = this.#kvsClient;
-      const restart: Promise<KvsClient> = this.kvsEndpoint().then(() => client).finally(() => {
+      const restart: Promise<KvsClient> = this.kvsEndpoint().then(() => client, () => client).finally(() => {
         if (this.#kvsRestart === restart) this.#kvsRestart = undefined;
       });
       this.#kvsRestart = restart;
     }
     if (this.#kvsRestart) return this.#kvsRestart;
-    this.#kvsClient ??= this.kvsEndpoint().then(
-      (endpoint) => new KvsClient(endpoint, this.config.kvsClientSocketTimeout, this.config.kvsClientSocketAttempts, this.config.kvsMaxValueBytes),
-    );
-    this.#kvsClient.catch(() => (this.#kvsClient = undefined));
+    if (!this.#kvsClient) {
+      const made = this.kvsEndpoint().then((endpoint) => {
+        // The store's local socket, when this process shares its machine and run directory.
+        const local = this.#runDir === undefined ? undefined : join(this.#runDir, KVS_LOCAL_SOCKET);
+        const localPath = local !== undefined && existsSync(local) ? local : undefined;
+        return new KvsClient(endpoint, this.config.kvsClientSocketTimeout, this.config.kvsClientSocketAttempts, this.config.kvsMaxValueBytes, localPath);
+      });
+      this.#kvsClient = made;
+      made.then(
+        (client) => this.#kvsClient === made && (this.#readyKvsClient = client),
+        () => this.#kvsClient === made && (this.#kvsClient = undefined),
+      );
+    }
     return this.#kvsClient;
+  }
+
+  /** The KVS connection once made, while its server needs no restart: a request through it waits for nothing else. */
+  get readyKvsClient(): KvsClient | undefined {
+    return this.#kvs?.died || this.#kvsRestart ? undefined : this.#readyKvsClient;
   }
 
   /** After a shutdown request: forget the client, and wait for a server this process owns to exit. */
   async kvsStopped(): Promise<void> {
     const client = await this.#kvsClient?.catch(() => undefined);
     client?.close();
-    this.#kvsClient = undefined;
+    this.#kvsClient = this.#readyKvsClient = undefined;
     await this.#kvs?.expectExit();
     this.#kvs = undefined;
   }
@@ -197,7 +213,7 @@ export class Instance {
   async shutdown(): Promise<void> {
     const client = await this.#kvsClient?.catch(() => undefined);
     client?.close();
-    this.#kvsClient = undefined;
+    this.#kvsClient = this.#readyKvsClient = undefined;
     await Promise.all([this.#hub?.stop(), this.#kvs?.stop()]);
     this.#hub = this.#kvs = this.#lastKvsEndpoint = this.#lastRemoteKvs = undefined;
     if (this.role === "host" && this.#runDir) rmSync(this.#runDir, { recursive: true, force: true });

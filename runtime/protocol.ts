@@ -91,9 +91,15 @@ export interface JobResult {
   memoryMb?: number;
 }
 
-// ---- KVS: client (DEALER) <-> server (ROUTER) --------------------------------------------------
-// client -> server: [requestId (4 bytes, u32 BE), op, encode(args: unknown[])]
-// server -> client: [requestId, KvsStatus, encode(value | ErrorInfo)]
+// ---- KVS: client (DEALER) <-> server (ROUTER), or the same messages on the local socket -----------
+// client -> server: [requestId (4 bytes, u32 BE), op, args]              one request
+// client -> server: [empty, packed requests]                            a batch (runtime/kvs/batch.ts)
+// server -> client: [requestId, KvsStatus, value | encode(ErrorInfo)]   one answer
+// server -> client: [empty, packed answers]                             a batch, in request order
+// args / value: encode(...) (structured clone, first byte 0xFF) or, for primitives, the compact form
+// of runtime/kvs/codec.ts; compact answers only in batches or to compact requests.
+// The local socket (KVS_LOCAL_SOCKET, runtime/kvs/local.ts): each message as u32 BE length, then
+// each frame as u32 BE length + bytes. docs/protocol.md has the details.
 // "transact" args: [exportName, ...args]; docs/kvs.md lists every op's arguments.
 export const KVS_OPS = [
   "ping", "get", "set", "append", "pop", "flush", "dump", "initCache", "cachePut", "cacheGrab", "shutdown",
@@ -108,6 +114,8 @@ export const KVS_READ_ONLY_OPS: ReadonlySet<string> = new Set<KvsOp>([
 ]);
 /** A running store writes its endpoint to this file in the run directory, for `strmbrkr kvs --instance`. */
 export const KVS_ENDPOINT_FILE = "kvs.endpoint";
+/** The store's local socket (a unix socket in the run directory): the same messages as above, for clients on this machine. */
+export const KVS_LOCAL_SOCKET = "kvs-local.sock";
 
 // ---- Gateway: remote worker supervisor (DEALER) <-> hub (ROUTER, CURVE server) --------------------
 // Every message is [Gate.*, JSON] (CHUNK adds the bytes); docs/protocol.md has the sequence.

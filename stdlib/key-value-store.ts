@@ -1,11 +1,23 @@
 import { pathToFileURL } from "node:url";
 import { getInstance } from "../runtime/instance.js";
+import type { KvsClient } from "../runtime/kvs/client.js";
 import type { SetOptions, TransactionFunction, TransactionStore } from "../runtime/kvs/transaction-store.js";
 import type { KvsOp } from "../runtime/protocol.js";
 
-async function call<T>(op: KvsOp, ...args: unknown[]): Promise<T> {
+function call<T>(op: KvsOp, ...args: unknown[]): Promise<T> {
+  let client: KvsClient | undefined;
+  try {
+    client = getInstance().readyKvsClient;
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  // Once connected, straight to the client: no await of the connection on every request.
+  return (client ? client.request(op, args) : callWhenConnected(op, args)) as Promise<T>;
+}
+
+async function callWhenConnected(op: KvsOp, args: unknown[]): Promise<unknown> {
   const client = await getInstance().kvsClient();
-  return (await client.request(op, args)) as T;
+  return await client.request(op, args);
 }
 
 export interface InitCacheOptions {

@@ -1,122 +1,275 @@
 import { Dealer } from "zeromq";
 import { TransactionTimeout, fromErrorInfo, type ErrorInfo } from "../../stdlib/errors.js";
-import { Outbox } from "../outbox.js";
 import { clientSecurity } from "../remote/client-security.js";
 import { KvsStatus, type KvsOp } from "../protocol.js";
-import { decode, encode } from "../serialize.js";
+import { ALONE_BYTES, BATCH_MARKER, MAX_BATCH_BYTES, packRequests, requestBytes, unpackAnswers } from "./batch.js";
+import { decodePayload, encodeArgs } from "./codec.js";
+import { LocalLink, type KvsLink } from "./local.js";
 
 interface Pending {
-  /** Where the caller asked, so a rejected request points at the caller's line. */
-  callSite: { stack?: string };
+  id: number;
+  op: KvsOp;
+  payload: Buffer;
   resolve(value: unknown): void;
   reject(error: Error): void;
-  timer: NodeJS.Timeout;
+  /** performance.now() after which the current attempt has timed out. */
+  deadline: number;
   attemptsLeft: number;
-  frames: Buffer[];
-  op: KvsOp;
 }
+
+const OK = Buffer.from(KvsStatus.OK);
+/** Op name frames, made once each. */
+const opFrames = new Map<string, Buffer>();
+
+/**
+ * Errors that answer one request (the server's, a timeout), with the server-side frames to show
+ * first (a transaction's own lines); `withCallSite` adds the caller's frames to their stack.
+ */
+const perRequest = new WeakMap<Error, string[]>();
 
 /**
  * A KVS connection that keeps many requests in flight: each carries an id and its answer is
  * matched by that id. A request unanswered within `timeoutMs` is sent again while attempts
  * remain, then rejects with TransactionTimeout.
+ *
+ * Requests made in the same tick (and while a send is under way) leave together: one alone in
+ * its own message ([id, op, payload]), several in one batch message (runtime/kvs/batch.ts),
+ * which the server answers with one batch. A lone request is never held back for company.
  */
 export class KvsClient {
-  #socket = new Dealer({ linger: 0, ...clientSecurity() }); // CURVE keys in a remote worker
-  #outbox = new Outbox(this.#socket, (error) => this.#failAll(error));
+  #link: KvsLink;
   #pending = new Map<number, Pending>();
+  /** Requests (and resends) not yet handed to the socket, in order. */
+  #unsent: Pending[] = [];
+  #flushQueued = false;
+  #sending = false;
+  /** One timer for every request: it fires at the oldest attempt's deadline (pending is in deadline order). */
+  #timer?: NodeJS.Timeout;
   #nextId = 1;
   #timeoutMs: number;
   #attempts: number;
   #maxValueBytes: number;
 
-  /** `maxValueBytes`: larger request arguments are refused here, before they cost the connection. */
-  constructor(endpoint: string, timeoutMs: number, attempts: number, maxValueBytes = Infinity) {
+  /**
+   * `endpoint`: the server's zeromq endpoint; `localPath`: its local socket (runtime/kvs/local.ts),
+   * used instead when given (the same messages, a faster transport). `maxValueBytes`: larger
+   * request arguments are refused here, before they cost the connection.
+   */
+  constructor(endpoint: string, timeoutMs: number, attempts: number, maxValueBytes = Infinity, localPath?: string) {
     this.#timeoutMs = timeoutMs;
     this.#attempts = attempts;
     this.#maxValueBytes = maxValueBytes;
-    this.#socket.connect(endpoint);
-    void this.#receive();
+    const onMessage = (frames: Buffer[]) => this.#onMessage(frames);
+    this.#link = localPath ? new LocalLink(localPath, onMessage) : new ZmqLink(endpoint, onMessage, (error) => this.#failAll(error));
   }
 
   get closed(): boolean {
-    return this.#socket.closed;
+    return this.#link.closed;
   }
 
   request(op: KvsOp, args: unknown[]): Promise<unknown> {
-    const id = this.#nextId++ >>> 0;
-    const requestId = Buffer.alloc(4);
-    requestId.writeUInt32BE(id);
     let payload: Buffer;
     try {
-      payload = encode(args);
+      payload = encodeArgs(args);
     } catch (error) {
       return Promise.reject(new TypeError(`KeyValueStore.${op}: value cannot be stored: ${(error as Error).message}`));
     }
     if (payload.length > this.#maxValueBytes) {
       return Promise.reject(new RangeError(`KeyValueStore.${op}: ${payload.length} bytes of arguments, over STRMBRKR_KVS_MAX_VALUE_BYTES (${this.#maxValueBytes})`));
     }
-    const callSite: { stack?: string } = {};
-    Error.captureStackTrace(callSite, this.request);
-    return new Promise((resolve, reject) => {
-      const pending: Pending = { callSite, resolve, reject, op, frames: [requestId, Buffer.from(op), payload], attemptsLeft: this.#attempts, timer: undefined! };
+    const id = this.#nextId++ >>> 0;
+    const answer = new Promise((resolve, reject) => {
+      const pending: Pending = { id, op, payload, resolve, reject, deadline: 0, attemptsLeft: this.#attempts };
       this.#pending.set(id, pending);
-      this.#attempt(id, pending);
+      this.#attempt(pending);
     });
+    return withCallSite(answer);
   }
 
   close(): void {
     this.#failAll(new Error("KeyValueStore client closed"));
-    this.#socket.close();
+    this.#link.close();
   }
 
-  #attempt(id: number, pending: Pending): void {
+  #attempt(pending: Pending): void {
     pending.attemptsLeft--;
-    pending.timer = setTimeout(() => {
-      if (pending.attemptsLeft > 0) return this.#attempt(id, pending);
-      this.#pending.delete(id);
-      pending.reject(withCallSite(new TransactionTimeout(pending.op, this.#timeoutMs, this.#attempts), pending.callSite));
-    }, this.#timeoutMs);
-    this.#outbox.send(pending.frames);
+    pending.deadline = performance.now() + this.#timeoutMs;
+    if (this.#timer === undefined) this.#timer = setTimeout(this.#onTimer, this.#timeoutMs);
+    else this.#timer.ref();
+    this.#unsent.push(pending);
+    if (!this.#flushQueued && !this.#sending) {
+      this.#flushQueued = true;
+      queueMicrotask(this.#flush);
+    }
   }
 
-  async #receive(): Promise<void> {
-    try {
-      for await (const [requestId, status, payload] of this.#socket) {
-        if (!requestId || requestId.length !== 4 || !payload) continue;
-        const id = requestId.readUInt32BE();
-        const pending = this.#pending.get(id);
-        if (!pending) continue; // answered after it timed out
-        this.#pending.delete(id);
-        clearTimeout(pending.timer);
-        let value: unknown;
-        try {
-          value = decode(payload);
-        } catch (error) {
-          pending.reject(new TypeError(`KeyValueStore.${pending.op}: the answer cannot be decoded: ${(error as Error).message}`));
-          continue;
-        }
-        if (status?.toString() === KvsStatus.OK) pending.resolve(value);
-        else pending.reject(withCallSite(fromErrorInfo(value as ErrorInfo), pending.callSite, (value as ErrorInfo | undefined)?.stack));
+  /** Times out every attempt past its deadline (the oldest first), then waits for the next one's. */
+  #onTimer = (): void => {
+    this.#timer = undefined;
+    const now = performance.now();
+    for (const [id, pending] of this.#pending) {
+      if (pending.deadline > now) break;
+      // Moved to the end: the map stays in deadline order.
+      this.#pending.delete(id);
+      if (pending.attemptsLeft > 0) {
+        this.#pending.set(id, pending);
+        this.#attempt(pending);
+      } else {
+        const error = new TransactionTimeout(pending.op, this.#timeoutMs, this.#attempts);
+        perRequest.set(error, []);
+        pending.reject(error);
       }
-    } catch (error) {
-      if (!this.#socket.closed) this.#failAll(error as Error);
     }
+    // Resends above may have set a timer for their own deadline; the oldest's comes first.
+    clearTimeout(this.#timer);
+    const oldest = this.#pending.values().next();
+    this.#timer = oldest.done ? undefined : setTimeout(this.#onTimer, Math.max(1, oldest.value.deadline - now));
+  };
+
+  #flush = (): void => {
+    this.#flushQueued = false;
+    void this.#drain();
+  };
+
+  /** Sends what is unsent, in order; what arrives meanwhile leaves in the next round. */
+  async #drain(): Promise<void> {
+    if (this.#sending) return;
+    this.#sending = true;
+    try {
+      while (this.#unsent.length > 0 && !this.#link.closed) {
+        const requests = this.#unsent;
+        this.#unsent = [];
+        let group: Pending[] = [];
+        let groupBytes = 0;
+        for (const request of requests) {
+          const bytes = requestBytes(request.op, request.payload);
+          if (group.length > 0 && (request.payload.length >= ALONE_BYTES || groupBytes + bytes > MAX_BATCH_BYTES)) {
+            await this.#send(group, groupBytes);
+            group = [];
+            groupBytes = 0;
+          }
+          group.push(request);
+          groupBytes += bytes;
+          if (request.payload.length >= ALONE_BYTES) {
+            await this.#send(group, groupBytes);
+            group = [];
+            groupBytes = 0;
+          }
+        }
+        if (group.length > 0) await this.#send(group, groupBytes);
+      }
+    } finally {
+      this.#sending = false;
+    }
+  }
+
+  async #send(group: Pending[], bytes: number): Promise<void> {
+    let frames: Buffer[];
+    if (group.length === 1) {
+      const { id, op, payload } = group[0]!;
+      const requestId = Buffer.allocUnsafe(4);
+      requestId.writeUInt32BE(id);
+      let opFrame = opFrames.get(op);
+      if (!opFrame) opFrames.set(op, (opFrame = Buffer.from(op)));
+      frames = [requestId, opFrame, payload];
+    } else frames = [BATCH_MARKER, packRequests(group, bytes)];
+    try {
+      await this.#link.send(frames);
+    } catch (error) {
+      if (!this.#link.closed) this.#failAll(error as Error);
+    }
+  }
+
+  #onMessage(frames: Buffer[]): void {
+    if (frames.length === 2 && frames[0]!.length === 0) {
+      const answers = unpackAnswers(frames[1]!);
+      if (typeof answers === "string") return; // not from our server: nothing to match it to
+      for (const { id, ok, start, end } of answers) this.#answer(id, ok, frames[1]!, start, end);
+    } else {
+      const [requestId, status, payload] = frames;
+      if (!requestId || requestId.length !== 4 || !payload) return;
+      this.#answer(requestId.readUInt32BE(), status !== undefined && status.equals(OK), payload, 0, payload.length);
+    }
+  }
+
+  #answer(id: number, ok: boolean, bytes: Buffer, start: number, end: number): void {
+    const pending = this.#pending.get(id);
+    if (!pending) return; // answered after it timed out
+    this.#pending.delete(id);
+    if (this.#pending.size === 0) this.#timer?.unref();
+    let value: unknown;
+    try {
+      value = decodePayload(bytes, start, end);
+    } catch (error) {
+      pending.reject(new TypeError(`KeyValueStore.${pending.op}: the answer cannot be decoded: ${(error as Error).message}`));
+      return;
+    }
+    if (ok) return pending.resolve(value);
+    const error = fromErrorInfo(value as ErrorInfo);
+    const remoteStack = (value as ErrorInfo | undefined)?.stack;
+    perRequest.set(error, remoteStack?.split("\n").filter((line) => /^\s+at /.test(line)) ?? []);
+    pending.reject(error);
   }
 
   #failAll(error: Error): void {
-    for (const pending of this.#pending.values()) {
-      clearTimeout(pending.timer);
-      pending.reject(error);
-    }
+    for (const pending of this.#pending.values()) pending.reject(error);
     this.#pending.clear();
+    this.#unsent = [];
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
   }
 }
 
-/** The caller's frames, after the server's (a transaction's own frames, in the user's script). */
-function withCallSite(error: Error, callSite: { stack?: string }, remoteStack?: string): Error {
-  const remote = remoteStack?.split("\n").filter((line) => /^\s+at /.test(line)) ?? [];
-  const frames = [...remote, ...(callSite.stack?.split("\n").slice(1) ?? [])].join("\n");
-  if (frames) error.stack = `${error.name}: ${error.message}\n${frames}`;
-  return error;
+/** The zeromq DEALER link: any endpoint (tcp, ipc, a remote host); zeromq reconnects by itself. */
+class ZmqLink implements KvsLink {
+  #socket = new Dealer({ linger: 0, ...clientSecurity() }); // CURVE keys in a remote worker
+  #onMessage: (frames: Buffer[]) => void;
+
+  constructor(endpoint: string, onMessage: (frames: Buffer[]) => void, onError: (error: Error) => void) {
+    this.#onMessage = onMessage;
+    this.#socket.connect(endpoint);
+    this.#receive().catch(onError);
+  }
+
+  get closed(): boolean {
+    return this.#socket.closed;
+  }
+
+  send(frames: Buffer[]): Promise<void> {
+    return this.#socket.send(frames);
+  }
+
+  close(): void {
+    this.#socket.close();
+  }
+
+  async #receive(): Promise<void> {
+    const socket = this.#socket;
+    try {
+      while (!socket.closed) this.#onMessage(await socket.receive());
+    } catch (error) {
+      if (!socket.closed) throw error;
+    }
+  }
+}
+
+/**
+ * The answer, with the caller's frames after the server's in the stack of an error that answers
+ * this request. Taken only when it fails: awaiting here puts the caller's async frames (`at async
+ * main (script.ts:…)`) in a stack captured now, where capturing one per request, in case it fails,
+ * cost more than the rest of the request.
+ */
+async function withCallSite(answer: Promise<unknown>): Promise<unknown> {
+  try {
+    return await answer;
+  } catch (error) {
+    const remote = error instanceof Error ? perRequest.get(error) : undefined;
+    if (remote) {
+      const here: { stack?: string } = {};
+      Error.captureStackTrace(here, withCallSite);
+      const frames = [...remote, ...(here.stack?.split("\n").slice(1) ?? [])].join("\n");
+      if (frames) (error as Error).stack = `${(error as Error).name}: ${(error as Error).message}\n${frames}`;
+    }
+    throw error;
+  }
 }

@@ -2,10 +2,13 @@ import { Router } from "zeromq";
 import { followOwner, readRuntimeContext, sendToOwner } from "../children.js";
 import { bindAddress } from "../endpoints.js";
 import { getLogger, setLogLevel } from "../logger.js";
-import { FRAME_OVERHEAD_BYTES, RUNTIME_ENV, type HostToKvs, type KvsToHost } from "../protocol.js";
+import { FRAME_OVERHEAD_BYTES, KVS_LOCAL_SOCKET, RUNTIME_ENV, type HostToKvs, type KvsToHost } from "../protocol.js";
 import { listenForKvsClients } from "../remote/kvs-listener.js";
 import { publishEndpoint } from "./discovery.js";
-import { serve } from "./server.js";
+import { join } from "node:path";
+import type { Server } from "node:net";
+import { serveLocal } from "./local.js";
+import { KvsService, serve } from "./server.js";
 import { Snapshots } from "./snapshots.js";
 import { Store } from "./store.js";
 import { Transactions } from "./transactions.js";
@@ -29,7 +32,8 @@ if (config.kvsSnapshot) {
   }
 }
 
-const socketOptions = { linger: 1_000, maxMessageSize: config.kvsMaxValueBytes + FRAME_OVERHEAD_BYTES };
+// No high-water mark: a ROUTER drops answers it cannot queue for a client with thousands in flight.
+const socketOptions = { linger: 1_000, maxMessageSize: config.kvsMaxValueBytes + FRAME_OVERHEAD_BYTES, sendHighWaterMark: 0 };
 const socket = new Router(socketOptions);
 // A restarted store (after stopServerProcess) takes its predecessor's endpoint, so workers that
 // already know it reconnect to it.
@@ -39,8 +43,10 @@ const remote = context.listen ? await listenForKvsClients(context.listen, contex
 // The script's top level, loaded here for transact, may use KeyValueStore: it must reach this store.
 process.env[RUNTIME_ENV] = JSON.stringify({ ...context, kvs: endpoint });
 
+let local: Server | undefined;
 const stop = () => {
   snapshots?.close();
+  local?.close();
   socket.close();
   process.exit(0);
 };
@@ -56,9 +62,17 @@ try {
 } catch (error) {
   log.warning(`could not publish the endpoint for \`strmbrkr kvs\`: ${(error as Error).message}`);
 }
+const service = new KvsService({ store, transactions, maxValueBytes: config.kvsMaxValueBytes });
+// Clients on this machine use the local socket when it exists (KvsClient), others the ROUTER.
+try {
+  local = await serveLocal(join(context.runDir, KVS_LOCAL_SOCKET), service, config.kvsMaxValueBytes + FRAME_OVERHEAD_BYTES);
+} catch (error) {
+  log.warning(`no local socket, clients use ${endpoint}: ${(error as Error).message}`);
+}
 sendToOwner({ type: "ready", endpoint, remote: remote?.lastEndpoint ?? undefined } satisfies KvsToHost);
-log.debug(`serving on ${endpoint}`);
-const serving = { store, transactions, maxValueBytes: config.kvsMaxValueBytes };
-await Promise.race([serve(socket, serving), ...(remote ? [serve(remote, serving)] : [])]);
+log.debug(`serving on ${endpoint}${local ? ` and ${join(context.runDir, KVS_LOCAL_SOCKET)}` : ""}${remote ? ` and ${remote.lastEndpoint}` : ""}`);
+void serve(socket, { service });
+if (remote) void serve(remote, { service });
+await service.stopped;
 clearInterval(sweep);
 stop();

@@ -1,15 +1,14 @@
 import type { Router } from "zeromq";
-import { toErrorInfo } from "../../stdlib/errors.js";
 import { getLogger } from "../logger.js";
 import { Outbox } from "../outbox.js";
-import { KVS_OPS, KVS_READ_ONLY_OPS, KvsStatus, type KvsOp } from "../protocol.js";
-import { decode, encode } from "../serialize.js";
-import { ReplyCache } from "./reply-cache.js";
+import { KvsStatus } from "../protocol.js";
+import { ALONE_BYTES, AnswerPacker, BATCH_MARKER, MAX_BATCH_BYTES, unpackRequests } from "./batch.js";
+import { isCompact } from "./codec.js";
+import { Dispatcher } from "./dispatch.js";
 import { Store } from "./store.js";
-import { EncodedReply, type Transactions } from "./transactions.js";
+import type { Transactions } from "./transactions.js";
 
 const log = getLogger("kvs");
-const OPS = new Set<string>(KVS_OPS);
 const OK = Buffer.from(KvsStatus.OK);
 const ERROR = Buffer.from(KvsStatus.ERROR);
 
@@ -18,75 +17,112 @@ export interface ServeOptions {
   transactions?: Transactions;
   /** Largest encoded request arguments accepted (STRMBRKR_KVS_MAX_VALUE_BYTES). */
   maxValueBytes?: number;
+  /** The requests' handler, when several sockets serve one store; made from the options above if absent. */
+  service?: KvsService;
+}
+
+/**
+ * The store's side of the KVS protocol, whatever carries it (a zeromq ROUTER, the local socket):
+ * takes a client's messages, answers each in the same form. A request comes alone ([id, op,
+ * payload]) or with others in a batch ([empty, packed]: see runtime/kvs/batch.ts), answered in
+ * order. A bad request gets a typed error back; one without a reply address (or a malformed
+ * batch) is logged and dropped. One instance per store, shared by every socket that serves it.
+ */
+export class KvsService {
+  #dispatcher: Dispatcher;
+  #stopped!: () => void;
+  /** Resolves once a client's shutdown request has been answered and that answer sent. */
+  readonly stopped = new Promise<void>((resolve) => (this.#stopped = resolve));
+
+  constructor({ store = new Store(), transactions, maxValueBytes = Infinity }: Omit<ServeOptions, "service"> = {}) {
+    this.#dispatcher = new Dispatcher(store, transactions, maxValueBytes);
+  }
+
+  /**
+   * Answers one message from `client` (a routing id, latin1: unique per connection across
+   * sockets), sending each answer through `reply`. Returns true when the message asked the store
+   * to shut down (then nothing more should be read); a promise only while a first `transact`
+   * loads the job script: the caller waits before reading on, so order is kept.
+   */
+  handle(client: string, frames: Buffer[], reply: (frames: Buffer[]) => void): boolean | Promise<boolean> {
+    if (frames.length === 2 && frames[0]!.length === 0) return this.#batch(client, frames[1]!, reply);
+    const [requestId, op, payload] = frames;
+    if (frames.length !== 3) {
+      log.warning(`dropped a malformed request (${frames.length + 1} frames)`);
+      return false;
+    }
+    const opName = op!.toString();
+    const id = requestId!.length === 4 ? requestId!.readUInt32BE() : `x${requestId!.toString("hex")}`;
+    const answer = this.#dispatcher.answer(client, id, opName, payload!, 0, payload!.length, isCompact(payload!));
+    const send = ({ ok, bytes }: { ok: boolean; bytes: Buffer }): boolean => {
+      reply([requestId!, ok ? OK : ERROR, bytes]);
+      return opName === "shutdown" && ok;
+    };
+    return answer instanceof Promise ? answer.then(send) : send(answer);
+  }
+
+  /** Marks the store as stopping (after the shutdown answer was flushed). */
+  stop(): void {
+    this.#stopped();
+  }
+
+  async #batch(client: string, packed: Buffer, reply: (frames: Buffer[]) => void): Promise<boolean> {
+    const requests = unpackRequests(packed);
+    if (typeof requests === "string") {
+      log.warning(`dropped a malformed batch of requests (${requests})`);
+      return false;
+    }
+    const packer = new AnswerPacker(); // one per batch: another may run while this one waits for a transaction to load
+    const sendPacked = () => packer.count > 0 && reply([BATCH_MARKER, packer.take()]);
+    try {
+      for (const { id, op, start, end } of requests) {
+        let answer = this.#dispatcher.answer(client, id, op, packed, start, end, true);
+        if (answer instanceof Promise) answer = await answer;
+        if (answer.bytes.length >= ALONE_BYTES) {
+          // Not copied into the batch: sent alone, after the answers before it.
+          sendPacked();
+          const requestId = Buffer.allocUnsafe(4);
+          requestId.writeUInt32BE(id);
+          reply([requestId, answer.ok ? OK : ERROR, answer.bytes]);
+        } else {
+          packer.add(id, answer.ok, answer.bytes);
+          if (packer.bytes >= MAX_BATCH_BYTES) sendPacked();
+        }
+        if (op === "shutdown" && answer.ok) return true;
+      }
+      return false;
+    } finally {
+      sendPacked();
+    }
+  }
 }
 
 /**
  * Serves the store on a ROUTER socket: requests carry an id, so a client may have many in flight.
- * A bad request gets a typed error back; one without a reply address is logged and dropped.
- * Resolves when a client asks it to shut down.
+ * Resolves when a client asks it to shut down (through this socket; with `service` shared, watch
+ * `service.stopped` for the others).
  */
-export async function serve(socket: Router, { store = new Store(), transactions, maxValueBytes = Infinity }: ServeOptions = {}): Promise<void> {
+export async function serve(socket: Router, { service, ...options }: ServeOptions = {}): Promise<void> {
+  const handler = service ?? new KvsService(options);
   const outbox = new Outbox(socket, (error) => log.error(`reply failed: ${error.message}`));
-  const answered = new ReplyCache();
   for await (const frames of socket) {
-    const [client, requestId, op, payload] = frames;
-    if (!client || !requestId || frames.length !== 4) {
+    const client = frames[0];
+    if (!client || frames.length < 2) {
       log.warning(`dropped a malformed request (${frames.length} frames)`);
       continue;
     }
-    const opName = op!.toString();
-    const changes = !KVS_READ_ONLY_OPS.has(opName);
-    const cacheKey = changes ? ReplyCache.key(client, requestId) : "";
-    const earlier = changes ? answered.get(cacheKey) : undefined;
-    if (earlier) {
-      outbox.send(earlier); // a resend: it was applied once already
-      continue;
-    }
-    let ok = true;
-    let value: unknown;
+    let stopping = false;
     try {
-      if (!OPS.has(opName)) throw new TypeError(`unknown KeyValueStore operation ${JSON.stringify(opName.slice(0, 64))}`);
-      if (payload!.length > maxValueBytes) {
-        throw new RangeError(`KeyValueStore.${opName}: ${payload!.length} bytes of arguments, over STRMBRKR_KVS_MAX_VALUE_BYTES (${maxValueBytes})`);
-      }
-      const args = decodeArgs(payload!);
-      if (opName === "transact") {
-        if (!transactions) throw new TypeError("KeyValueStore.transact: this store runs no transactions");
-        // Loading waits here, holding later requests, so they still see the transaction's effect in order.
-        if (!transactions.loaded) await transactions.load();
-        value = transactions.run(args);
-      } else value = opName === "shutdown" ? true : store.apply(opName as KvsOp, args);
+      const handled = handler.handle(client.toString("latin1"), frames.slice(1), (answer) => outbox.send([client, ...answer]));
+      stopping = handled instanceof Promise ? await handled : handled;
     } catch (error) {
-      ok = false;
-      // The caller's stack says more than ours; a transaction's own frames (the user's code) are kept.
-      value = { ...toErrorInfo(error), stack: opName === "transact" ? (error as Error | undefined)?.stack : undefined };
-      log.debug(`${opName} failed: ${(error as Error)?.message}`);
+      log.error(`dropped a request that failed unexpectedly: ${(error as Error)?.message}`); // and keep serving
     }
-    let reply: Buffer;
-    try {
-      reply = value instanceof EncodedReply ? value.bytes : encode(value);
-    } catch (error) {
-      ok = false;
-      reply = encode({ ...toErrorInfo(error), stack: undefined });
-    }
-    const answer = [client, requestId, ok ? OK : ERROR, reply];
-    if (changes) answered.set(cacheKey, answer);
-    outbox.send(answer);
-    if (opName === "shutdown" && ok) {
+    if (stopping) {
       log.debug("shutting down on request");
       while (!outbox.idle) await new Promise((resolve) => setImmediate(resolve));
+      handler.stop();
       return;
     }
   }
-}
-
-function decodeArgs(payload: Buffer): unknown[] {
-  let args: unknown;
-  try {
-    args = decode<unknown>(payload);
-  } catch (error) {
-    throw new TypeError(`KeyValueStore request arguments cannot be decoded: ${(error as Error).message}`);
-  }
-  if (!Array.isArray(args)) throw new TypeError("KeyValueStore request arguments must be an array");
-  return args;
 }

@@ -15,6 +15,7 @@ interface WorkerArgs {
   insecure: boolean;
   cacheDir?: string;
   persist: boolean;
+  giveUp: string;
   logLevel?: string;
 }
 
@@ -29,9 +30,10 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
       .option("server-key", { type: "string", describe: "The host's public key (as --server-key='KEY': a key may start with -), or its .pub file" })
       .option("insecure", { type: "boolean", default: false, describe: "Connect without keys to a host run with --insecure: no authentication, no encryption" })
       .option("cache-dir", { type: "string", describe: "Where fetched bundles are kept [default: STRMBRKR_CACHE_DIR, else ~/.cache/strmbrkr/bundles]" })
-      .option("persist", { type: "boolean", default: false, describe: "When the run ends, wait for the next one instead of exiting" })
+      .option("persist", { type: "boolean", default: false, describe: "When the run ends, wait for the next one instead of exiting (and never give up on a silent host)" })
+      .option("give-up", { type: "string", default: "300", describe: "Exit 1 after this many seconds without an answer from the host (before a run, or after it fell silent); 0: never" })
       .option("log-level", { type: "string", describe: `Log level: ${LOG_LEVELS.join(", ")} [default: STRMBRKR_LOGGING_LEVEL or INFO]` })
-      .example("$0 worker --connect tcp://10.0.0.5:5555 --key node7.key --server-key host.pub -w 16", "Join with 16 workers") as Argv<WorkerArgs>,
+      .example("$0 worker --connect tcp://10.0.0.5:5555 --key node7.key --server-key host.pub -w 16", "Join with 16 workers") as unknown as Argv<WorkerArgs>,
   handler: (args) => worker(args),
 };
 
@@ -57,7 +59,10 @@ function resolveWorkerOptions(args: WorkerArgs): SupervisorOptions {
   if (!/^tcp:\/\/[^:/]+:\d+$/.test(args.connect)) throw new ConfigError(`--connect ${JSON.stringify(args.connect)}: expected tcp://HOST:PORT`);
   const config = resolveConfig({ overrides: { workerProcCount: args.workers, loggingLevel: args.logLevel } });
   if (config.workerProcCount < 1) throw new ConfigError(`--workers (STRMBRKR_WORKER_PROC_COUNT): "${config.workerProcCount}" must be at least 1`);
-  const common = { connect: args.connect, workers: config.workerProcCount, cacheDir: args.cacheDir ?? defaultCacheDir(), persist: args.persist, config };
+  const giveUp = Number(args.giveUp);
+  if (!(giveUp >= 0) || !Number.isFinite(giveUp)) throw new ConfigError(`--give-up must be a number of seconds >= 0, got ${JSON.stringify(args.giveUp)}`);
+  const giveUpMs = args.persist ? 0 : giveUp * 1000;
+  const common = { connect: args.connect, workers: config.workerProcCount, cacheDir: args.cacheDir ?? defaultCacheDir(), persist: args.persist, giveUpMs, config };
   if (args.insecure) {
     if (args.key !== undefined || args.serverKey !== undefined) throw new ConfigError("--insecure turns keys off: drop --key and --server-key, or drop --insecure");
     return common;

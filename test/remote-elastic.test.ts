@@ -1,5 +1,5 @@
 import t from "tap";
-import { fixture, lastJson, processesGone } from "./lib/cli.js";
+import { fixture, killInstance, lastJson, processesGone } from "./lib/cli.js";
 import { FAST_BEATS, cacheDir, gatewayOf, launch, makeKeys } from "./lib/remote.js";
 
 // An elastic pool: remote workers join, vanish and leave during a run, and the host stops with them.
@@ -58,4 +58,31 @@ t.test("Ctrl-C on the host lets a remote worker finish its job within the grace,
   t.equal(workerResult.code, 0, "the worker exits 0 when the run ends");
   t.notMatch(workerResult.stderr, /starting a replacement/, "released workers are not replaced");
   for (const run of [host, worker]) t.same(await processesGone(run.instanceId), [], "no process left");
+});
+
+t.test("a host that vanishes without a word: the worker stops its workers, says hello for --give-up seconds, then exits 1", async (t) => {
+  const keys = makeKeys(t);
+  const host = launch(t, ["run", script, "--workers", "0", "--listen", "tcp://127.0.0.1:*", "--key", keys.host, "--authorized-keys", keys.authorized, "--no-progress", "--", "slow", "60000"], { env: FAST_BEATS });
+  const gateway = await gatewayOf(host);
+  const worker = launch(t, ["worker", "--connect", gateway, "--key", keys.worker, `--server-key=${keys.public.host}`, "--workers", "1", "--cache-dir", cacheDir(t), "--give-up", "2"], { env: FAST_BEATS });
+  await worker.waitFor(/slow job running on r\d+\.\d+/, "stdout");
+  killInstance(host.instanceId); // the host's machine is gone: no goodbye
+  const result = await worker.done;
+  t.equal(result.code, 1, "the worker exits 1", { stderr: result.stderr.slice(-3000) });
+  t.match(result.stderr, /the host has been silent for \d+ ms; stopping this machine's workers and joining again/);
+  t.match(result.stderr, new RegExp(`strmbrkr worker: no answer from ${gateway.replace(/[.*]/g, "\\$&")} for 2 s; giving up`));
+  t.same(await processesGone(worker.instanceId), [], "no process left on the worker's machine");
+  t.same(await processesGone(host.instanceId), [], "nor of the host");
+});
+
+t.test("a worker started with no host to answer gives up after --give-up seconds; --give-up must be a number", async (t) => {
+  const keys = makeKeys(t);
+  const worker = launch(t, ["worker", "--connect", "tcp://127.0.0.1:9", "--key", keys.worker, `--server-key=${keys.public.host}`, "--workers", "1", "--cache-dir", cacheDir(t), "--give-up", "1"]);
+  const result = await worker.done;
+  t.equal(result.code, 1, "", { stderr: result.stderr });
+  t.match(result.stderr, /strmbrkr worker: no answer from tcp:\/\/127\.0\.0\.1:9 for 1 s; giving up/);
+  t.same(await processesGone(worker.instanceId), [], "no process left");
+  const bad = await launch(t, ["worker", "--connect", "tcp://127.0.0.1:9", "--insecure", "--give-up", "soon"]).done;
+  t.equal(bad.code, 2);
+  t.match(bad.stderr, /^strmbrkr: --give-up must be a number of seconds >= 0, got "soon"\n$/);
 });

@@ -30,6 +30,8 @@ export interface SupervisorOptions {
   cacheDir: string;
   /** Wait for the next run when one ends, instead of exiting. */
   persist: boolean;
+  /** Exit (code 1) after saying hello this long unanswered, so a host that vanished leaves no waiting worker behind; 0: never. */
+  giveUpMs: number;
   /** Used until the host sends its own configuration; its instanceId stays this machine's. */
   config: Config;
 }
@@ -99,6 +101,10 @@ export class WorkerSupervisor {
         log.warning(`no answer from ${this.#options.connect} yet; still trying (is the run started with --listen, and --server-key its key?)`);
       }
       if (socket.closed || this.#welcome) return clearInterval(this.#helloTimer);
+      const { giveUpMs } = this.#options;
+      if (giveUpMs > 0 && Date.now() - since > giveUpMs) {
+        return void this.#finish({ code: 1, message: `no answer from ${this.#options.connect} for ${Math.round(giveUpMs / 1000)} s; giving up (--give-up SECONDS to wait longer, 0 or --persist for ever)` });
+      }
       this.#send(Gate.HELLO, hello);
     };
     sayHello();

@@ -3,6 +3,8 @@ import { TransactionTimeout } from "../stdlib/errors.js";
 import { resolveConfig } from "../runtime/config.js";
 import { jsonReplacer } from "../runtime/kvs/cache.js";
 import { KvsClient } from "../runtime/kvs/client.js";
+import { useClientKeys } from "../runtime/remote/client-security.js";
+import { readKeyPair, readPublicKey } from "../runtime/remote/keys.js";
 import { findEndpoint } from "../runtime/kvs/discovery.js";
 import type { KvsOp } from "../runtime/protocol.js";
 import { fail } from "./report.js";
@@ -15,6 +17,8 @@ interface KvsArgs {
   args: string[];
   instance?: string;
   connect?: string;
+  key?: string;
+  serverKey?: string;
   ttl?: number;
   string: boolean;
   timeout: number;
@@ -44,6 +48,8 @@ export const kvsCommand: CommandModule<object, KvsArgs> = {
       .conflicts("instance", "connect")
       .option("ttl", { type: "number", describe: "set: seconds until the key expires [default: none]" })
       .option("string", { type: "boolean", default: false, describe: "set: store the value as a string, even if it reads as JSON" })
+      .option("key", { type: "string", describe: "With --connect to a run's CURVE endpoint (--listen): a key pair file whose .pub is in its --authorized-keys" })
+      .option("server-key", { type: "string", describe: "With --key: the host's public key (as --server-key='KEY'), or its .pub file" })
       .option("timeout", { type: "number", default: 2000, describe: "Milliseconds to wait for the store's answer" })
       .example("$0 kvs keys 'job:*' --instance 4242", "List keys of run 4242")
       .example("$0 kvs set limit 10 --instance 4242", "Store the number 10 (JSON), or a string if it is not JSON")
@@ -68,6 +74,14 @@ async function kvs(args: ArgumentsCamelCase<KvsArgs>): Promise<void> {
     return fail(2, (error as Error).message);
   }
   if (!/^(tcp|ipc):\/\/./.test(endpoint)) fail(2, `--connect ${JSON.stringify(endpoint)}: an endpoint is tcp://HOST:PORT or ipc://PATH`);
+  if ((args.key === undefined) !== (args.serverKey === undefined)) fail(2, "--key and --server-key go together (a run's CURVE endpoint needs both)");
+  if (args.key !== undefined) {
+    try {
+      useClientKeys({ serverKey: readPublicKey(args.serverKey!, "--server-key"), ...readKeyPair(args.key, "--key") });
+    } catch (error) {
+      fail(2, (error as Error).message);
+    }
+  }
 
   const client = new KvsClient(endpoint, args.timeout, 1, maxValueBytes);
   const request = (op: KvsOp, ...rest: unknown[]) => client.request(op, rest);

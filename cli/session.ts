@@ -127,6 +127,9 @@ async function announce(instance: Instance, listen: ListenContext): Promise<bool
   // `=` and quotes: a Z85 key may start with "-" and holds shell characters.
   const keys = listen.curve ? ` --server-key='${listen.curve.publicKey}' --key WORKER.key` : " --insecure";
   process.stderr.write(`strmbrkr: join with: strmbrkr worker --connect tcp://THIS-HOST:${port}${keys}\n`);
+  await instance.kvsEndpoint().catch(() => {});
+  const store = instance.remoteKvsEndpoint;
+  if (store) process.stderr.write(`strmbrkr: the key-value store, from elsewhere: strmbrkr kvs … --connect ${store}${listen.curve ? " --key KEY --server-key=HOST.pub" : ""}\n`);
   return true;
 }
 

@@ -198,6 +198,11 @@ export class Instance {
     this.#kvs = undefined;
   }
 
+  /** With --listen, once the store is up: its CURVE endpoint (for remote workers and `strmbrkr kvs`). */
+  get remoteKvsEndpoint(): string | undefined {
+    return this.#lastRemoteKvs;
+  }
+
   /** With --listen, the hub hands remote workers the KVS's remote endpoint. */
   #tellRemoteKvs(): void {
     const hub = this.#hub;

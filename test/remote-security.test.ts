@@ -139,3 +139,26 @@ t.test("strmbrkr keygen writes a secret .key (mode 0600) and a .pub, and never o
   t.match(again.stderr, /exists already; not overwriting a key/);
   t.match(readFileSync(`${base}.pub`, "utf8"), publicKey!, "the first key is intact");
 });
+
+t.test("strmbrkr kvs reaches a listening run's store over CURVE with an admitted key, and not without one", async (t) => {
+  const keys = makeKeys(t);
+  const host = launch(t, ["run", script, "--workers", "0", "--listen", "tcp://127.0.0.1:*", "--key", keys.host, "--authorized-keys", keys.authorized, "--no-progress", "--", "slow", "60000"]);
+  const store = (await host.waitFor(/the key-value store, from elsewhere: strmbrkr kvs … --connect (tcp:\/\/\S+) --key KEY --server-key=HOST\.pub/, "stderr"))[1]!;
+  const kvs = (args: string[], key = keys.worker) => strmbrkr(["kvs", ...args, "--connect", store, "--key", key, `--server-key=${keys.public.host}`, "--timeout", "1000"]);
+  const set = await kvs(["set", "from-afar", "42"]);
+  t.equal(set.code, 0, "set with the admitted key", { stderr: set.stderr });
+  const got = await kvs(["get", "from-afar"]);
+  t.equal(got.stdout, "42\n", "and read back");
+  const stranger = await kvs(["set", "from-afar", "666"], keys.stranger);
+  t.equal(stranger.code, 2, "a stranger's key gets no answer");
+  t.match(stranger.stderr, /no answer from the key-value store/);
+  const noKeys = await strmbrkr(["kvs", "get", "from-afar", "--connect", store, "--timeout", "1000"]);
+  t.equal(noKeys.code, 2, "nor does a client without keys");
+  t.equal((await kvs(["get", "from-afar"])).stdout, "42\n", "the stranger's write never landed");
+  const half = await strmbrkr(["kvs", "get", "x", "--connect", store, "--key", keys.worker]);
+  t.equal(half.code, 2);
+  t.match(half.stderr, /--key and --server-key go together/);
+  host.child.kill("SIGINT");
+  await host.done;
+  t.same(await processesGone(host.instanceId), [], "no process left");
+});

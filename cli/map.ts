@@ -7,7 +7,7 @@ import { JobError, ScriptError, toErrorInfo, type ErrorInfo } from "../stdlib/er
 import type { JobFunction, JobOptions } from "../stdlib/job.js";
 import { mapWithBackPressure } from "../stdlib/streams.js";
 import { hostSession, sessionOptions, type SessionArgs } from "./session.js";
-import { fail } from "./report.js";
+import { fail, numberFlag } from "./report.js";
 
 interface MapArgs extends SessionArgs {
   script: string;
@@ -46,10 +46,10 @@ export const mapCommand: CommandModule<object, MapArgs> = {
         fail(2, `--input ${args.input}: ${(error as Error).message}`);
       }
     }
-    const inFlight = wholeNumber("--in-flight", args.inFlight, 1);
+    const inFlight = numberFlag("--in-flight", args.inFlight, { min: 1, integer: true });
     const jobOptions: JobOptions = {};
-    if (args.timeout !== undefined) jobOptions.timeout = positiveNumber("--timeout", args.timeout);
-    if (args.retries !== undefined) jobOptions.retries = wholeNumber("--retries", args.retries, 0);
+    if (args.timeout !== undefined) jobOptions.timeout = numberFlag("--timeout", args.timeout, { min: 0, above: true });
+    if (args.retries !== undefined) jobOptions.retries = numberFlag("--retries", args.retries, { min: 0, integer: true });
     return hostSession(args, {
       script: args.script,
       prepare(exports) {
@@ -147,16 +147,4 @@ function jsonLine(value: unknown): string | undefined {
   } catch {
     return undefined; // a BigInt or a cycle
   }
-}
-
-function wholeNumber(flag: string, text: string, min: number): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < min) fail(2, `${flag} must be an integer >= ${min}, got ${JSON.stringify(text)}`);
-  return value;
-}
-
-function positiveNumber(flag: string, text: string): number {
-  const value = Number(text);
-  if (!(value > 0) || !Number.isFinite(value)) fail(2, `${flag} must be a number of seconds > 0, got ${JSON.stringify(text)}`);
-  return value;
 }

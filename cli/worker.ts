@@ -5,7 +5,7 @@ import { setLogLevel } from "../runtime/logger.js";
 import { defaultCacheDir } from "../runtime/remote/bundle-cache.js";
 import { readKeyPair, readPublicKey } from "../runtime/remote/keys.js";
 import { WorkerSupervisor, type SupervisorOptions } from "../runtime/remote/supervisor.js";
-import { fail } from "./report.js";
+import { fail, numberFlag } from "./report.js";
 
 interface WorkerArgs {
   connect: string;
@@ -59,9 +59,7 @@ function resolveWorkerOptions(args: WorkerArgs): SupervisorOptions {
   if (!/^tcp:\/\/[^:/]+:\d+$/.test(args.connect)) throw new ConfigError(`--connect ${JSON.stringify(args.connect)}: expected tcp://HOST:PORT`);
   const config = resolveConfig({ overrides: { workerProcCount: args.workers, loggingLevel: args.logLevel } });
   if (config.workerProcCount < 1) throw new ConfigError(`--workers (STRMBRKR_WORKER_PROC_COUNT): "${config.workerProcCount}" must be at least 1`);
-  const giveUp = Number(args.giveUp);
-  if (!(giveUp >= 0) || !Number.isFinite(giveUp)) throw new ConfigError(`--give-up must be a number of seconds >= 0, got ${JSON.stringify(args.giveUp)}`);
-  const giveUpMs = args.persist ? 0 : giveUp * 1000;
+  const giveUpMs = args.persist ? 0 : numberFlag("--give-up", args.giveUp, { min: 0 }) * 1000;
   const common = { connect: args.connect, workers: config.workerProcCount, cacheDir: args.cacheDir ?? defaultCacheDir(), persist: args.persist, giveUpMs, config };
   if (args.insecure) {
     if (args.key !== undefined || args.serverKey !== undefined) throw new ConfigError("--insecure turns keys off: drop --key and --server-key, or drop --insecure");

@@ -334,7 +334,6 @@ export class QueueManager {
     stampPipeline(job, "started", result.startedAt);
     stampPipeline(job, "processed", result.processedAt);
     stampPipeline(job, "returned", Date.now());
-    const pipeline = job.pipeline;
     if (result.ok) {
       job.status = Job.Status.PROCESSED;
       job.retval = decode(result.value!);
@@ -344,11 +343,11 @@ export class QueueManager {
       job.error = result.error;
       runStats.failed++;
     }
-    if (pipeline.started !== undefined && pipeline.processed !== undefined) {
+    if (result.startedAt !== undefined && result.processedAt !== undefined) {
       this.#finished++;
-      this.#totalDurationMs += pipeline.processed - pipeline.started;
+      this.#totalDurationMs += result.processedAt - result.startedAt;
     }
-    if (this.#reports) writeReport(job.id, { id: job.id, fn: job.name, status: job.status, ...pipeline });
+    if (this.#reports) writeReport(job.id, { id: job.id, fn: job.name, status: job.status, ...job.pipeline });
     const pending = this.#pending.get(job.id);
     if (pending) {
       this.#pending.delete(job.id);

@@ -1,7 +1,12 @@
+import { readFileSync } from "node:fs";
 import { stat, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { extname, join, resolve } from "node:path";
-import { build, type Message, type Plugin } from "esbuild";
+import type { BuildOptions, Message, Plugin } from "esbuild";
 import { ScriptError } from "../stdlib/errors.js";
+import { cachedBuild, storeBuild } from "./build-cache.js";
+import { getLogger } from "./logger.js";
+import { STRMBRKR_VERSION } from "./remote/version.js";
 
 /** The job script, bundled into one ESM file that every process of the run imports. */
 export interface Bundle {
@@ -12,6 +17,8 @@ export interface Bundle {
   /** Export names of the script: jobs travel by these names. */
   exports: readonly string[];
 }
+
+const log = getLogger("bundle");
 
 const SCRIPT_EXTENSIONS = new Set([".ts", ".mts", ".cts", ".tsx", ".js", ".mjs", ".cjs", ".jsx"]);
 
@@ -40,33 +47,54 @@ export async function checkScript(script: string): Promise<string> {
   return path;
 }
 
-/** Bundles `script` and all it imports into `<runDir>/bundle.mjs`, with an inline source map. */
+const OPTIONS: BuildOptions = {
+  bundle: true,
+  write: false,
+  metafile: true,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  sourcemap: "inline",
+  sourcesContent: false,
+  logLevel: "silent",
+  banner: { js: REQUIRE_SHIM },
+  plugins: [resolveStrmbrkr],
+};
+
+/** Everything besides the inputs that shapes a bundle: a cached build made otherwise is not reused. */
+const CACHE_KEY = JSON.stringify({
+  strmbrkr: STRMBRKR_VERSION,
+  esbuild: (JSON.parse(readFileSync(createRequire(import.meta.url).resolve("esbuild/package.json"), "utf8")) as { version: string }).version,
+  stdlib: STDLIB_URL,
+  options: { ...OPTIONS, plugins: undefined },
+});
+
+/**
+ * Bundles `script` and all it imports into `<runDir>/bundle.mjs`, with an inline source map; or
+ * copies the bundle of an earlier run when none of its inputs changed (see build-cache.ts).
+ */
 export async function bundleScript(script: string, runDir: string): Promise<Bundle> {
   const entry = await checkScript(script);
   const outfile = join(runDir, "bundle.mjs");
-  const result = await build({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    write: false,
-    metafile: true,
-    format: "esm",
-    platform: "node",
-    target: "node20",
-    sourcemap: "inline",
-    sourcesContent: false,
-    logLevel: "silent",
-    banner: { js: REQUIRE_SHIM },
-    plugins: [resolveStrmbrkr],
-  }).catch((error: { errors?: Message[] }) => {
+  const cached = cachedBuild(entry, CACHE_KEY);
+  if (cached) {
+    log.debug(`${entry}: unchanged since it was last bundled; the bundle comes from the cache`);
+    await writeFile(outfile, cached.bytes);
+    return { script: entry, path: outfile, exports: cached.exports };
+  }
+  // esbuild loads only on a cache miss: importing it and starting its service costs ~20 ms.
+  const { build } = await import("esbuild");
+  const result = await build({ ...OPTIONS, entryPoints: [entry], outfile }).catch((error: { errors?: Message[] }) => {
     const first = error.errors?.[0];
     if (!first) throw error;
     const more = error.errors!.length > 1 ? ` (and ${error.errors!.length - 1} more errors)` : "";
     throw new ScriptError(`${formatMessage(first)}${more}`);
   });
-  const output = result.outputFiles[0]!;
-  await writeFile(output.path, output.contents);
-  const exports = Object.values(result.metafile.outputs)[0]?.exports ?? [];
+  const output = result.outputFiles![0]!;
+  const bytes = Buffer.from(output.contents);
+  await writeFile(output.path, bytes);
+  const exports = Object.values(result.metafile!.outputs)[0]?.exports ?? [];
+  storeBuild(entry, CACHE_KEY, Object.keys(result.metafile!.inputs).map((input) => resolve(input)), bytes, exports);
   return { script: entry, path: output.path, exports };
 }
 

@@ -9,13 +9,16 @@
 /** A batch about this big (headers and payloads) is full: no frame nears the message limit. */
 export const BATCH_BYTES = 1024 * 1024;
 
-/** Gathers items one by one; `frames` packs them. */
+/**
+ * Gathers items one by one, writing each header and payload straight into the batch's two
+ * buffers, so no per-item string or buffer lives on until the batch is sent (a million queued
+ * jobs once left a million small strings and buffers for the collector to promote); `frames` packs
+ * them.
+ */
 export class BatchBuilder {
   #count = 0;
-  #headers: string[] = [];
-  #payloads: Uint8Array[] = [];
-  #payloadBytes = 0;
-  #headerBytes = 0;
+  #headers = new GrowingBuffer();
+  #payloads = new GrowingBuffer();
 
   get length(): number {
     return this.#count;
@@ -23,33 +26,52 @@ export class BatchBuilder {
 
   /** Whether it has reached BATCH_BYTES. */
   get full(): boolean {
-    return this.#headerBytes + this.#payloadBytes >= BATCH_BYTES;
+    return this.#headers.length + this.#payloads.length >= BATCH_BYTES;
   }
 
   /** Whether a payload of `bytes` belongs in a batch of its own (after this one), so a frame holds at most one large payload. */
   overflows(bytes: number): boolean {
-    return this.#count > 0 && (this.full || this.#headerBytes + this.#payloadBytes + bytes > BATCH_BYTES);
+    return this.#count > 0 && (this.full || this.#headers.length + this.#payloads.length + bytes > BATCH_BYTES);
   }
 
-  add(header: object, payload: Uint8Array | undefined): void {
-    const bytes = payload === undefined ? -1 : payload.byteLength;
-    const text = JSON.stringify({ ...header, bytes });
-    this.#headers.push(text);
-    this.#headerBytes += text.length + 1;
-    this.#count++;
-    if (bytes > 0) {
-      this.#payloads.push(payload!);
-      this.#payloadBytes += bytes;
-    }
-    // Full: one string and one buffer instead of a small one per item, while it waits to be sent.
-    if (this.full) {
-      this.#headers = [this.#headers.join(",")];
-      this.#payloads = [Buffer.concat(this.#payloads, this.#payloadBytes)];
-    }
+  /** Adds an item; a string payload is written as UTF-8. */
+  add(header: object, payload: Uint8Array | string | undefined): void {
+    const bytes = payload === undefined ? -1 : this.#payloads.write(payload);
+    this.#headers.write(this.#count++ === 0 ? "[" : ",");
+    this.#headers.write(JSON.stringify({ ...header, bytes }));
   }
 
   frames(command: string): Buffer[] {
-    return [Buffer.from(command), Buffer.from(`[${this.#headers.join(",")}]`), Buffer.concat(this.#payloads, this.#payloadBytes)];
+    if (this.#count === 0) this.#headers.write("[");
+    this.#headers.write("]");
+    return [Buffer.from(command), this.#headers.bytes(), this.#payloads.bytes()];
+  }
+}
+
+/** Bytes appended to a buffer that doubles when full (from 4 KiB: a lone job's batch stays small). */
+class GrowingBuffer {
+  #buffer = Buffer.allocUnsafe(0);
+  length = 0;
+
+  /** Appends `data`; returns how many bytes that took. */
+  write(data: Uint8Array | string): number {
+    const most = typeof data === "string" ? data.length * 3 : data.byteLength;
+    if (this.length + most > this.#buffer.length) this.#grow(this.length + most);
+    const written = typeof data === "string" ? this.#buffer.write(data, this.length) : (this.#buffer.set(data, this.length), data.byteLength);
+    this.length += written;
+    return written;
+  }
+
+  bytes(): Buffer {
+    return this.#buffer.subarray(0, this.length);
+  }
+
+  #grow(needed: number): void {
+    let size = Math.max(4096, this.#buffer.length * 2);
+    while (size < needed) size *= 2;
+    const bigger = Buffer.allocUnsafe(size);
+    this.#buffer.copy(bigger, 0, 0, this.length);
+    this.#buffer = bigger;
   }
 }
 

@@ -5,13 +5,16 @@ interface Writable {
   readonly closed: boolean;
 }
 
+/** A message, or a function that makes the next message of a run of them (undefined: the run is over). */
+type Entry = MessageLike[] | (() => MessageLike[] | undefined);
+
 /**
  * Serialises sends on one zeromq socket: zeromq.js rejects a send while another is in progress,
  * and callers here send from many places without awaiting.
  */
 export class Outbox {
   #socket: Writable;
-  #pending: MessageLike[][] = [];
+  #pending: Entry[] = [];
   #draining = false;
   #onError: (error: Error) => void;
 
@@ -30,6 +33,15 @@ export class Outbox {
     if (!this.#draining) void this.#drain();
   }
 
+  /**
+   * Sends the messages `next` makes, in order, each made only once the socket has taken the one
+   * before (with a send high-water mark, once there is room): what waits here waits unencoded.
+   */
+  sendEach(next: () => MessageLike[] | undefined): void {
+    this.#pending.push(next);
+    if (!this.#draining) void this.#drain();
+  }
+
   get idle(): boolean {
     return !this.#draining && this.#pending.length === 0;
   }
@@ -42,9 +54,10 @@ export class Outbox {
     while (this.#pending.length > 0 && !this.#socket.closed) {
       const batch = this.#pending;
       this.#pending = [];
-      for (const frames of batch) {
+      for (const entry of batch) {
         try {
-          await this.#socket.send(frames);
+          if (typeof entry !== "function") await this.#socket.send(entry);
+          else for (let frames = entry(); frames && !this.#socket.closed; frames = entry()) await this.#socket.send(frames);
         } catch (error) {
           if (this.#socket.closed) break;
           this.#onError(error as Error);

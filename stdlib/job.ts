@@ -26,7 +26,6 @@ export interface PipelineReport {
   returned?: number;
 }
 
-let sequence = 0;
 
 /** The stages of a job's pipeline, in order. */
 export type PipelineStage = keyof PipelineReport;
@@ -36,6 +35,21 @@ const TIME_BASE = Date.now();
 
 /** Records when `job` passed `stage` (epoch ms; undefined leaves it unknown). For QueueManager, not part of the public API. */
 export let stampPipeline: (job: Job, stage: PipelineStage, epochMs: number | undefined) => void;
+
+let sequence = 0;
+const ID_PREFIX = `${process.pid}-`;
+/** The number in `job.id`, unique in this process: QueueManager keys its jobs by it (a number costs no string per job). */
+export let jobNumber: (job: Job) => number;
+/** The number of a job id made in this process; undefined for any other string. */
+export function jobNumberOf(id: string): number | undefined {
+  if (!id.startsWith(ID_PREFIX)) return undefined;
+  const n = Number(id.slice(ID_PREFIX.length));
+  return Number.isInteger(n) && n > 0 ? n : undefined;
+}
+export const jobIdOf = (n: number): string => ID_PREFIX + n;
+
+/** The options most jobs have, shared: a million jobs need no options object each. */
+const DEFAULT_OPTIONS: Readonly<JobOptions> = Object.freeze({ retries: 0, priority: 0 });
 
 /**
  * One call of an exported function of the job script, run by some worker.
@@ -49,15 +63,13 @@ export class Job<F extends JobFunction = JobFunction> {
   /** The original's status enum, with string values. */
   static readonly Status = Object.freeze({ UNPROCESSED: "unprocessed", PROCESSED: "processed", FAILED: "failed" } as const);
 
-  /** Unique across the processes of a machine: `<pid>-<n>`. */
-  readonly id: string;
+  // The id is kept as its number and the options as one (usually shared) object: a queued job's
+  // size is what a million of them cost the host.
+  #number: number;
+  #options: Readonly<JobOptions>;
   /** The function, or its export name. */
   readonly fn: F | string;
   readonly args: Parameters<F>;
-  readonly timeout?: number;
-  readonly retries: number;
-  readonly priority: number;
-  readonly signal?: AbortSignal;
   status: JobStatus = Job.Status.UNPROCESSED;
   /** What the function returned (resolved), once PROCESSED. */
   retval?: Awaited<ReturnType<F>>;
@@ -71,6 +83,7 @@ export class Job<F extends JobFunction = JobFunction> {
   #returned?: number;
 
   static {
+    jobNumber = (job) => job.#number;
     stampPipeline = (job, stage, epochMs) => {
       const offset = epochMs === undefined ? undefined : epochMs - TIME_BASE;
       if (stage === "queued") job.#queued = offset;
@@ -103,13 +116,43 @@ export class Job<F extends JobFunction = JobFunction> {
     if (!Number.isInteger(retries) || retries < 0) throw new RangeError(`Job: retries must be an integer >= 0, got ${String(retries)}`);
     if (typeof priority !== "number" || !Number.isFinite(priority)) throw new RangeError(`Job: priority must be a finite number, got ${String(priority)}`);
     if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError(`Job: signal must be an AbortSignal, got ${typeof signal}`);
-    this.id = `${process.pid}-${++sequence}`;
-    this.retries = retries;
-    this.priority = priority;
-    if (signal) this.signal = signal;
+    this.#number = ++sequence;
+    this.#options = timeout === undefined && retries === 0 && priority === 0 && signal === undefined ? DEFAULT_OPTIONS : { timeout, retries, priority, signal };
     this.fn = fn;
-    this.args = (args ?? []) as Parameters<F>;
-    if (timeout !== undefined) this.timeout = timeout;
+    // A copy: an array the caller reuses for the next job cannot change this one's arguments.
+    this.args = (args ? args.slice() : []) as Parameters<F>;
+  }
+
+  /** Unique across the processes of a machine: `<pid>-<n>`. */
+  get id(): string {
+    return jobIdOf(this.#number);
+  }
+
+  /** Seconds the job may run before its worker is killed; undefined: the pool's watchdog decides. */
+  get timeout(): number | undefined {
+    return this.#options.timeout;
+  }
+
+  get retries(): number {
+    return this.#options.retries!;
+  }
+
+  get priority(): number {
+    return this.#options.priority!;
+  }
+
+  get signal(): AbortSignal | undefined {
+    return this.#options.signal;
+  }
+
+  /** What `JSON.stringify` and `console.log` show: the id and options are accessors. */
+  toJSON(): Record<string, unknown> {
+    const { id, name, args, status, retval, error, timeout, retries, priority } = this;
+    return { id, fn: name, args, status, retval, error, timeout, retries, priority, pipeline: this.pipeline };
+  }
+
+  [Symbol.for("nodejs.util.inspect.custom")](_depth: number, options: object, inspect: (value: unknown, options: object) => string): string {
+    return `Job ${inspect(this.toJSON(), options)}`;
   }
 
   /** The function's name as given (export names are resolved at queueJobs). */

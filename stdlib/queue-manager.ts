@@ -9,12 +9,17 @@ import { BatchBuilder, unpackBatch } from "../runtime/batch.js";
 import { decode, encode, unencodableReason } from "../runtime/serialize.js";
 import { runStats } from "../runtime/stats.js";
 import { Cancelled, JobError, JobTimeoutError, toErrorInfo } from "./errors.js";
-import { Job, stampPipeline, type JobFunction, type JobOptions } from "./job.js";
+import { Job, jobIdOf, jobNumber, jobNumberOf, stampPipeline, type JobFunction, type JobOptions } from "./job.js";
 import { drain, mapWithBackPressure, type MapOptions } from "./streams.js";
 import { KeyValueStore } from "./key-value-store.js";
 import { exportNameOf } from "./exports.js";
 
 const log = getLogger("queue");
+
+/** Messages of queued jobs (batches of up to ~1 MiB) the socket holds before the outbox waits. */
+const SEND_HIGH_WATER_MARK = 4;
+/** Primitive arguments up to about this much JSON are encoded as they leave, not at queueJobs (see encodeLater). */
+const LATE_ARGS_CHARS = 1024;
 
 export interface QueueManagerOptions {
   /** Called with each finished job instead of keeping it for `getResults()`. */
@@ -40,18 +45,23 @@ export interface BlockOptions {
  * ```
  */
 export class QueueManager {
-  // No high-water mark: results wait here for a main that is busy, however many there are.
+  // No receive high-water mark: results wait here for a main that is busy, however many there are.
+  // A small send high-water mark: queued jobs wait in the outbox as Jobs, and are encoded only as
+  // the broker takes them (a DEALER waits at its mark; it never drops).
   // CURVE keys in a remote worker.
-  #socket = new Dealer({ linger: 0, receiveHighWaterMark: 0, ...clientSecurity() });
+  #socket = new Dealer({ linger: 0, receiveHighWaterMark: 0, sendHighWaterMark: SEND_HIGH_WATER_MARK, ...clientSecurity() });
   #outbox: Outbox;
-  #outstanding = new Map<string, Job>();
+  // Jobs by their number (see Job): a million queued jobs cost no id string each.
+  #outstanding = new Map<number, Job>();
   #results: Job[] = [];
   /** Jobs awaited through submit/map: settled here, never added to the results. */
-  #pending = new Map<string, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  #pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   /** Removes the abort listener of a job queued with a signal. */
-  #unlisten = new Map<string, () => void>();
+  #unlisten = new Map<number, () => void>();
   /** Jobs queued and ids to cancel in this tick, sent together by `#flush` (submits first). */
-  #unsent: BatchBuilder[] = [];
+  #unsent: Job[] = [];
+  /** Arguments encoded when their jobs were queued, by job number: all but short primitives (see encodeLater). */
+  #encoded = new Map<number, Buffer>();
   #cancelling: string[] = [];
   #flushing = false;
   #callback?: (job: Job) => void;
@@ -93,31 +103,26 @@ export class QueueManager {
   #queue(jobs: Job[]): void {
     if (this.#socket.closed) throw new Error("QueueManager: stopHandling() was called; make a new QueueManager");
     const maxBytes = getInstance().config.maxMessageBytes;
-    // Everything is checked (and encoded, into batches of about 1 MiB) before anything is queued.
-    // A lone job (submit) joins the batch this tick has begun: it either goes in whole or throws first.
-    const batches: BatchBuilder[] = [];
-    let batch = jobs.length === 1 ? this.#unsent.at(-1) : undefined;
+    // Everything is checked before anything is queued; the jobs are encoded as they leave (#flush).
+    const encoded: (Buffer | undefined)[] = [];
     for (let index = 0; index < jobs.length; index++) {
       const job = jobs[index]!;
       if (!(job instanceof Job)) throw new TypeError(`queueJobs: job ${index} is not a Job (got ${describe(job)})`);
-      if (this.#outstanding.has(job.id)) throw new Error(`queueJobs: job ${job.id} is already queued`);
-      const header: Omit<JobRequest, "args"> = { id: job.id, fn: exportNameOf(job) };
-      const args = encodeArgs(job, maxBytes);
-      if (job.timeout !== undefined) header.timeoutMs = job.timeout * 1000;
-      if (job.retries > 0) header.retries = job.retries;
-      if (job.priority !== 0) header.priority = job.priority;
-      if (job.signal?.aborted) continue; // never sent: it ends FAILED below
-      if (!batch || batch.overflows(args.byteLength)) batches.push((batch = new BatchBuilder()));
-      batch.add(header, args);
+      if (this.#outstanding.has(jobNumber(job))) throw new Error(`queueJobs: job ${job.id} is already queued`);
+      exportNameOf(job);
+      encoded.push(encodeLater(job.args, maxBytes) ? undefined : encodeArgs(job, maxBytes));
     }
     const now = Date.now();
-    for (const job of jobs) {
+    for (let index = 0; index < jobs.length; index++) {
+      const job = jobs[index]!;
       job.status = Job.Status.UNPROCESSED;
       stampPipeline(job, "queued", now);
-      this.#outstanding.set(job.id, job);
+      this.#outstanding.set(jobNumber(job), job);
+      if (job.signal?.aborted) continue; // never sent: it ends FAILED below
+      if (encoded[index]) this.#encoded.set(jobNumber(job), encoded[index]!);
+      this.#unsent.push(job);
     }
     runStats.queued += jobs.length;
-    this.#unsent.push(...batches);
     const aborted = jobs.filter((job) => job.signal?.aborted);
     for (const job of jobs) if (job.signal && !job.signal.aborted) this.#listen(job, job.signal);
     // Aborted before it was queued: it ends FAILED without reaching a worker (after queueJobs returns, like any result).
@@ -132,7 +137,8 @@ export class QueueManager {
    * keeps its result.
    */
   cancel(jobId: string): boolean {
-    if (!this.#outstanding.has(jobId) || this.#socket.closed) return false;
+    const number = jobNumberOf(jobId);
+    if (number === undefined || !this.#outstanding.has(number) || this.#socket.closed) return false;
     this.#cancelling.push(jobId);
     this.#flushSoon();
     return true;
@@ -151,10 +157,32 @@ export class QueueManager {
   #flush(): void {
     this.#flushing = false;
     if (this.#socket.closed) return;
-    for (const batch of this.#unsent) this.#outbox.send(batch.frames(Front.SUBMIT));
+    if (this.#unsent.length > 0) this.#outbox.sendEach(this.#batchesOf(this.#unsent));
     this.#unsent = [];
     if (this.#cancelling.length > 0) this.#outbox.send([Front.CANCEL, JSON.stringify(this.#cancelling)]);
     this.#cancelling = [];
+  }
+
+  /** SUBMIT messages of about BATCH_BYTES each for `jobs`, made one by one as the outbox sends them. */
+  #batchesOf(jobs: Job[]): () => Buffer[] | undefined {
+    let next = 0;
+    return () => {
+      if (next === jobs.length) return undefined;
+      const batch = new BatchBuilder();
+      for (; next < jobs.length; next++) {
+        const job = jobs[next]!;
+        const number = jobNumber(job);
+        const args = this.#encoded.get(number) ?? JSON.stringify(job.args); // short primitives: JSON carries them exactly
+        if (batch.overflows(typeof args === "string" ? args.length : args.byteLength)) break;
+        this.#encoded.delete(number);
+        const header: Omit<JobRequest, "args"> = { id: jobIdOf(number), fn: exportNameOf(job) };
+        if (job.timeout !== undefined) header.timeoutMs = job.timeout * 1000;
+        if (job.retries > 0) header.retries = job.retries;
+        if (job.priority !== 0) header.priority = job.priority;
+        batch.add(header, args);
+      }
+      return batch.frames(Front.SUBMIT);
+    };
   }
 
   /**
@@ -176,12 +204,12 @@ export class QueueManager {
   submitWith<F extends JobFunction>(options: JobOptions, fn: F, ...args: Parameters<F>): Promise<Awaited<ReturnType<F>>> {
     return new Promise((resolve, reject) => {
       const job = new Job(fn, args, options);
-      this.#pending.set(job.id, { resolve: resolve as (value: unknown) => void, reject });
+      this.#pending.set(jobNumber(job), { resolve: resolve as (value: unknown) => void, reject });
       try {
         this.#queue([job]);
         this.#flushSoon();
       } catch (error) {
-        this.#pending.delete(job.id);
+        this.#pending.delete(jobNumber(job));
         throw error;
       }
     });
@@ -238,7 +266,7 @@ export class QueueManager {
 
   /** Ids of the jobs queued and not yet back. */
   get queuedJobIds(): string[] {
-    return [...this.#outstanding.keys()];
+    return [...this.#outstanding.keys()].map(jobIdOf);
   }
 
   /** Jobs finished so far and their average run time on a worker. */
@@ -318,16 +346,18 @@ export class QueueManager {
   #listen(job: Job, signal: AbortSignal): void {
     const abort = () => this.cancel(job.id);
     signal.addEventListener("abort", abort, { once: true });
-    this.#unlisten.set(job.id, () => signal.removeEventListener("abort", abort));
+    this.#unlisten.set(jobNumber(job), () => signal.removeEventListener("abort", abort));
   }
 
   #accept(result: JobResult): void {
-    const job = this.#outstanding.get(result.id);
+    const number = jobNumberOf(result.id);
+    const job = number === undefined ? undefined : this.#outstanding.get(number);
     if (!job) return;
-    this.#outstanding.delete(result.id);
-    const unlisten = this.#unlisten.get(result.id);
+    this.#outstanding.delete(number!);
+    this.#encoded.delete(number!); // cancelled before it was sent
+    const unlisten = this.#unlisten.get(number!);
     if (unlisten) {
-      this.#unlisten.delete(result.id);
+      this.#unlisten.delete(number!);
       unlisten();
     }
     stampPipeline(job, "delegated", result.delegatedAt);
@@ -348,9 +378,9 @@ export class QueueManager {
       this.#totalDurationMs += result.processedAt - result.startedAt;
     }
     if (this.#reports) writeReport(job.id, { id: job.id, fn: job.name, status: job.status, ...job.pipeline });
-    const pending = this.#pending.get(job.id);
+    const pending = this.#pending.get(number!);
     if (pending) {
-      this.#pending.delete(job.id);
+      this.#pending.delete(number!);
       if (job.status === Job.Status.PROCESSED) pending.resolve(job.retval);
       else pending.reject(new JobError(job.id, job.error ?? { name: "Error", message: "no error was reported" }));
       return;
@@ -385,7 +415,27 @@ function cancelledHere(job: Job): JobResult {
   return { id: job.id, ok: false, error: toErrorInfo(new Cancelled(`Job ${job.id} (${job.name}) was cancelled before it was queued: its signal was already aborted`)) };
 }
 
-function encodeArgs(job: Job, maxBytes: number): Uint8Array {
+/**
+ * Whether a job's arguments are short primitives (numbers, strings, booleans, null), encoded only
+ * when the job leaves: nothing the caller holds can change them meanwhile, and a million queued
+ * jobs then wait as Jobs, not also as a million buffers. Anything else is encoded at queueJobs,
+ * so what is sent is what the arguments were then.
+ */
+function encodeLater(args: readonly unknown[], maxBytes: number): boolean {
+  let chars = 2;
+  for (const arg of args) {
+    if (typeof arg === "number") {
+      if (!Number.isFinite(arg) || Object.is(arg, -0)) return false; // JSON would change them
+      chars += 25;
+    } else if (typeof arg === "string") chars += 6 * arg.length + 3; // \u escapes at worst
+    else if (typeof arg === "boolean" || arg === null) chars += 6;
+    else return false;
+    if (chars > LATE_ARGS_CHARS) return false;
+  }
+  return 3 * chars <= maxBytes;
+}
+
+function encodeArgs(job: Job, maxBytes: number): Buffer {
   let bytes: Buffer;
   try {
     bytes = encode(job.args);

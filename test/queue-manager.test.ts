@@ -28,6 +28,11 @@ t.test("jobs queued right after new QueueManager() are delivered", async (t) => 
   t.equal(summary.job.retval, "now");
 });
 
+t.test("a job sends its arguments as they were at queueJobs, though the caller's array or object changes next", async (t) => {
+  const { summary } = await run(t, "captured");
+  t.same(summary, { jobs: 900, results: 900, wrong: 0 }, "every job got the values of its own turn of the loop");
+});
+
 t.test("queue, then wait: ids are outstanding until the jobs come back, getResults drains", async (t) => {
   const { summary } = await run(t, "wait");
   t.same(summary.queued, { processed: false, ids: summary.jobIds }, "just after queueJobs: not processed, every id outstanding");

@@ -5,7 +5,7 @@ import { ScriptError } from "../stdlib/errors.js";
 import type { Bundle } from "./bundle.js";
 import { readRuntimeContext } from "./children.js";
 import { resolveConfig, type Config, type RawOptions } from "./config.js";
-import { KvsClient } from "./kvs/client.js";
+import type { KvsClient } from "./kvs/client.js";
 import { getLogger, setLogLevel } from "./logger.js";
 import { KVS_LOCAL_SOCKET, type ListenContext, type RuntimeContext } from "./protocol.js";
 import { HubProcess, KvsProcess } from "./services.js";
@@ -169,7 +169,8 @@ export class Instance {
     }
     if (this.#kvsRestart) return this.#kvsRestart;
     if (!this.#kvsClient) {
-      const made = this.kvsEndpoint().then((endpoint) => {
+      // The client's modules load on first use: a worker that never calls the store starts ~10 ms sooner.
+      const made = Promise.all([this.kvsEndpoint(), import("./kvs/client.js")]).then(([endpoint, { KvsClient }]) => {
         // The store's local socket, when this process shares its machine and run directory.
         const local = this.#runDir === undefined ? undefined : join(this.#runDir, KVS_LOCAL_SOCKET);
         const localPath = local !== undefined && existsSync(local) ? local : undefined;

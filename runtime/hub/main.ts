@@ -5,7 +5,6 @@ import { followOwner, readRuntimeContext, sendToOwner } from "../children.js";
 import { bindAddress } from "../endpoints.js";
 import { getLogger, setLogLevel } from "../logger.js";
 import { FRAME_OVERHEAD_BYTES, type HostToHub, type HubToHost } from "../protocol.js";
-import { listenForWorkers } from "../remote/hub-listener.js";
 import { Broker, type BrokerHooks } from "./broker.js";
 import { Pool } from "./pool.js";
 
@@ -29,17 +28,21 @@ await backend.bind(bindAddress(context.config.socketProtocol, context.runDir, "b
 const pools = new Map<number, Pool>();
 const poolOf = (workerId: string) => pools.get(Number(workerId.split(".")[0]));
 
+// Counts go to the host at most every 20 ms (they change with every job), except when a pool's last
+// worker becomes ready: startWorkers(), and so the start of every run, waits for that one.
 let statusTimer: NodeJS.Timeout | undefined;
 function reportStatus(): void {
-  statusTimer ??= setTimeout(() => {
-    statusTimer = undefined;
-    for (const pool of pools.values()) send({ type: "pool", poolId: pool.id, workers: pool.size, ...broker.counts(pool.id), remote: remote?.gateway.workerCount });
-  }, 20);
+  statusTimer ??= setTimeout(reportStatusNow, 20);
+}
+function reportStatusNow(): void {
+  clearTimeout(statusTimer);
+  statusTimer = undefined;
+  for (const pool of pools.values()) send({ type: "pool", poolId: pool.id, workers: pool.size, ...broker.counts(pool.id), remote: remote?.gateway.workerCount });
 }
 
 // With --listen: remote workers' sockets beside the local ones (runtime/remote/).
 const remote = context.listen
-  ? await listenForWorkers(context.listen, { frontend, backend }, context.config, maxMessageSize, {
+  ? await (await import("../remote/hub-listener.js")).listenForWorkers(context.listen, { frontend, backend }, context.config, maxMessageSize, {
     workerGone: (id, how, countAsLoss) => broker.workerGone(id, how, countAsLoss),
     changed: () => {
       reportStatus();
@@ -57,7 +60,11 @@ const broker = new Broker(remote?.frontend ?? frontend, remote?.backend ?? backe
   releaseWorker: (id) => poolOf(id)?.release(id),
   isWorker: (id) => poolOf(id)?.has(id) ?? false,
   isRunning: (id) => poolOf(id)?.isRunning(id) ?? false,
-  workerReady: (id) => poolOf(id)?.registered(id),
+  workerReady: (id) => {
+    const pool = poolOf(id);
+    pool?.registered(id);
+    if (pool && broker.counts(pool.id).ready === pool.size) reportStatusNow();
+  },
   changed: reportStatus,
   watchdogMs: (poolId) => pools.get(poolId)?.watchdogMs ?? 0,
 }), {

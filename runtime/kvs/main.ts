@@ -3,7 +3,6 @@ import { followOwner, readRuntimeContext, sendToOwner } from "../children.js";
 import { bindAddress } from "../endpoints.js";
 import { getLogger, setLogLevel } from "../logger.js";
 import { FRAME_OVERHEAD_BYTES, KVS_LOCAL_SOCKET, RUNTIME_ENV, type HostToKvs, type KvsToHost } from "../protocol.js";
-import { listenForKvsClients } from "../remote/kvs-listener.js";
 import { publishEndpoint } from "./discovery.js";
 import { join } from "node:path";
 import type { Server } from "node:net";
@@ -39,7 +38,8 @@ const socket = new Router(socketOptions);
 // already know it reconnect to it.
 await socket.bind(context.kvs ?? bindAddress(config.socketProtocol, context.runDir, "kvs"));
 const endpoint = socket.lastEndpoint!;
-const remote = context.listen ? await listenForKvsClients(context.listen, context.remoteKvs, socketOptions) : undefined;
+// Remote clients' modules load only with --listen.
+const remote = context.listen ? await (await import("../remote/kvs-listener.js")).listenForKvsClients(context.listen, context.remoteKvs, socketOptions) : undefined;
 // The script's top level, loaded here for transact, may use KeyValueStore: it must reach this store.
 process.env[RUNTIME_ENV] = JSON.stringify({ ...context, kvs: endpoint });
 

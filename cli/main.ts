@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
-import yargs from "yargs";
-import { hideBin } from "yargs/helpers";
+import yargs, { hideBin } from "./vendor/yargs.js";
 import { keygenCommand } from "./keygen.js";
 import { kvsCommand } from "./kvs.js";
 import { mapCommand } from "./map.js";

@@ -1,6 +1,5 @@
 import { basename } from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
-import { writeKeyPair } from "../runtime/remote/keys.js";
 import { fail } from "./report.js";
 
 interface KeygenArgs {
@@ -18,7 +17,8 @@ export const keygenCommand: CommandModule<object, KeygenArgs> = {
   handler: (args) => keygen(args),
 };
 
-function keygen({ name }: ArgumentsCamelCase<KeygenArgs>): void {
+async function keygen({ name }: ArgumentsCamelCase<KeygenArgs>): Promise<void> {
+  const { writeKeyPair } = await import("../runtime/remote/keys.js"); // zeromq: loaded by the command that needs it
   let publicKey: string;
   try {
     ({ publicKey } = writeKeyPair(name, basename(name)));

@@ -2,9 +2,7 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { TransactionTimeout } from "../stdlib/errors.js";
 import { resolveConfig } from "../runtime/config.js";
 import { jsonReplacer } from "../runtime/kvs/cache.js";
-import { KvsClient } from "../runtime/kvs/client.js";
 import { useClientKeys } from "../runtime/remote/client-security.js";
-import { readKeyPair, readPublicKey } from "../runtime/remote/keys.js";
 import { findEndpoint } from "../runtime/kvs/discovery.js";
 import type { KvsOp } from "../runtime/protocol.js";
 import { fail } from "./report.js";
@@ -75,6 +73,8 @@ async function kvs(args: ArgumentsCamelCase<KvsArgs>): Promise<void> {
   }
   if (!/^(tcp|ipc):\/\/./.test(endpoint)) fail(2, `--connect ${JSON.stringify(endpoint)}: an endpoint is tcp://HOST:PORT or ipc://PATH`);
   if ((args.key === undefined) !== (args.serverKey === undefined)) fail(2, "--key and --server-key go together (a run's CURVE endpoint needs both)");
+  // zeromq and the client load only here: every command's start would pay for them otherwise.
+  const [{ KvsClient }, { readKeyPair, readPublicKey }] = await Promise.all([import("../runtime/kvs/client.js"), import("../runtime/remote/keys.js")]);
   if (args.key !== undefined) {
     try {
       useClientKeys({ serverKey: readPublicKey(args.serverKey!, "--server-key"), ...readKeyPair(args.key, "--key") });

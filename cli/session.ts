@@ -1,11 +1,10 @@
 import type { Argv } from "yargs";
 import { ConfigError, ScriptError } from "../stdlib/errors.js";
 import { LOG_LEVELS, type RawOptions } from "../runtime/config.js";
-import { loadScript, startRun, stopRun, type Run } from "../runtime/host.js";
+import type { Run } from "../runtime/host.js";
 import { initInstance, type Instance } from "../runtime/instance.js";
 import { checkSnapshot } from "../runtime/kvs/snapshot.js";
 import type { ListenContext } from "../runtime/protocol.js";
-import { resolveListen } from "../runtime/remote/listen.js";
 import { getLogger } from "../runtime/logger.js";
 import { runStats } from "../runtime/stats.js";
 import { startProgress } from "./progress.js";
@@ -66,7 +65,9 @@ export async function hostSession<T>(args: SessionArgs, session: Session<T>): Pr
   let listen: ListenContext | undefined;
   try {
     instance = initInstance(overrides);
-    listen = resolveListen({ listen: args.listen, key: args.key, authorizedKeys: args.authorizedKeys, insecure: args.insecure });
+    const flags = { listen: args.listen, key: args.key, authorizedKeys: args.authorizedKeys, insecure: args.insecure };
+    // The remote-worker modules (and zeromq) load only for a run that names one of their flags.
+    listen = Object.values(flags).some((flag) => flag !== undefined && flag !== false) ? (await import("../runtime/remote/listen.js")).resolveListen(flags) : undefined;
     if (instance.config.workerProcCount === 0 && !listen) throw new ConfigError(`--workers (STRMBRKR_WORKER_PROC_COUNT): "0" must be at least 1 (or 0 with --listen: every job on remote workers)`);
     getLogger("config").log(instance.config.configLogLevel, `configuration: ${JSON.stringify(instance.config)}`);
     if (instance.config.kvsSnapshot) checkSnapshot(instance.config.kvsSnapshot); // before any process starts
@@ -84,8 +85,14 @@ export async function hostSession<T>(args: SessionArgs, session: Session<T>): Pr
   handleInterrupts(instance);
 
   let prepared: T;
+  let host: typeof import("../runtime/host.js");
   try {
-    prepared = session.prepare(await loadScript(instance, session.script));
+    await instance.useScript(session.script); // a bundle error stops the run before any process starts
+    // The broker and the store start now, and boot while this process loads the runtime and the script.
+    void instance.hub().ready.catch(() => {});
+    void instance.kvsEndpoint().catch(() => {});
+    host = await import("../runtime/host.js");
+    prepared = session.prepare(await host.loadScript(instance, session.script));
   } catch (error) {
     if (error instanceof ScriptError || error instanceof ConfigError) {
       process.stderr.write(`strmbrkr: ${error.message}\n`);
@@ -98,7 +105,7 @@ export async function hostSession<T>(args: SessionArgs, session: Session<T>): Pr
   if (listen && !(await announce(instance, listen))) return exit(1); // the hub could not listen; it logged why
   let started: Run;
   try {
-    started = await startRun();
+    started = await host.startRun();
   } catch (error) {
     printError("the workers could not start:", error);
     return exit(1);
@@ -113,7 +120,7 @@ export async function hostSession<T>(args: SessionArgs, session: Session<T>): Pr
     code = 1;
   }
   progress?.stop();
-  await stopRun(started);
+  await host.stopRun(started);
   return exit(code);
 }
 

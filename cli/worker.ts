@@ -3,8 +3,7 @@ import { ConfigError } from "../stdlib/errors.js";
 import { LOG_LEVELS, resolveConfig } from "../runtime/config.js";
 import { setLogLevel } from "../runtime/logger.js";
 import { defaultCacheDir } from "../runtime/remote/bundle-cache.js";
-import { readKeyPair, readPublicKey } from "../runtime/remote/keys.js";
-import { WorkerSupervisor, type SupervisorOptions } from "../runtime/remote/supervisor.js";
+import type { SupervisorOptions } from "../runtime/remote/supervisor.js";
 import { fail, numberFlag } from "./report.js";
 
 interface WorkerArgs {
@@ -38,9 +37,11 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
 };
 
 async function worker(args: ArgumentsCamelCase<WorkerArgs>): Promise<void> {
+  // zeromq and the supervisor load only here: every command's start would pay for them otherwise.
+  const [{ WorkerSupervisor }, keys] = await Promise.all([import("../runtime/remote/supervisor.js"), import("../runtime/remote/keys.js")]);
   let options: SupervisorOptions;
   try {
-    options = resolveWorkerOptions(args);
+    options = resolveWorkerOptions(args, keys);
   } catch (error) {
     return fail(2, (error as Error).message);
   }
@@ -55,7 +56,7 @@ async function worker(args: ArgumentsCamelCase<WorkerArgs>): Promise<void> {
   process.exit(code);
 }
 
-function resolveWorkerOptions(args: WorkerArgs): SupervisorOptions {
+function resolveWorkerOptions(args: WorkerArgs, { readKeyPair, readPublicKey }: typeof import("../runtime/remote/keys.js")): SupervisorOptions {
   if (!/^tcp:\/\/[^:/]+:\d+$/.test(args.connect)) throw new ConfigError(`--connect ${JSON.stringify(args.connect)}: expected tcp://HOST:PORT`);
   const config = resolveConfig({ overrides: { workerProcCount: args.workers, loggingLevel: args.logLevel } });
   if (config.workerProcCount < 1) throw new ConfigError(`--workers (STRMBRKR_WORKER_PROC_COUNT): "${config.workerProcCount}" must be at least 1`);

@@ -7,15 +7,11 @@ import type { Instance } from "./instance.js";
 export type MainFunction = (context: MainContext) => unknown;
 
 /**
- * Bundles the script, starts the broker and the KVS, and imports the bundle here for its exports.
- * Throws ScriptError (before any process starts) for a bundle error; an error the script's top
- * level throws propagates as is.
+ * Bundles the script (once) and imports the bundle here for its exports. Throws ScriptError for a
+ * bundle error; an error the script's top level throws propagates as is.
  */
 export async function loadScript(instance: Instance, script: string): Promise<Record<string, unknown>> {
   const bundle = await instance.useScript(script);
-  // Start the services while the bundle loads here: they need nothing from it.
-  void instance.hub().ready.catch(() => {});
-  void instance.kvsEndpoint().catch(() => {});
   const exports = (await import(pathToFileURL(bundle.path).href)) as Record<string, unknown>;
   instance.setScriptExports(exports);
   return exports;

@@ -88,9 +88,10 @@ export async function hostSession<T>(args: SessionArgs, session: Session<T>): Pr
   let host: typeof import("../runtime/host.js");
   try {
     await instance.useScript(session.script); // a bundle error stops the run before any process starts
-    // The broker and the store start now, and boot while this process loads the runtime and the script.
+    // The broker starts now, and boots while this process loads the runtime and the script.
     void instance.hub().ready.catch(() => {});
-    void instance.kvsEndpoint().catch(() => {});
+    // The store starts once the workers are up (WorkerManager), unless remote workers or a snapshot need it now.
+    if (listen || instance.config.kvsSnapshot) instance.startKvs();
     host = await import("../runtime/host.js");
     prepared = session.prepare(await host.loadScript(instance, session.script));
   } catch (error) {

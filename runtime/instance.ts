@@ -3,11 +3,12 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { ScriptError } from "../stdlib/errors.js";
 import type { Bundle } from "./bundle.js";
-import { readRuntimeContext } from "./children.js";
+import { readRuntimeContext, sendToOwner } from "./children.js";
 import { resolveConfig, type Config, type RawOptions } from "./config.js";
 import type { KvsClient } from "./kvs/client.js";
 import { getLogger, setLogLevel } from "./logger.js";
-import { KVS_LOCAL_SOCKET, type ListenContext, type RuntimeContext } from "./protocol.js";
+import { awaitEndpoint } from "./kvs/discovery.js";
+import { KVS_LOCAL_SOCKET, type ListenContext, type RuntimeContext, type WorkerToHub } from "./protocol.js";
 import { HubProcess, KvsProcess } from "./services.js";
 
 const log = getLogger("instance");
@@ -34,6 +35,8 @@ export class Instance {
   #nextPoolId = 1;
   #hubUsers = 0;
   #lastKvsEndpoint?: string;
+  /** A worker's: the endpoint found in the run directory. */
+  #foundKvs?: Promise<string>;
   #lastRemoteKvs?: string;
   #listen?: ListenContext;
 
@@ -128,6 +131,7 @@ export class Instance {
       const hub = new HubProcess({ config: this.config, runDir: this.runDir, listen: this.#listen });
       // Whoever waits on the hub (startWorkers) reports its failure; this covers failures mid-run.
       hub.on("fatal", (error: Error) => hub.listenerCount("fatal") === 1 && log.critical(error.message));
+      hub.on("need-kvs", () => this.startKvs());
       this.#hub = hub;
       this.#tellRemoteKvs();
     }
@@ -142,6 +146,15 @@ export class Instance {
 
   async kvsEndpoint(): Promise<string> {
     if (this.#context?.kvs) return this.#context.kvs;
+    if (this.#context) {
+      // A local worker started before the store: it finds the store in the run directory.
+      const ask = () => sendToOwner({ type: "need-kvs" } satisfies WorkerToHub);
+      this.#foundKvs ??= awaitEndpoint(this.#context.runDir, this.config.workerStartTimeout * 1000, ask).catch((error: Error) => {
+        this.#foundKvs = undefined; // the next call waits again
+        throw error;
+      });
+      return this.#foundKvs;
+    }
     if (!this.#kvs?.running) {
       const kvs = new KvsProcess({ config: this.config, runDir: this.runDir, kvs: this.#lastKvsEndpoint, remoteKvs: this.#lastRemoteKvs, bundle: this.#resolved?.path, listen: this.#listen });
       kvs.ready.then((endpoint) => {
@@ -152,6 +165,22 @@ export class Instance {
       this.#kvs = kvs;
     }
     return this.#kvs.ready;
+  }
+
+  /**
+   * Starts the store in the background, if it is not running. Nothing waits on it here, so a
+   * failure to start is reported now; whoever uses the store gets the error again.
+   */
+  startKvs(): void {
+    const starting = this.kvsEndpoint();
+    const kvs = this.#kvs;
+    // Stopped on purpose before it was up (a short run's end) is no failure.
+    starting.catch((error: Error) => kvs?.died && log.critical(`the key-value store did not start: ${error.message}`));
+  }
+
+  /** The store's endpoint if it is up now; never starts one. */
+  get runningKvsEndpoint(): string | undefined {
+    return this.#kvs?.running ? this.#lastKvsEndpoint : undefined;
   }
 
   /** This process's KVS connection, made on first use (and again after the server was stopped). */

@@ -183,7 +183,8 @@ export interface CurveClientKeys {
 
 // ---- IPC: host <-> hub (broker + worker pools) -------------------------------------------------
 export type HostToHub =
-  | { type: "start-pool"; poolId: number; count: number; watchdogMs: number; bundle: string; kvs: string }
+  // kvs: the store's endpoint when it runs already; else workers find it in the run directory.
+  | { type: "start-pool"; poolId: number; count: number; watchdogMs: number; bundle: string; kvs?: string }
   | { type: "stop-pool"; poolId: number; noWait: boolean }
   /** Shutting down: let every worker finish its job, then stop; answered with "drained". */
   | { type: "drain" }
@@ -195,11 +196,13 @@ export type HubToHost =
   | { type: "pool"; poolId: number; workers: number; ready: number; busy: number; remote?: number }
   | { type: "pool-stopped"; poolId: number }
   | { type: "drained" }
+  /** A worker needs the store before the host has started it (its script's top level calls it). */
+  | { type: "need-kvs" }
   | { type: "fatal"; error: ErrorInfo };
 
 // ---- IPC: hub <-> worker ---------------------------------------------------------------------
 export type HubToWorker = { type: "stop" };
-export type WorkerToHub = { type: "fatal"; error: ErrorInfo };
+export type WorkerToHub = { type: "fatal"; error: ErrorInfo } | { type: "need-kvs" };
 
 // ---- IPC: host <-> KVS server ------------------------------------------------------------------
 export type KvsToHost = { type: "ready"; endpoint: string; remote?: string } | { type: "fatal"; error: ErrorInfo };

@@ -143,6 +143,15 @@ t.test("KeyValueStore from main (kvs-basic.ts)", async (t) => {
   });
 });
 
+t.test("workers that use the store at their top level, before main has (kvs-top-level.ts)", async (t) => {
+  const cwd = scratchDir(t);
+  const { summary: s } = await runFixture(t, "kvs-top-level.ts", { cwd, workers: 2 });
+  t.same(s.status, ["processed"], "every job was processed");
+  t.equal(s.loaded?.length, 2, "each of the 2 workers wrote once at its top level", { loaded: s.loaded });
+  t.notOk(s.loaded?.includes(s.hostPid), "the host did not write (its top level skips the store)");
+  t.ok(s.ranIn?.every((pid: number) => s.loaded?.includes(pid)), "every worker that ran a job had written first", { ranIn: s.ranIn, loaded: s.loaded });
+});
+
 t.test("the global KeyValueStore inside jobs, no import (kvs-global.ts)", async (t) => {
   const source = readFileSync(fixture("kvs-global.ts"), "utf8");
   const imports = source.split("\n").filter((line) => /^\s*import\b/.test(line));

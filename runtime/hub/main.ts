@@ -86,6 +86,7 @@ process.on("message", (message: HostToHub) => {
     const pool = new Pool(message.poolId, message.count, message.watchdogMs, workerContext, {
       gone: (id, how, countAsLoss) => broker.workerGone(id, how, countAsLoss),
       fatal: (error) => send({ type: "fatal", error }),
+      needKvs: () => send({ type: "need-kvs" }),
       stopped: () => {
         pools.delete(message.poolId);
         send({ type: "pool-stopped", poolId: message.poolId });

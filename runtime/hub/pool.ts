@@ -18,6 +18,8 @@ export interface PoolHooks {
   fatal(error: ErrorInfo): void;
   /** Every worker of a stopping pool has exited. */
   stopped(): void;
+  /** A worker needs the key-value store, which has not started yet. */
+  needKvs?(): void;
 }
 
 /**
@@ -128,6 +130,7 @@ export class Pool {
     this.#children.set(id, child);
     child.on("message", (message: WorkerToHub) => {
       if (message.type === "fatal") this.#fail(message.error);
+      else if (message.type === "need-kvs") this.#hooks.needKvs?.();
     });
     child.on("exit", (code, signal) => this.#onExit(id, code, signal));
   }

@@ -36,3 +36,36 @@ export function findEndpoint(instanceId: string, dir = tmpdir()): string {
   if (candidates.length === 0) throw new Error(`no running strmbrkr run with instance id ${instanceId} (no ${join(dir, `${prefix}*`, KVS_ENDPOINT_FILE)})`);
   return readFileSync(candidates[0]!.path, "utf8").trim();
 }
+
+const POLL_MS = 10;
+
+/**
+ * In a worker: the endpoint the run's store publishes in the run directory, once it has. The host
+ * starts the store only when the workers are up (booting it beside them slowed every start), so a
+ * worker may look before it exists: then it asks (`ask`, once) and looks again every 10 ms — no
+ * answer from the host is needed, so a `main` busy in a synchronous loop delays nothing.
+ * `timeoutMs` 0 waits forever.
+ */
+export function awaitEndpoint(runDir: string, timeoutMs: number, ask: () => void): Promise<string> {
+  const path = join(runDir, KVS_ENDPOINT_FILE);
+  const read = () => {
+    try {
+      return readFileSync(path, "utf8").trim() || undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const found = read();
+  if (found) return Promise.resolve(found);
+  ask();
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const timer = setInterval(() => {
+      const endpoint = read();
+      if (endpoint) resolve(endpoint);
+      else if (timeoutMs > 0 && Date.now() > deadline) reject(new Error(`the key-value store did not start within ${timeoutMs / 1000} s (no ${path})`));
+      else return;
+      clearInterval(timer);
+    }, POLL_MS);
+  });
+}

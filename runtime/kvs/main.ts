@@ -57,17 +57,18 @@ const transactions = new Transactions(store, { timeoutMs: config.kvsTransactionT
 process.on("message", (message: HostToKvs) => message.type === "bundle" && transactions.useBundle(message.path));
 const sweep = setInterval(() => store.purgeExpired(), 1_000).unref();
 
-try {
-  publishEndpoint(context.runDir, endpoint);
-} catch (error) {
-  log.warning(`could not publish the endpoint for \`strmbrkr kvs\`: ${(error as Error).message}`);
-}
 const service = new KvsService({ store, transactions, maxValueBytes: config.kvsMaxValueBytes });
 // Clients on this machine use the local socket when it exists (KvsClient), others the ROUTER.
 try {
   local = await serveLocal(join(context.runDir, KVS_LOCAL_SOCKET), service, config.kvsMaxValueBytes + FRAME_OVERHEAD_BYTES);
 } catch (error) {
   log.warning(`no local socket, clients use ${endpoint}: ${(error as Error).message}`);
+}
+// After the local socket: workers that find the store by this file (runtime/kvs/discovery.ts) use it.
+try {
+  publishEndpoint(context.runDir, endpoint);
+} catch (error) {
+  log.warning(`could not publish the endpoint for \`strmbrkr kvs\`: ${(error as Error).message}`);
 }
 sendToOwner({ type: "ready", endpoint, remote: remote?.lastEndpoint ?? undefined } satisfies KvsToHost);
 log.debug(`serving on ${endpoint}${local ? ` and ${join(context.runDir, KVS_LOCAL_SOCKET)}` : ""}${remote ? ` and ${remote.lastEndpoint}` : ""}`);

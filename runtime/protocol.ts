@@ -32,20 +32,20 @@ export interface RuntimeContext {
   curve?: CurveClientKeys;
 }
 
-// Batches of jobs and results travel as [command, JSON of the items without their payloads,
-// payload_0, …, payload_n-1] (runtime/batch.ts): the broker never decodes arguments or values.
+// Batches of jobs and results travel as [command, JSON {items without their payloads, sizes},
+// payloads concatenated] (runtime/batch.ts): the broker never decodes arguments or values.
 
 // ---- Broker frontend: QueueManager (DEALER) <-> broker (ROUTER) -------------------------------
-// QueueManager -> broker: [Front.SUBMIT, JSON, args…]       batch of JobRequest
+// QueueManager -> broker: [Front.SUBMIT, JSON, args]        batch of JobRequest
 // QueueManager -> broker: [Front.CANCEL, JSON job ids]     cancel jobs it submitted (unknown ids are ignored)
-// broker -> QueueManager: [Front.RESULTS, JSON, values…]    batch of JobResult (empty frame: no value)
+// broker -> QueueManager: [Front.RESULTS, JSON, values]     batch of JobResult
 export const Front = { SUBMIT: "submit", CANCEL: "cancel", RESULTS: "results" } as const;
 
 // ---- Broker backend: worker (DEALER, routing id = worker id) <-> broker (ROUTER) ----------------
 // worker -> broker: [Back.READY, JSON WorkerHello]      once connected: it has room for jobs
-// worker -> broker: [Back.RESULTS, JSON, values…]        batch of JobResult; each frees room
+// worker -> broker: [Back.RESULTS, JSON, values]         batch of JobResult; each frees room
 // worker -> broker: [Back.HEARTBEAT]                     every STRMBRKR_HEARTBEAT_INTERVAL seconds
-// broker -> worker: [Back.JOBS, JSON, args…]             batch of JobDispatch, run in order
+// broker -> worker: [Back.JOBS, JSON, args]              batch of JobDispatch, run in order
 // broker -> worker: [Back.CANCEL, JSON job ids]          drop these if not started (their results are ignored)
 // broker -> worker: [Back.HEARTBEAT]                     every STRMBRKR_HEARTBEAT_INTERVAL seconds
 export const Back = { READY: "ready", JOBS: "jobs", RESULTS: "results", CANCEL: "cancel", HEARTBEAT: "heartbeat" } as const;

@@ -9,6 +9,7 @@ const FUZZ_MS = 3_000;
 
 const id4 = () => randomBytes(4);
 const junk = () => randomBytes(randomInt(0, 300));
+const json = (value: unknown) => Buffer.from(JSON.stringify(value));
 /** Malformed or hostile messages, per target. */
 const attacks: Record<string, (() => Buffer[])[]> = {
   frontend: [
@@ -17,6 +18,12 @@ const attacks: Record<string, (() => Buffer[])[]> = {
     () => [Buffer.from("submit"), junk()],
     () => [Buffer.from("submit"), serialize("not a list")],
     () => [Buffer.from("submit"), serialize([{ id: 1, fn: 2 }])],
+    // batch headers that parse but do not add up (runtime/batch.ts)
+    () => [Buffer.from("submit"), json({ items: [{ id: "x-1", fn: "echo" }], sizes: [] }), Buffer.alloc(0)],
+    () => [Buffer.from("submit"), json({ items: [{ id: "x-1", fn: "echo" }], sizes: [5] }), Buffer.alloc(2)],
+    () => [Buffer.from("submit"), json({ items: [null, 3], sizes: [-1, -1] }), Buffer.alloc(0)],
+    () => [Buffer.from("submit"), json({ items: "no", sizes: "no" }), Buffer.alloc(0)],
+    () => [Buffer.from("submit"), json(null), Buffer.alloc(0)],
     () => [Buffer.from("results"), serialize([])],
     () => [Buffer.from("nonsense"), junk(), junk()],
   ],
@@ -26,6 +33,8 @@ const attacks: Record<string, (() => Buffer[])[]> = {
     () => [Buffer.from("ready"), Buffer.from(JSON.stringify({ version: 1, pid: 1, poolId: 1 }))],
     () => [Buffer.from("results"), junk()],
     () => [Buffer.from("results"), serialize([{ id: "1-1", ok: true, value: serialize(1) }])],
+    () => [Buffer.from("results"), json({ items: [{ id: "1-1", ok: true }], sizes: [-2] }), Buffer.alloc(0)],
+    () => [Buffer.from("results"), json({ items: [{ id: "1-1", ok: true }], sizes: [1.5] }), Buffer.alloc(3)],
   ],
   kvs: [
     () => Array.from({ length: randomInt(1, 7) }, junk),

@@ -164,7 +164,7 @@ export class QueueManager {
   }
 
   /** SUBMIT messages of about BATCH_BYTES each for `jobs`, made one by one as the outbox sends them. */
-  #batchesOf(jobs: Job[]): () => Buffer[] | undefined {
+  #batchesOf(jobs: Job[]): () => (Buffer | string)[] | undefined {
     let next = 0;
     return () => {
       if (next === jobs.length) return undefined;

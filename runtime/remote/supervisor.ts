@@ -87,10 +87,10 @@ export class WorkerSupervisor {
       maxMessageSize: BUNDLE_CHUNK_BYTES + 64 * 1024,
       ...(curve ? { curveServerKey: curve.serverKey, curvePublicKey: curve.publicKey, curveSecretKey: curve.secretKey } : {}),
     });
+    void this.#watch(socket); // before connecting: an event from before the monitor exists is lost
     socket.connect(this.#options.connect);
     this.#socket = socket;
     this.#outbox = new Outbox(socket, (error) => log.error(`send to the host failed: ${error.message}`));
-    void this.#watch(socket);
     void this.#receive(socket);
     const hello: SupervisorHello = { protocol: PROTOCOL_VERSION, version: STRMBRKR_VERSION, workers: this.#options.workers, hostname: hostname(), pid: process.pid };
     const since = Date.now();

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { curveKeyPair } from "zeromq";
@@ -47,7 +47,11 @@ export function launch(t: { teardown(fn: () => void): void }, args: string[], { 
       resolve({ code, signal, stdout: out.stdout, stderr: out.stderr, instanceId });
     });
   });
-  t.teardown(() => killInstance(instanceId));
+  t.teardown(() => {
+    killInstance(instanceId);
+    // A supervisor the test SIGKILLed had no chance to remove its run directory.
+    for (const name of readdirSync(tmpdir())) if (name.startsWith(`strmbrkr-worker-${instanceId}-`)) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+  });
   return {
     child,
     instanceId,

@@ -49,8 +49,10 @@ export function launch(t: { teardown(fn: () => void): void }, args: string[], { 
   });
   t.teardown(() => {
     killInstance(instanceId);
-    // A supervisor the test SIGKILLed had no chance to remove its run directory.
-    for (const name of readdirSync(tmpdir())) if (name.startsWith(`strmbrkr-worker-${instanceId}-`)) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+    // A host or supervisor the test SIGKILLed had no chance to remove its run directory.
+    for (const name of readdirSync(tmpdir())) {
+      if (name.startsWith(`strmbrkr-${instanceId}-`) || name.startsWith(`strmbrkr-worker-${instanceId}-`)) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+    }
   });
   return {
     child,

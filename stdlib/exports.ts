@@ -10,8 +10,9 @@ export function exportNameOf(job: Job): string {
   const exports = instance.scriptExports;
   const script = instance.scriptName ?? "the job script";
   if (typeof job.fn === "string") {
-    const names = exports ? Object.keys(exports) : instance.exportNames;
-    if (names && !names.includes(job.fn)) throw new TypeError(`Job ${job.id}: ${job.fn} is not an export of ${script}`);
+    // Object.hasOwn, not a list of the keys: this runs for every job queued (twice: checked, then sent).
+    const known = exports ? Object.hasOwn(exports, job.fn) : (instance.exportNames?.includes(job.fn) ?? true);
+    if (!known) throw new TypeError(`Job ${job.id}: ${job.fn} is not an export of ${script}`);
     return job.fn;
   }
   if (exports) {

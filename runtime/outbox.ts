@@ -13,19 +13,25 @@ type Entry = MessageLike[] | (() => MessageLike[] | undefined);
  * and callers here send from many places without awaiting.
  */
 export class Outbox {
-  #socket: Writable;
+  #socket?: Writable;
   #pending: Entry[] = [];
   #draining = false;
   #onError: (error: Error) => void;
-
   #ready?: Promise<unknown>;
 
-  /** `ready`: sends wait for it (e.g. the connect): zeromq.js never completes a send queued before connect once a receive is pending. */
-  constructor(socket: Writable, onError: (error: Error) => void, ready?: Promise<unknown>) {
-    this.#socket = socket;
+  /**
+   * `socket`, or a promise of it (connected once the endpoint is known): sends wait for it, as
+   * zeromq.js never completes a send queued before connect once a receive is pending. Rejected:
+   * nothing is sent.
+   */
+  constructor(socket: Writable | Promise<Writable>, onError: (error: Error) => void) {
     this.#onError = onError;
-    this.#ready = ready;
-    void ready?.finally(() => (this.#ready = undefined));
+    if (!(socket instanceof Promise)) {
+      this.#socket = socket;
+      return;
+    }
+    // Rejected: the caller reports why; pending sends are dropped.
+    this.#ready = socket.then((connected) => void (this.#socket = connected), () => {}).finally(() => (this.#ready = undefined));
   }
 
   send(frames: MessageLike[]): void {
@@ -50,16 +56,18 @@ export class Outbox {
     this.#draining = true;
     // Only while not yet ready: awaiting even a settled promise would hold this send until the
     // caller's synchronous code ends (a main that busy-loops right after queueJobs).
-    if (this.#ready) await this.#ready.catch(() => {});
-    while (this.#pending.length > 0 && !this.#socket.closed) {
+    if (this.#ready) await this.#ready;
+    const socket = this.#socket;
+    if (!socket) this.#pending = [];
+    while (socket && this.#pending.length > 0 && !socket.closed) {
       const batch = this.#pending;
       this.#pending = [];
       for (const entry of batch) {
         try {
-          if (typeof entry !== "function") await this.#socket.send(entry);
-          else for (let frames = entry(); frames && !this.#socket.closed; frames = entry()) await this.#socket.send(frames);
+          if (typeof entry !== "function") await socket.send(entry);
+          else for (let frames = entry(); frames && !socket.closed; frames = entry()) await socket.send(frames);
         } catch (error) {
-          if (this.#socket.closed) break;
+          if (socket.closed) break;
           this.#onError(error as Error);
         }
       }

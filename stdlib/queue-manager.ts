@@ -1,5 +1,4 @@
-import { Dealer } from "zeromq";
-import { clientSecurity } from "../runtime/remote/client-security.js";
+import { connectDealer, type DealerLike } from "../runtime/dealer.js";
 import { getInstance } from "../runtime/instance.js";
 import { getLogger } from "../runtime/logger.js";
 import { Outbox } from "../runtime/outbox.js";
@@ -17,7 +16,7 @@ import { exportNameOf } from "./exports.js";
 const log = getLogger("queue");
 
 /** Messages of queued jobs (batches of up to ~1 MiB) the socket holds before the outbox waits. */
-const SEND_HIGH_WATER_MARK = 4;
+const SEND_LIMIT = { messages: 4, bytes: 4 * 1_048_576 };
 /** Primitive arguments up to about this much JSON are encoded as they leave, not at queueJobs (see encodeLater). */
 const LATE_ARGS_CHARS = 1024;
 
@@ -45,11 +44,10 @@ export interface BlockOptions {
  * ```
  */
 export class QueueManager {
-  // No receive high-water mark: results wait here for a main that is busy, however many there are.
-  // A small send high-water mark: queued jobs wait in the outbox as Jobs, and are encoded only as
-  // the broker takes them (a DEALER waits at its mark; it never drops).
-  // CURVE keys in a remote worker.
-  #socket = new Dealer({ linger: 0, receiveHighWaterMark: 0, sendHighWaterMark: SEND_HIGH_WATER_MARK, ...clientSecurity() });
+  // Connected once the broker's endpoint is known. A small send limit: queued jobs wait in the
+  // outbox as Jobs, and are encoded only as the broker takes them.
+  #socket?: DealerLike;
+  #stopped = false;
   #outbox: Outbox;
   // Jobs by their number (see Job): a million queued jobs cost no id string each.
   #outstanding = new Map<number, Job>();
@@ -76,15 +74,15 @@ export class QueueManager {
       throw new TypeError(`QueueManager: processedCallback must be a function, got ${typeof processedCallback}`);
     }
     this.#callback = processedCallback;
-    const connected = getInstance().brokerEndpoint().then(
-      (endpoint) => {
-        if (this.#socket.closed) return;
-        this.#socket.connect(endpoint);
-        void this.#receive();
-      },
-      (error: Error) => this.#fail(error),
-    );
-    this.#outbox = new Outbox(this.#socket, (error) => this.#fail(error), connected);
+    const connected = getInstance().brokerEndpoint().then((endpoint) => {
+      const socket = connectDealer(endpoint, { sendLimit: SEND_LIMIT });
+      this.#socket = socket;
+      if (this.#stopped) socket.close();
+      else void this.#receive(socket);
+      return socket;
+    });
+    connected.catch((error: Error) => this.#fail(error));
+    this.#outbox = new Outbox(connected, (error) => this.#fail(error));
   }
 
   /**
@@ -101,7 +99,7 @@ export class QueueManager {
 
   /** Validates and records the jobs; they leave at the next `#flush`. */
   #queue(jobs: Job[]): void {
-    if (this.#socket.closed) throw new Error("QueueManager: stopHandling() was called; make a new QueueManager");
+    if (this.#stopped) throw new Error("QueueManager: stopHandling() was called; make a new QueueManager");
     const maxBytes = getInstance().config.maxMessageBytes;
     // Everything is checked before anything is queued; the jobs are encoded as they leave (#flush).
     const encoded: (Buffer | undefined)[] = [];
@@ -138,7 +136,7 @@ export class QueueManager {
    */
   cancel(jobId: string): boolean {
     const number = jobNumberOf(jobId);
-    if (number === undefined || !this.#outstanding.has(number) || this.#socket.closed) return false;
+    if (number === undefined || !this.#outstanding.has(number) || this.#stopped) return false;
     this.#cancelling.push(jobId);
     this.#flushSoon();
     return true;
@@ -156,7 +154,7 @@ export class QueueManager {
 
   #flush(): void {
     this.#flushing = false;
-    if (this.#socket.closed) return;
+    if (this.#stopped) return;
     if (this.#unsent.length > 0) this.#outbox.sendEach(this.#batchesOf(this.#unsent));
     this.#unsent = [];
     if (this.#cancelling.length > 0) this.#outbox.send([Front.CANCEL, JSON.stringify(this.#cancelling)]);
@@ -248,7 +246,7 @@ export class QueueManager {
         if (this.#error) throw this.#error;
         return this.#results.shift();
       },
-      more: () => this.#outstanding.size > this.#pending.size && !this.#socket.closed,
+      more: () => this.#outstanding.size > this.#pending.size && !this.#stopped,
       changed: () => new Promise<void>((resolve) => {
         const wake = () => {
           this.#waiters.delete(wake);
@@ -285,7 +283,7 @@ export class QueueManager {
     }
     const settled = await new Promise<boolean>((resolve) => {
       const check = () => {
-        if (this.#error || this.#outstanding.size === 0 || this.#socket.closed) {
+        if (this.#error || this.#outstanding.size === 0 || this.#stopped) {
           this.#waiters.delete(check);
           clearTimeout(timer);
           resolve(true);
@@ -299,7 +297,7 @@ export class QueueManager {
       check();
     });
     if (this.#error) throw this.#error;
-    if (this.#outstanding.size > 0 && this.#socket.closed) throw new Error(`QueueManager stopped with ${this.#outstanding.size} jobs left`);
+    if (this.#outstanding.size > 0 && this.#stopped) throw new Error(`QueueManager stopped with ${this.#outstanding.size} jobs left`);
     if (settled) return;
     const left = this.#outstanding.size;
     if (dumpOnTimeout) {
@@ -319,22 +317,23 @@ export class QueueManager {
 
   /** Closes the connection to the broker; results still out are no longer received. */
   async stopHandling(): Promise<void> {
-    if (this.#socket.closed) return;
+    if (this.#stopped) return;
     this.#flush();
-    this.#socket.close();
+    this.#stopped = true;
+    this.#socket?.close();
     this.#rejectPending(new Error("QueueManager: stopHandling() was called before the job came back"));
     for (const wake of [...this.#waiters]) wake();
     await flushReports();
     if (getInstance().role === "host") await getInstance().releaseHub();
   }
 
-  async #receive(): Promise<void> {
+  async #receive(socket: DealerLike): Promise<void> {
     try {
-      for await (const frames of this.#socket) {
+      for await (const frames of socket) {
         if (frames[0]?.toString() === Front.RESULTS) this.#settle(unpackBatch<JobResult>(frames, 1, "value"));
       }
     } catch (error) {
-      if (!this.#socket.closed) this.#fail(error as Error);
+      if (!this.#stopped) this.#fail(error as Error);
     }
   }
 
@@ -397,7 +396,7 @@ export class QueueManager {
   }
 
   #fail(error: Error): void {
-    if (this.#socket.closed) return;
+    if (this.#stopped) return;
     log.error(`queue manager failed: ${error.message}`);
     this.#error ??= error;
     this.#rejectPending(error);

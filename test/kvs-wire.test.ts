@@ -1,7 +1,6 @@
 /**
  * The KVS's wire pieces, in process: the compact codec (runtime/kvs/codec.ts) against structured
- * clone, batches (runtime/kvs/batch.ts), the local socket's stream framing (runtime/kvs/local.ts),
- * and KvsService answering batches: in order, ids matched, a bad request among good ones answered
+ * clone, batches (runtime/kvs/batch.ts), and KvsService answering batches: in order, ids matched, a bad request among good ones answered
  * with its own typed error, a resent change answered from the reply cache (not applied twice), a
  * malformed batch dropped while the service keeps answering.
  */
@@ -9,7 +8,6 @@ import t from "tap";
 import { deserialize, serialize } from "node:v8";
 import { AnswerPacker, BATCH_MARKER, packRequests, requestBytes, unpackAnswers, unpackRequests } from "../runtime/kvs/batch.js";
 import { COMPACT_LIST, decodePayload, encodeArgs, encodeValue, isCompact } from "../runtime/kvs/codec.js";
-import { encodeMessage, MessageReader } from "../runtime/kvs/local.js";
 import { ReplyCache } from "../runtime/kvs/reply-cache.js";
 import { KvsService } from "../runtime/kvs/server.js";
 import { Store } from "../runtime/kvs/store.js";
@@ -53,7 +51,7 @@ t.test("compact codec: primitives as structured clone gives them back; the rest 
   }
 });
 
-t.test("batches and stream framing", async (t) => {
+t.test("batches", async (t) => {
   const requests = [
     { id: 1, op: "set", payload: encodeArgs(["a", 1]) },
     { id: 2 ** 32 - 1, op: "get", payload: serialize(["a"]) },
@@ -74,17 +72,6 @@ t.test("batches and stream framing", async (t) => {
   t.same(typeof answers === "string" ? answers : answers.map(({ id, ok }) => [id, ok]), [[7, true], [8, false]], "answers unpack in order, with their status");
   t.equal(packer.count, 0, "the packer is empty after take()");
 
-  const messages = [[Buffer.from("a"), Buffer.alloc(0), Buffer.alloc(3000, 1)], [BATCH_MARKER, packed], [Buffer.from("last")]];
-  const stream = Buffer.concat(messages.map(encodeMessage));
-  for (const size of [1, 3, 7, 4096, stream.length]) {
-    const reader = new MessageReader();
-    const seen: Buffer[][] = [];
-    for (let at = 0; at < stream.length; at += size) reader.push(stream.subarray(at, at + size), (frames) => seen.push(frames.map((f) => Buffer.from(f))));
-    t.same(seen, messages, `messages cut into ${size}-byte chunks come out whole`);
-  }
-  t.throws(() => new MessageReader(100).push(encodeMessage([Buffer.alloc(200)]), () => {}), /over the limit/, "a message over the limit throws");
-  const badFrame = Buffer.from([0, 0, 0, 6, 0, 0, 0, 9, 1, 2]);
-  t.throws(() => new MessageReader().push(badFrame, () => {}), /longer than its message/, "so does a frame longer than its message");
 });
 
 t.test("KvsService: a batch is answered in order, ids matched; bad requests typed; resends from the cache; malformed batches dropped", async (t) => {

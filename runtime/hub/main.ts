@@ -2,11 +2,13 @@ import { rmSync } from "node:fs";
 import { Router } from "zeromq";
 import { toErrorInfo } from "../../stdlib/errors.js";
 import { followOwner, readRuntimeContext, sendToOwner } from "../children.js";
-import { bindAddress } from "../endpoints.js";
+import { bindAddress, localAddress, localPathOf } from "../endpoints.js";
+import { LocalRouter } from "../local/router.js";
 import { getLogger, setLogLevel } from "../logger.js";
 import { FRAME_OVERHEAD_BYTES, type HostToHub, type HubToHost } from "../protocol.js";
 import { Broker, type BrokerHooks } from "./broker.js";
 import { Pool } from "./pool.js";
+import { RouterGroup } from "./router-group.js";
 
 // The hub process: the broker and the worker pools it feeds. It runs apart from the host so a
 // busy `main` never stalls job delivery, and its workers die with it.
@@ -24,6 +26,14 @@ const frontend = new Router({ maxMessageSize, sendHighWaterMark: 0 });
 const backend = new Router({ maxMessageSize, handover: true, sendHighWaterMark: 0 });
 await frontend.bind(bindAddress(context.config.socketProtocol, context.runDir, "frontend"));
 await backend.bind(bindAddress(context.config.socketProtocol, context.runDir, "backend"));
+// The host and local workers use unix sockets (runtime/local/); zeromq peers, the ROUTERs above.
+const local = { frontend: localAddress(context.runDir, "frontend"), backend: localAddress(context.runDir, "backend") };
+const localFrontend = await LocalRouter.bind(localPathOf(local.frontend)!, maxMessageSize);
+const localBackend = await LocalRouter.bind(localPathOf(local.backend)!, maxMessageSize);
+const frontends = new RouterGroup(frontend);
+frontends.add(localFrontend, {});
+const backends = new RouterGroup(backend);
+backends.add(localBackend, {});
 
 const pools = new Map<number, Pool>();
 const poolOf = (workerId: string) => pools.get(Number(workerId.split(".")[0]));
@@ -42,7 +52,7 @@ function reportStatusNow(): void {
 
 // With --listen: remote workers' sockets beside the local ones (runtime/remote/).
 const remote = context.listen
-  ? await (await import("../remote/hub-listener.js")).listenForWorkers(context.listen, { frontend, backend }, context.config, maxMessageSize, {
+  ? await (await import("../remote/hub-listener.js")).listenForWorkers(context.listen, { frontend: frontends, backend: backends }, context.config, maxMessageSize, {
     workerGone: (id, how, countAsLoss) => broker.workerGone(id, how, countAsLoss),
     changed: () => {
       reportStatus();
@@ -55,7 +65,7 @@ const remote = context.listen
   : undefined;
 const withRemote = (hooks: BrokerHooks) => remote?.hooks(hooks) ?? hooks;
 
-const broker = new Broker(remote?.frontend ?? frontend, remote?.backend ?? backend, withRemote({
+const broker = new Broker(frontends, backends, withRemote({
   killWorker: (id) => poolOf(id)?.kill(id),
   releaseWorker: (id) => poolOf(id)?.release(id),
   isWorker: (id) => poolOf(id)?.has(id) ?? false,
@@ -82,7 +92,7 @@ function checkDrained(): void {
 process.on("message", (message: HostToHub) => {
   if (message.type === "start-pool") {
     // listen: undefined keeps the host's CURVE secret key out of the workers' environment.
-    const workerContext = { ...context, listen: undefined, frontend: frontend.lastEndpoint!, backend: backend.lastEndpoint!, kvs: message.kvs, bundle: message.bundle };
+    const workerContext = { ...context, listen: undefined, ...local, kvs: message.kvs, bundle: message.bundle };
     const pool = new Pool(message.poolId, message.count, message.watchdogMs, workerContext, {
       gone: (id, how, countAsLoss) => broker.workerGone(id, how, countAsLoss),
       fatal: (error) => send({ type: "fatal", error }),
@@ -117,8 +127,7 @@ async function shutdown(): Promise<void> {
   broker.close();
   await Promise.all([...pools.values()].map((pool) => pool.destroy()));
   await remote?.close();
-  frontend.close();
-  backend.close();
+  for (const socket of [frontend, backend, localFrontend, localBackend]) socket.close();
   process.exit(0);
 }
 // A host that vanished (SIGKILL) could not remove its run directory: the hub outlives it briefly and does.
@@ -134,4 +143,4 @@ process.on("uncaughtException", (error) => {
   void shutdown();
 });
 
-send({ type: "ready", frontend: frontend.lastEndpoint!, backend: backend.lastEndpoint!, gateway: remote?.endpoint });
+send({ type: "ready", frontend: local.frontend, backend: backend.lastEndpoint!, gateway: remote?.endpoint });

@@ -4,7 +4,8 @@ import { clientSecurity } from "../remote/client-security.js";
 import { KvsStatus, type KvsOp } from "../protocol.js";
 import { ALONE_BYTES, BATCH_MARKER, MAX_BATCH_BYTES, packRequests, requestBytes, unpackAnswers } from "./batch.js";
 import { decodePayload, encodeArgs } from "./codec.js";
-import { LocalLink, type KvsLink } from "./local.js";
+import { LocalLink } from "../local/link.js";
+import type { KvsLink } from "./local.js";
 
 interface Pending {
   id: number;

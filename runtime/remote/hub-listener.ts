@@ -1,21 +1,18 @@
 import { Router } from "zeromq";
 import type { Config } from "../config.js";
-import type { BrokerHooks, BrokerSocket } from "../hub/broker.js";
+import type { BrokerHooks } from "../hub/broker.js";
 import type { ListenContext } from "../protocol.js";
 import { Gateway, type GatewayHooks } from "./gateway.js";
 import { bind, portOf, remoteAddress, serverSecurity } from "./listen.js";
-import { RouterGroup } from "./router-group.js";
+import type { RouterGroup } from "../hub/router-group.js";
 import { startZapHandler } from "./zap.js";
 
 /** Gateway messages are small JSON; anything bigger is not from a supervisor. */
 const GATEWAY_MAX_MESSAGE_BYTES = 64 * 1024;
 const REMOTE_WORKER = "r".charCodeAt(0);
 
-/** The hub's side of --listen: what the broker serves on, the gateway, and the broker hooks for remote workers. */
+/** The hub's side of --listen: the gateway, and the broker hooks for remote workers. */
 export interface RemoteHub {
-  /** The local socket and the remote one, seen as one. */
-  frontend: BrokerSocket;
-  backend: BrokerSocket;
   gateway: Gateway;
   /** The gateway's bound address, for `strmbrkr worker --connect`. */
   endpoint: string;
@@ -26,10 +23,10 @@ export interface RemoteHub {
 
 /**
  * Binds the CURVE (or, with --insecure, plain) TCP sockets remote workers use: gateway, backend
- * and frontend, after this process's ZAP handler, which admits the allow-listed keys only. Local
- * workers keep their ipc or loopback sockets, unencrypted.
+ * and frontend, after this process's ZAP handler, which admits the allow-listed keys only; they
+ * join the broker's groups of sockets. Local workers keep their own sockets, unencrypted.
  */
-export async function listenForWorkers(listen: ListenContext, local: { frontend: Router; backend: Router }, config: Config, maxMessageSize: number, hooks: GatewayHooks): Promise<RemoteHub> {
+export async function listenForWorkers(listen: ListenContext, broker: { frontend: RouterGroup; backend: RouterGroup }, config: Config, maxMessageSize: number, hooks: GatewayHooks): Promise<RemoteHub> {
   const zap = listen.curve ? await startZapHandler(listen.curve.authorized) : undefined;
   const security = serverSecurity(listen);
   const gatewaySocket = new Router({ maxMessageSize: GATEWAY_MAX_MESSAGE_BYTES, linger: 500, ...security });
@@ -39,15 +36,11 @@ export async function listenForWorkers(listen: ListenContext, local: { frontend:
   await bind(frontend, remoteAddress(listen, "frontend"), "nested submits");
   await bind(gatewaySocket, remoteAddress(listen, "gateway"), "the gateway");
 
-  const backends = new RouterGroup(local.backend);
-  backends.add(backend, { accept: (id) => id[0] === REMOTE_WORKER }); // a remote peer never speaks for a local worker
-  const frontends = new RouterGroup(local.frontend);
-  frontends.add(frontend, { tag: "remote:" });
+  broker.backend.add(backend, { accept: (id) => id[0] === REMOTE_WORKER }); // a remote peer never speaks for a local worker
+  broker.frontend.add(frontend, { tag: "remote:" });
   const gateway = new Gateway(gatewaySocket, { backend: portOf(backend.lastEndpoint!), frontend: portOf(frontend.lastEndpoint!) }, config, hooks);
 
   return {
-    frontend: frontends,
-    backend: backends,
     gateway,
     endpoint: gatewaySocket.lastEndpoint!,
     hooks: (localHooks) => ({

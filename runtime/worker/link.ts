@@ -1,10 +1,9 @@
-import { Dealer } from "zeromq";
 import { getLogger } from "../logger.js";
 import { Outbox } from "../outbox.js";
 import { Back, type JobDispatch, type JobResult } from "../protocol.js";
 import { packBatches, unpackBatch } from "../batch.js";
 import { Fifo } from "../fifo.js";
-import { clientSecurity } from "../remote/client-security.js";
+import { connectDealer, type DealerLike } from "../dealer.js";
 
 const log = getLogger("worker");
 const MAX_BACKOFF_MS = 32_000;
@@ -31,7 +30,7 @@ export interface LinkOptions {
  */
 export class BrokerLink {
   #options: LinkOptions;
-  #socket!: Dealer;
+  #socket!: DealerLike;
   #outbox!: Outbox;
   #lastHeard = Date.now();
   #backoffMs: number;
@@ -59,8 +58,7 @@ export class BrokerLink {
 
   #connect(): void {
     this.#waiting = new Fifo(); // held by the old connection: the broker re-dispatches them
-    const socket = new Dealer({ routingId: this.#options.routingId, linger: 0, receiveHighWaterMark: 0, ...clientSecurity() });
-    socket.connect(this.#options.endpoint);
+    const socket = connectDealer(this.#options.endpoint, { routingId: this.#options.routingId });
     this.#socket = socket;
     this.#outbox = new Outbox(socket, (error) => log.error(`send to the broker failed: ${error.message}`));
     this.#outbox.send([Back.READY, this.#options.hello]);
@@ -81,7 +79,7 @@ export class BrokerLink {
     this.#backoffMs = Math.min(this.#backoffMs * 2, MAX_BACKOFF_MS);
   }
 
-  async #receive(socket: Dealer): Promise<void> {
+  async #receive(socket: DealerLike): Promise<void> {
     try {
       for await (const frames of socket) {
         this.#heard();
@@ -104,7 +102,7 @@ export class BrokerLink {
   }
 
   /** Runs held jobs in order; results leave every FLUSH_MS, and when nothing is left to run. */
-  async #runWaiting(socket: Dealer): Promise<void> {
+  async #runWaiting(socket: DealerLike): Promise<void> {
     this.#running = true;
     let results: JobResult[] = [];
     let flushedAt = performance.now();

@@ -1,10 +1,17 @@
-import type { MessageLike, Router } from "zeromq";
+import type { MessageLike } from "zeromq";
 import { getLogger } from "../logger.js";
+import { MessageStream } from "../message-stream.js";
 
 const log = getLogger("router-group");
 
+/** A zeromq ROUTER, or a LocalRouter (runtime/local/router.ts). */
+export interface RouterLike extends AsyncIterable<Buffer[]> {
+  send(frames: MessageLike[]): Promise<void>;
+  readonly closed: boolean;
+}
+
 interface Member {
-  socket: Router;
+  socket: RouterLike;
   /** Which routing ids may speak on this socket (remote sockets: remote workers only). */
   accept(id: Buffer): boolean;
   /** Prefixed to the routing ids of this socket's peers, so two sockets' ids never collide. */
@@ -12,20 +19,19 @@ interface Member {
 }
 
 /**
- * Several ROUTER sockets seen as one by the broker: the local one (ipc or loopback, no encryption
- * cost) and a CURVE TCP one for remote peers. Messages from all arrive in one stream; a message is
+ * Several ROUTER sockets seen as one by the broker: the zeromq one (ipc or loopback, no encryption
+ * cost), the unix socket of the host and local workers, and a CURVE TCP one for remote peers. Messages from all arrive in one stream; a message is
  * sent back on the socket its routing id last came from. Peers of a tagged socket get its tag
  * before their routing id, so the broker can tell them apart from local ones.
  */
 export class RouterGroup {
   #members: Member[] = [];
   /** Routing id as the broker sees it (latin1) -> where to send it, and the id on that socket. */
-  #routes = new Map<string, { socket: Router; id: Buffer }>();
-  #queue: Buffer[][] = [];
-  #wake?: () => void;
-  #primary: Router;
+  #routes = new Map<string, { socket: RouterLike; id: Buffer }>();
+  #messages = new MessageStream();
+  #primary: RouterLike;
 
-  constructor(primary: Router) {
+  constructor(primary: RouterLike) {
     this.#primary = primary;
     this.add(primary, { accept: () => true });
   }
@@ -34,7 +40,7 @@ export class RouterGroup {
     return this.#primary.closed;
   }
 
-  add(socket: Router, { accept = () => true, tag }: { accept?: (id: Buffer) => boolean; tag?: string }): void {
+  add(socket: RouterLike, { accept = () => true, tag }: { accept?: (id: Buffer) => boolean; tag?: string }): void {
     const member: Member = { socket, accept, tag: tag === undefined ? undefined : Buffer.from(tag) };
     this.#members.push(member);
     void this.#pump(member);
@@ -48,14 +54,8 @@ export class RouterGroup {
     return route.socket.send([route.id, ...rest]);
   }
 
-  async *[Symbol.asyncIterator](): AsyncGenerator<Buffer[], undefined> {
-    for (;;) {
-      while (this.#queue.length === 0) {
-        if (this.closed) return undefined;
-        await new Promise<void>((resolve) => (this.#wake = resolve));
-      }
-      yield this.#queue.shift()!;
-    }
+  [Symbol.asyncIterator](): AsyncIterator<Buffer[]> {
+    return this.#messages[Symbol.asyncIterator]();
   }
 
   async #pump({ socket, accept, tag }: Member): Promise<void> {
@@ -73,13 +73,11 @@ export class RouterGroup {
           this.#routes.set(key, { socket, id });
         }
         frames[0] = seen;
-        this.#queue.push(frames);
-        this.#wake?.();
-        this.#wake = undefined;
+        this.#messages.push(frames);
       }
     } catch (error) {
       if (!socket.closed) log.error(`socket failed: ${(error as Error).message}`);
     }
-    this.#wake?.();
+    if (socket === this.#primary) this.#messages.end();
   }
 }

@@ -1,0 +1,89 @@
+import type { MessageLike } from "zeromq";
+
+/**
+ * Multipart messages on a byte stream (a unix socket), for the local transport: a message is a
+ * u32 BE length of the rest, then each frame as u32 BE length + bytes. The same messages as on
+ * zeromq; only the transport differs.
+ */
+
+/** One message as stream bytes. Frames are bytes or strings (UTF-8), as zeromq takes them. */
+export function encodeMessage(frames: readonly MessageLike[]): Buffer {
+  let length = 0;
+  const buffers: (Buffer | string)[] = [];
+  for (const frame of frames) {
+    const part = typeof frame === "string" || Buffer.isBuffer(frame) ? frame : toBuffer(frame);
+    buffers.push(part);
+    length += 4 + (typeof part === "string" ? Buffer.byteLength(part) : part.length);
+  }
+  const bytes = Buffer.allocUnsafe(4 + length);
+  bytes.writeUInt32BE(length, 0);
+  let at = 4;
+  for (const part of buffers) {
+    const size = typeof part === "string" ? bytes.write(part, at + 4) : part.copy(bytes, at + 4);
+    bytes.writeUInt32BE(size, at);
+    at += 4 + size;
+  }
+  return bytes;
+}
+
+function toBuffer(frame: MessageLike): Buffer {
+  if (ArrayBuffer.isView(frame)) return Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
+  if (frame instanceof ArrayBuffer || frame instanceof SharedArrayBuffer) return Buffer.from(frame);
+  return Buffer.from(frame === null ? "" : String(frame));
+}
+
+/** Cuts a byte stream into messages. Throws for a message over `maxMessageBytes` or with bad frame lengths (the stream cannot be trusted after that). */
+export class MessageReader {
+  #chunks: Buffer[] = [];
+  #buffered = 0;
+  /** Bytes of the message being read, header included; -1 before its header arrived. */
+  #need = -1;
+  #maxMessageBytes: number;
+
+  constructor(maxMessageBytes = Infinity) {
+    this.#maxMessageBytes = maxMessageBytes;
+  }
+
+  push(chunk: Buffer, onMessage: (frames: Buffer[]) => void): void {
+    this.#chunks.push(chunk);
+    this.#buffered += chunk.length;
+    for (;;) {
+      if (this.#need < 0) {
+        if (this.#buffered < 4) return;
+        if (this.#chunks[0]!.length < 4) this.#chunks = [Buffer.concat(this.#chunks)];
+        const length = this.#chunks[0]!.readUInt32BE(0);
+        if (length > this.#maxMessageBytes) throw new RangeError(`a message of ${length} bytes, over the limit (${this.#maxMessageBytes})`);
+        this.#need = 4 + length;
+      }
+      if (this.#buffered < this.#need) return;
+      const message = this.#take(this.#need);
+      this.#need = -1;
+      onMessage(framesOf(message));
+    }
+  }
+
+  #take(bytes: number): Buffer {
+    let first = this.#chunks[0]!;
+    if (first.length < bytes) {
+      first = Buffer.concat(this.#chunks);
+      this.#chunks = [first];
+    }
+    this.#buffered -= bytes;
+    if (first.length === bytes) this.#chunks.shift();
+    else this.#chunks[0] = first.subarray(bytes);
+    return first.subarray(0, bytes);
+  }
+}
+
+function framesOf(message: Buffer): Buffer[] {
+  const frames: Buffer[] = [];
+  let at = 4;
+  while (at < message.length) {
+    if (at + 4 > message.length) throw new RangeError("a frame length cut short");
+    const end = at + 4 + message.readUInt32BE(at);
+    if (end > message.length) throw new RangeError("a frame longer than its message");
+    frames.push(message.subarray(at + 4, end));
+    at = end;
+  }
+  return frames;
+}

@@ -35,6 +35,11 @@ export interface RuntimeContext {
 // Batches of jobs and results travel as [command, JSON {items without their payloads, sizes},
 // payloads concatenated] (runtime/batch.ts): the broker never decodes arguments or values.
 
+// Local sockets (runtime/local/): peers on the host's machine send the same messages over unix
+// sockets in the run directory (<name>-local.sock, runtime/endpoints.ts), each message as u32 BE
+// length, then each frame as u32 BE length + bytes; on the broker's, a connection's first message
+// is [routing id] (empty: the broker assigns one). docs/protocol.md has the details.
+
 // ---- Broker frontend: QueueManager (DEALER) <-> broker (ROUTER) -------------------------------
 // QueueManager -> broker: [Front.SUBMIT, JSON, args]        batch of JobRequest
 // QueueManager -> broker: [Front.CANCEL, JSON job ids]     cancel jobs it submitted (unknown ids are ignored)
@@ -98,8 +103,7 @@ export interface JobResult {
 // server -> client: [empty, packed answers]                             a batch, in request order
 // args / value: encode(...) (structured clone, first byte 0xFF) or, for primitives, the compact form
 // of runtime/kvs/codec.ts; compact answers only in batches or to compact requests.
-// The local socket (KVS_LOCAL_SOCKET, runtime/kvs/local.ts): each message as u32 BE length, then
-// each frame as u32 BE length + bytes. docs/protocol.md has the details.
+// The local socket (KVS_LOCAL_SOCKET, runtime/kvs/local.ts): the local framing, no routing-id message.
 // "transact" args: [exportName, ...args]; docs/kvs.md lists every op's arguments.
 export const KVS_OPS = [
   "ping", "get", "set", "append", "pop", "flush", "dump", "initCache", "cachePut", "cacheGrab", "shutdown",

@@ -2,7 +2,9 @@ import t from "tap";
 import { randomBytes, randomInt } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { serialize } from "node:v8";
+import { connect, type Socket } from "node:net";
 import { Dealer } from "zeromq";
+import { encodeMessage } from "../runtime/local/framing.js";
 import { endpointsOf, fixture, lastJson, processesGone, processesOf, reliabilityRow, strmbrkr } from "./lib/cli.js";
 
 const FUZZ_MS = 3_000;
@@ -47,6 +49,38 @@ const attacks: Record<string, (() => Buffer[])[]> = {
   ],
 };
 
+/**
+ * A hostile client of a local (unix) socket: sends messages in the local framing, a junk hello
+ * first on the broker's (an id, or none), and sometimes raw junk bytes; connects again whenever
+ * the server drops it.
+ */
+class LocalFuzzer {
+  #path: string;
+  #hello: boolean;
+  #socket?: Socket;
+
+  constructor(path: string, hello: boolean) {
+    this.#path = path;
+    this.#hello = hello;
+  }
+
+  async send(frames: Buffer[]): Promise<void> {
+    if (!this.#socket || this.#socket.destroyed) {
+      const socket = connect(this.#path);
+      socket.on("error", () => {});
+      await new Promise((resolve) => socket.once("connect", resolve).once("close", resolve));
+      if (this.#hello) socket.write(encodeMessage([randomInt(2) ? junk() : Buffer.alloc(0)]));
+      this.#socket = socket;
+    }
+    const bytes = randomInt(20) === 0 ? junk() : encodeMessage(frames);
+    if (!this.#socket.write(bytes)) await new Promise((resolve) => this.#socket!.once("drain", resolve).once("close", resolve));
+  }
+
+  close(): void {
+    this.#socket?.destroy();
+  }
+}
+
 function rssMb(pid: number): number {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   return match ? Number(match[1]) / 1024 : 0;
@@ -56,27 +90,30 @@ t.test("malformed messages to the broker's two ends and the KVS are dropped; rea
   let sent = 0;
   let maxRssMb = 0;
   let fuzzing: Promise<void> | undefined;
-  const sockets: Dealer[] = [];
+  const sockets: (Dealer | LocalFuzzer)[] = [];
   t.teardown(() => sockets.forEach((socket) => socket.close()));
 
   const fuzz = async (instanceId: string) => {
     let endpoints: Record<string, string> | undefined;
     while (!(endpoints = endpointsOf(instanceId))) await new Promise((resolve) => setImmediate(resolve));
+    // Each end twice: its zeromq socket and its local one (same messages, another transport).
     const targets = Object.entries(endpoints).map(([name, endpoint]) => {
-      const socket = new Dealer({ sendTimeout: 1_000, linger: 0 });
-      socket.connect(endpoint);
+      const kind = name.replace("-local", "");
+      let socket: Dealer | LocalFuzzer;
+      if (endpoint.startsWith("unix://")) socket = new LocalFuzzer(endpoint.slice("unix://".length), kind !== "kvs");
+      else (socket = new Dealer({ sendTimeout: 1_000, linger: 0 })).connect(endpoint);
       sockets.push(socket);
-      return { name, socket };
+      return { kind, socket };
     });
     // One frame past STRMBRKR_MAX_MESSAGE_BYTES each: the services must drop the sender, not grow.
     const huge = Buffer.alloc(3 * 1024 * 1024);
-    for (const { name, socket } of targets) {
-      await socket.send(name === "kvs" ? [id4(), Buffer.from("set"), huge] : [Buffer.from("submit"), huge]).catch(() => {});
+    for (const { kind, socket } of targets) {
+      await socket.send(kind === "kvs" ? [id4(), Buffer.from("set"), huge] : [Buffer.from("submit"), huge]).catch(() => {});
     }
     const until = Date.now() + FUZZ_MS;
     while (Date.now() < until) {
-      for (const { name, socket } of targets) {
-        const pick = attacks[name]!;
+      for (const { kind, socket } of targets) {
+        const pick = attacks[kind]!;
         await socket.send(pick[randomInt(pick.length)]!()).catch(() => {});
         sent++;
       }
@@ -103,7 +140,7 @@ t.test("malformed messages to the broker's two ends and the KVS are dropped; rea
   t.same(leftover, [], "no process left");
   reliabilityRow(t, {
     scenario: `hostile input: ${report.rounds} rounds of 20 real jobs + KVS writes (peak RSS ${maxRssMb.toFixed(0)} MiB)`,
-    fault: `${sent} malformed or oversized messages to the broker's two ends and the KVS`,
+    fault: `${sent} malformed or oversized messages to the broker's two ends and the KVS, on their zeromq and local sockets`,
     queued: report.rounds * 20, received: report.rounds * 20 - report.wrong, lost: report.wrong, duplicated: 0, leftover: leftover.length,
   });
 });

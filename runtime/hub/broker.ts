@@ -267,7 +267,7 @@ export class Broker {
       case Back.READY:
         return this.#register(workerId, JSON.parse(payload!.toString()) as WorkerHello);
       case Back.RESULTS:
-        if (slot) this.#finish(slot, unpackBatch<JobResult>(frames, 2, "value"));
+        if (slot) this.#finish(slot, unpackBatch<JobResult>(frames, 2, "value"), frames.slice(2));
         return; // from a worker already declared lost: its jobs were settled elsewhere
       default:
         throw new Error(`unknown backend command ${command?.toString().slice(0, 32)} from ${workerId.slice(0, 32)}`);
@@ -289,20 +289,43 @@ export class Broker {
     this.#dispatch();
   }
 
-  #finish(slot: WorkerSlot, results: JobResult[]): void {
+  /**
+   * Settles a worker's results. `batch`: their header and payload frames, forwarded to the client
+   * as they are when every result goes to that one client (the usual case: re-packing a batch
+   * cost the hub a JSON.stringify per job); the worker's own fields in it (`runMs`, `memoryMb`)
+   * are ignored there.
+   */
+  #finish(slot: WorkerSlot, results: JobResult[], batch: Buffer[]): void {
     let memoryMb = 0;
+    const replies: JobResult[] = [];
+    const clients: Buffer[] = [];
+    let whole = true;
     for (const result of results) {
       const held = slot.jobs.take(result.id);
-      if (!held) continue;
+      if (!held) {
+        whole = false;
+        continue;
+      }
       const { queued, delegatedAt } = held;
       slot.aheadMs = Math.max(0, slot.aheadMs - this.#expectedMs(queued));
       if (result.runMs !== undefined) this.#times.observe(queued.request.fn, result.runMs);
       memoryMb = Math.max(memoryMb, result.memoryMb ?? 0);
-      if (held.cancelled || (!result.ok && this.#retry(queued))) continue;
-      // Cleared, not deleted (JSON leaves undefined out): `delete` turns each result into a slow dictionary object.
-      result.memoryMb = result.runMs = undefined;
+      if (held.cancelled || (!result.ok && this.#retry(queued))) {
+        whole = false;
+        continue;
+      }
+      if (result.delegatedAt !== delegatedAt || (clients.length > 0 && clients[0] !== queued.client)) whole = false;
       result.delegatedAt = delegatedAt;
-      this.#reply(queued.client, result);
+      replies.push(result);
+      clients.push(queued.client);
+    }
+    if (whole && replies.length > 0) this.#front.send([clients[0]!, Front.RESULTS, ...batch]);
+    else {
+      for (let i = 0; i < replies.length; i++) {
+        // Cleared, not deleted (JSON leaves undefined out): `delete` turns each result into a slow dictionary object.
+        replies[i]!.memoryMb = replies[i]!.runMs = undefined;
+        this.#reply(clients[i]!, replies[i]!);
+      }
     }
     if (slot.jobs.length === 0) slot.aheadMs = 0; // drop rounding drift
     this.#armWatchdog(slot);

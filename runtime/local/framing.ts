@@ -1,3 +1,4 @@
+import type { Socket } from "node:net";
 import type { MessageLike } from "zeromq";
 
 /**
@@ -24,6 +25,33 @@ export function encodeMessage(frames: readonly MessageLike[]): Buffer {
     at += 4 + size;
   }
   return bytes;
+}
+
+/** Messages up to this size are copied into one buffer; larger ones are written frame by frame. */
+const COPY_BELOW_BYTES = 64 * 1024;
+
+/**
+ * Writes one message to `socket`, in one system call either way; returns what `socket.write` does.
+ * A large message's frames are not copied: each big new buffer costs a garbage collection sooner,
+ * and the hub holding a million queued jobs pays dearly for each.
+ */
+export function writeMessage(socket: Socket, frames: readonly MessageLike[]): boolean {
+  let length = 0;
+  for (const frame of frames) length += 4 + (typeof frame === "string" ? Buffer.byteLength(frame) : Buffer.isBuffer(frame) ? frame.length : toBuffer(frame).length);
+  if (length < COPY_BELOW_BYTES) return socket.write(encodeMessage(frames));
+  socket.cork();
+  const head = Buffer.allocUnsafe(4);
+  head.writeUInt32BE(length);
+  socket.write(head);
+  for (const frame of frames) {
+    const part = typeof frame === "string" || Buffer.isBuffer(frame) ? frame : toBuffer(frame);
+    const size = Buffer.allocUnsafe(4);
+    size.writeUInt32BE(typeof part === "string" ? Buffer.byteLength(part) : part.length);
+    socket.write(size);
+    socket.write(part);
+  }
+  socket.uncork();
+  return socket.writableLength < socket.writableHighWaterMark;
 }
 
 function toBuffer(frame: MessageLike): Buffer {

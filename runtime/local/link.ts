@@ -1,7 +1,7 @@
 import { connect, type Socket } from "node:net";
 import type { MessageLike } from "zeromq";
 import { MessageStream } from "../message-stream.js";
-import { encodeMessage, MessageReader } from "./framing.js";
+import { encodeMessage, MessageReader, writeMessage } from "./framing.js";
 
 const RETRY_FIRST_MS = 5;
 const RETRY_MAX_MS = 100;
@@ -53,14 +53,13 @@ export class LocalLink {
 
   send(frames: readonly MessageLike[]): Promise<void> | void {
     if (this.#closed) return;
-    const bytes = encodeMessage(frames);
     if (!this.#connected) {
-      if (this.#held.length < this.#maxHeld) this.#held.push(bytes);
+      if (this.#held.length < this.#maxHeld) this.#held.push(encodeMessage(frames));
       if (this.#maxHeld === Infinity) return new Promise((resolve) => this.#whenConnected.push(resolve));
       return;
     }
     const socket = this.#socket!;
-    if (socket.write(bytes) || socket.writableLength <= this.#sendBufferBytes) return;
+    if (writeMessage(socket, frames) || socket.writableLength <= this.#sendBufferBytes) return;
     // The kernel's buffer is full: wait until it drains (or the connection goes).
     return new Promise((resolve) => {
       const done = () => {

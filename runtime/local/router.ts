@@ -3,7 +3,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import type { MessageLike } from "zeromq";
 import { getLogger } from "../logger.js";
 import { MessageStream } from "../message-stream.js";
-import { encodeMessage, MessageReader } from "./framing.js";
+import { MessageReader, writeMessage } from "./framing.js";
 
 const log = getLogger("local-socket");
 const SENT = Promise.resolve();
@@ -48,7 +48,8 @@ export class LocalRouter implements AsyncIterable<Buffer[]> {
   send(frames: MessageLike[]): Promise<void> {
     const id = frames[0];
     const key = typeof id === "string" ? id : Buffer.from(id as Uint8Array).toString("latin1");
-    this.#peers.get(key)?.write(encodeMessage(frames.slice(1)));
+    const peer = this.#peers.get(key);
+    if (peer) writeMessage(peer, frames.slice(1));
     return SENT;
   }
 

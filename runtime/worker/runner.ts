@@ -7,7 +7,7 @@ export async function runJob(exports: Record<string, unknown>, job: JobDispatch,
   const startedAt = Date.now();
   const started = performance.now();
   const finish = (fields: Pick<JobResult, "ok" | "value" | "error">): JobResult => ({
-    id: job.id, ...fields, startedAt, processedAt: Date.now(), runMs: performance.now() - started, workerPid: process.pid,
+    id: job.id, ...fields, delegatedAt: job.delegatedAt, startedAt, processedAt: Date.now(), runMs: performance.now() - started, workerPid: process.pid,
   });
   const fn = exports[job.fn];
   if (typeof fn !== "function") {

@@ -167,16 +167,20 @@ export function lastJson<T = any>(stdout: string): T {
   return JSON.parse(lines[lines.length - 1]!) as T;
 }
 
-/** The run's socket files: with --protocol ipc they live in its private run directory. */
+/**
+ * The run's socket files: with --protocol ipc the zeromq ones live in its private run directory,
+ * beside the unix sockets of the local transport (`frontend-local`, `backend-local`, `kvs-local`:
+ * unix:// paths).
+ */
 export function endpointsOf(instanceId: string): Record<string, string> | undefined {
   const dir = readdirSync(tmpdir()).find((name) => name.startsWith(`strmbrkr-${instanceId}-`));
   if (!dir) return undefined;
   const files = readdirSync(join(tmpdir(), dir));
-  const names = ["frontend", "backend", "kvs"];
+  const names = ["frontend", "backend", "kvs", "frontend-local", "backend-local", "kvs-local"];
   if (!names.every((name) => files.includes(`${name}.sock`))) return undefined;
-  return Object.fromEntries(names.map((name) => [name, `ipc://${join(tmpdir(), dir, `${name}.sock`)}`]));
+  const scheme = (name: string) => (name.endsWith("-local") ? "unix://" : "ipc://");
+  return Object.fromEntries(names.map((name) => [name, `${scheme(name)}${join(tmpdir(), dir, `${name}.sock`)}`]));
 }
-
 
 export interface ReliabilityRow {
   scenario: string;

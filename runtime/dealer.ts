@@ -1,7 +1,8 @@
-import { Dealer, type MessageLike } from "zeromq";
+import type { MessageLike } from "zeromq";
 import { localPathOf } from "./endpoints.js";
 import { LocalDealer } from "./local/link.js";
 import { clientSecurity } from "./remote/client-security.js";
+import { zeromq } from "./zeromq.js";
 
 /** What the broker's clients (QueueManager, a worker's BrokerLink) use of a DEALER. */
 export interface DealerLike extends AsyncIterable<Buffer[]> {
@@ -25,7 +26,7 @@ export interface DealerOptions {
 export function connectDealer(endpoint: string, { routingId, sendLimit }: DealerOptions = {}): DealerLike {
   const localPath = localPathOf(endpoint);
   if (localPath !== undefined) return new LocalDealer(localPath, { routingId, sendBufferBytes: sendLimit?.bytes });
-  const socket = new Dealer({
+  const socket = new (zeromq().Dealer)({
     linger: 0,
     receiveHighWaterMark: 0,
     ...(routingId === undefined ? {} : { routingId }),

@@ -1,10 +1,11 @@
-import { Dealer } from "zeromq";
+import type { Dealer } from "zeromq";
 import { TransactionTimeout, fromErrorInfo, type ErrorInfo } from "../../stdlib/errors.js";
 import { clientSecurity } from "../remote/client-security.js";
 import { KvsStatus, type KvsOp } from "../protocol.js";
 import { ALONE_BYTES, BATCH_MARKER, MAX_BATCH_BYTES, packRequests, requestBytes, unpackAnswers } from "./batch.js";
 import { decodePayload, encodeArgs } from "./codec.js";
 import { LocalLink } from "../local/link.js";
+import { zeromq } from "../zeromq.js";
 import type { KvsLink } from "./local.js";
 
 interface Pending {
@@ -223,7 +224,7 @@ export class KvsClient {
 
 /** The zeromq DEALER link: any endpoint (tcp, ipc, a remote host); zeromq reconnects by itself. */
 class ZmqLink implements KvsLink {
-  #socket = new Dealer({ linger: 0, ...clientSecurity() }); // CURVE keys in a remote worker
+  #socket: Dealer = new (zeromq().Dealer)({ linger: 0, ...clientSecurity() }); // CURVE keys in a remote worker
   #onMessage: (frames: Buffer[]) => void;
 
   constructor(endpoint: string, onMessage: (frames: Buffer[]) => void, onError: (error: Error) => void) {

@@ -1,0 +1,13 @@
+import { createRequire } from "node:module";
+import type * as Zmq from "zeromq";
+
+const require = createRequire(import.meta.url);
+
+/**
+ * zeromq, loaded where it is first used: the host and local workers reach the broker and the store
+ * over local sockets and never need it, and loading it costs a process ~10 ms of start-up (a run
+ * starts six). The processes that serve zeromq sockets import it as usual.
+ */
+export function zeromq(): typeof Zmq {
+  return require("zeromq") as typeof Zmq;
+}

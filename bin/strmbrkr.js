@@ -1,2 +1,6 @@
 #!/usr/bin/env node
-import "../dist/cli/main.js";
+// `strmbrkr run` always needs a hub: it is forked before the CLI loads (yargs alone takes ~30 ms),
+// so it boots on the other core meanwhile and waits for its configuration (runtime/children.ts).
+const help = process.argv.includes("--help") || process.argv.includes("-h");
+if (process.argv[2] === "run" && !help) (await import("../dist/runtime/services.js")).forkHubEarly();
+await import("../dist/cli/main.js");

@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { RUNTIME_ENV, type RuntimeContext } from "./protocol.js";
+import { RUNTIME_ENV, type ContextMessage, type RuntimeContext } from "./protocol.js";
 
 /** How long a child gets to exit after SIGTERM before it is killed. */
 export const KILL_AFTER_MS = 3_000;
@@ -11,8 +11,30 @@ export const KILL_AFTER_MS = 3_000;
  * modules too would slow every worker's start.
  */
 export function forkEntry(entry: URL, context: RuntimeContext): ChildProcess {
+  const early = forkedEarly.get(entry.href);
+  forkedEarly.delete(entry.href);
+  if (early?.connected) {
+    early.send({ type: "context", context } satisfies ContextMessage);
+    return early;
+  }
+  return forkWith(entry, { [RUNTIME_ENV]: JSON.stringify(context) });
+}
+
+/** Entries forked before their context was known, by URL; the next forkEntry of one takes it. */
+const forkedEarly = new Map<string, ChildProcess>();
+
+/**
+ * Forks `entry` now, before its RuntimeContext is known: it boots and loads its modules (on the
+ * other core, while this process is still starting), then waits for the context, which the next
+ * `forkEntry(entry, …)` sends. Unused, it exits with this process.
+ */
+export function forkEarly(entry: URL): void {
+  if (!forkedEarly.has(entry.href)) forkedEarly.set(entry.href, forkWith(entry, {}));
+}
+
+function forkWith(entry: URL, env: NodeJS.ProcessEnv): ChildProcess {
   return fork(fileURLToPath(entry), [], {
-    env: { ...process.env, [RUNTIME_ENV]: JSON.stringify(context) },
+    env: { ...process.env, ...env },
     execArgv: [...process.execArgv.filter((arg) => arg.startsWith("--max-old-space-size")), ...profiling()],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
@@ -47,6 +69,22 @@ export async function terminate(child: ChildProcess, graceMs = KILL_AFTER_MS): P
 export function readRuntimeContext(): RuntimeContext | undefined {
   const raw = process.env[RUNTIME_ENV];
   return raw ? (JSON.parse(raw) as RuntimeContext) : undefined;
+}
+
+/** The RuntimeContext, from the environment or, in a process forked early (forkEarly), from its owner when it sends it; exits if the owner leaves first. */
+export function awaitRuntimeContext(): Promise<RuntimeContext> {
+  const context = readRuntimeContext();
+  if (context) return Promise.resolve(context);
+  return new Promise((resolve) => {
+    const leave = () => process.exit(0);
+    const onMessage = (message: ContextMessage) => {
+      if (message?.type !== "context") return;
+      process.off("message", onMessage).off("disconnect", leave);
+      resolve(message.context);
+    };
+    process.on("message", onMessage).once("disconnect", leave);
+    if (!process.connected) leave();
+  });
 }
 
 /** A child of the runtime ignores Ctrl-C (its owner decides) and exits when its owner is gone. */

@@ -12,6 +12,11 @@ export const FRAME_OVERHEAD_BYTES = 1024 * 1024;
 
 /** Environment variable that hands a child process its RuntimeContext (JSON). */
 export const RUNTIME_ENV = "STRMBRKR_RUNTIME";
+/** The context of a process forked before it was known (runtime/children.ts forkEarly): its owner's first IPC message. */
+export interface ContextMessage {
+  type: "context";
+  context: RuntimeContext;
+}
 
 /** What a child process needs to know about the run it belongs to. */
 export interface RuntimeContext {

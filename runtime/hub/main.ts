@@ -1,7 +1,7 @@
 import { rmSync } from "node:fs";
 import { Router } from "zeromq";
 import { toErrorInfo } from "../../stdlib/errors.js";
-import { followOwner, readRuntimeContext, sendToOwner } from "../children.js";
+import { awaitRuntimeContext, followOwner, sendToOwner } from "../children.js";
 import { bindAddress, localAddress, localPathOf } from "../endpoints.js";
 import { LocalRouter } from "../local/router.js";
 import { getLogger, setLogLevel } from "../logger.js";
@@ -12,7 +12,7 @@ import { RouterGroup } from "./router-group.js";
 
 // The hub process: the broker and the worker pools it feeds. It runs apart from the host so a
 // busy `main` never stalls job delivery, and its workers die with it.
-const context = readRuntimeContext()!;
+const context = await awaitRuntimeContext();
 setLogLevel(context.config.loggingLevel);
 const log = getLogger("hub");
 const send = (message: HubToHost) => sendToOwner(message);

@@ -99,6 +99,8 @@ export async function processesGone(instanceId: string, deadlineMs = 5_000): Pro
 export interface SeenProcess {
   pid: number;
   command: string;
+  /** A hub `strmbrkr run` forked before it read its arguments (bin/strmbrkr.js), with no context in its environment. */
+  early: boolean;
 }
 
 /**
@@ -107,17 +109,19 @@ export interface SeenProcess {
  * is the last non-empty one seen, so a fork seen before its exec still shows what it became.
  */
 export function watchProcesses(instanceId: string, intervalMs = 10): { stop(): SeenProcess[] } {
-  const seen = new Map<number, string>();
+  const seen = new Map<number, SeenProcess>();
   const look = () => {
     for (const pid of processesOf(instanceId)) {
       let command = "";
+      let early = false;
       try {
         command = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim();
+        early = /runtime\/hub\/main\.js/.test(command) && !readFileSync(`/proc/${pid}/environ`, "latin1").includes("\0STRMBRKR_RUNTIME=");
       } catch {
         // gone while we looked
       }
       // An exiting process shows an empty command line: keep what it was.
-      if (command !== "" || !seen.has(pid)) seen.set(pid, command);
+      if (command !== "" || !seen.has(pid)) seen.set(pid, { pid, command, early });
     }
   };
   look();
@@ -126,14 +130,16 @@ export function watchProcesses(instanceId: string, intervalMs = 10): { stop(): S
     stop() {
       clearInterval(timer);
       look();
-      return [...seen].map(([pid, command]) => ({ pid, command }));
+      return [...seen.values()];
     },
   };
 }
 
 /**
- * Runs `strmbrkr <args>` and also reports the processes the run started besides the CLI itself and
- * esbuild's service (which bundling starts): its broker, key-value store and workers.
+ * Runs `strmbrkr <args>` and also reports the processes the run started besides the CLI itself,
+ * esbuild's service (which bundling starts) and the hub `strmbrkr run` forks before it reads its
+ * arguments (it gets its configuration over IPC, so a usage error never starts it: it exits with
+ * the CLI, which `processesGone` shows): its broker, key-value store and workers.
  */
 export async function strmbrkrWatched(args: string[], options: RunOptions = {}): Promise<RunResult & { started: SeenProcess[] }> {
   let watch: ReturnType<typeof watchProcesses> | undefined;
@@ -146,7 +152,7 @@ export async function strmbrkrWatched(args: string[], options: RunOptions = {}):
       options.onSpawn?.(child, instanceId);
     },
   });
-  const started = watch!.stop().filter(({ pid, command }) => pid !== cliPid && !/\besbuild --service\b/.test(command));
+  const started = watch!.stop().filter(({ pid, command, early }) => pid !== cliPid && !early && !/\besbuild --service\b/.test(command));
   return { ...result, started };
 }
 

@@ -29,7 +29,7 @@ export function sessionOptions<T>(yargs: Argv<T>): Argv<T & SessionArgs> {
   return yargs
     .option("workers", { alias: "w", type: "string", describe: "Worker processes [default: STRMBRKR_WORKER_PROC_COUNT or 4]" })
     .option("watchdog", { type: "string", describe: "Seconds a job may run before its worker is killed; 0 disables [default: STRMBRKR_WORKER_WATCHDOG_TERMINATE_AFTER or 15]" })
-    .option("protocol", { type: "string", describe: "Socket transport: tcp (loopback) or ipc (private socket files) [default: STRMBRKR_SOCKET_PROTOCOL or tcp]" })
+    .option("protocol", { type: "string", describe: "Transport of the broker's and the store's zeromq sockets (zeromq clients; this run's own processes use unix sockets): tcp (loopback) or ipc (private socket files) [default: STRMBRKR_SOCKET_PROTOCOL or tcp]" })
     .option("log-level", { type: "string", describe: `Log level: ${LOG_LEVELS.join(", ")} [default: STRMBRKR_LOGGING_LEVEL or INFO]` })
     .option("kvs-snapshot", { type: "string", describe: "File the key-value store loads at start and saves to at exit and every STRMBRKR_KVS_SNAPSHOT_INTERVAL s [default: STRMBRKR_KVS_SNAPSHOT or none]" })
     .option("listen", { type: "string", describe: "Also accept remote workers (`strmbrkr worker`) on tcp://HOST:PORT and the next three ports; PORT * picks free ones [default: local only]" })

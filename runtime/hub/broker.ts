@@ -319,14 +319,6 @@ export class Broker {
       replies.push(result);
       clients.push(queued.client);
     }
-    if (whole && replies.length > 0) this.#front.send([clients[0]!, Front.RESULTS, ...batch]);
-    else {
-      for (let i = 0; i < replies.length; i++) {
-        // Cleared, not deleted (JSON leaves undefined out): `delete` turns each result into a slow dictionary object.
-        replies[i]!.memoryMb = replies[i]!.runMs = undefined;
-        this.#reply(clients[i]!, replies[i]!);
-      }
-    }
     if (slot.jobs.length === 0) slot.aheadMs = 0; // drop rounding drift
     this.#armWatchdog(slot);
     if (this.#limits.maxMemoryMb > 0 && memoryMb > this.#limits.maxMemoryMb && !slot.retiring) {
@@ -335,7 +327,17 @@ export class Broker {
     }
     if (slot.retiring && slot.jobs.length === 0) this.#hooks.releaseWorker(slot.id);
     this.#hooks.changed();
+    // The worker's next jobs first: each send wakes another process, and the worker waits idle
+    // until its jobs come (80 jobs of 50 ms lost ~1.5 ms each between two jobs).
     this.#dispatch();
+    if (whole && replies.length > 0) this.#front.send([clients[0]!, Front.RESULTS, ...batch]);
+    else {
+      for (let i = 0; i < replies.length; i++) {
+        // Cleared, not deleted (JSON leaves undefined out): `delete` turns each result into a slow dictionary object.
+        replies[i]!.memoryMb = replies[i]!.runMs = undefined;
+        this.#reply(clients[i]!, replies[i]!);
+      }
+    }
   }
 
   /** Fills every worker up to its budget, in batches, spreading what is left over all of them. */

@@ -1,4 +1,3 @@
-import type { MessageLike } from "zeromq";
 import { Cancelled, WatchdogTimeout, WorkerLost, toErrorInfo, type ErrorInfo } from "../../stdlib/errors.js";
 import { packBatches, unpackBatch } from "../batch.js";
 import { getLogger } from "../logger.js";
@@ -7,14 +6,10 @@ import { Back, Front, PROTOCOL_VERSION, type JobDispatch, type JobRequest, type 
 import { JobTimes, MAX_AHEAD, TARGET_AHEAD_MS } from "./credit.js";
 import { HeldJobs } from "./held-jobs.js";
 import { PriorityQueue } from "./priority-queue.js";
+import type { RouterLike } from "./router-group.js";
 
 const log = getLogger("broker");
 
-/** What the broker needs of a socket: a ROUTER, or several behind one (runtime/remote/router-group.ts). */
-export interface BrokerSocket extends AsyncIterable<Buffer[]> {
-  send(frames: MessageLike[]): Promise<void>;
-  readonly closed: boolean;
-}
 
 interface QueuedJob {
   client: Buffer;
@@ -106,7 +101,7 @@ export class Broker {
   #clients = new Map<string, Buffer>();
   #liveness: NodeJS.Timeout;
 
-  constructor(frontend: BrokerSocket, backend: BrokerSocket, hooks: BrokerHooks, limits: BrokerLimits) {
+  constructor(frontend: RouterLike, backend: RouterLike, hooks: BrokerHooks, limits: BrokerLimits) {
     const onError = (error: Error) => log.error(`send failed: ${error.message}`);
     this.#front = new Outbox(frontend, onError);
     this.#back = new Outbox(backend, onError);
@@ -170,7 +165,7 @@ export class Broker {
     this.#flushReplies();
   }
 
-  async #serve(socket: BrokerSocket, handle: (frames: Buffer[]) => void): Promise<void> {
+  async #serve(socket: RouterLike, handle: (frames: Buffer[]) => void): Promise<void> {
     let turnStarted = performance.now();
     try {
       for await (const frames of socket) {

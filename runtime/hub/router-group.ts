@@ -4,7 +4,7 @@ import { MessageStream } from "../message-stream.js";
 
 const log = getLogger("router-group");
 
-/** A zeromq ROUTER, or a LocalRouter (runtime/local/router.ts). */
+/** What the broker needs of a socket: a zeromq ROUTER, a LocalRouter (runtime/local/router.ts), or a RouterGroup of them. */
 export interface RouterLike extends AsyncIterable<Buffer[]> {
   send(frames: MessageLike[]): Promise<void>;
   readonly closed: boolean;

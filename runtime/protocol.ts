@@ -94,6 +94,7 @@ export interface JobResult {
   delegatedAt?: number;
   startedAt?: number;
   processedAt?: number;
+  /** On failures the broker reports (a lost, killed or cancelled job's worker). */
   workerPid?: number;
   /** How long the function ran, in milliseconds (worker -> broker only). */
   runMs?: number;

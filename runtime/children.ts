@@ -14,6 +14,8 @@ export function forkEntry(entry: URL, context: RuntimeContext): ChildProcess {
   const early = forkedEarly.get(entry.href);
   forkedEarly.delete(entry.href);
   if (early?.connected) {
+    early.ref();
+    early.channel?.ref();
     early.send({ type: "context", context } satisfies ContextMessage);
     return early;
   }
@@ -29,7 +31,12 @@ const forkedEarly = new Map<string, ChildProcess>();
  * `forkEntry(entry, …)` sends. Unused, it exits with this process.
  */
 export function forkEarly(entry: URL): void {
-  if (!forkedEarly.has(entry.href)) forkedEarly.set(entry.href, forkWith(entry, {}));
+  if (forkedEarly.has(entry.href)) return;
+  const child = forkWith(entry, {});
+  // Until it is used, it must not keep this process alive (its IPC channel would).
+  child.unref();
+  child.channel?.unref();
+  forkedEarly.set(entry.href, child);
 }
 
 function forkWith(entry: URL, env: NodeJS.ProcessEnv): ChildProcess {
@@ -75,6 +82,7 @@ export function readRuntimeContext(): RuntimeContext | undefined {
 export function awaitRuntimeContext(): Promise<RuntimeContext> {
   const context = readRuntimeContext();
   if (context) return Promise.resolve(context);
+  process.on("SIGINT", () => {}); // Ctrl-C reaches the whole process group: the owner decides
   return new Promise((resolve) => {
     const leave = () => process.exit(0);
     const onMessage = (message: ContextMessage) => {

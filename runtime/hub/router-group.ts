@@ -20,9 +20,10 @@ interface Member {
 
 /**
  * Several ROUTER sockets seen as one by the broker: the zeromq one (ipc or loopback, no encryption
- * cost), the unix socket of the host and local workers, and a CURVE TCP one for remote peers. Messages from all arrive in one stream; a message is
- * sent back on the socket its routing id last came from. Peers of a tagged socket get its tag
- * before their routing id, so the broker can tell them apart from local ones.
+ * cost), the unix socket of the host and local workers, and with --listen CURVE TCP ones for
+ * remote peers. Messages from all arrive in one stream; a message is sent back on the socket its
+ * routing id last came from. Peers of a tagged socket get its tag before their routing id, so the
+ * broker can tell them apart from local ones.
  */
 export class RouterGroup {
   #members: Member[] = [];

@@ -6,6 +6,7 @@ import { flushReports, writeReport } from "../runtime/pipeline-reports.js";
 import { Front, type JobRequest, type JobResult } from "../runtime/protocol.js";
 import { BatchBuilder, unpackBatch } from "../runtime/batch.js";
 import { decode, encode, unencodableReason } from "../runtime/serialize.js";
+import { NumberMap } from "../runtime/number-map.js";
 import { runStats } from "../runtime/stats.js";
 import { Cancelled, JobError, JobTimeoutError, toErrorInfo } from "./errors.js";
 import { Job, jobIdOf, jobNumber, jobNumberOf, stampPipeline, type JobFunction, type JobOptions } from "./job.js";
@@ -50,7 +51,7 @@ export class QueueManager {
   #stopped = false;
   #outbox: Outbox;
   // Jobs by their number (see Job): a million queued jobs cost no id string each.
-  #outstanding = new Map<number, Job>();
+  #outstanding = new NumberMap<Job>();
   #results: Job[] = [];
   /** Jobs awaited through submit/map: settled here, never added to the results. */
   #pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();

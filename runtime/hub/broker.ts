@@ -3,7 +3,7 @@ import { packBatches, unpackBatch } from "../batch.js";
 import { getLogger } from "../logger.js";
 import { Outbox } from "../outbox.js";
 import { Back, Front, PROTOCOL_VERSION, type JobDispatch, type JobRequest, type JobResult, type WorkerHello } from "../protocol.js";
-import { JobTimes, MAX_AHEAD, TARGET_AHEAD_MS } from "./credit.js";
+import { JobTimes, MAX_AHEAD, NEXT_LEAD_MS, TARGET_AHEAD_MS } from "./credit.js";
 import { HeldJobs } from "./held-jobs.js";
 import { PriorityQueue } from "./priority-queue.js";
 import type { RouterLike } from "./router-group.js";
@@ -39,6 +39,8 @@ interface WorkerSlot {
   aheadMs: number;
   /** Watchdog of the running job. */
   watchdog?: NodeJS.Timeout;
+  /** Sends the running long job's successor just before the job is expected to end (#planNext). */
+  next?: NodeJS.Timeout;
   /** Finish the jobs held, then leave. */
   retiring: boolean;
   /** When the worker last said anything (any message counts as a heartbeat). */
@@ -145,6 +147,7 @@ export class Broker {
     if (!slot) return;
     this.#workers.delete(id);
     clearTimeout(slot.watchdog);
+    clearTimeout(slot.next);
     const [running, ...waiting] = slot.jobs.drain().filter((held) => !held.cancelled); // those were answered
     const requeue = waiting.map(({ queued }) => queued);
     if (running) {
@@ -316,6 +319,7 @@ export class Broker {
     }
     if (slot.jobs.length === 0) slot.aheadMs = 0; // drop rounding drift
     this.#armWatchdog(slot);
+    this.#planNext(slot);
     if (this.#limits.maxMemoryMb > 0 && memoryMb > this.#limits.maxMemoryMb && !slot.retiring) {
       log.info(`worker pid ${slot.pid} uses ${Math.round(memoryMb)} MiB (limit ${this.#limits.maxMemoryMb}); replacing it`);
       slot.retiring = true;
@@ -353,18 +357,52 @@ export class Broker {
           this.#queue.unshift([next]);
           break;
         }
-        slot.jobs.push({ id: next.request.id, queued: next, delegatedAt });
-        slot.aheadMs += expected;
-        // Stamped in place, not copied: V8 promoted a copy per job to its old generation.
-        const dispatch = next.request as JobDispatch;
-        dispatch.delegatedAt = delegatedAt;
-        batch.push(dispatch);
+        batch.push(this.#hold(slot, next, delegatedAt));
       }
       if (batch.length === 0) continue;
-      if (slot.jobs.length === batch.length) this.#armWatchdog(slot); // it was idle: the first job starts now
+      if (slot.jobs.length === batch.length) {
+        // It was idle: the first job starts now.
+        this.#armWatchdog(slot);
+        this.#planNext(slot);
+      }
       for (const message of packBatches(Back.JOBS, batch, "args")) this.#back.send([Buffer.from(slot.id), ...message]);
     }
     this.#hooks.changed();
+  }
+
+  /** The worker holds `queued` from now: its dispatch, stamped. */
+  #hold(slot: WorkerSlot, queued: QueuedJob, delegatedAt: number): JobDispatch {
+    slot.jobs.push({ id: queued.request.id, queued, delegatedAt });
+    slot.aheadMs += this.#expectedMs(queued);
+    // Stamped in place, not copied: V8 promoted a copy per job to its old generation.
+    const dispatch = queued.request as JobDispatch;
+    dispatch.delegatedAt = delegatedAt;
+    return dispatch;
+  }
+
+  /**
+   * A worker runs one long job at a time, so no job waits behind another while a worker idles;
+   * but then each job also waits for the round trip that reports its predecessor (80 jobs of
+   * 50 ms: ~1.5 ms each, while the hub and the worker wake from 50 ms of sleep). So when the job
+   * it runs is timed as long, its successor is sent NEXT_LEAD_MS before it is expected to end —
+   * only while the queue holds more jobs than there are workers, so each other worker has one of
+   * its own; the most a job can then wait behind another is that one's overrun, near the end of a
+   * queue of jobs that vary.
+   */
+  #planNext(slot: WorkerSlot): void {
+    clearTimeout(slot.next);
+    const running = slot.jobs.running;
+    if (!running || slot.jobs.length !== 1) return;
+    const expectedMs = this.#times.expectedMs(running.queued.request.fn);
+    if (!Number.isFinite(expectedMs) || expectedMs <= TARGET_AHEAD_MS) return;
+    slot.next = setTimeout(() => {
+      let open = 0;
+      for (const other of this.#workers.values()) if (!other.retiring) open++;
+      if (slot.retiring || slot.jobs.running !== running || slot.jobs.length !== 1 || this.#queue.length <= open) return;
+      const dispatch = this.#hold(slot, this.#queue.shift()!, Date.now());
+      for (const message of packBatches(Back.JOBS, [dispatch], "args")) this.#back.send([Buffer.from(slot.id), ...message]);
+      this.#hooks.changed();
+    }, Math.max(0, expectedMs - NEXT_LEAD_MS));
   }
 
   #expectedMs(queued: QueuedJob): number {

@@ -1,5 +1,7 @@
 /** Work a worker is given ahead, in expected milliseconds: enough to hide a round trip to the broker. */
 export const TARGET_AHEAD_MS = 4;
+/** A long job's successor goes to its worker this long before the job is expected to end (broker.ts #planNext). */
+export const NEXT_LEAD_MS = 2;
 /** At most this many jobs in one message to a worker. */
 export const MAX_AHEAD = 512;
 const SMOOTHING = 0.2;
@@ -8,7 +10,8 @@ const SMOOTHING = 0.2;
  * Recent run times per job function. A worker is given more jobs while the sum of their expected
  * times stays under TARGET_AHEAD_MS; a function not yet timed is expected to be long, so it only
  * goes to a worker with nothing else queued: a long CPU-bound job never waits behind another
- * while a second worker idles, and short jobs travel in batches.
+ * while a second worker idles, and short jobs travel in batches. (Once a long function is timed,
+ * its next job is sent NEXT_LEAD_MS before the running one should end, while the queue is deep.)
  */
 export class JobTimes {
   #averageMs = new Map<string, number>();

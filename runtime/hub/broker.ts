@@ -10,7 +10,6 @@ import type { RouterLike } from "./router-group.js";
 
 const log = getLogger("broker");
 
-
 interface QueuedJob {
   client: Buffer;
   request: JobRequest;

@@ -37,7 +37,7 @@ const COPY_BELOW_BYTES = 64 * 1024;
  */
 export function writeMessage(socket: Socket, frames: readonly MessageLike[]): boolean {
   let length = 0;
-  for (const frame of frames) length += 4 + (typeof frame === "string" ? Buffer.byteLength(frame) : Buffer.isBuffer(frame) ? frame.length : toBuffer(frame).length);
+  for (const frame of frames) length += 4 + byteSize(frame);
   if (length < COPY_BELOW_BYTES) return socket.write(encodeMessage(frames));
   socket.cork();
   const head = Buffer.allocUnsafe(4);
@@ -46,12 +46,17 @@ export function writeMessage(socket: Socket, frames: readonly MessageLike[]): bo
   for (const frame of frames) {
     const part = typeof frame === "string" || Buffer.isBuffer(frame) ? frame : toBuffer(frame);
     const size = Buffer.allocUnsafe(4);
-    size.writeUInt32BE(typeof part === "string" ? Buffer.byteLength(part) : part.length);
+    size.writeUInt32BE(byteSize(part));
     socket.write(size);
     socket.write(part);
   }
   socket.uncork();
   return socket.writableLength < socket.writableHighWaterMark;
+}
+
+function byteSize(frame: MessageLike): number {
+  if (typeof frame === "string") return Buffer.byteLength(frame);
+  return Buffer.isBuffer(frame) ? frame.length : toBuffer(frame).length;
 }
 
 function toBuffer(frame: MessageLike): Buffer {

@@ -36,22 +36,26 @@ const COPY_BELOW_BYTES = 64 * 1024;
  * and the hub holding a million queued jobs pays dearly for each.
  */
 export function writeMessage(socket: Socket, frames: readonly MessageLike[]): boolean {
-  let length = 0;
-  for (const frame of frames) length += 4 + byteSize(frame);
-  if (length < COPY_BELOW_BYTES) return socket.write(encodeMessage(frames));
+  // At most 3 bytes per UTF-16 unit: small messages take one pass, in encodeMessage.
+  let most = 0;
+  for (const frame of frames) most += 4 + (typeof frame === "string" ? 3 * frame.length : byteSize(frame));
+  if (most < COPY_BELOW_BYTES) return socket.write(encodeMessage(frames));
+  const parts = frames.map((frame) => (typeof frame === "string" || Buffer.isBuffer(frame) ? frame : toBuffer(frame)));
+  const sizes = parts.map(byteSize);
   socket.cork();
-  const head = Buffer.allocUnsafe(4);
-  head.writeUInt32BE(length);
-  socket.write(head);
-  for (const frame of frames) {
-    const part = typeof frame === "string" || Buffer.isBuffer(frame) ? frame : toBuffer(frame);
-    const size = Buffer.allocUnsafe(4);
-    size.writeUInt32BE(byteSize(part));
-    socket.write(size);
-    socket.write(part);
+  socket.write(u32(sizes.reduce((sum, size) => sum + 4 + size, 0)));
+  for (let i = 0; i < parts.length; i++) {
+    socket.write(u32(sizes[i]!));
+    socket.write(parts[i]!);
   }
   socket.uncork();
   return socket.writableLength < socket.writableHighWaterMark;
+}
+
+function u32(value: number): Buffer {
+  const bytes = Buffer.allocUnsafe(4);
+  bytes.writeUInt32BE(value);
+  return bytes;
 }
 
 function byteSize(frame: MessageLike): number {

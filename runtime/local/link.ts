@@ -4,6 +4,7 @@ import { MessageStream } from "../message-stream.js";
 import { encodeMessage, MessageReader, writeMessage } from "./framing.js";
 
 const RETRY_FIRST_MS = 5;
+const SENT = Promise.resolve();
 const RETRY_MAX_MS = 100;
 
 export interface LocalLinkOptions {
@@ -131,8 +132,8 @@ export class LocalDealer implements AsyncIterable<Buffer[]> {
     return this.#link.closed;
   }
 
-  async send(frames: MessageLike[]): Promise<void> {
-    await this.#link.send(frames);
+  send(frames: MessageLike[]): Promise<void> {
+    return this.#link.send(frames) ?? SENT;
   }
 
   close(): void {

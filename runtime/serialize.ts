@@ -13,9 +13,14 @@ export function encode(value: unknown): Buffer {
 }
 
 export function decode<T = unknown>(bytes: Uint8Array): T {
-  if (bytes[0] === V8_VERSION_TAG) return deserialize(bytes) as T;
   const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return JSON.parse(buffer.toString()) as T;
+  return decodeAt(buffer, 0, buffer.length);
+}
+
+/** `decode(buffer.subarray(start, end))`, with no view made for JSON text. */
+export function decodeAt<T = unknown>(buffer: Buffer, start: number, end: number): T {
+  if (buffer[start] === V8_VERSION_TAG) return deserialize(start === 0 && end === buffer.length ? buffer : buffer.subarray(start, end)) as T;
+  return JSON.parse(buffer.toString("utf8", start, end)) as T;
 }
 
 const V8_VERSION_TAG = 0xff;

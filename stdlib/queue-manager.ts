@@ -4,8 +4,8 @@ import { getLogger } from "../runtime/logger.js";
 import { Outbox } from "../runtime/outbox.js";
 import { flushReports, writeReport } from "../runtime/pipeline-reports.js";
 import { Front, type JobRequest, type JobResult } from "../runtime/protocol.js";
-import { BatchBuilder, unpackBatch } from "../runtime/batch.js";
-import { decode, encode, unencodableReason } from "../runtime/serialize.js";
+import { BatchBuilder, readBatch, type ReceivedBatch } from "../runtime/batch.js";
+import { decodeAt, encode, unencodableReason } from "../runtime/serialize.js";
 import { NumberMap } from "../runtime/number-map.js";
 import { runStats } from "../runtime/stats.js";
 import { Cancelled, JobError, JobTimeoutError, toErrorInfo } from "./errors.js";
@@ -16,8 +16,13 @@ import { exportNameOf } from "./exports.js";
 
 const log = getLogger("queue");
 
-/** Messages of queued jobs (batches of up to ~1 MiB) the socket holds before the outbox waits. */
-const SEND_LIMIT = { messages: 4, bytes: 4 * 1_048_576 };
+/**
+ * What a connection holds unsent before the outbox waits to make the next batch: 4 messages on
+ * zeromq; on a local socket, nothing beyond what the kernel takes. Batches that waited longer
+ * (4 MiB of them) outlived young-generation collections, and their buffers stayed until the next
+ * major one (~40 MB at a million queued jobs).
+ */
+const SEND_LIMIT = { messages: 4, bytes: 0 };
 /** Primitive arguments up to about this much JSON are encoded as they leave, not at queueJobs (see encodeLater). */
 const LATE_ARGS_CHARS = 1024;
 
@@ -57,7 +62,7 @@ export class QueueManager {
   #pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   /** Removes the abort listener of a job queued with a signal. */
   #unlisten = new Map<number, () => void>();
-  /** Jobs queued and ids to cancel in this tick, sent together by `#flush` (submits first). */
+  /** Jobs submitted and ids to cancel in this tick, sent together by `#flush` (jobs first). */
   #unsent: Job[] = [];
   /** Arguments encoded when their jobs were queued, by job number: all but short primitives (see encodeLater). */
   #encoded = new Map<number, Buffer>();
@@ -92,40 +97,55 @@ export class QueueManager {
    * script, or an argument that cannot be sent (a function, a symbol).
    */
   queueJobs(...jobsOrLists: (Job | readonly Job[])[]): void {
-    // Arrays too: spreading a million jobs into the call would overflow the stack.
-    this.#queue(jobsOrLists.flat() as Job[]);
-    // Sent now, not at the end of the tick: main may busy-loop right after queueing.
+    // Arrays too: spreading a million jobs into the call would overflow the stack. The flat copy is
+    // this QueueManager's own, so it can wait to be encoded without the caller changing it.
+    const jobs = this.#queue(jobsOrLists.flat() as Job[]);
+    // Sent now, not at the end of the tick: main may busy-loop right after queueing. Earlier
+    // submits first; these jobs go as they are, not copied into #unsent.
     this.#flush();
+    if (jobs.length > 0) this.#outbox.sendEach(this.#batchesOf(jobs));
   }
 
-  /** Validates and records the jobs; they leave at the next `#flush`. */
-  #queue(jobs: Job[]): void {
+  /** Validates and records the jobs; returns those to send (the same array when none was aborted). */
+  #queue(jobs: Job[]): Job[] {
     if (this.#stopped) throw new Error("QueueManager: stopHandling() was called; make a new QueueManager");
     const maxBytes = getInstance().config.maxMessageBytes;
-    // Everything is checked before anything is queued; the jobs are encoded as they leave (#flush).
-    const encoded: (Buffer | undefined)[] = [];
-    for (let index = 0; index < jobs.length; index++) {
-      const job = jobs[index]!;
-      if (!(job instanceof Job)) throw new TypeError(`queueJobs: job ${index} is not a Job (got ${describe(job)})`);
-      if (this.#outstanding.has(jobNumber(job))) throw new Error(`queueJobs: job ${job.id} is already queued`);
-      exportNameOf(job);
-      encoded.push(encodeLater(job.args, maxBytes) ? undefined : encodeArgs(job, maxBytes));
+    // Everything is checked before anything is queued; arguments that cannot wait are encoded now,
+    // the rest as they leave (#batchesOf).
+    let index = 0;
+    try {
+      for (; index < jobs.length; index++) {
+        const job = jobs[index]!;
+        if (!(job instanceof Job)) throw new TypeError(`queueJobs: job ${index} is not a Job (got ${describe(job)})`);
+        if (this.#outstanding.has(jobNumber(job))) throw new Error(`queueJobs: job ${job.id} is already queued`);
+        exportNameOf(job);
+        if (!encodeLater(job.args, maxBytes)) this.#encoded.set(jobNumber(job), encodeArgs(job, maxBytes));
+      }
+    } catch (error) {
+      for (let i = 0; i < index; i++) this.#encoded.delete(jobNumber(jobs[i]!));
+      throw error;
     }
     const now = Date.now();
-    for (let index = 0; index < jobs.length; index++) {
-      const job = jobs[index]!;
+    let aborted: Job[] | undefined;
+    for (const job of jobs) {
       job.status = Job.Status.UNPROCESSED;
       stampPipeline(job, "queued", now);
       this.#outstanding.set(jobNumber(job), job);
-      if (job.signal?.aborted) continue; // never sent: it ends FAILED below
-      if (encoded[index]) this.#encoded.set(jobNumber(job), encoded[index]!);
-      this.#unsent.push(job);
+      if (job.signal?.aborted) {
+        (aborted ??= []).push(job); // never sent: it ends FAILED below
+        continue;
+      }
+      if (job.signal) this.#listen(job, job.signal);
     }
     runStats.queued += jobs.length;
-    const aborted = jobs.filter((job) => job.signal?.aborted);
-    for (const job of jobs) if (job.signal && !job.signal.aborted) this.#listen(job, job.signal);
+    if (!aborted) return jobs;
     // Aborted before it was queued: it ends FAILED without reaching a worker (after queueJobs returns, like any result).
-    if (aborted.length > 0) queueMicrotask(() => this.#settle(aborted.map((job) => cancelledHere(job))));
+    const cancelled = new Set(aborted);
+    queueMicrotask(() => {
+      const results = [...cancelled].map((job) => cancelledHere(job));
+      this.#settle({ items: results, sizes: results.map(() => -1), blob: Buffer.alloc(0) });
+    });
+    return jobs.filter((job) => !cancelled.has(job));
   }
 
   /**
@@ -205,7 +225,7 @@ export class QueueManager {
       const job = new Job(fn, args, options);
       this.#pending.set(jobNumber(job), { resolve: resolve as (value: unknown) => void, reject });
       try {
-        this.#queue([job]);
+        this.#unsent.push(...this.#queue([job]));
         this.#flushSoon();
       } catch (error) {
         this.#pending.delete(jobNumber(job));
@@ -331,15 +351,24 @@ export class QueueManager {
   async #receive(socket: DealerLike): Promise<void> {
     try {
       for await (const frames of socket) {
-        if (frames[0]?.toString() === Front.RESULTS) this.#settle(unpackBatch<JobResult>(frames, 1, "value"));
+        if (frames[0]?.toString() === Front.RESULTS) this.#settle(readBatch<JobResult>(frames, 1));
       }
     } catch (error) {
       if (!this.#stopped) this.#fail(error as Error);
     }
   }
 
-  #settle(results: JobResult[]): void {
-    for (const result of results) this.#accept(result);
+  /**
+   * Values are decoded from the batch's blob as each result is taken, with no view per value: a
+   * view would keep the whole blob alive while its result object waits for the major collector.
+   */
+  #settle({ items, sizes, blob }: ReceivedBatch<JobResult>): void {
+    let offset = 0;
+    for (let i = 0; i < items.length; i++) {
+      const size = sizes[i]!;
+      this.#accept(items[i]!, blob, offset, offset + Math.max(size, 0));
+      if (size > 0) offset += size;
+    }
     for (const wake of [...this.#waiters]) wake();
   }
 
@@ -349,7 +378,8 @@ export class QueueManager {
     this.#unlisten.set(jobNumber(job), () => signal.removeEventListener("abort", abort));
   }
 
-  #accept(result: JobResult): void {
+  /** Takes a result whose value (when ok) is `blob` from `start` to `end`. */
+  #accept(result: JobResult, blob: Buffer, start: number, end: number): void {
     const number = jobNumberOf(result.id);
     const job = number === undefined ? undefined : this.#outstanding.get(number);
     if (!job) return;
@@ -366,7 +396,7 @@ export class QueueManager {
     stampPipeline(job, "returned", Date.now());
     if (result.ok) {
       job.status = Job.Status.PROCESSED;
-      job.retval = decode(result.value!);
+      job.retval = decodeAt(blob, start, end);
       runStats.processed++;
     } else {
       job.status = Job.Status.FAILED;

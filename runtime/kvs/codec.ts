@@ -1,5 +1,5 @@
 import { deserialize, serialize } from "node:v8";
-import { decode, encode } from "../serialize.js";
+import { decodeAt, encode } from "../serialize.js";
 
 /**
  * The KVS's encoding of request arguments and answers. Most requests carry a key and a small
@@ -149,7 +149,7 @@ export function decodePayload(buffer: Buffer, start = 0, end = buffer.length): u
     for (let i = 0; i < count; i++) list[i] = readItem(buffer, reader, end);
     value = list;
   } else if (tag === COMPACT_VALUE) value = readItem(buffer, reader, end);
-  else return decode(buffer.subarray(start, end)); // JSON text (SyntaxError if it is not)
+  else return decodeAt(buffer, start, end); // JSON text (SyntaxError if it is not)
   if (reader.at !== end) throw new TypeError(`${end - reader.at} unexpected bytes after the payload`);
   return value;
 }

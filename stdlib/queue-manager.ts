@@ -7,6 +7,7 @@ import { Front, type JobRequest, type JobResult } from "../runtime/protocol.js";
 import { BatchBuilder, readBatch, type ReceivedBatch } from "../runtime/batch.js";
 import { decodeAt, encode, unencodableReason } from "../runtime/serialize.js";
 import { NumberMap } from "../runtime/number-map.js";
+import { ResultBuffer } from "../runtime/result-buffer.js";
 import { runStats } from "../runtime/stats.js";
 import { Cancelled, JobError, JobTimeoutError, toErrorInfo } from "./errors.js";
 import { Job, jobIdOf, jobNumber, jobNumberOf, stampPipeline, type JobFunction, type JobOptions } from "./job.js";
@@ -57,7 +58,7 @@ export class QueueManager {
   #outbox: Outbox;
   // Jobs by their number (see Job): a million queued jobs cost no id string each.
   #outstanding = new NumberMap<Job>();
-  #results: Job[] = [];
+  #results = new ResultBuffer<Job>();
   /** Jobs awaited through submit/map: settled here, never added to the results. */
   #pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   /** Removes the abort listener of a job queued with a signal. */
@@ -331,9 +332,7 @@ export class QueueManager {
   /** Returns the finished jobs collected so far and forgets them; throws a processedCallback's error. */
   getResults(): Job[] {
     if (this.#error) throw this.#error;
-    const results = this.#results;
-    this.#results = [];
-    return results;
+    return this.#results.takeAll();
   }
 
   /** Closes the connection to the broker; results still out are no longer received. */
@@ -416,7 +415,7 @@ export class QueueManager {
       return;
     }
     if (!this.#callback) {
-      this.#results.push(job);
+      this.#results.push(job, this.#outstanding.size - this.#pending.size);
       return;
     }
     try {

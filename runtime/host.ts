@@ -3,6 +3,7 @@ import type { MainContext } from "../stdlib/main-context.js";
 import { QueueManager } from "../stdlib/queue-manager.js";
 import { WorkerManager } from "../stdlib/worker-manager.js";
 import type { Instance } from "./instance.js";
+import { tierUpSooner } from "./tier-up.js";
 
 export type MainFunction = (context: MainContext) => unknown;
 
@@ -27,6 +28,7 @@ export async function startRun(): Promise<Run> {
   const run = { queue: new QueueManager(), workers: new WorkerManager() };
   try {
     await run.workers.startWorkers();
+    tierUpSooner(); // main runs next
   } catch (error) {
     await stopRun(run);
     throw error;

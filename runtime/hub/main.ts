@@ -1,6 +1,7 @@
 import { rmSync } from "node:fs";
 import { Router } from "zeromq";
 import { toErrorInfo } from "../../stdlib/errors.js";
+import { tierUpSooner } from "../tier-up.js";
 import { awaitRuntimeContext, followOwner, sendToOwner } from "../children.js";
 import { bindAddress, localAddress, localPathOf } from "../endpoints.js";
 import { LocalRouter } from "../local/router.js";
@@ -144,3 +145,4 @@ process.on("uncaughtException", (error) => {
 });
 
 send({ type: "ready", frontend: local.frontend, backend: backend.lastEndpoint!, gateway: remote?.endpoint });
+tierUpSooner();

@@ -1,4 +1,5 @@
 import { Router } from "zeromq";
+import { tierUpSooner } from "../tier-up.js";
 import { followOwner, readRuntimeContext, sendToOwner } from "../children.js";
 import { bindAddress } from "../endpoints.js";
 import { getLogger, setLogLevel } from "../logger.js";
@@ -71,6 +72,7 @@ try {
   log.warning(`could not publish the endpoint for \`strmbrkr kvs\`: ${(error as Error).message}`);
 }
 sendToOwner({ type: "ready", endpoint, remote: remote?.lastEndpoint ?? undefined } satisfies KvsToHost);
+tierUpSooner();
 log.debug(`serving on ${endpoint}${local ? ` and ${join(context.runDir, KVS_LOCAL_SOCKET)}` : ""}${remote ? ` and ${remote.lastEndpoint}` : ""}`);
 void serve(socket, { service });
 if (remote) void serve(remote, { service });

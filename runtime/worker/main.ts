@@ -1,6 +1,7 @@
 import { pathToFileURL } from "node:url";
 import { toErrorInfo } from "../../stdlib/errors.js";
 import "../../stdlib/index.js"; // installs the KeyValueStore global before the script runs
+import { tierUpSooner } from "../tier-up.js";
 import { followOwner, readRuntimeContext, sendToOwner } from "../children.js";
 import { getInstance } from "../instance.js";
 import { setLogLevel } from "../logger.js";
@@ -26,6 +27,7 @@ try {
   await new Promise(() => {});
 }
 
+tierUpSooner();
 const hello: WorkerHello = { version: PROTOCOL_VERSION, pid: process.pid, poolId: context.poolId! };
 const link = new BrokerLink({
   endpoint: context.backend!,

@@ -39,6 +39,12 @@ export class Outbox {
     if (!this.#draining) void this.#drain();
   }
 
+  /** Sends `frames` before whatever waits to be sent. */
+  sendFirst(frames: MessageLike[]): void {
+    this.#pending.unshift(frames);
+    if (!this.#draining) void this.#drain();
+  }
+
   /**
    * Sends the messages `next` makes, in order, each made only once the socket has taken the one
    * before (with a send high-water mark, once there is room): what waits here waits unencoded.

@@ -48,8 +48,10 @@ export interface RuntimeContext {
 // ---- Broker frontend: QueueManager (DEALER) <-> broker (ROUTER) -------------------------------
 // QueueManager -> broker: [Front.SUBMIT, JSON, args]        batch of JobRequest
 // QueueManager -> broker: [Front.CANCEL, JSON job ids]     cancel jobs it submitted (unknown ids are ignored)
+// QueueManager -> broker: [Front.DIRECT, path]              its results socket, for direct copies (runtime/direct.ts)
 // broker -> QueueManager: [Front.RESULTS, JSON, values]     batch of JobResult
-export const Front = { SUBMIT: "submit", CANCEL: "cancel", RESULTS: "results" } as const;
+// worker -> QueueManager's results socket: the same, for direct copies of ok results
+export const Front = { SUBMIT: "submit", CANCEL: "cancel", DIRECT: "direct", RESULTS: "results" } as const;
 
 // ---- Broker backend: worker (DEALER, routing id = worker id) <-> broker (ROUTER) ----------------
 // worker -> broker: [Back.READY, JSON WorkerHello]      once connected: it has room for jobs
@@ -82,6 +84,8 @@ export interface JobRequest {
 
 export interface JobDispatch extends JobRequest {
   delegatedAt: number;
+  /** Where the worker also sends an ok result, straight to its QueueManager (runtime/direct.ts). */
+  replyTo?: string;
 }
 
 export interface JobResult {

@@ -1,4 +1,6 @@
 import { connectDealer, type DealerLike } from "../runtime/dealer.js";
+import { listenForResults, resultsSocketPath, type ResultsSocket } from "../runtime/direct.js";
+import { localPathOf } from "../runtime/endpoints.js";
 import { getInstance } from "../runtime/instance.js";
 import { getLogger } from "../runtime/logger.js";
 import { Outbox } from "../runtime/outbox.js";
@@ -54,6 +56,8 @@ export class QueueManager {
   // Connected once the broker's endpoint is known. A small send limit: queued jobs wait in the
   // outbox as Jobs, and are encoded only as the broker takes them.
   #socket?: DealerLike;
+  /** Where local workers send direct copies of results (runtime/direct.ts). */
+  #resultsSocket?: ResultsSocket;
   #stopped = false;
   #outbox: Outbox;
   // Jobs by their number (see Job): a million queued jobs cost no id string each.
@@ -85,7 +89,10 @@ export class QueueManager {
       const socket = connectDealer(endpoint, { sendLimit: SEND_LIMIT });
       this.#socket = socket;
       if (this.#stopped) socket.close();
-      else void this.#receive(socket);
+      else {
+        void this.#receive(socket);
+        if (localPathOf(endpoint) !== undefined) this.#offerResultsSocket();
+      }
       return socket;
     });
     connected.catch((error: Error) => this.#fail(error));
@@ -341,10 +348,27 @@ export class QueueManager {
     this.#flush();
     this.#stopped = true;
     this.#socket?.close();
+    this.#resultsSocket?.close();
     this.#rejectPending(new Error("QueueManager: stopHandling() was called before the job came back"));
     for (const wake of [...this.#waiters]) wake();
     await flushReports();
     if (getInstance().role === "host") await getInstance().releaseHub();
+  }
+
+  /**
+   * Listens for direct copies of results from local workers, and tells the broker where before it
+   * sends anything else (runtime/direct.ts). Best effort: a copy that finds no socket is lost, and
+   * the broker's comes.
+   */
+  #offerResultsSocket(): void {
+    const path = resultsSocketPath(getInstance().runDir);
+    this.#outbox.sendFirst([Front.DIRECT, path]);
+    listenForResults(path, (frames) => {
+      if (frames[0]?.toString() === Front.RESULTS && !this.#stopped) this.#settle(readBatch<JobResult>(frames, 1));
+    }).then((socket) => {
+      if (this.#stopped) socket.close();
+      else this.#resultsSocket = socket;
+    }, (error: Error) => log.debug(`no results socket at ${path}: ${error.message}`));
   }
 
   async #receive(socket: DealerLike): Promise<void> {

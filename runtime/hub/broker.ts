@@ -4,6 +4,7 @@ import { getLogger } from "../logger.js";
 import { Outbox } from "../outbox.js";
 import { Back, Front, PROTOCOL_VERSION, type JobDispatch, type JobRequest, type JobResult, type WorkerHello } from "../protocol.js";
 import { JobTimes, MAX_AHEAD, NEXT_LEAD_MS, TARGET_AHEAD_MS } from "./credit.js";
+import { DIRECT_MAX_JOBS } from "../direct.js";
 import { HeldJobs } from "./held-jobs.js";
 import { PriorityQueue } from "./priority-queue.js";
 import type { RouterLike } from "./router-group.js";
@@ -73,6 +74,8 @@ export interface BrokerHooks {
   changed(): void;
   /** Watchdog limit of a pool, in milliseconds (0: none). */
   watchdogMs(poolId: number): number;
+  /** Whether `client` may have direct copies of its results sent to `path` (a results socket of this run). */
+  acceptsResultsSocket(client: Buffer, path: string): boolean;
 }
 
 /** Longest a socket's messages are handled before the other socket and the timers get a turn. */
@@ -96,6 +99,8 @@ export class Broker {
   /** Failed jobs waiting out their retry backoff. */
   #retrying = new Set<QueuedJob>();
   #workers = new Map<string, WorkerSlot>();
+  /** Clients' results sockets (Front.DIRECT), by routing id (latin1). */
+  #resultsSockets = new Map<string, string>();
   #times = new JobTimes();
   /** Results gathered while handling one message, per client. */
   #replies = new Map<Buffer, JobResult[]>();
@@ -192,9 +197,10 @@ export class Broker {
   #onClient(frames: Buffer[]): void {
     const [identity, command] = frames;
     const name = command?.toString();
-    if (!identity || (name !== Front.SUBMIT && name !== Front.CANCEL)) throw new Error(`unknown frontend command ${name?.slice(0, 32)}`);
+    if (!identity || (name !== Front.SUBMIT && name !== Front.CANCEL && name !== Front.DIRECT)) throw new Error(`unknown frontend command ${name?.slice(0, 32)}`);
     const client = this.#intern(identity);
     if (name === Front.CANCEL) return this.#cancel(client, JSON.parse(frames[2]!.toString()) as unknown);
+    if (name === Front.DIRECT) return this.#acceptResultsSocket(client, frames[2]?.toString() ?? "");
     const requests = unpackBatch<JobRequest>(frames, 2, "args");
     for (const request of requests) {
       if (typeof request.id !== "string" || typeof request.fn !== "string" || !request.args) throw new Error("submit holds a malformed job");
@@ -202,6 +208,12 @@ export class Broker {
     }
     for (const request of requests) this.#queue.push({ client, request, lost: 0, failures: 0 });
     this.#dispatch();
+  }
+
+  #acceptResultsSocket(client: Buffer, path: string): void {
+    if (!this.#hooks.acceptsResultsSocket(client, path)) throw new Error(`direct: ${JSON.stringify(path.slice(0, 200))} is not a results socket of this run`);
+    if (this.#resultsSockets.size > 10_000) this.#resultsSockets.clear(); // bounded, as #clients; a forgotten client only gets no direct copies
+    this.#resultsSockets.set(client.toString("latin1"), path);
   }
 
   /** One Buffer per client, so its results gather under one key until they are flushed. */
@@ -348,6 +360,7 @@ export class Broker {
       if (slot.retiring) continue;
       const share = Math.ceil(this.#queue.length / open--); // the tail of the queue, shared fairly
       const batch: JobDispatch[] = [];
+      const clients: Buffer[] = [];
       const delegatedAt = Date.now();
       while (batch.length < share && batch.length < MAX_AHEAD && this.#queue.length > 0) {
         const next = this.#queue.shift()!;
@@ -357,8 +370,10 @@ export class Broker {
           break;
         }
         batch.push(this.#hold(slot, next, delegatedAt));
+        if (batch.length <= DIRECT_MAX_JOBS) clients.push(next.client); // only a small dispatch asks for copies
       }
       if (batch.length === 0) continue;
+      if (batch.length <= DIRECT_MAX_JOBS) this.#askForCopies(batch, clients);
       if (slot.jobs.length === batch.length) {
         // It was idle: the first job starts now.
         this.#armWatchdog(slot);
@@ -367,6 +382,15 @@ export class Broker {
       for (const message of packBatches(Back.JOBS, batch, "args")) this.#back.send([Buffer.from(slot.id), ...message]);
     }
     this.#hooks.changed();
+  }
+
+  /** Names its client's results socket in each job of a small dispatch (runtime/direct.ts; a remote worker ignores it). */
+  #askForCopies(batch: JobDispatch[], clients: Buffer[]): void {
+    if (this.#resultsSockets.size === 0) return;
+    for (let i = 0; i < batch.length; i++) {
+      const path = this.#resultsSockets.get(clients[i]!.toString("latin1"));
+      if (path) batch[i]!.replyTo = path;
+    }
   }
 
   /** The worker holds `queued` from now: its dispatch, stamped. */

@@ -7,6 +7,7 @@ import { bindAddress, localAddress, localPathOf } from "../endpoints.js";
 import { LocalRouter } from "../local/router.js";
 import { getLogger, setLogLevel } from "../logger.js";
 import { FRAME_OVERHEAD_BYTES, type HostToHub, type HubToHost } from "../protocol.js";
+import { isResultsSocketPath } from "../direct.js";
 import { Broker, type BrokerHooks } from "./broker.js";
 import { Pool } from "./pool.js";
 import { RouterGroup } from "./router-group.js";
@@ -78,6 +79,7 @@ const broker = new Broker(frontends, backends, withRemote({
   },
   changed: reportStatus,
   watchdogMs: (poolId) => pools.get(poolId)?.watchdogMs ?? 0,
+  acceptsResultsSocket: (_client, path) => isResultsSocketPath(context.runDir, path),
 }), {
   maxLost: context.config.jobMaxLost,
   maxMemoryMb: context.config.workerMaxMemoryMb,

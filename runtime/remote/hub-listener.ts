@@ -10,6 +10,8 @@ import { startZapHandler } from "./zap.js";
 /** Gateway messages are small JSON; anything bigger is not from a supervisor. */
 const GATEWAY_MAX_MESSAGE_BYTES = 64 * 1024;
 const REMOTE_WORKER = "r".charCodeAt(0);
+/** Before the routing ids of clients on the remote frontend, as the broker sees them. */
+const REMOTE_CLIENT_TAG = Buffer.from("remote:");
 
 /** The hub's side of --listen: the gateway, and the broker hooks for remote workers. */
 export interface RemoteHub {
@@ -37,7 +39,7 @@ export async function listenForWorkers(listen: ListenContext, broker: { frontend
   await bind(gatewaySocket, remoteAddress(listen, "gateway"), "the gateway");
 
   broker.backend.add(backend, { accept: (id) => id[0] === REMOTE_WORKER }); // a remote peer never speaks for a local worker
-  broker.frontend.add(frontend, { tag: "remote:" });
+  broker.frontend.add(frontend, { tag: REMOTE_CLIENT_TAG.toString() });
   const gateway = new Gateway(gatewaySocket, { backend: portOf(backend.lastEndpoint!), frontend: portOf(frontend.lastEndpoint!) }, config, hooks);
 
   return {
@@ -50,6 +52,8 @@ export async function listenForWorkers(listen: ListenContext, broker: { frontend
       isWorker: (id) => (Gateway.owns(id) ? gateway.isWorker(id) : localHooks.isWorker(id)),
       isRunning: (id) => (Gateway.owns(id) ? gateway.isRunning(id) : localHooks.isRunning(id)),
       workerReady: (id) => (Gateway.owns(id) ? gateway.registered(id) : localHooks.workerReady(id)),
+      // A remote client's job ids are another machine's: a copy could reach a process here whose ids they match.
+      acceptsResultsSocket: (client, path) => !client.subarray(0, REMOTE_CLIENT_TAG.length).equals(REMOTE_CLIENT_TAG) && localHooks.acceptsResultsSocket(client, path),
     }),
     async close() {
       await gateway.close();

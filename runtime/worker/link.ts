@@ -4,6 +4,8 @@ import { Back, type JobDispatch, type JobResult } from "../protocol.js";
 import { packBatches, unpackBatch } from "../batch.js";
 import { Fifo } from "../fifo.js";
 import { connectDealer, type DealerLike } from "../dealer.js";
+import { DIRECT_MAX_JOBS, DirectResults } from "../direct.js";
+import { localPathOf } from "../endpoints.js";
 
 const log = getLogger("worker");
 const MAX_BACKOFF_MS = 32_000;
@@ -42,9 +44,12 @@ export class BrokerLink {
   #memoryMb = 0;
   #memorySampledAt = 0;
   #running = false;
+  /** Direct copies of results (runtime/direct.ts): only from a worker on the host's machine. */
+  #direct?: DirectResults;
 
   constructor(options: LinkOptions) {
     this.#options = options;
+    if (localPathOf(options.endpoint) !== undefined) this.#direct = new DirectResults();
     this.#backoffMs = options.heartbeatMs;
     this.#connect();
     this.#timer = setInterval(() => this.#beat(), options.heartbeatMs);
@@ -54,6 +59,7 @@ export class BrokerLink {
   close(): void {
     clearInterval(this.#timer);
     this.#socket.close();
+    this.#direct?.close();
   }
 
   #connect(): void {
@@ -105,15 +111,21 @@ export class BrokerLink {
   async #runWaiting(socket: DealerLike): Promise<void> {
     this.#running = true;
     let results: JobResult[] = [];
+    let copies: { path: string; result: JobResult }[] = [];
     let flushedAt = performance.now();
     while (this.#waiting.length > 0 && socket === this.#socket) {
-      results.push(await this.#options.run(this.#waiting.shift()!));
+      const job = this.#waiting.shift()!;
+      const result = await this.#options.run(job);
+      results.push(result);
+      if (job.replyTo !== undefined && result.ok && this.#direct) copies.push({ path: job.replyTo, result });
       if (this.#waiting.length > 0 && performance.now() - flushedAt < FLUSH_MS) continue;
       // Messages queued while a job blocked the event loop are read only now: don't count that as silence.
       this.#heard();
+      if (socket === this.#socket && copies.length > 0 && results.length <= DIRECT_MAX_JOBS) this.#direct!.send(copies);
       results[results.length - 1]!.memoryMb = this.#memory();
       if (socket === this.#socket) for (const message of packBatches(Back.RESULTS, results, "value")) this.#outbox.send(message);
       results = [];
+      copies = [];
       flushedAt = performance.now();
     }
     this.#running = false;

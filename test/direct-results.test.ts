@@ -4,6 +4,7 @@
  * copy comes first; the copy needs no hub; a copy with nowhere to go is dropped without harm.
  */
 import { mkdtempSync, rmSync } from "node:fs";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
@@ -38,7 +39,7 @@ t.test("results sockets: which paths the broker accepts", async (t) => {
   }
 });
 
-t.test("a copy reaches a listening socket; one with nowhere to go is dropped", { timeout: 20_000 }, async (t) => {
+t.test("a copy reaches a listening socket; one with nowhere to go, or malformed, is dropped", { timeout: 20_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "strmbrkr-direct-test-"));
   const sender = new DirectResults();
   t.teardown(() => {
@@ -62,6 +63,12 @@ t.test("a copy reaches a listening socket; one with nowhere to go is dropped", {
     if (received.length === 2) arrived();
   });
   t.teardown(() => server.close());
+  // Garbage first, on a connection of its own: it costs that connection only.
+  const hostile = connect(path);
+  hostile.on("error", () => {});
+  const dropped = new Promise<void>((resolve) => hostile.on("close", () => resolve()));
+  hostile.write(Buffer.from([0, 0, 0, 5, 0, 0, 0, 9, 1])); // a frame longer than its message: the listener hangs up
+  await dropped;
   sender.send([{ path, result: result("1-2", "a") }, { path, result: result("1-3", "b") }]);
   // Both sides are unref'd (copies never keep a process alive): this timer keeps the test's alive meanwhile.
   let timer!: NodeJS.Timeout;

@@ -1,7 +1,7 @@
 import { basename, dirname, join } from "node:path";
 import { connect, type Socket } from "node:net";
 import { packBatches } from "./batch.js";
-import { MessageReader, writeMessage } from "./local/framing.js";
+import { readMessages, writeMessage } from "./local/framing.js";
 import { listenLocal } from "./local/router.js";
 import { Front, type JobResult } from "./protocol.js";
 
@@ -38,25 +38,18 @@ export interface ResultsSocket {
 }
 
 /**
- * Listens at `path`; each message that arrives goes to `onMessage`, and one it throws on costs its
- * sender the connection. Neither the socket nor its connections keep the process alive: the copies
- * are only a shortcut.
+ * Listens at `path`; each message that arrives goes to `onMessage`, and one over
+ * `maxMessageBytes`, malformed, or that it throws on costs its sender the connection. Neither the
+ * socket nor its connections keep the process alive: the copies are only a shortcut.
  */
-export async function listenForResults(path: string, onMessage: (frames: Buffer[]) => void): Promise<ResultsSocket> {
+export async function listenForResults(path: string, maxMessageBytes: number, onMessage: (frames: Buffer[]) => void): Promise<ResultsSocket> {
   const connections = new Set<Socket>();
   const server = await listenLocal(path, (socket) => {
     connections.add(socket);
     socket.unref();
-    const reader = new MessageReader();
     socket.on("error", () => {});
     socket.on("close", () => connections.delete(socket));
-    socket.on("data", (chunk: Buffer) => {
-      try {
-        reader.push(chunk, onMessage);
-      } catch {
-        socket.destroy();
-      }
-    });
+    readMessages(socket, onMessage, { maxMessageBytes });
   });
   server.unref();
   return {

@@ -5,7 +5,7 @@ import { getInstance } from "../runtime/instance.js";
 import { getLogger } from "../runtime/logger.js";
 import { Outbox } from "../runtime/outbox.js";
 import { flushReports, writeReport } from "../runtime/pipeline-reports.js";
-import { Front, type JobRequest, type JobResult } from "../runtime/protocol.js";
+import { FRAME_OVERHEAD_BYTES, Front, type JobRequest, type JobResult } from "../runtime/protocol.js";
 import { BatchBuilder, readBatch, type ReceivedBatch } from "../runtime/batch.js";
 import { decodeAt, encode, unencodableReason } from "../runtime/serialize.js";
 import { NumberMap } from "../runtime/number-map.js";
@@ -363,7 +363,7 @@ export class QueueManager {
   #offerResultsSocket(): void {
     const path = resultsSocketPath(getInstance().runDir);
     this.#outbox.sendFirst([Front.DIRECT, path]);
-    listenForResults(path, (frames) => {
+    listenForResults(path, getInstance().config.maxMessageBytes + FRAME_OVERHEAD_BYTES, (frames) => {
       if (frames[0]?.toString() === Front.RESULTS && !this.#stopped) this.#settle(readBatch<JobResult>(frames, 1));
     }).then((socket) => {
       if (this.#stopped) socket.close();

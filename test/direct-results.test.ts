@@ -52,7 +52,7 @@ t.test("a copy reaches a listening socket; one with nowhere to go, or malformed,
   const received: { id: string; value: string }[] = [];
   let arrived!: () => void;
   const done = new Promise<void>((resolve) => (arrived = resolve));
-  const server = await listenForResults(path, (frames) => {
+  const server = await listenForResults(path, 1024 * 1024, (frames) => {
     t.equal(frames[0]?.toString(), Front.RESULTS, "a RESULTS message");
     const { items, sizes, blob } = readBatch<JobResult>(frames, 1);
     let offset = 0;

@@ -353,8 +353,7 @@ export class Broker {
   /** Fills every worker up to its budget, in batches, spreading what is left over all of them. */
   #dispatch(): void {
     if (this.#queue.length === 0) return;
-    let open = 0;
-    for (const slot of this.#workers.values()) if (!slot.retiring) open++;
+    let open = this.#openWorkers();
     for (const slot of this.#workers.values()) {
       if (this.#queue.length === 0) break;
       if (slot.retiring) continue;
@@ -419,13 +418,18 @@ export class Broker {
     const expectedMs = this.#times.expectedMs(running.queued.request.fn);
     if (!Number.isFinite(expectedMs) || expectedMs <= TARGET_AHEAD_MS) return;
     slot.next = setTimeout(() => {
-      let open = 0;
-      for (const other of this.#workers.values()) if (!other.retiring) open++;
-      if (slot.retiring || slot.jobs.running !== running || slot.jobs.length !== 1 || this.#queue.length <= open) return;
+      if (slot.retiring || slot.jobs.running !== running || slot.jobs.length !== 1 || this.#queue.length <= this.#openWorkers()) return;
       const dispatch = this.#hold(slot, this.#queue.shift()!, Date.now());
       for (const message of packBatches(Back.JOBS, [dispatch], "args")) this.#back.send([Buffer.from(slot.id), ...message]);
       this.#hooks.changed();
     }, Math.max(0, expectedMs - NEXT_LEAD_MS));
+  }
+
+  /** Workers that take new jobs (not retiring). */
+  #openWorkers(): number {
+    let open = 0;
+    for (const slot of this.#workers.values()) if (!slot.retiring) open++;
+    return open;
   }
 
   #expectedMs(queued: QueuedJob): number {

@@ -1,6 +1,6 @@
 import type { Server } from "node:net";
 import { getLogger } from "../logger.js";
-import { encodeMessage, MessageReader } from "../local/framing.js";
+import { encodeMessage, readMessages } from "../local/framing.js";
 import { listenLocal } from "../local/router.js";
 import type { KvsService } from "./server.js";
 
@@ -26,7 +26,6 @@ export function serveLocal(path: string, service: KvsService, maxMessageBytes: n
   return listenLocal(path, (socket) => {
     // Never a zeromq routing id (5 bytes, or user-set ones, which may not start with a zero byte).
     const client = `\0local:${++connections}`;
-    const reader = new MessageReader(maxMessageBytes);
     const reply = (frames: Buffer[]) => {
       socket.write(encodeMessage(frames));
       // A client that sends but never reads: drop it rather than hold its answers without bound.
@@ -55,13 +54,9 @@ export function serveLocal(path: string, service: KvsService, maxMessageBytes: n
         },
       );
     };
-    socket.on("data", (chunk: Buffer) => {
-      try {
-        reader.push(chunk, (frames) => (busy ? waiting.push(frames) : run(frames)));
-      } catch (error) {
-        log.warning(`dropped a local connection: ${(error as Error).message}`);
-        socket.destroy();
-      }
+    readMessages(socket, (frames) => (busy ? waiting.push(frames) : run(frames)), {
+      maxMessageBytes,
+      dropped: (error) => log.warning(`dropped a local connection: ${error.message}`),
     });
     socket.on("error", () => {}); // the client went away: "close" follows
   });

@@ -69,6 +69,23 @@ function toBuffer(frame: MessageLike): Buffer {
   return Buffer.from(frame === null ? "" : String(frame));
 }
 
+/**
+ * Hands each message `socket` brings to `onMessage`. One over `maxMessageBytes`, malformed, or
+ * that `onMessage` throws on costs the connection (`dropped` hears why): the stream cannot be
+ * trusted after it.
+ */
+export function readMessages(socket: Socket, onMessage: (frames: Buffer[]) => void, { maxMessageBytes = Infinity, dropped }: { maxMessageBytes?: number; dropped?: (error: Error) => void } = {}): void {
+  const reader = new MessageReader(maxMessageBytes);
+  socket.on("data", (chunk: Buffer) => {
+    try {
+      reader.push(chunk, onMessage);
+    } catch (error) {
+      dropped?.(error as Error);
+      socket.destroy();
+    }
+  });
+}
+
 /** Cuts a byte stream into messages. Throws for a message over `maxMessageBytes` or with bad frame lengths (the stream cannot be trusted after that). */
 export class MessageReader {
   #chunks: Buffer[] = [];

@@ -1,7 +1,7 @@
 import { connect, type Socket } from "node:net";
 import type { MessageLike } from "zeromq";
 import { MessageStream } from "../message-stream.js";
-import { encodeMessage, MessageReader, writeMessage } from "./framing.js";
+import { encodeMessage, readMessages, writeMessage } from "./framing.js";
 
 const RETRY_FIRST_MS = 5;
 const SENT = Promise.resolve();
@@ -82,7 +82,6 @@ export class LocalLink {
   #connect(): void {
     const socket = connect(this.#path);
     this.#socket = socket;
-    const reader = new MessageReader();
     socket.on("connect", () => {
       this.#connected = true;
       this.#retryMs = RETRY_FIRST_MS;
@@ -92,13 +91,7 @@ export class LocalLink {
       for (const bytes of held) socket.write(bytes);
       this.#wakeSenders();
     });
-    socket.on("data", (chunk: Buffer) => {
-      try {
-        reader.push(chunk, this.#onMessage);
-      } catch {
-        socket.destroy(); // not our server's stream: connect again
-      }
-    });
+    readMessages(socket, this.#onMessage); // a stream that is not our server's costs the connection: it connects again
     socket.on("error", () => {}); // "close" follows
     socket.on("close", () => {
       this.#connected = false;

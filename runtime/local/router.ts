@@ -3,7 +3,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import type { MessageLike } from "zeromq";
 import { getLogger } from "../logger.js";
 import { MessageStream } from "../message-stream.js";
-import { MessageReader, writeMessage } from "./framing.js";
+import { readMessages, writeMessage } from "./framing.js";
 
 const log = getLogger("local-socket");
 const SENT = Promise.resolve();
@@ -65,7 +65,6 @@ export class LocalRouter implements AsyncIterable<Buffer[]> {
   }
 
   #accept(socket: Socket, maxMessageBytes: number): void {
-    const reader = new MessageReader(maxMessageBytes);
     let id: Buffer | undefined;
     let key = "";
     const onMessage = (frames: Buffer[]) => {
@@ -79,14 +78,7 @@ export class LocalRouter implements AsyncIterable<Buffer[]> {
       this.#peers.get(key)?.destroy(); // handover
       this.#peers.set(key, socket);
     };
-    socket.on("data", (chunk: Buffer) => {
-      try {
-        reader.push(chunk, onMessage);
-      } catch (error) {
-        log.warning(`dropped a local connection: ${(error as Error).message}`);
-        socket.destroy();
-      }
-    });
+    readMessages(socket, onMessage, { maxMessageBytes, dropped: (error) => log.warning(`dropped a local connection: ${error.message}`) });
     socket.on("error", () => {}); // "close" follows
     socket.on("close", () => {
       if (this.#peers.get(key) === socket) this.#peers.delete(key);

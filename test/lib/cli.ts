@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { randomBytes } from "node:crypto";
+import { RUNTIME_ENV } from "../../runtime/protocol.js";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const BIN = fileURLToPath(new URL("../../bin/strmbrkr.js", import.meta.url));
@@ -70,19 +71,25 @@ export function runNode(args: string[], { cwd = ROOT, env = {}, timeoutMs = 60_0
 
 /** Pids of live processes whose environment names `instanceId` (the run and all its children). */
 export function processesOf(instanceId: string): number[] {
+  return [...environsOf(instanceId).keys()];
+}
+
+/** The environment (NUL-separated, as in /proc) of every live process of a run, by pid. */
+function environsOf(instanceId: string): Map<number, string> {
   const needle = `STRMBRKR_INSTANCE_ID=${instanceId}\0`;
-  const pids: number[] = [];
+  const environs = new Map<number, string>();
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
       if (/\) Z /.test(stat)) continue; // a zombie is already dead
-      if (readFileSync(`/proc/${entry}/environ`, "latin1").includes(needle)) pids.push(Number(entry));
+      const environ = readFileSync(`/proc/${entry}/environ`, "latin1");
+      if (environ.includes(needle)) environs.set(Number(entry), environ);
     } catch {
       // gone while we looked
     }
   }
-  return pids;
+  return environs;
 }
 
 /** Resolves with the pids still alive after `deadlineMs` of polling (empty when all are gone). */
@@ -111,17 +118,18 @@ export interface SeenProcess {
 export function watchProcesses(instanceId: string, intervalMs = 10): { stop(): SeenProcess[] } {
   const seen = new Map<number, SeenProcess>();
   const look = () => {
-    for (const pid of processesOf(instanceId)) {
+    for (const [pid, environ] of environsOf(instanceId)) {
       let command = "";
-      let early = false;
       try {
         command = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim();
-        early = /runtime\/hub\/main\.js/.test(command) && !readFileSync(`/proc/${pid}/environ`, "latin1").includes("\0STRMBRKR_RUNTIME=");
       } catch {
         // gone while we looked
       }
       // An exiting process shows an empty command line: keep what it was.
-      if (command !== "" || !seen.has(pid)) seen.set(pid, { pid, command, early });
+      if (command === "" && seen.has(pid)) continue;
+      // Classified from the environment that matched, read once: a second read can fail as it exits.
+      const early = /runtime\/hub\/main\.js/.test(command) && !`\0${environ}`.includes(`\0${RUNTIME_ENV}=`);
+      seen.set(pid, { pid, command, early });
     }
   };
   look();

@@ -40,11 +40,13 @@ async function latency(size) {
     piscina: async () => (await peer("piscina.mjs", ["latency", n])).json,
     workerpool: async () => (await peer("workerpool.mjs", ["latency", n])).json,
   });
+  // The goals are on the first `n` timed round trips; the warmed pool's p99 (the `n` after those) is shown beside them.
   const rows = [];
-  for (const [field, label, atMost] of [["p50Us", "p50", 150], ["p99Us", "p99", 1000]]) {
+  const warmed = `a pool warmed by ${count(200 + n)} round trips`;
+  for (const [field, label, goal] of [["p50Us", "p50", { atMost: 150 }], ["p99Us", "p99", { atMost: 1000 }], ["warmP99Us", `p99 on ${warmed}`]]) {
     for (const [name, peerLabel] of [["piscina", "piscina (2 threads)"], ["workerpool", "workerpool (2 processes)"]]) {
       const figure = `Latency ${label}: queue → result, one job at a time, 2 workers`;
-      rows.push(row({ figure, unit: "µs", lowerIsBetter: true, peer: peerLabel, strmbrkr: pick(s.strmbrkr, field), peerValues: pick(s[name], field), goal: { atMost }, digits: 0 }));
+      rows.push(row({ figure, unit: "µs", lowerIsBetter: true, peer: peerLabel, strmbrkr: pick(s.strmbrkr, field), peerValues: pick(s[name], field), goal, digits: 0 }));
     }
   }
   return rows;

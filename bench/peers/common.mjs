@@ -1,20 +1,22 @@
-// Helpers shared by the peers' bench programs: timing, percentiles, peak RSS, the JSON report line.
+// Helpers shared by the peers' bench programs: timing, peak RSS, the JSON report line.
 import { readFileSync } from "node:fs";
+import { percentiles } from "../lib/percentiles.mjs";
 
 export const WARMUP = 200;
 
-/** Runs `task(i)` `count` times one after another; resolves with p50/p99/max in µs (after WARMUP untimed). */
+/**
+ * Runs `task(i)` one after another: WARMUP untimed, then `count` timed (p50/p99/max in µs), then
+ * `count` more timed on the pool warmed by those (warmP50Us/warmP99Us).
+ */
 export async function latency(count, task) {
   const micros = [];
-  for (let i = 0; i < WARMUP + count; i++) {
+  for (let i = 0; i < WARMUP + 2 * count; i++) {
     const start = performance.now();
     const value = await task(i);
     if (value !== i) throw new Error(`task ${i} returned ${value}`);
     if (i >= WARMUP) micros.push((performance.now() - start) * 1000);
   }
-  micros.sort((a, b) => a - b);
-  const at = (q) => micros[Math.min(micros.length - 1, Math.floor(q * micros.length))];
-  return { samples: count, p50Us: at(0.5), p99Us: at(0.99), maxUs: micros[micros.length - 1] };
+  return percentiles(micros, count);
 }
 
 /** Queues `count` tasks at once (`task(i)` returns a promise of i); resolves with throughput and peak RSS. */

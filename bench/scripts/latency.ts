@@ -1,6 +1,8 @@
-// Latency: one job at a time on an idle pool, queue → result, WARMUP + SAMPLES round trips; p50/p99 in µs.
+// Latency: one job at a time on an idle pool, queue → result: WARMUP untimed round trips, then
+// SAMPLES timed (p50/p99 in µs), then SAMPLES more on the pool they warmed (warmP50Us/warmP99Us).
 //   strmbrkr run bench/scripts/latency.ts --workers 2 --no-progress -- 2000
 import { Job, type MainContext } from "strmbrkr";
+import { percentiles } from "../lib/percentiles.mjs";
 
 const WARMUP = 200;
 
@@ -11,7 +13,7 @@ export function echo(n: number): number {
 export default async function main({ queue, argv }: MainContext): Promise<void> {
   const samples = Number(argv[0] ?? 2000);
   const micros: number[] = [];
-  for (let i = 0; i < WARMUP + samples; i++) {
+  for (let i = 0; i < WARMUP + 2 * samples; i++) {
     const start = performance.now();
     queue.queueJobs(new Job(echo, [i]));
     await queue.blockUntilProcessed({ timeout: 60, dumpOnTimeout: false });
@@ -19,7 +21,5 @@ export default async function main({ queue, argv }: MainContext): Promise<void> 
     if (job?.retval !== i) throw new Error(`job ${i} returned ${String(job?.retval)}`);
     if (i >= WARMUP) micros.push((performance.now() - start) * 1000);
   }
-  micros.sort((a, b) => a - b);
-  const at = (q: number) => micros[Math.min(micros.length - 1, Math.floor(q * micros.length))]!;
-  console.log(JSON.stringify({ samples, p50Us: at(0.5), p99Us: at(0.99), maxUs: micros[micros.length - 1] }));
+  console.log(JSON.stringify(percentiles(micros, samples)));
 }

@@ -1,13 +1,12 @@
-import { readFileSync } from "node:fs";
-import yargs, { hideBin } from "./vendor/yargs.js";
+import yargs from "yargs";
+import { hideBin } from "yargs/helpers";
+import { STRMBRKR_VERSION } from "../runtime/remote/version.js";
 import { keygenCommand } from "./keygen.js";
 import { kvsCommand } from "./kvs.js";
 import { mapCommand } from "./map.js";
 import { runCommand } from "./run.js";
 import { fail } from "./report.js";
 import { workerCommand } from "./worker.js";
-
-const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 
 await yargs(hideBin(process.argv))
   .scriptName("strmbrkr")
@@ -21,7 +20,7 @@ await yargs(hideBin(process.argv))
   .command("$0", false, {}, () => fail(2, "name a command, e.g. `strmbrkr run script.ts` (see --help)"))
   .strict()
   .parserConfiguration({ "populate--": true, "parse-positional-numbers": false })
-  .version(version)
+  .version(STRMBRKR_VERSION)
   .help()
   .alias("h", "help")
   .fail((message, error) => fail(2, message || error?.message || String(error)))

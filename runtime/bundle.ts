@@ -6,6 +6,7 @@ import type { BuildOptions, Message, Plugin } from "esbuild";
 import { ScriptError } from "../stdlib/errors.js";
 import { cachedBuild, storeBuild } from "./build-cache.js";
 import { getLogger } from "./logger.js";
+import { STDLIB_URL } from "./package-root.js";
 import { STRMBRKR_VERSION } from "./remote/version.js";
 
 /** The job script, bundled into one ESM file that every process of the run imports. */
@@ -21,9 +22,6 @@ export interface Bundle {
 const log = getLogger("bundle");
 
 const SCRIPT_EXTENSIONS = new Set([".ts", ".mts", ".cts", ".tsx", ".js", ".mjs", ".cjs", ".jsx"]);
-
-/** `import … from "strmbrkr"` in a job script means this very package, wherever the script lives. */
-export const STDLIB_URL = new URL("../stdlib/index.js", import.meta.url).href;
 
 const resolveStrmbrkr: Plugin = {
   name: "strmbrkr",

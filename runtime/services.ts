@@ -2,15 +2,16 @@ import type { ChildProcess } from "node:child_process";
 import { EventEmitter } from "node:events";
 import { fromErrorInfo } from "../stdlib/errors.js";
 import { exited, forkEarly, forkEntry, terminate } from "./children.js";
+import { packageUrl } from "./package-root.js";
 import type { HostToHub, HostToKvs, HubToHost, KvsToHost, RuntimeContext } from "./protocol.js";
 
-const HUB_ENTRY = new URL("./hub/main.js", import.meta.url);
+const HUB_ENTRY = packageUrl("dist/runtime/hub/main.js");
 
 /** Forks the hub before the host knows its configuration (see forkEarly): `strmbrkr run` always needs one. */
 export function forkHubEarly(): void {
   forkEarly(HUB_ENTRY);
 }
-const KVS_ENTRY = new URL("./kvs/main.js", import.meta.url);
+const KVS_ENTRY = packageUrl("dist/runtime/kvs/main.js");
 
 /** A service process the host owns: resolves `ready` with its endpoints, fails loudly if it dies. */
 abstract class ServiceProcess<Ready> extends EventEmitter {

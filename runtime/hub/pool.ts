@@ -3,10 +3,11 @@ import { readFileSync } from "node:fs";
 import type { ErrorInfo } from "../../stdlib/errors.js";
 import { exited, forkEntry } from "../children.js";
 import { getLogger } from "../logger.js";
+import { packageUrl } from "../package-root.js";
 import type { HubToWorker, RuntimeContext, WorkerToHub } from "../protocol.js";
 
 const log = getLogger("pool");
-const WORKER_ENTRY = new URL("../worker/main.js", import.meta.url);
+const WORKER_ENTRY = packageUrl("dist/runtime/worker/main.js");
 
 /** Workers that die before registering this many times in a row mean the script cannot start. */
 const MAX_START_FAILURES = 3;

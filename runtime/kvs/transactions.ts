@@ -1,7 +1,9 @@
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { createContext, Script } from "node:vm";
 import { TransactionAborted } from "../../stdlib/errors.js";
 import { getLogger } from "../logger.js";
+import { PACKAGE_ROOT } from "../package-root.js";
 import { encode } from "../serialize.js";
 import type { Store } from "./store.js";
 import { TransactionView } from "./view.js";
@@ -16,8 +18,7 @@ export class EncodedReply {
 }
 
 /** strmbrkr's own code, compiled or (source-mapped) not: its frames are dropped from a transaction's stack. */
-const PACKAGE_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-const INTERNAL_DIRS = ["dist/", "runtime/", "stdlib/", "cli/"].map((dir) => `${PACKAGE_ROOT}${dir}`);
+const INTERNAL_DIRS = ["dist", "runtime", "stdlib", "cli"].map((dir) => `${join(PACKAGE_ROOT, dir)}/`);
 
 /**
  * Runs exported functions of the job script atomically, on the server's own thread, against a

@@ -2,9 +2,8 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { STDLIB_URL } from "../package-root.js";
 
-/** `import "strmbrkr"` in a bundle names the host's installation; a remote worker loads its own. */
-const STDLIB_URL = new URL("../../stdlib/index.js", import.meta.url).href;
 
 /** Where bundles are kept between runs: $STRMBRKR_CACHE_DIR, else $XDG_CACHE_HOME/strmbrkr/bundles, else ~/.cache/strmbrkr/bundles. */
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {

@@ -7,10 +7,9 @@ import { getLogger } from "../logger.js";
 import { Outbox } from "../outbox.js";
 import { BUNDLE_CHUNK_BYTES, Gate, PROTOCOL_VERSION, type Refused, type SupervisorBeat, type SupervisorHello, type Welcome } from "../protocol.js";
 import { STRMBRKR_VERSION } from "./version.js";
+import { STDLIB_URL } from "../package-root.js";
 
 const log = getLogger("gateway");
-/** `import "strmbrkr"` in the bundle names this file; a remote worker swaps in its own installation's. */
-const STDLIB_URL = new URL("../../stdlib/index.js", import.meta.url).href;
 
 interface Supervisor {
   id: string;

@@ -1,0 +1,19 @@
+// The build: tsc type-checks and writes the declarations; esbuild bundles each process's entry
+// (the CLI, hub, key-value store, worker, and the stdlib a job script imports), so a process
+// loads a few files instead of ~40 modules. The modules entries share go into shared chunks, so
+// the stdlib a job script's bundle imports is the same instance the process's own code uses.
+import { execFileSync } from "node:child_process";
+import { rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import * as esbuild from "esbuild";
+
+rmSync("dist", { recursive: true, force: true });
+execFileSync(process.execPath, [createRequire(import.meta.url).resolve("typescript/bin/tsc"), "-p", "tsconfig.json"], { stdio: "inherit" });
+const common = { outbase: ".", outdir: "dist", bundle: true, format: "esm", platform: "node", target: "node20", sourcemap: true, logLevel: "warning" };
+// Native code, each found through its own package at run time.
+const external = ["zeromq", "esbuild"];
+// The hub never loads a job script: one file.
+await esbuild.build({ ...common, external, entryPoints: ["runtime/hub/main.ts"] });
+// The host, the workers and the key-value store each import the job script's bundle, which imports
+// dist/stdlib/index.js: what they share with the stdlib goes into chunks, so it exists once a process.
+await esbuild.build({ ...common, external, entryPoints: ["cli/main.ts", "runtime/services.ts", "runtime/kvs/main.ts", "runtime/worker/main.ts", "stdlib/index.ts"], splitting: true, chunkNames: "chunks/[name]-[hash]" });

@@ -10,8 +10,9 @@ import { setFlagsFromString } from "node:v8";
  * ~2.3 -> ~3.0 ms (more compiling early, on two busy cores). A quarter gave ~138 µs and -8 %:
  * code optimised on too little type feedback, then deoptimised and compiled again.
  * Called once a process has started, before jobs flow (from its first line, start-up took ~8 %
- * longer). An unknown flag is only reported, never fatal (as one in execArgv would be).
+ * longer). The flag is V8 11's (Node 20): V8 12 (Node 22) dropped it, and would print an error
+ * for it on every process's stderr (an unknown flag here is reported, never fatal).
  */
 export function tierUpSooner(): void {
-  setFlagsFromString("--interrupt-budget=33792");
+  if (process.versions.v8.startsWith("11.")) setFlagsFromString("--interrupt-budget=33792");
 }

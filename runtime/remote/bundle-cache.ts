@@ -4,7 +4,6 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { STDLIB_URL } from "../package-root.js";
 
-
 /** Where bundles are kept between runs: $STRMBRKR_CACHE_DIR, else $XDG_CACHE_HOME/strmbrkr/bundles, else ~/.cache/strmbrkr/bundles. */
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.STRMBRKR_CACHE_DIR) return env.STRMBRKR_CACHE_DIR;

@@ -2,6 +2,11 @@ const PAGE_SIZE = 1024;
 /** Division, not bit shifts: keys may pass 2^32 (a long-lived process's job numbers). */
 const pageOf = (key: number) => Math.floor(key / PAGE_SIZE);
 
+interface Page<V> {
+  slots: (V | undefined)[];
+  count: number;
+}
+
 /**
  * A map from positive integers to values, for keys that come mostly in runs (job numbers): pages
  * of 1,024 slots, each freed when its last entry goes. About 8 bytes an entry where a Map takes
@@ -9,7 +14,9 @@ const pageOf = (key: number) => Math.floor(key / PAGE_SIZE);
  * major collector each time it grows).
  */
 export class NumberMap<V> {
-  #pages = new Map<number, { slots: (V | undefined)[]; count: number }>();
+  #pages = new Map<number, Page<V>>();
+  /** The page last emptied, for the next one needed: a job at a time would make and drop 8 KiB each. */
+  #spare: Page<V> | undefined;
   #size = 0;
 
   get size(): number {
@@ -28,7 +35,11 @@ export class NumberMap<V> {
   set(key: number, value: V): void {
     const index = pageOf(key);
     let page = this.#pages.get(index);
-    if (!page) this.#pages.set(index, (page = { slots: new Array<V | undefined>(PAGE_SIZE).fill(undefined), count: 0 }));
+    if (!page) {
+      page = this.#spare ?? { slots: new Array<V | undefined>(PAGE_SIZE).fill(undefined), count: 0 };
+      this.#spare = undefined;
+      this.#pages.set(index, page);
+    }
     const slot = key % PAGE_SIZE;
     if (page.slots[slot] === undefined) {
       page.count++;
@@ -44,7 +55,10 @@ export class NumberMap<V> {
     if (page?.slots[slot] === undefined) return false;
     page.slots[slot] = undefined;
     this.#size--;
-    if (--page.count === 0) this.#pages.delete(index);
+    if (--page.count === 0) {
+      this.#pages.delete(index);
+      this.#spare = page; // every slot is undefined again
+    }
     return true;
   }
 

@@ -24,6 +24,20 @@ t.test("set, get, has, delete and size across pages; keys in order; pages freed"
   t.same([...map.keys()], [5], "a freed page comes back when needed");
 });
 
+t.test("a page emptied is reused for the next page, clean", async (t) => {
+  const map = new NumberMap<string>();
+  for (let key = 1; key <= 3; key++) map.set(key, `v${key}`);
+  for (let key = 1; key <= 3; key++) map.delete(key);
+  map.set(5000, "far"); // another page: made from the one just emptied
+  t.equal(map.get(5000), "far");
+  for (let key = 1; key <= 3; key++) t.equal(map.get(key), undefined, `key ${key} stays gone`);
+  for (let key = 4097; key <= 4099; key++) t.equal(map.get(key), undefined, `key ${key}: the reused page (keys 4096-5119) holds nothing of its past`);
+  t.same([...map.keys()], [5000], "one key");
+  t.equal(map.size, 1);
+  map.set(7, "near"); // the first page again, new now that the spare is taken
+  t.same([...map.keys()], [5000, 7], "both pages hold their own keys");
+});
+
 t.test("a million keys set and deleted out of order", async (t) => {
   const map = new NumberMap<number>();
   const count = 1_000_000;

@@ -1,6 +1,6 @@
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
-import { STRMBRKR_VERSION } from "../runtime/remote/version.js";
+import { STRMBRKR_VERSION } from "../runtime/package-root.js";
 import { keygenCommand } from "./keygen.js";
 import { kvsCommand } from "./kvs.js";
 import { mapCommand } from "./map.js";

@@ -6,8 +6,7 @@ import type { BuildOptions, Message, Plugin } from "esbuild";
 import { ScriptError } from "../stdlib/errors.js";
 import { cachedBuild, storeBuild } from "./build-cache.js";
 import { getLogger } from "./logger.js";
-import { STDLIB_URL } from "./package-root.js";
-import { STRMBRKR_VERSION } from "./remote/version.js";
+import { STDLIB_URL, STRMBRKR_VERSION } from "./package-root.js";
 
 /** The job script, bundled into one ESM file that every process of the run imports. */
 export interface Bundle {

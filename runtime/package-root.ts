@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -15,6 +15,9 @@ export function packageUrl(path: string): URL {
 
 /** What `import … from "strmbrkr"` in a job script means: this very package, wherever the script lives. */
 export const STDLIB_URL = packageUrl("dist/stdlib/index.js").href;
+
+/** This installation's strmbrkr version: a remote worker must run the same one as its host. */
+export const STRMBRKR_VERSION: string = (JSON.parse(readFileSync(join(PACKAGE_ROOT, "package.json"), "utf8")) as { version: string }).version;
 
 function findPackageRoot(start: string): string {
   for (let dir = start; ; dir = dirname(dir)) {

@@ -6,8 +6,7 @@ import type { Config } from "../config.js";
 import { getLogger } from "../logger.js";
 import { Outbox } from "../outbox.js";
 import { BUNDLE_CHUNK_BYTES, Gate, PROTOCOL_VERSION, type Refused, type SupervisorBeat, type SupervisorHello, type Welcome } from "../protocol.js";
-import { STDLIB_URL } from "../package-root.js";
-import { STRMBRKR_VERSION } from "./version.js";
+import { STDLIB_URL, STRMBRKR_VERSION } from "../package-root.js";
 
 const log = getLogger("gateway");
 

@@ -6,9 +6,9 @@ import type { Config } from "../config.js";
 import { Pool } from "../hub/pool.js";
 import { getLogger } from "../logger.js";
 import { Outbox } from "../outbox.js";
+import { STRMBRKR_VERSION } from "../package-root.js";
 import { BUNDLE_CHUNK_BYTES, Gate, PROTOCOL_VERSION, type CurveClientKeys, type Refused, type SupervisorBeat, type SupervisorHello, type Welcome } from "../protocol.js";
 import { cachedBundle, localizeBundle, storeBundle } from "./bundle-cache.js";
-import { STRMBRKR_VERSION } from "./version.js";
 
 const log = getLogger("worker-supervisor");
 /** A hello goes out again this often until the host answers (it may not be up yet). */

@@ -1,10 +1,13 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { TransactionTimeout } from "../stdlib/errors.js";
 import { resolveConfig } from "../runtime/config.js";
 import { jsonReplacer } from "../runtime/kvs/cache.js";
 import { useClientKeys } from "../runtime/remote/client-security.js";
-import { findEndpoint } from "../runtime/kvs/discovery.js";
-import type { KvsOp } from "../runtime/protocol.js";
+import { findRun, findRunByEndpoint, type FoundRun } from "../runtime/kvs/discovery.js";
+import { KVS_LOCAL_SOCKET, type KvsOp } from "../runtime/protocol.js";
+import { readRunKeys, runClientKeys } from "../runtime/run-keys.js";
 import { fail } from "./report.js";
 
 const ACTIONS = ["get", "set", "keys", "dump", "flush"] as const;
@@ -64,26 +67,30 @@ async function kvs(args: ArgumentsCamelCase<KvsArgs>): Promise<void> {
   if (!(args.timeout > 0)) fail(2, `--timeout: ${args.timeout} must be a number of milliseconds > 0`);
   if (args.ttl !== undefined && !(args.ttl > 0)) fail(2, `--ttl: ${args.ttl} must be a number of seconds > 0`);
   let endpoint: string;
+  let run: FoundRun | undefined;
   let maxValueBytes: number;
   try {
     maxValueBytes = resolveConfig().kvsMaxValueBytes;
-    endpoint = args.connect ?? findEndpoint(args.instance!);
+    run = args.connect === undefined ? findRun(args.instance!) : args.key === undefined ? findRunByEndpoint(args.connect) : undefined;
+    endpoint = args.connect ?? run!.endpoint;
   } catch (error) {
     return fail(2, (error as Error).message);
   }
   if (!/^(tcp|ipc):\/\/./.test(endpoint)) fail(2, `--connect ${JSON.stringify(endpoint)}: an endpoint is tcp://HOST:PORT or ipc://PATH`);
   if ((args.key === undefined) !== (args.serverKey === undefined)) fail(2, "--key and --server-key go together (a run's CURVE endpoint needs both)");
   // zeromq and the client load only here: every command's start would pay for them otherwise.
-  const [{ KvsClient }, { readKeyPair, readPublicKey }] = await Promise.all([import("../runtime/kvs/client.js"), import("../runtime/remote/keys.js")]);
-  if (args.key !== undefined) {
-    try {
-      useClientKeys({ serverKey: readPublicKey(args.serverKey!, "--server-key"), ...readKeyPair(args.key, "--key") });
-    } catch (error) {
-      fail(2, (error as Error).message);
-    }
+  const [{ KvsClient, KvsRefused }, { readKeyPair, readPublicKey }] = await Promise.all([import("../runtime/kvs/client.js"), import("../runtime/remote/keys.js")]);
+  try {
+    // One of this user's runs: its own keys, from its 0700 directory. Anyone else's: none, and the store refuses.
+    if (run) useClientKeys(runClientKeys(readRunKeys(run.runDir)));
+    if (args.key !== undefined) useClientKeys({ serverKey: readPublicKey(args.serverKey!, "--server-key"), ...readKeyPair(args.key, "--key") });
+  } catch (error) {
+    fail(2, (error as Error).message);
   }
 
-  const client = new KvsClient(endpoint, args.timeout, 1, maxValueBytes);
+  // The run's local socket when there is one: no zeromq, no keys needed (the run directory is the owner's).
+  const local = run ? join(run.runDir, KVS_LOCAL_SOCKET) : undefined;
+  const client = new KvsClient(endpoint, args.timeout, 1, maxValueBytes, local !== undefined && existsSync(local) ? local : undefined);
   const request = (op: KvsOp, ...rest: unknown[]) => client.request(op, rest);
   let code = 0;
   try {
@@ -111,9 +118,12 @@ async function kvs(args: ArgumentsCamelCase<KvsArgs>): Promise<void> {
         break;
     }
   } catch (error) {
-    const reason = error instanceof TransactionTimeout ? `no answer from the key-value store at ${endpoint} in ${args.timeout} ms (is the run still going?)` : `${(error as Error).name}: ${(error as Error).message}`;
+    const refused = error instanceof KvsRefused;
+    const reason = refused
+      ? `refused: ${(error as Error).message}${args.key === undefined ? "; for your own run use --instance ID, for --listen --key and --server-key" : ""}`
+      : error instanceof TransactionTimeout ? `no answer from the key-value store at ${endpoint} in ${args.timeout} ms (is the run still going?)` : `${(error as Error).name}: ${(error as Error).message}`;
     process.stderr.write(`strmbrkr: ${reason}\n`);
-    code = error instanceof TransactionTimeout ? 2 : 1;
+    code = error instanceof TransactionTimeout || refused ? 2 : 1;
   } finally {
     client.close();
   }

@@ -20,7 +20,7 @@ export interface DealerOptions {
 
 /**
  * A DEALER connected to `endpoint`: over the broker's local unix socket when the endpoint is one
- * (runtime/endpoints.ts), else over zeromq, a CURVE client in a remote worker. No receive limit:
+ * (runtime/endpoints.ts), else over zeromq, a CURVE client on TCP (runtime/remote/client-security.ts). No receive limit:
  * results wait for a busy main, however many.
  */
 export function connectDealer(endpoint: string, { routingId, sendLimit }: DealerOptions = {}): DealerLike {
@@ -31,7 +31,7 @@ export function connectDealer(endpoint: string, { routingId, sendLimit }: Dealer
     receiveHighWaterMark: 0,
     ...(routingId === undefined ? {} : { routingId }),
     ...(sendLimit === undefined ? {} : { sendHighWaterMark: sendLimit.messages }),
-    ...clientSecurity(),
+    ...clientSecurity(endpoint),
   });
   socket.connect(endpoint);
   return socket;

@@ -9,6 +9,8 @@ import type { KvsClient } from "./kvs/client.js";
 import { getLogger, setLogLevel } from "./logger.js";
 import { awaitEndpoint } from "./kvs/discovery.js";
 import { KVS_LOCAL_SOCKET, type ListenContext, type RuntimeContext, type WorkerToHub } from "./protocol.js";
+import { useClientKeys } from "./remote/client-security.js";
+import { createRunKeys, runClientKeys } from "./run-keys.js";
 import { HubProcess, KvsProcess } from "./services.js";
 
 const log = getLogger("instance");
@@ -61,6 +63,7 @@ export class Instance {
   get runDir(): string {
     if (!this.#runDir) {
       const runDir = mkdtempSync(join(tmpdir(), `strmbrkr-${this.config.instanceId}-`));
+      useClientKeys(runClientKeys(createRunKeys(runDir))); // for its loopback TCP sockets (runtime/run-keys.ts)
       // However the host ends (library users never call shutdown), the directory goes with it.
       process.once("exit", () => rmSync(runDir, { recursive: true, force: true }));
       this.#runDir = runDir;

@@ -4,6 +4,7 @@
  */
 import type { Config } from "./config.js";
 import type { ErrorInfo } from "../stdlib/errors.js";
+import type { CurveClientKeys } from "./curve.js";
 
 export const PROTOCOL_VERSION = 1;
 
@@ -189,11 +190,7 @@ export interface ListenContext {
   curve?: { publicKey: string; secretKey: string; authorized: string[] };
 }
 
-export interface CurveClientKeys {
-  serverKey: string;
-  publicKey: string;
-  secretKey: string;
-}
+export type { CurveClientKeys } from "./curve.js";
 
 // ---- IPC: host <-> hub (broker + worker pools) -------------------------------------------------
 export type HostToHub =

@@ -8,6 +8,7 @@ import { LocalRouter } from "../local/router.js";
 import { getLogger, setLogLevel } from "../logger.js";
 import { FRAME_OVERHEAD_BYTES, type HostToHub, type HubToHost } from "../protocol.js";
 import { isResultsSocketPath } from "../direct.js";
+import { secureRunSockets } from "../remote/zap.js";
 import { Broker, type BrokerHooks } from "./broker.js";
 import { Pool } from "./pool.js";
 import { RouterGroup } from "./router-group.js";
@@ -23,9 +24,11 @@ const send = (message: HubToHost) => sendToOwner(message);
 const maxMessageSize = context.config.maxMessageBytes + FRAME_OVERHEAD_BYTES;
 // No high-water mark: a ROUTER silently drops what it cannot queue for a peer, and a client busy in
 // a long synchronous loop must find every result waiting for it (credit bounds what workers get).
-const frontend = new Router({ maxMessageSize, sendHighWaterMark: 0 });
+// On loopback TCP, CURVE with the run's own key: loopback answers every local user.
+const { loopback: security, zap } = await secureRunSockets(context);
+const frontend = new Router({ maxMessageSize, sendHighWaterMark: 0, ...security });
 // handover: a worker that reconnects (it lost us) takes its routing id over from the dead connection.
-const backend = new Router({ maxMessageSize, handover: true, sendHighWaterMark: 0 });
+const backend = new Router({ maxMessageSize, handover: true, sendHighWaterMark: 0, ...security });
 await frontend.bind(bindAddress(context.config.socketProtocol, context.runDir, "frontend"));
 await backend.bind(bindAddress(context.config.socketProtocol, context.runDir, "backend"));
 // The host and local workers use unix sockets (runtime/local/); zeromq peers, the ROUTERs above.
@@ -131,6 +134,7 @@ async function shutdown(): Promise<void> {
   await Promise.all([...pools.values()].map((pool) => pool.destroy()));
   await remote?.close();
   for (const socket of [frontend, backend, localFrontend, localBackend]) socket.close();
+  zap?.close();
   process.exit(0);
 }
 // A host that vanished (SIGKILL) could not remove its run directory: the hub outlives it briefly and does.

@@ -222,15 +222,37 @@ export class KvsClient {
   }
 }
 
+/** The store would not let this client in: its handshake failed for want of the right CURVE keys. */
+export class KvsRefused extends Error {
+  override name = "KvsRefused";
+}
+
 /** The zeromq DEALER link: any endpoint (tcp, ipc, a remote host); zeromq reconnects by itself. */
 class ZmqLink implements KvsLink {
-  #socket: Dealer = new (zeromq().Dealer)({ linger: 0, ...clientSecurity() }); // CURVE keys in a remote worker
+  #socket: Dealer;
   #onMessage: (frames: Buffer[]) => void;
 
   constructor(endpoint: string, onMessage: (frames: Buffer[]) => void, onError: (error: Error) => void) {
+    const security = clientSecurity(endpoint);
+    this.#socket = new (zeromq().Dealer)({ linger: 0, ...security });
     this.#onMessage = onMessage;
+    void this.#watchHandshakes(endpoint, security.curveServerKey !== undefined, onError); // before connecting: earlier events are lost
     this.#socket.connect(endpoint);
     this.#receive().catch(onError);
+  }
+
+  /** A refused handshake is final: say so at once, instead of letting every request time out. */
+  async #watchHandshakes(endpoint: string, withKeys: boolean, onError: (error: Error) => void): Promise<void> {
+    try {
+      for await (const event of this.#socket.events) {
+        if (event.type !== "handshake:error:auth" && event.type !== "handshake:error:protocol") continue;
+        onError(new KvsRefused(withKeys
+          ? `${endpoint} refused this client's CURVE key (it is not among the keys the store admits)`
+          : `no credentials for ${endpoint}: it requires CURVE keys (a run's TCP endpoints admit its own processes and keys only)`));
+      }
+    } catch {
+      // the socket closed
+    }
   }
 
   get closed(): boolean {

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { lstatSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KVS_ENDPOINT_FILE } from "../protocol.js";
@@ -15,26 +15,59 @@ export function publishEndpoint(runDir: string, endpoint: string): void {
   renameSync(temp, path); // a reader never sees half a line
 }
 
-/** The endpoint a run with `instanceId` published; throws an Error with a one-line message if there is none. */
-export function findEndpoint(instanceId: string, dir = tmpdir()): string {
+/** A running store found by its run's instance id. */
+export interface FoundRun {
+  runDir: string;
+  endpoint: string;
+}
+
+/**
+ * The run with `instanceId` and the endpoint its store published; throws an Error with a one-line
+ * message if there is none, if it is another user's ("not your run"), or if several runs of this
+ * user share the id (it names them: which one is meant is the user's to say).
+ */
+export function findRun(instanceId: string, dir = tmpdir()): FoundRun {
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(instanceId)) throw new Error(`--instance ${JSON.stringify(instanceId)}: an instance id is 1-64 letters, digits, '.', '_' or '-'`);
   const prefix = `strmbrkr-${instanceId}-`;
   const uid = process.getuid?.();
-  const candidates = readdirSync(dir)
+  const others: number[] = [];
+  const runs = readdirSync(dir)
     // mkdtemp adds six characters: "strmbrkr-a-" must not find the run "a-b"
     .filter((name) => name.startsWith(prefix) && name.length === prefix.length + 6)
     .flatMap((name) => {
+      const runDir = join(dir, name);
       try {
-        const info = statSync(join(dir, name, KVS_ENDPOINT_FILE));
-        if (uid !== undefined && info.uid !== uid) return [];
-        return [{ path: join(dir, name, KVS_ENDPOINT_FILE), mtimeMs: info.mtimeMs }];
+        const owner = lstatSync(runDir).uid;
+        if (uid !== undefined && owner !== uid) {
+          others.push(owner);
+          return [];
+        }
+        return [{ runDir, endpoint: readFileSync(join(runDir, KVS_ENDPOINT_FILE), "utf8").trim() }];
       } catch {
-        return [];
+        return []; // no store yet, or gone meanwhile
       }
     })
-    .sort((a, b) => b.mtimeMs - a.mtimeMs);
-  if (candidates.length === 0) throw new Error(`no running strmbrkr run with instance id ${instanceId} (no ${join(dir, `${prefix}*`, KVS_ENDPOINT_FILE)})`);
-  return readFileSync(candidates[0]!.path, "utf8").trim();
+    .filter(({ endpoint }) => endpoint !== "");
+  if (runs.length === 1) return runs[0]!;
+  if (runs.length > 1) throw new Error(`--instance ${instanceId} is ambiguous: ${runs.length} of your runs have it (${runs.map((run) => `${run.runDir} at ${run.endpoint}`).join("; ")}); use --connect with one of those endpoints`);
+  if (others.length > 0) throw new Error(`not your run: the run with instance id ${instanceId} belongs to uid ${others[0]} (a run answers its owner only)`);
+  throw new Error(`no running strmbrkr run with instance id ${instanceId} (no ${join(dir, `${prefix}*`, KVS_ENDPOINT_FILE)})`);
+}
+
+/** The run of this user whose store published `endpoint`, if any: `strmbrkr kvs --connect` then uses its keys. */
+export function findRunByEndpoint(endpoint: string, dir = tmpdir()): FoundRun | undefined {
+  const uid = process.getuid?.();
+  for (const name of readdirSync(dir)) {
+    if (!name.startsWith("strmbrkr-")) continue;
+    const runDir = join(dir, name);
+    try {
+      if (uid !== undefined && lstatSync(runDir).uid !== uid) continue;
+      if (readFileSync(join(runDir, KVS_ENDPOINT_FILE), "utf8").trim() === endpoint) return { runDir, endpoint };
+    } catch {
+      // not a run with a store
+    }
+  }
+  return undefined;
 }
 
 const POLL_MS = 10;

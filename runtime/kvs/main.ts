@@ -4,6 +4,7 @@ import { followOwner, readRuntimeContext, sendToOwner } from "../children.js";
 import { bindAddress } from "../endpoints.js";
 import { getLogger, setLogLevel } from "../logger.js";
 import { FRAME_OVERHEAD_BYTES, KVS_LOCAL_SOCKET, RUNTIME_ENV, type HostToKvs, type KvsToHost } from "../protocol.js";
+import { secureRunSockets } from "../remote/zap.js";
 import { publishEndpoint } from "./discovery.js";
 import { join } from "node:path";
 import type { Server } from "node:net";
@@ -34,7 +35,9 @@ if (config.kvsSnapshot) {
 
 // No high-water mark: a ROUTER drops answers it cannot queue for a client with thousands in flight.
 const socketOptions = { linger: 1_000, maxMessageSize: config.kvsMaxValueBytes + FRAME_OVERHEAD_BYTES, sendHighWaterMark: 0 };
-const socket = new Router(socketOptions);
+// On loopback TCP, CURVE with the run's own key: loopback answers every local user.
+const { loopback: security } = await secureRunSockets(context);
+const socket = new Router({ ...socketOptions, ...security });
 // A restarted store (after stopServerProcess) takes its predecessor's endpoint, so workers that
 // already know it reconnect to it.
 await socket.bind(context.kvs ?? bindAddress(config.socketProtocol, context.runDir, "kvs"));

@@ -5,7 +5,6 @@ import type { ListenContext } from "../protocol.js";
 import { Gateway, type GatewayHooks } from "./gateway.js";
 import { bind, portOf, remoteAddress, serverSecurity } from "./listen.js";
 import type { RouterGroup } from "../hub/router-group.js";
-import { startZapHandler } from "./zap.js";
 
 /** Gateway messages are small JSON; anything bigger is not from a supervisor. */
 const GATEWAY_MAX_MESSAGE_BYTES = 64 * 1024;
@@ -25,11 +24,10 @@ export interface RemoteHub {
 
 /**
  * Binds the CURVE (or, with --insecure, plain) TCP sockets remote workers use: gateway, backend
- * and frontend, after this process's ZAP handler, which admits the allow-listed keys only; they
+ * and frontend (the process's ZAP handler, started first, admits the allow-listed keys only); they
  * join the broker's groups of sockets. Local workers keep their own sockets, unencrypted.
  */
 export async function listenForWorkers(listen: ListenContext, broker: { frontend: RouterGroup; backend: RouterGroup }, config: Config, maxMessageSize: number, hooks: GatewayHooks): Promise<RemoteHub> {
-  const zap = listen.curve ? await startZapHandler(listen.curve.authorized) : undefined;
   const security = serverSecurity(listen);
   const gatewaySocket = new Router({ maxMessageSize: GATEWAY_MAX_MESSAGE_BYTES, linger: 500, ...security });
   const backend = new Router({ maxMessageSize, handover: true, sendHighWaterMark: 0, ...security }); // no HWM: see hub/main.ts
@@ -58,7 +56,6 @@ export async function listenForWorkers(listen: ListenContext, broker: { frontend
     async close() {
       await gateway.close();
       for (const socket of [gatewaySocket, backend, frontend]) socket.close();
-      zap?.close();
     },
   };
 }

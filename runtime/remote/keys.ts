@@ -1,40 +1,15 @@
 import { readFileSync, writeFileSync } from "node:fs";
-import { curveKeyPair } from "zeromq";
 import { ConfigError } from "../../stdlib/errors.js";
+import { isKey, newKeyPair, type KeyPair } from "../curve.js";
 
-/** A CURVE key pair, both halves in Z85 (40 characters each), as zeromq takes them. */
-export interface KeyPair {
-  publicKey: string;
-  secretKey: string;
-}
-
-const Z85 = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
-const Z85_KEY = /^[0-9a-zA-Z.\-:+=^!/*?&<>()[\]{}@%$#]{40}$/;
-
-/** Whether `text` is a Z85 CURVE key (40 characters of the Z85 alphabet). */
-export const isKey = (text: string) => Z85_KEY.test(text);
-
-/** Z85-encodes 32 bytes of key, as ZAP hands over a CURVE client's public key. */
-export function z85(bytes: Uint8Array): string {
-  let text = "";
-  for (let i = 0; i < bytes.length; i += 4) {
-    let value = ((bytes[i]! << 24) | (bytes[i + 1]! << 16) | (bytes[i + 2]! << 8) | bytes[i + 3]!) >>> 0;
-    let chunk = "";
-    for (let j = 0; j < 5; j++) {
-      chunk = Z85[value % 85]! + chunk;
-      value = Math.floor(value / 85);
-    }
-    text += chunk;
-  }
-  return text;
-}
+export type { KeyPair };
 
 /**
  * Writes `<base>.key` (both halves, mode 0600: keep it secret) and `<base>.pub` (the public half,
  * one line, to hand to the other side); returns the pair.
  */
 export function writeKeyPair(base: string, comment: string): KeyPair {
-  const pair = curveKeyPair();
+  const pair = newKeyPair();
   writeFileSync(`${base}.key`, `# strmbrkr CURVE key pair (${comment}): keep this file secret\npublic-key ${pair.publicKey}\nsecret-key ${pair.secretKey}\n`, { mode: 0o600, flag: "wx" });
   writeFileSync(`${base}.pub`, `${pair.publicKey} ${comment}\n`, { mode: 0o644, flag: "wx" });
   return pair;

@@ -1,4 +1,5 @@
-import { curveKeyPair, type Router } from "zeromq";
+import type { Router } from "zeromq";
+import { newKeyPair } from "../curve.js";
 import { ConfigError } from "../../stdlib/errors.js";
 import type { ListenContext } from "../protocol.js";
 import { readAuthorizedKeys, readKeyPair } from "./keys.js";
@@ -41,7 +42,7 @@ export function resolveListen(flags: ListenFlags): ListenContext | undefined {
   }
   const authorized = readAuthorizedKeys(flags.authorizedKeys, "--authorized-keys");
   // Without --key the run gets a fresh server key, printed at start for the workers' --server-key.
-  const pair = flags.key !== undefined ? readKeyPair(flags.key, "--key") : curveKeyPair();
+  const pair = flags.key !== undefined ? readKeyPair(flags.key, "--key") : newKeyPair();
   return { address, curve: { ...pair, authorized } };
 }
 

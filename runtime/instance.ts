@@ -222,12 +222,13 @@ export class Instance {
     return this.#kvs?.died || this.#kvsRestart ? undefined : this.#readyKvsClient;
   }
 
-  /** After a shutdown request: forget the client, and wait for a server this process owns to exit. */
-  async kvsStopped(): Promise<void> {
+  /** Stops the store this host owns (it writes its snapshot as it goes) and forgets the client; the next call starts a fresh one. */
+  async stopKvs(): Promise<void> {
+    if (this.role === "worker") throw new Error("KeyValueStore.stopServerProcess(): the store belongs to the run's host; call it in main, not in a job");
     const client = await this.#kvsClient?.catch(() => undefined);
     client?.close();
     this.#kvsClient = this.#readyKvsClient = undefined;
-    await this.#kvs?.expectExit();
+    await this.#kvs?.stop();
     this.#kvs = undefined;
   }
 

@@ -115,9 +115,10 @@ export interface JobResult {
 // args / value: encode(...) (structured clone, first byte 0xFF) or, for primitives, the compact form
 // of runtime/kvs/codec.ts; compact answers only in batches or to compact requests.
 // The local socket (KVS_LOCAL_SOCKET, runtime/kvs/local.ts): the local framing, no routing-id message.
-// "transact" args: [exportName, ...args]; docs/kvs.md lists every op's arguments.
+// "transact" args: [exportName, ...args]; docs/kvs.md lists every op's arguments. No op stops the
+// store: its host does, over the private IPC channel (a signal), never a socket anyone admitted reaches.
 export const KVS_OPS = [
-  "ping", "get", "set", "append", "pop", "flush", "dump", "initCache", "cachePut", "cacheGrab", "shutdown",
+  "ping", "get", "set", "append", "pop", "flush", "dump", "initCache", "cachePut", "cacheGrab",
   "delete", "exists", "keys", "incr", "compareAndSet", "push", "shift",
   "hashSet", "hashGet", "hashGetAll", "hashIncr", "hashDelete", "transact", "entries",
 ] as const;

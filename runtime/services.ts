@@ -1,7 +1,7 @@
 import type { ChildProcess } from "node:child_process";
 import { EventEmitter } from "node:events";
 import { fromErrorInfo } from "../stdlib/errors.js";
-import { exited, forkEarly, forkEntry, terminate } from "./children.js";
+import { forkEarly, forkEntry, terminate } from "./children.js";
 import { packageUrl } from "./package-root.js";
 import type { HostToHub, HostToKvs, HubToHost, KvsToHost, RuntimeContext } from "./protocol.js";
 
@@ -49,12 +49,6 @@ abstract class ServiceProcess<Ready> extends EventEmitter {
   async stop(): Promise<void> {
     this.#stopping = true;
     await terminate(this.child);
-  }
-
-  /** Marks an exit as expected (the service was asked to stop over its socket). */
-  expectExit(): Promise<void> {
-    this.#stopping = true;
-    return exited(this.child);
   }
 
   protected abstract readyValue(message: { type: string }): Ready;

@@ -184,11 +184,13 @@ export class KeyValueStore {
     return call("cacheGrab", name, recordName);
   }
 
-  /** Stops the server; the next operation starts a fresh one in the host (empty, or loaded from the snapshot with `--kvs-snapshot`). */
+  /**
+   * Stops the server (writing its snapshot first with `--kvs-snapshot`); the next operation starts a
+   * fresh one (empty, or loaded from the snapshot). Only the run's host (`main`, or the program
+   * using the library) may stop its store: in a job it rejects, and no request over a socket can.
+   */
   static async stopServerProcess(): Promise<void> {
-    const instance = getInstance();
-    await call("shutdown");
-    await instance.kvsStopped();
+    await getInstance().stopKvs();
   }
 }
 

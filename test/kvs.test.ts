@@ -139,6 +139,7 @@ t.test("KeyValueStore from main (kvs-basic.ts)", async (t) => {
     const job = s.job?.retval ?? {};
     t.equal(job.ping?.value?.pid, s.second?.pid, "the job's pingServer reaches the new server");
     resolvesWith(t, job.get, "fresh", "the job reads main's value from the new server");
+    rejectsWith(t, job.stop, "Error", "stopServerProcess() in a job", { message: /the store belongs to the run.s host; call it in main/ });
     resolvesWith(t, s.jobWrite, "job", "main reads the job's write");
   });
 });

@@ -75,7 +75,7 @@ export class Dispatcher {
     let value: unknown;
     if (failure === NONE) {
       try {
-        value = op === "transact" ? this.#transactions!.run(args!) : op === "shutdown" ? true : this.#store.apply(op as KvsOp, args!);
+        value = op === "transact" ? this.#transactions!.run(args!) : this.#store.apply(op as KvsOp, args!);
       } catch (error) {
         failure = error;
       }

@@ -36,16 +36,13 @@ export function serveLocal(path: string, service: KvsService, maxMessageBytes: n
     };
     const waiting: Buffer[][] = [];
     let busy = false;
-    const stopAfterFlush = () => void socket.end(() => service.stop());
     const run = (frames: Buffer[]): void => {
-      const stopping = service.handle(client, frames, reply);
-      if (stopping === true) return stopAfterFlush();
-      if (stopping === false) return;
+      const handled = service.handle(client, frames, reply);
+      if (!(handled instanceof Promise)) return;
       busy = true; // a transaction's script loads: later messages wait, in order
-      stopping.then(
-        (stop) => {
+      handled.then(
+        () => {
           busy = false;
-          if (stop) return stopAfterFlush();
           while (!busy && waiting.length > 0) run(waiting.shift()!);
         },
         (error: Error) => {

@@ -59,7 +59,7 @@ process.on("SIGTERM", stop);
 
 const transactions = new Transactions(store, { timeoutMs: config.kvsTransactionTimeout, maxValueBytes: config.kvsMaxValueBytes, bundle: context.bundle });
 process.on("message", (message: HostToKvs) => message.type === "bundle" && transactions.useBundle(message.path));
-const sweep = setInterval(() => store.purgeExpired(), 1_000).unref();
+setInterval(() => store.purgeExpired(), 1_000).unref();
 
 const service = new KvsService({ store, transactions, maxValueBytes: config.kvsMaxValueBytes });
 // Clients on this machine use the local socket when it exists (KvsClient), others the ROUTER.
@@ -77,8 +77,6 @@ try {
 sendToOwner({ type: "ready", endpoint, remote: remote?.lastEndpoint ?? undefined } satisfies KvsToHost);
 tierUpSooner();
 log.debug(`serving on ${endpoint}${local ? ` and ${join(context.runDir, KVS_LOCAL_SOCKET)}` : ""}${remote ? ` and ${remote.lastEndpoint}` : ""}`);
+// It stops when its host says so (SIGTERM) or leaves: no request over a socket can stop it.
 void serve(socket, { service });
 if (remote) void serve(remote, { service });
-await service.stopped;
-clearInterval(sweep);
-stop();

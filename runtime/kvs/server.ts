@@ -30,9 +30,6 @@ export interface ServeOptions {
  */
 export class KvsService {
   #dispatcher: Dispatcher;
-  #stopped!: () => void;
-  /** Resolves once a client's shutdown request has been answered and that answer sent. */
-  readonly stopped = new Promise<void>((resolve) => (this.#stopped = resolve));
 
   constructor({ store = new Store(), transactions, maxValueBytes = Infinity }: Omit<ServeOptions, "service"> = {}) {
     this.#dispatcher = new Dispatcher(store, transactions, maxValueBytes);
@@ -40,37 +37,27 @@ export class KvsService {
 
   /**
    * Answers one message from `client` (a routing id, latin1: unique per connection across
-   * sockets), sending each answer through `reply`. Returns true when the message asked the store
-   * to shut down (then nothing more should be read); a promise only while a first `transact`
-   * loads the job script: the caller waits before reading on, so order is kept.
+   * sockets), sending each answer through `reply`. Returns a promise only while a first
+   * `transact` loads the job script: the caller waits before reading on, so order is kept.
    */
-  handle(client: string, frames: Buffer[], reply: (frames: Buffer[]) => void): boolean | Promise<boolean> {
+  handle(client: string, frames: Buffer[], reply: (frames: Buffer[]) => void): void | Promise<void> {
     if (frames.length === 2 && frames[0]!.length === 0) return this.#batch(client, frames[1]!, reply);
     const [requestId, op, payload] = frames;
     if (frames.length !== 3) {
       log.warning(`dropped a malformed request (${frames.length + 1} frames)`);
-      return false;
+      return;
     }
-    const opName = op!.toString();
     const id = requestId!.length === 4 ? requestId!.readUInt32BE() : `x${requestId!.toString("hex")}`;
-    const answer = this.#dispatcher.answer(client, id, opName, payload!, 0, payload!.length, isCompact(payload!));
-    const send = ({ ok, bytes }: { ok: boolean; bytes: Buffer }): boolean => {
-      reply([requestId!, ok ? OK : ERROR, bytes]);
-      return opName === "shutdown" && ok;
-    };
+    const answer = this.#dispatcher.answer(client, id, op!.toString(), payload!, 0, payload!.length, isCompact(payload!));
+    const send = ({ ok, bytes }: { ok: boolean; bytes: Buffer }) => reply([requestId!, ok ? OK : ERROR, bytes]);
     return answer instanceof Promise ? answer.then(send) : send(answer);
   }
 
-  /** Marks the store as stopping (after the shutdown answer was flushed). */
-  stop(): void {
-    this.#stopped();
-  }
-
-  async #batch(client: string, packed: Buffer, reply: (frames: Buffer[]) => void): Promise<boolean> {
+  async #batch(client: string, packed: Buffer, reply: (frames: Buffer[]) => void): Promise<void> {
     const requests = unpackRequests(packed);
     if (typeof requests === "string") {
       log.warning(`dropped a malformed batch of requests (${requests})`);
-      return false;
+      return;
     }
     const packer = new AnswerPacker(); // one per batch: another may run while this one waits for a transaction to load
     const sendPacked = () => packer.count > 0 && reply([BATCH_MARKER, packer.take()]);
@@ -88,20 +75,14 @@ export class KvsService {
           packer.add(id, answer.ok, answer.bytes);
           if (packer.bytes >= MAX_BATCH_BYTES) sendPacked();
         }
-        if (op === "shutdown" && answer.ok) return true;
       }
-      return false;
     } finally {
       sendPacked();
     }
   }
 }
 
-/**
- * Serves the store on a ROUTER socket: requests carry an id, so a client may have many in flight.
- * Resolves when a client asks it to shut down (through this socket; with `service` shared, watch
- * `service.stopped` for the others).
- */
+/** Serves the store on a ROUTER socket: requests carry an id, so a client may have many in flight. Resolves when the socket closes. */
 export async function serve(socket: Router, { service, ...options }: ServeOptions = {}): Promise<void> {
   const handler = service ?? new KvsService(options);
   const outbox = new Outbox(socket, (error) => log.error(`reply failed: ${error.message}`));
@@ -111,18 +92,11 @@ export async function serve(socket: Router, { service, ...options }: ServeOption
       log.warning(`dropped a malformed request (${frames.length} frames)`);
       continue;
     }
-    let stopping = false;
     try {
       const handled = handler.handle(client.toString("latin1"), frames.slice(1), (answer) => outbox.send([client, ...answer]));
-      stopping = handled instanceof Promise ? await handled : handled;
+      if (handled instanceof Promise) await handled;
     } catch (error) {
       log.error(`dropped a request that failed unexpectedly: ${(error as Error)?.message}`); // and keep serving
-    }
-    if (stopping) {
-      log.debug("shutting down on request");
-      while (!outbox.idle) await new Promise((resolve) => setImmediate(resolve));
-      handler.stop();
-      return;
     }
   }
 }

@@ -27,7 +27,7 @@ export class Store implements KeySpace {
     return this.#changes;
   }
 
-  /** Runs `op` (not "transact" or "shutdown", which the server handles); throws TypeError for unknown ones or bad arguments. */
+  /** Runs `op` (not "transact", which the server handles); throws TypeError for unknown ones or bad arguments. */
   apply(op: KvsOp, args: unknown[]): unknown {
     if (!KVS_READ_ONLY_OPS.has(op)) this.#changes++;
     switch (op) {

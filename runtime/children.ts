@@ -72,10 +72,28 @@ export async function terminate(child: ChildProcess, graceMs = KILL_AFTER_MS): P
   clearTimeout(timer);
 }
 
-/** Reads the RuntimeContext a parent handed to this process, if any. */
+let context: RuntimeContext | undefined;
+let contextRead = false;
+
+/**
+ * The RuntimeContext a parent handed to this process, if any. It is taken out of the environment
+ * on first read: a process a job starts (a nested `strmbrkr run`, any tool) must not take itself
+ * for part of this run.
+ */
 export function readRuntimeContext(): RuntimeContext | undefined {
-  const raw = process.env[RUNTIME_ENV];
-  return raw ? (JSON.parse(raw) as RuntimeContext) : undefined;
+  if (!contextRead) {
+    contextRead = true;
+    const raw = process.env[RUNTIME_ENV];
+    delete process.env[RUNTIME_ENV];
+    context = raw ? (JSON.parse(raw) as RuntimeContext) : undefined;
+  }
+  return context;
+}
+
+/** Replaces this process's RuntimeContext (the kvs, once it knows its own endpoint). */
+export function adoptRuntimeContext(replacement: RuntimeContext): void {
+  readRuntimeContext();
+  context = replacement;
 }
 
 /** The RuntimeContext, from the environment or, in a process forked early (forkEarly), from its owner when it sends it; exits if the owner leaves first. */
@@ -88,6 +106,7 @@ export function awaitRuntimeContext(): Promise<RuntimeContext> {
     const onMessage = (message: ContextMessage) => {
       if (message?.type !== "context") return;
       process.off("message", onMessage).off("disconnect", leave);
+      adoptRuntimeContext(message.context);
       resolve(message.context);
     };
     process.on("message", onMessage).once("disconnect", leave);

@@ -1,9 +1,9 @@
 import { Router } from "zeromq";
 import { tierUpSooner } from "../tier-up.js";
-import { followOwner, readRuntimeContext, sendToOwner } from "../children.js";
+import { adoptRuntimeContext, followOwner, readRuntimeContext, sendToOwner } from "../children.js";
 import { bindAddress } from "../endpoints.js";
 import { getLogger, setLogLevel } from "../logger.js";
-import { FRAME_OVERHEAD_BYTES, KVS_LOCAL_SOCKET, RUNTIME_ENV, type HostToKvs, type KvsToHost } from "../protocol.js";
+import { FRAME_OVERHEAD_BYTES, KVS_LOCAL_SOCKET, type HostToKvs, type KvsToHost } from "../protocol.js";
 import { secureRunSockets } from "../remote/zap.js";
 import { publishEndpoint } from "./discovery.js";
 import { join } from "node:path";
@@ -45,7 +45,7 @@ const endpoint = socket.lastEndpoint!;
 // Remote clients' modules load only with --listen.
 const remote = context.listen ? await (await import("../remote/kvs-listener.js")).listenForKvsClients(context.listen, context.remoteKvs, socketOptions) : undefined;
 // The script's top level, loaded here for transact, may use KeyValueStore: it must reach this store.
-process.env[RUNTIME_ENV] = JSON.stringify({ ...context, kvs: endpoint });
+adoptRuntimeContext({ ...context, kvs: endpoint });
 
 let local: Server | undefined;
 const stop = () => {

@@ -36,6 +36,8 @@ export interface RuntimeContext {
   remoteKvs?: string;
   /** Remote workers: CURVE keys for their connections to the host (absent with --insecure). */
   curve?: CurveClientKeys;
+  /** Remote workers: their supervisor's secret, the end of their routing id on the host's backend (Welcome.workerSecret). */
+  workerSecret?: string;
 }
 
 // Batches of jobs and results travel as [command, JSON {items without their payloads, sizes},
@@ -163,6 +165,11 @@ export interface Welcome {
   version: string;
   /** Prefix of this supervisor's worker ids (`r<n>`): the broker admits `r<n>.<m>` from it only. */
   supervisorId: string;
+  /**
+   * A secret of this supervisor's (128 random bits, hex), sent only over its CURVE connection: its
+   * workers' routing ids are `r<n>.<m>#<secret>`, so no other admitted key can speak as them.
+   */
+  workerSecret: string;
   poolId: number;
   bundle: { hash: string; bytes: number; stdlibUrl: string };
   /** TCP ports on the host the supervisor connected to. */

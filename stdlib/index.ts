@@ -14,6 +14,7 @@ export {
   CacheMiss, WatchdogTimeout, WorkerLost, TransactionAborted, Cancelled, JobError, type ErrorInfo,
 } from "./errors.js";
 export type { MainContext } from "./main-context.js";
+export { currentWorkerId } from "./current-worker.js";
 
 declare global {
   /** The run's key-value store, reachable from any job without an import. */

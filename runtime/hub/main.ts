@@ -36,9 +36,9 @@ const local = { frontend: localAddress(context.runDir, "frontend"), backend: loc
 const localFrontend = await LocalRouter.bind(localPathOf(local.frontend)!, maxMessageSize);
 const localBackend = await LocalRouter.bind(localPathOf(local.backend)!, maxMessageSize);
 const frontends = new RouterGroup(frontend);
-frontends.add(localFrontend, {});
+frontends.add(localFrontend);
 const backends = new RouterGroup(backend);
-backends.add(localBackend, {});
+backends.add(localBackend);
 
 const pools = new Map<number, Pool>();
 const poolOf = (workerId: string) => pools.get(Number(workerId.split(".")[0]));

@@ -10,12 +10,16 @@ export interface RouterLike extends AsyncIterable<Buffer[]> {
   readonly closed: boolean;
 }
 
+/**
+ * The id the broker knows a peer of a socket by, from its routing id there; undefined drops its
+ * message (it may not speak on this socket). Remote sockets use it to tag their peers' ids, so two
+ * sockets' ids never collide, and to check the secret in a remote worker's.
+ */
+export type Admit = (id: Buffer) => Buffer | undefined;
+
 interface Member {
   socket: RouterLike;
-  /** Which routing ids may speak on this socket (remote sockets: remote workers only). */
-  accept(id: Buffer): boolean;
-  /** Prefixed to the routing ids of this socket's peers, so two sockets' ids never collide. */
-  tag?: Buffer;
+  admit: Admit;
 }
 
 /**
@@ -29,20 +33,21 @@ export class RouterGroup {
   #members: Member[] = [];
   /** Routing id as the broker sees it (latin1) -> where to send it, and the id on that socket. */
   #routes = new Map<string, { socket: RouterLike; id: Buffer }>();
+  static readonly #asIs: Admit = (id) => id;
   #messages = new MessageStream();
   #primary: RouterLike;
 
   constructor(primary: RouterLike) {
     this.#primary = primary;
-    this.add(primary, { accept: () => true });
+    this.add(primary);
   }
 
   get closed(): boolean {
     return this.#primary.closed;
   }
 
-  add(socket: RouterLike, { accept = () => true, tag }: { accept?: (id: Buffer) => boolean; tag?: string }): void {
-    const member: Member = { socket, accept, tag: tag === undefined ? undefined : Buffer.from(tag) };
+  add(socket: RouterLike, admit: Admit = RouterGroup.#asIs): void {
+    const member: Member = { socket, admit };
     this.#members.push(member);
     void this.#pump(member);
   }
@@ -59,15 +64,15 @@ export class RouterGroup {
     return this.#messages[Symbol.asyncIterator]();
   }
 
-  async #pump({ socket, accept, tag }: Member): Promise<void> {
+  async #pump({ socket, admit }: Member): Promise<void> {
     try {
       for await (const frames of socket) {
         const id = frames[0];
-        if (!id || !accept(id)) {
+        const seen = id && admit(id);
+        if (!seen) {
           log.warning(`dropped a message from ${JSON.stringify(id?.toString("latin1").slice(0, 32))}: not admitted on this socket`);
           continue;
         }
-        const seen = tag ? Buffer.concat([tag, id]) : id;
         const key = seen.toString("latin1");
         if (socket !== this.#primary && this.#routes.get(key)?.socket !== socket) {
           if (this.#routes.size > 100_000) this.#routes.clear(); // bounded; a forgotten peer is routed again on its next message

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Router } from "zeromq";
 import type { ErrorInfo } from "../../stdlib/errors.js";
@@ -9,9 +9,12 @@ import { BUNDLE_CHUNK_BYTES, Gate, PROTOCOL_VERSION, type Refused, type Supervis
 import { STDLIB_URL, STRMBRKR_VERSION } from "../package-root.js";
 
 const log = getLogger("gateway");
+const SECRET_SEPARATOR = "#".charCodeAt(0);
 
 interface Supervisor {
   id: string;
+  /** Its workers' routing ids end in `#<secret>` (Welcome.workerSecret). */
+  secret: Buffer;
   routing: Buffer;
   hostname: string;
   pid: number;
@@ -77,6 +80,22 @@ export class Gateway {
   /** Whether `id` names a remote worker (they alone start with "r"). */
   static owns(id: string): boolean {
     return id.startsWith("r");
+  }
+
+  /**
+   * The worker id a routing id on the remote backend speaks for — `r<n>.<m>` from
+   * `r<n>.<m>#<secret of r<n>>` — or undefined: a peer that does not hold a supervisor's secret
+   * cannot take its workers' jobs or send their results, whatever key it was admitted with.
+   */
+  admitWorker(routingId: Buffer): Buffer | undefined {
+    const hash = routingId.indexOf(SECRET_SEPARATOR);
+    if (hash < 0) return undefined;
+    const workerId = routingId.subarray(0, hash);
+    const dot = workerId.indexOf(".");
+    const supervisor = dot > 0 ? this.#byId.get(workerId.subarray(0, dot).toString("latin1")) : undefined;
+    const secret = routingId.subarray(hash + 1);
+    if (!supervisor || secret.length !== supervisor.secret.length || !timingSafeEqual(secret, supervisor.secret)) return undefined;
+    return workerId;
   }
 
   /** A remote worker of a supervisor that is connected now. */
@@ -159,14 +178,16 @@ export class Gateway {
       case Gate.HEARTBEAT: {
         const beat = body as SupervisorBeat;
         const count = supervisor.workers.size;
-        supervisor.workers = new Set(beat.workers.map(String));
-        supervisor.running = new Set(beat.running.map(String));
+        const own = (ids: unknown[]) => new Set(ids.map(String).filter((id) => this.#supervisorOf(id) === supervisor)); // it vouches for its own workers only
+        supervisor.workers = own(beat.workers);
+        supervisor.running = own(beat.running);
         if (count !== supervisor.workers.size) this.#hooks.changed();
         return;
       }
       case Gate.FETCH:
         return this.#sendChunk(supervisor, String(body.hash), Number(body.offset));
       case Gate.GONE:
+        if (this.#supervisorOf(String(body.workerId)) !== supervisor) throw new Error(`gone: ${String(body.workerId).slice(0, 32)} is not a worker of ${supervisor.id}`);
         supervisor.workers.delete(String(body.workerId));
         this.#hooks.workerGone(String(body.workerId), `on ${supervisor.hostname} ${body.how}`, body.countAsLoss !== false);
         this.#hooks.changed();
@@ -199,7 +220,7 @@ export class Gateway {
     if (!this.#bundle || this.#kvsPort === undefined || this.#draining) return;
     for (const { routing, hello } of this.#waiting.values()) {
       const supervisor: Supervisor = {
-        id: `r${++this.#seq}`, routing, hostname: String(hello.hostname), pid: Number(hello.pid), lastSeen: Date.now(), workers: new Set(), running: new Set(),
+        id: `r${++this.#seq}`, secret: Buffer.from(randomBytes(16).toString("hex")), routing, hostname: String(hello.hostname), pid: Number(hello.pid), lastSeen: Date.now(), workers: new Set(), running: new Set(),
       };
       this.#byId.set(supervisor.id, supervisor);
       this.#byRouting.set(routing.toString("latin1"), supervisor);
@@ -214,6 +235,7 @@ export class Gateway {
       protocol: PROTOCOL_VERSION,
       version: STRMBRKR_VERSION,
       supervisorId: supervisor.id,
+      workerSecret: supervisor.secret.toString(),
       poolId: this.#poolId!,
       bundle: { hash: this.#bundle!.hash, bytes: this.#bundle!.bytes.length, stdlibUrl: STDLIB_URL },
       ports: { ...this.#ports, kvs: this.#kvsPort! },

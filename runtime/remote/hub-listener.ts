@@ -8,7 +8,6 @@ import type { RouterGroup } from "../hub/router-group.js";
 
 /** Gateway messages are small JSON; anything bigger is not from a supervisor. */
 const GATEWAY_MAX_MESSAGE_BYTES = 64 * 1024;
-const REMOTE_WORKER = "r".charCodeAt(0);
 /** Before the routing ids of clients on the remote frontend, as the broker sees them. */
 const REMOTE_CLIENT_TAG = Buffer.from("remote:");
 
@@ -36,9 +35,12 @@ export async function listenForWorkers(listen: ListenContext, broker: { frontend
   await bind(frontend, remoteAddress(listen, "frontend"), "nested submits");
   await bind(gatewaySocket, remoteAddress(listen, "gateway"), "the gateway");
 
-  broker.backend.add(backend, { accept: (id) => id[0] === REMOTE_WORKER }); // a remote peer never speaks for a local worker
-  broker.frontend.add(frontend, { tag: REMOTE_CLIENT_TAG.toString() });
   const gateway = new Gateway(gatewaySocket, { backend: portOf(backend.lastEndpoint!), frontend: portOf(frontend.lastEndpoint!) }, config, hooks);
+  // A remote worker speaks as itself only: its routing id holds its supervisor's secret (Gateway.admitWorker).
+  broker.backend.add(backend, (id) => gateway.admitWorker(id));
+  // QueueManagers set no routing id: zeromq gives each one that starts with a zero byte, which no
+  // peer may choose, so one client cannot pose as another. Tagged apart from local ones.
+  broker.frontend.add(frontend, (id) => Buffer.concat([REMOTE_CLIENT_TAG, id]));
 
   return {
     gateway,

@@ -215,6 +215,7 @@ export class WorkerSupervisor {
       kvs: endpoint(welcome.ports.kvs),
       bundle: path,
       curve: this.#options.curve,
+      workerSecret: welcome.workerSecret,
     };
     this.#pool = new Pool(welcome.poolId, this.#options.workers, 0, context, {
       gone: (workerId, how, countAsLoss) => this.#send(Gate.GONE, { workerId, how, countAsLoss }),

@@ -31,7 +31,8 @@ tierUpSooner();
 const hello: WorkerHello = { version: PROTOCOL_VERSION, pid: process.pid, poolId: context.poolId! };
 const link = new BrokerLink({
   endpoint: context.backend!,
-  routingId: context.workerId!,
+  // A remote worker's id ends in its supervisor's secret: the host admits no one else as it.
+  routingId: context.workerSecret === undefined ? context.workerId! : `${context.workerId}#${context.workerSecret}`,
   hello: JSON.stringify(hello),
   heartbeatMs: context.config.heartbeatInterval * 1000,
   liveness: context.config.heartbeatLiveness,

@@ -10,7 +10,7 @@
  */
 export const BATCH_MARKER = Buffer.alloc(0);
 
-/** A batch never grows past this many bytes (larger requests travel alone), far below any socket's ZMQ_MAXMSGSIZE. */
+/** A batch never grows past this many bytes (larger requests travel alone), far below any socket's ZMQ_MAXMSGSIZE; the server drops a larger one. */
 export const MAX_BATCH_BYTES = 256 * 1024;
 /** A payload this large (or larger) travels in its own message, not copied into a batch. */
 export const ALONE_BYTES = 16 * 1024;

@@ -131,6 +131,12 @@ export function isCompact(payload: Uint8Array): boolean {
   return payload.length > 0 && payload[0] !== V8_TAG;
 }
 
+/** The form of the payload starting at `start`, as `decodePayload` will read it. */
+export function payloadForm(buffer: Buffer, start: number): "compact" | "structured clone" | "json" {
+  const tag = buffer[start];
+  return tag === V8_TAG ? "structured clone" : tag === COMPACT_LIST || tag === COMPACT_VALUE ? "compact" : "json";
+}
+
 /**
  * Decodes `buffer[start, end)`, any form. Throws (a TypeError, RangeError or SyntaxError) for
  * bytes that are none of them, truncated, or followed by extra bytes.

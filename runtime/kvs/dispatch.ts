@@ -1,7 +1,8 @@
 import { toErrorInfo } from "../../stdlib/errors.js";
 import { getLogger } from "../logger.js";
 import { KVS_OPS, KVS_READ_ONLY_OPS, type KvsOp } from "../protocol.js";
-import { decodePayload, encodeValue } from "./codec.js";
+import { decodePayload, encodeValue, payloadForm } from "./codec.js";
+import { checkJsonDepth, checkStructuredValue } from "./request-limits.js";
 import { ReplyCache, type Answer, type ClientAnswers } from "./reply-cache.js";
 import type { Store } from "./store.js";
 import { EncodedReply, type Transactions } from "./transactions.js";
@@ -100,6 +101,8 @@ export class Dispatcher {
 }
 
 function decodeArgs(payload: Buffer, start: number, end: number): unknown[] {
+  const form = payloadForm(payload, start);
+  if (form === "json") checkJsonDepth(payload, start, end); // before parsing: deep JSON parses slowly
   let args: unknown;
   try {
     args = decodePayload(payload, start, end);
@@ -107,5 +110,7 @@ function decodeArgs(payload: Buffer, start: number, end: number): unknown[] {
     throw new TypeError(`KeyValueStore request arguments cannot be decoded: ${(error as Error).message}`);
   }
   if (!Array.isArray(args)) throw new TypeError("KeyValueStore request arguments must be an array");
+  // Compact arguments are primitives, JSON ones trees of checked depth; structured clone may hold anything.
+  if (form === "structured clone") checkStructuredValue(args, end - start);
   return args;
 }

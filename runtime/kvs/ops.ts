@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from "node:util";
 import { UninitializedCache, ValueAlreadySet } from "../../stdlib/errors.js";
 import { abbreviate, Cache } from "./cache.js";
-import { globToRegExp } from "./glob.js";
+import { compileGlob, MAX_PATTERN_LENGTH } from "./glob.js";
 
 /**
  * Keys and values as the operations see them: the store itself, or a transaction's journal over
@@ -33,8 +33,11 @@ export const OPERATIONS: Record<string, Operation> = {
   exists: (space, [name]) => space.has(key(name)),
   keys: (space, [pattern = "*"]) => {
     if (typeof pattern !== "string") throw new TypeError(`keys pattern must be a string, got ${typeof pattern}`);
-    const match = globToRegExp(pattern);
-    return [...space.keys()].filter((k) => match.test(k)).sort();
+    if (pattern.length > MAX_PATTERN_LENGTH) throw new TypeError(`keys pattern is ${pattern.length} characters, over MAX_PATTERN_LENGTH (${MAX_PATTERN_LENGTH})`);
+    const glob = compileGlob(pattern);
+    const found: string[] = [];
+    for (const k of space.keys()) if (glob.matches(k)) found.push(k);
+    return found.sort();
   },
   incr: (space, [name, by = 1]) => {
     const k = key(name);

@@ -54,6 +54,12 @@ export class KvsService {
   }
 
   async #batch(client: string, packed: Buffer, reply: (frames: Buffer[]) => void): Promise<void> {
+    // Our clients never pack more (runtime/kvs/client.ts); a bigger batch, up to the socket's
+    // limit, would be millions of requests answered before any other client's.
+    if (packed.length > MAX_BATCH_BYTES) {
+      log.warning(`dropped a batch of ${packed.length} bytes, over MAX_BATCH_BYTES (${MAX_BATCH_BYTES})`);
+      return;
+    }
     const requests = unpackRequests(packed);
     if (typeof requests === "string") {
       log.warning(`dropped a malformed batch of requests (${requests})`);

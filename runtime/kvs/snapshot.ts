@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { accessSync, constants, readFileSync } from "node:fs";
+import { accessSync, closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, type Stats } from "node:fs";
 import { dirname } from "node:path";
 import { deserialize, serialize } from "node:v8";
 import { safeWriteFile, safeWriteFileSync } from "../safe-write.js";
@@ -28,8 +28,19 @@ interface Body {
 function readChecked(path: string): Buffer | undefined {
   let bytes: Buffer;
   try {
-    bytes = readFileSync(path);
+    // Checked before it is opened, even a dangling symlink (our save could not replace another
+    // user's in a sticky folder) or a FIFO (reading it would block); then what was opened.
+    const link = lstatSync(path);
+    refuseForeign(path, link, link.isSymbolicLink() ? "is a symlink" : "is");
+    const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    try {
+      refuseForeign(path, fstatSync(fd), link.isSymbolicLink() ? "is a symlink to a file" : "is");
+      bytes = readFileSync(fd);
+    } finally {
+      closeSync(fd);
+    }
   } catch (error) {
+    if (error instanceof SnapshotError) throw error;
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw new SnapshotError(`KVS snapshot ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
@@ -44,6 +55,23 @@ function readChecked(path: string): Buffer | undefined {
     throw new SnapshotError(`KVS snapshot ${path} is corrupt (checksum mismatch: truncated or damaged); it was left as it is`);
   }
   return body;
+}
+
+/**
+ * Refuses a snapshot another user could have written, as ssh refuses a key file with loose
+ * permissions: the checksum proves nothing against someone who can write the file (anyone can
+ * compute one), and loading their file would feed their values to the run. So the file must be
+ * owned by the user running strmbrkr and writable by nobody else; a symlink to it must be theirs
+ * too. Being readable by others is not refused: the next save makes it 0600.
+ */
+function refuseForeign(path: string, info: Stats, what: "is" | "is a symlink" | "is a symlink to a file"): void {
+  const uid = process.getuid?.();
+  if (uid === undefined) return; // Windows: no owners to compare
+  if (info.uid !== uid) throw new SnapshotError(`KVS snapshot ${path} ${what} owned by uid ${info.uid}, not by you (uid ${uid}): refusing to load it`);
+  if (what !== "is a symlink" && info.mode & 0o022) {
+    const mode = (info.mode & 0o777).toString(8).padStart(4, "0");
+    throw new SnapshotError(`KVS snapshot ${path} ${what} writable by others (mode ${mode}): refusing to load it; chmod go-w it if it is yours`);
+  }
 }
 
 /** Checks a snapshot before anything starts, so a bad one stops the run with one line. Throws SnapshotError. */

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { cachedBundle, defaultCacheDir, sha256, storeBundle } from "./remote/bundle-cache.js";
+import { safeWriteFileSync } from "./safe-write.js";
 
 /**
  * Bundles kept between runs, so a script bundled once starts without esbuild (~35 ms here). A build
@@ -61,10 +62,7 @@ export function storeBuild(entry: string, options: string, inputs: string[], byt
     }
     const record: BuildRecord = { bundle: sha256(bytes), exports, files, folders };
     storeBundle(cacheDir, record.bundle, bytes);
-    const path = recordPath(cacheDir, entry, options);
-    const temp = `${path}.${process.pid}.tmp`;
-    writeFileSync(temp, JSON.stringify(record), { mode: 0o600 });
-    renameSync(temp, path);
+    safeWriteFileSync(recordPath(cacheDir, entry, options), JSON.stringify(record));
   } catch {
     // The cache is an optimisation: a run never fails for it.
   }

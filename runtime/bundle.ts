@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { stat, writeFile } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { extname, join, resolve } from "node:path";
 import type { BuildOptions, Message, Plugin } from "esbuild";
@@ -7,6 +7,7 @@ import { ScriptError } from "../stdlib/errors.js";
 import { cachedBuild, storeBuild } from "./build-cache.js";
 import { getLogger } from "./logger.js";
 import { STDLIB_URL, STRMBRKR_VERSION } from "./package-root.js";
+import { safeWriteFile } from "./safe-write.js";
 
 /** The job script, bundled into one ESM file that every process of the run imports. */
 export interface Bundle {
@@ -76,7 +77,7 @@ export async function bundleScript(script: string, runDir: string): Promise<Bund
   const cached = cachedBuild(entry, CACHE_KEY);
   if (cached) {
     log.debug(`${entry}: unchanged since it was last bundled; the bundle comes from the cache`);
-    await writeFile(outfile, cached.bytes);
+    await safeWriteFile(outfile, cached.bytes);
     return { script: entry, path: outfile, exports: cached.exports };
   }
   // esbuild loads only on a cache miss: importing it and starting its service costs ~20 ms.
@@ -89,7 +90,7 @@ export async function bundleScript(script: string, runDir: string): Promise<Bund
   });
   const output = result.outputFiles![0]!;
   const bytes = Buffer.from(output.contents);
-  await writeFile(output.path, bytes);
+  await safeWriteFile(output.path, bytes);
   const exports = Object.values(result.metafile!.outputs)[0]?.exports ?? [];
   storeBuild(entry, CACHE_KEY, Object.keys(result.metafile!.inputs).map((input) => resolve(input)), bytes, exports);
   return { script: entry, path: output.path, exports };

@@ -4,7 +4,7 @@
  * jobs, and stopServerProcess. Each fixture runs once; subtests check its JSON summary.
  */
 import t from "tap";
-import { readFileSync, realpathSync } from "node:fs";
+import { readFileSync, realpathSync, statSync } from "node:fs";
 import { basename, dirname } from "node:path";
 import { fixture } from "./lib/cli.js";
 import { noCrashes, rejectsWith, resolvesUndefined, resolvesWith, runFixture, scratchDir, type Outcome } from "./lib/kvs-helpers.js";
@@ -71,13 +71,14 @@ t.test("KeyValueStore from main (kvs-basic.ts)", async (t) => {
     t.equal(s.keysAfter, 0, "pingServer counts no keys after flush");
   });
 
-  t.test("dump writes kvs_dump_<ns>.json in the host's cwd, holding the data", async (t) => {
+  t.test("dump writes kvs_dump_<ns>.json in the host's cwd, private, holding the data", async (t) => {
     const dump = r.dump?.dump as Outcome | undefined;
     t.equal(dump?.ok, true, "dump() resolves", { dump });
     const path = String(dump?.value);
     t.match(basename(path), /^kvs_dump_\d+\.json$/, "the file is named kvs_dump_<ns>.json");
     t.equal(dirname(path), realpathSync(cwd), "the file is in the run's working directory");
     t.equal(summary.cwd, realpathSync(cwd), "the host ran in that directory");
+    t.equal(dump?.ok && statSync(path).mode & 0o777, 0o600, "mode 0600: it holds every value");
     let data: unknown;
     try {
       data = JSON.parse(readFileSync(path, "utf8"));

@@ -1,10 +1,10 @@
 /**
  * STRMBRKR_KVS_DUMP_PIPELINE_STATUS_REPORTS: when true, each finished job's pipeline report is
- * written to .strmbrkr_pipelines/<job id>.json in the host's working directory; otherwise nothing
- * is written.
+ * written to .strmbrkr_pipelines/<job id>.json in the host's working directory, private (folder
+ * 0700, files 0600); otherwise nothing is written. A symlink at that name is not followed.
  */
 import t from "tap";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { runFixture, scratchDir } from "./lib/kvs-helpers.js";
 
@@ -23,6 +23,8 @@ t.test("with the flag true: one report per job, stages in order", async (t) => {
   t.ok(existsSync(dir), ".strmbrkr_pipelines was made in the host's cwd");
   const files = existsSync(dir) ? readdirSync(dir).sort() : [];
   t.same(files, jobs.map((job) => `${job.id}.json`).sort(), "one <job id>.json per job, nothing else");
+  t.equal(existsSync(dir) && statSync(dir).mode & 0o777, 0o700, "the folder is private (0700)");
+  t.same(files.map((file) => statSync(join(dir, file)).mode & 0o777).filter((mode) => mode !== 0o600), [], "and so is every report (0600)");
 
   for (const job of jobs) {
     let report: Record<string, unknown> = {};
@@ -56,4 +58,15 @@ t.test("with the flag false: no .strmbrkr_pipelines folder", async (t) => {
   const { summary } = await runFixture(t, "kvs-pipeline.ts", { cwd, workers: 2, args: [String(JOBS)], env: { [FLAG]: "false" } });
   t.equal(summary.jobs?.length, JOBS, "the jobs ran");
   t.notOk(existsSync(join(cwd, ".strmbrkr_pipelines")), "no folder was made");
+});
+
+t.test("a symlink at .strmbrkr_pipelines (planted in a shared working directory) is not followed", async (t) => {
+  const cwd = scratchDir(t);
+  const elsewhere = join(cwd, "elsewhere");
+  mkdirSync(elsewhere);
+  symlinkSync(elsewhere, join(cwd, ".strmbrkr_pipelines"));
+  const { result, summary } = await runFixture(t, "kvs-pipeline.ts", { cwd, workers: 2, args: [String(JOBS)], env: { [FLAG]: "true" } });
+  t.equal(summary.jobs?.length, JOBS, "the jobs ran");
+  t.same(readdirSync(elsewhere), [], "no report was written where the symlink points");
+  t.match(result.stderr, /is not a folder of yours \(a symlink or a file\)/, "each report's failure is logged, naming the reason");
 });

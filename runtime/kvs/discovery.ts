@@ -1,7 +1,8 @@
-import { lstatSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { lstatSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KVS_ENDPOINT_FILE } from "../protocol.js";
+import { safeWriteFileSync } from "../safe-write.js";
 
 /**
  * Where a running store can be found from a shell: the store writes its endpoint to a file in the
@@ -9,10 +10,7 @@ import { KVS_ENDPOINT_FILE } from "../protocol.js";
  * and `strmbrkr kvs --instance ID` reads it back.
  */
 export function publishEndpoint(runDir: string, endpoint: string): void {
-  const path = join(runDir, KVS_ENDPOINT_FILE);
-  const temp = `${path}.${process.pid}.tmp`;
-  writeFileSync(temp, `${endpoint}\n`, { mode: 0o600 });
-  renameSync(temp, path); // a reader never sees half a line
+  safeWriteFileSync(join(runDir, KVS_ENDPOINT_FILE), `${endpoint}\n`); // renamed into place: a reader never sees half a line
 }
 
 /** A running store found by its run's instance id. */

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
-import { open, rename, rm } from "node:fs/promises";
-import { basename, dirname } from "node:path";
+import { accessSync, closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, type Stats } from "node:fs";
+import { dirname } from "node:path";
 import { deserialize, serialize } from "node:v8";
+import { safeWriteFile, safeWriteFileSync } from "../safe-write.js";
 import type { SnapshotEntry } from "./store.js";
 
 /**
@@ -28,8 +28,19 @@ interface Body {
 function readChecked(path: string): Buffer | undefined {
   let bytes: Buffer;
   try {
-    bytes = readFileSync(path);
+    // Checked before it is opened, even a dangling symlink (our save could not replace another
+    // user's in a sticky folder) or a FIFO (reading it would block); then what was opened.
+    const link = lstatSync(path);
+    refuseForeign(path, link, link.isSymbolicLink() ? "is a symlink" : "is");
+    const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    try {
+      refuseForeign(path, fstatSync(fd), link.isSymbolicLink() ? "is a symlink to a file" : "is");
+      bytes = readFileSync(fd);
+    } finally {
+      closeSync(fd);
+    }
   } catch (error) {
+    if (error instanceof SnapshotError) throw error;
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw new SnapshotError(`KVS snapshot ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
@@ -46,15 +57,31 @@ function readChecked(path: string): Buffer | undefined {
   return body;
 }
 
+/**
+ * Refuses a snapshot another user could have written, as ssh refuses a key file with loose
+ * permissions: the checksum proves nothing against someone who can write the file (anyone can
+ * compute one), and loading their file would feed their values to the run. So the file must be
+ * owned by the user running strmbrkr and writable by nobody else; a symlink to it must be theirs
+ * too. Being readable by others is not refused: the next save makes it 0600.
+ */
+function refuseForeign(path: string, info: Stats, what: "is" | "is a symlink" | "is a symlink to a file"): void {
+  const uid = process.getuid?.();
+  if (uid === undefined) return; // Windows: no owners to compare
+  if (info.uid !== uid) throw new SnapshotError(`KVS snapshot ${path} ${what} owned by uid ${info.uid}, not by you (uid ${uid}): refusing to load it`);
+  if (what !== "is a symlink" && info.mode & 0o022) {
+    const mode = (info.mode & 0o777).toString(8).padStart(4, "0");
+    throw new SnapshotError(`KVS snapshot ${path} ${what} writable by others (mode ${mode}): refusing to load it; chmod go-w it if it is yours`);
+  }
+}
+
 /** Checks a snapshot before anything starts, so a bad one stops the run with one line. Throws SnapshotError. */
 export function checkSnapshot(path: string): void {
   readChecked(path);
-  // A snapshot we could not write at exit would lose the run's data silently.
+  // A snapshot we could not write at exit would lose the run's data silently. Asked, not tried:
+  // a probe file at a name of our choosing would be one more file another user could plant.
   const dir = dirname(path);
   try {
-    const probe = `${dir}/.${basename(path)}.${process.pid}.probe`;
-    closeSync(openSync(probe, "w", 0o600));
-    rmSync(probe, { force: true });
+    accessSync(dir, constants.W_OK);
   } catch (error) {
     throw new SnapshotError(`KVS snapshot ${path} cannot be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message} in ${dir})`);
   }
@@ -81,47 +108,15 @@ function encodeSnapshot(entries: SnapshotEntry[]): Buffer[] {
   return [MAGIC, version, createHash("sha256").update(body).digest(), body];
 }
 
-/** Where a save in progress writes; "exit" for the last, synchronous one, so the two never share a file. */
-export const tempName = (path: string, kind: "interval" | "exit") => `${path}.${process.pid}.${kind}.tmp`;
-
 /**
- * Writes a snapshot next to `path` and renames it over `path`, so a crash mid-write leaves the old
- * snapshot whole. Synchronous: for the last save at exit.
+ * Writes a snapshot beside `path` and renames it over `path` (see safe-write.ts), fsynced, so a
+ * crash mid-write leaves the old snapshot whole. Synchronous: for the last save at exit.
  */
 export function saveSnapshotSync(path: string, entries: SnapshotEntry[]): void {
-  const temp = tempName(path, "exit");
-  try {
-    const fd = openSync(temp, "w", 0o600);
-    try {
-      for (const part of encodeSnapshot(entries)) {
-        for (let written = 0; written < part.length; ) written += writeSync(fd, part, written);
-      }
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temp, path);
-  } catch (error) {
-    rmSync(temp, { force: true });
-    throw error;
-  }
+  safeWriteFileSync(path, encodeSnapshot(entries), { fsync: true });
 }
 
-/** The same, encoding at once (the data as of now) and writing without blocking the server. */
-export async function saveSnapshot(path: string, entries: SnapshotEntry[]): Promise<void> {
-  const parts = encodeSnapshot(entries);
-  const temp = tempName(path, "interval");
-  try {
-    const file = await open(temp, "w", 0o600);
-    try {
-      for (const part of parts) await file.writeFile(part); // writeFile writes all of it, write may not
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
+/** The same, encoding at once (the data as of now) and writing without blocking the server; `signal` abandons it. */
+export async function saveSnapshot(path: string, entries: SnapshotEntry[], signal?: AbortSignal): Promise<void> {
+  await safeWriteFile(path, encodeSnapshot(entries), { fsync: true, signal });
 }

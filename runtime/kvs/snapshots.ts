@@ -1,6 +1,5 @@
 import { getLogger } from "../logger.js";
-import { rmSync } from "node:fs";
-import { loadSnapshot, saveSnapshot, saveSnapshotSync, tempName } from "./snapshot.js";
+import { loadSnapshot, saveSnapshot, saveSnapshotSync } from "./snapshot.js";
 import type { Store } from "./store.js";
 
 const log = getLogger("kvs");
@@ -15,7 +14,8 @@ export class Snapshots {
   #store: Store;
   #timer?: NodeJS.Timeout;
   #savedAt = 0;
-  #saving = false;
+  /** The interval save in progress, if any. */
+  #saving?: AbortController;
 
   private constructor(path: string, store: Store, intervalSeconds: number) {
     this.#path = path;
@@ -35,8 +35,8 @@ export class Snapshots {
   /** The last save, at exit: synchronous, so it completes before the process does. */
   close(): void {
     clearInterval(this.#timer);
-    // An interval save cut short by the exit would leave its temporary file behind.
-    if (this.#saving) rmSync(tempName(this.#path, "interval"), { force: true });
+    // An interval save cut short by the exit would leave its temporary file behind: aborting removes it now.
+    this.#saving?.abort();
     try {
       saveSnapshotSync(this.#path, this.#store.toSnapshot());
       log.debug(`saved ${this.#path}`);
@@ -48,15 +48,15 @@ export class Snapshots {
   async #saveInBackground(): Promise<void> {
     const changes = this.#store.changes;
     if (this.#saving || changes === this.#savedAt) return;
-    this.#saving = true;
+    this.#saving = new AbortController();
     try {
-      await saveSnapshot(this.#path, this.#store.toSnapshot());
+      await saveSnapshot(this.#path, this.#store.toSnapshot(), this.#saving.signal);
       this.#savedAt = changes;
       log.debug(`saved ${this.#path}`);
     } catch (error) {
-      log.error(`could not save the KVS snapshot ${this.#path}: ${(error as Error).message}`);
+      if ((error as Error).name !== "AbortError") log.error(`could not save the KVS snapshot ${this.#path}: ${(error as Error).message}`);
     } finally {
-      this.#saving = false;
+      this.#saving = undefined;
     }
   }
 }

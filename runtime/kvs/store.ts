@@ -1,6 +1,6 @@
-import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { KVS_READ_ONLY_OPS, type KvsOp } from "../protocol.js";
+import { safeWriteFileSync } from "../safe-write.js";
 import { Cache, jsonReplacer } from "./cache.js";
 import { OPERATIONS, type KeySpace } from "./ops.js";
 
@@ -135,7 +135,8 @@ export class Store implements KeySpace {
   #dump(): string {
     const path = resolve(`kvs_dump_${BigInt(Date.now()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n)}.json`);
     this.purgeExpired();
-    writeFileSync(path, JSON.stringify(Object.fromEntries(this.#data), jsonReplacer, 2));
+    // In the store process's working directory (the owner's), and private: it holds every value.
+    safeWriteFileSync(path, JSON.stringify(Object.fromEntries(this.#data), jsonReplacer, 2));
     return path;
   }
 }

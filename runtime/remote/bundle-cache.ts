@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { STDLIB_URL } from "../package-root.js";
+import { safeWriteFileSync } from "../safe-write.js";
 
 /** Where bundles are kept between runs: $STRMBRKR_CACHE_DIR, else $XDG_CACHE_HOME/strmbrkr/bundles, else ~/.cache/strmbrkr/bundles. */
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -32,10 +33,7 @@ export function storeBundle(cacheDir: string, hash: string, bytes: Buffer): void
   const actual = sha256(bytes);
   if (actual !== hash) throw new Error(`the bundle received has sha256 ${actual}, not the announced ${hash}; refusing to run it`);
   mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
-  const path = join(cacheDir, `${hash}.mjs`);
-  const temp = `${path}.${process.pid}.tmp`;
-  writeFileSync(temp, bytes, { mode: 0o600 });
-  renameSync(temp, path);
+  safeWriteFileSync(join(cacheDir, `${hash}.mjs`), bytes);
 }
 
 /** The bundle as this machine loads it: its `strmbrkr` import pointed at this installation. */

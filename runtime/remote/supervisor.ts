@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Dealer } from "zeromq";
@@ -8,6 +8,7 @@ import { getLogger } from "../logger.js";
 import { Outbox } from "../outbox.js";
 import { STRMBRKR_VERSION } from "../package-root.js";
 import { BUNDLE_CHUNK_BYTES, Gate, PROTOCOL_VERSION, type CurveClientKeys, type Refused, type SupervisorBeat, type SupervisorHello, type Welcome } from "../protocol.js";
+import { safeWriteFileSync } from "../safe-write.js";
 import { cachedBundle, localizeBundle, storeBundle } from "./bundle-cache.js";
 
 const log = getLogger("worker-supervisor");
@@ -205,7 +206,7 @@ export class WorkerSupervisor {
     const welcome = this.#welcome!;
     const runDir = (this.#runDir ??= mkdtempSync(join(tmpdir(), `strmbrkr-worker-${this.#options.config.instanceId}-`)));
     const path = join(runDir, `bundle-${welcome.bundle.hash.slice(0, 16)}.mjs`);
-    writeFileSync(path, localizeBundle(bundle, welcome.bundle.stdlibUrl), { mode: 0o600 });
+    safeWriteFileSync(path, localizeBundle(bundle, welcome.bundle.stdlibUrl));
     const endpoint = (port: number) => `tcp://${this.#host}:${port}`;
     const context = {
       config: { ...welcome.config, instanceId: this.#options.config.instanceId },

@@ -1,6 +1,7 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { newKeyPair, type CurveClientKeys, type KeyPair } from "./curve.js";
+import { safeWriteFileSync } from "./safe-write.js";
 
 /**
  * A run's own CURVE keys, for its zeromq sockets on loopback TCP (`--protocol tcp`, the default):
@@ -18,10 +19,10 @@ const RUN_KEYS_FILE = "run-keys.json";
 /** The ZAP domain of a run's loopback sockets: its handler admits the run's client key there, nothing else. */
 export const RUN_ZAP_DOMAIN = "strmbrkr-run";
 
-/** Makes the run's keys and writes them into its directory (exclusively: never over a planted file). */
+/** Makes the run's keys and writes them into its directory, 0600. */
 export function createRunKeys(runDir: string): RunKeys {
   const keys: RunKeys = { server: newKeyPair(), client: newKeyPair() };
-  writeFileSync(join(runDir, RUN_KEYS_FILE), JSON.stringify(keys), { mode: 0o600, flag: "wx" });
+  safeWriteFileSync(join(runDir, RUN_KEYS_FILE), JSON.stringify(keys));
   return keys;
 }
 

@@ -33,12 +33,14 @@ export function checkJsonDepth(buffer: Buffer, start: number, end: number): void
 }
 
 /**
- * Checks decoded structured-clone arguments: nesting, no object reached twice (shared or cyclic),
- * arrays no longer than the `bytes` that carried them (else they are mostly holes), BigInts within
- * MAX_BIGINT_BITS. One walk, with its own stack: linear in the value's size.
+ * Checks decoded structured-clone arguments, walked as the tree that JSON and deep equality see (a
+ * shared object once per path to it): nesting, arrays no longer than the `bytes` that carried them
+ * (else they are mostly holes), BigInts within MAX_BIGINT_BITS, and a tree of at most twice as many
+ * nodes as bytes (plus some room): a few shared objects pass, a value that doubles at each level or
+ * refers to itself does not. The walk stops at that budget: linear in the request's size.
  */
 export function checkStructuredValue(args: unknown[], bytes: number): void {
-  const seen = new Set<object>();
+  let budget = 2 * bytes + 1_000;
   const pending: unknown[] = [args];
   const depths: number[] = [1];
   while (pending.length > 0) {
@@ -50,13 +52,12 @@ export function checkStructuredValue(args: unknown[], bytes: number): void {
     }
     const children = childrenOf(value);
     if (!children) continue;
-    if (seen.has(value as object)) throw new TypeError("KeyValueStore values must be trees: an object appears twice in the arguments (shared or cyclic)");
-    seen.add(value as object);
     if (depth > MAX_VALUE_DEPTH) throw tooDeep();
     if (Array.isArray(value) && value.length > bytes) {
       throw new RangeError(`KeyValueStore arguments hold an array of length ${value.length} in ${bytes} bytes: arrays that are mostly holes are refused`);
     }
     for (const child of children) {
+      if (--budget < 0) throw new TypeError(`KeyValueStore arguments refer to the same objects too often (cyclic, or shared at many levels): as a tree they would be over ${2 * bytes + 1_000} nodes`);
       pending.push(child);
       depths.push(depth + 1);
     }
@@ -74,4 +75,4 @@ function childrenOf(value: unknown): Iterable<unknown> | undefined {
   return undefined;
 }
 
-const tooDeep = () => new RangeError(`KeyValueStore arguments are nested deeper than MAX_VALUE_DEPTH (${MAX_VALUE_DEPTH} levels)`);
+const tooDeep = () => new RangeError(`KeyValueStore arguments are nested deeper than MAX_VALUE_DEPTH (${MAX_VALUE_DEPTH} levels), or hold themselves (a cycle)`);

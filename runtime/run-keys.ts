@@ -34,5 +34,12 @@ export function readRunKeys(runDir: string): RunKeys {
 /** What a client of the run's loopback sockets needs. */
 export const runClientKeys = (keys: RunKeys): CurveClientKeys => ({ serverKey: keys.server.publicKey, ...keys.client });
 
+/** Socket options of a CURVE server socket (none for a socket that needs no keys). */
+export interface ServerSecurity {
+  curveServer?: boolean;
+  curveSecretKey?: string;
+  zapDomain?: string;
+}
+
 /** Socket options of a run's loopback server socket. */
-export const runServerSecurity = (keys: RunKeys) => ({ curveServer: true, curveSecretKey: keys.server.secretKey, zapDomain: RUN_ZAP_DOMAIN });
+export const runServerSecurity = (keys: RunKeys): ServerSecurity => ({ curveServer: true, curveSecretKey: keys.server.secretKey, zapDomain: RUN_ZAP_DOMAIN });

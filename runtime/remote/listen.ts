@@ -1,5 +1,6 @@
 import type { Router } from "zeromq";
 import { newKeyPair } from "../curve.js";
+import type { ServerSecurity } from "../run-keys.js";
 import { ConfigError } from "../../stdlib/errors.js";
 import type { ListenContext } from "../protocol.js";
 import { readAuthorizedKeys, readKeyPair } from "./keys.js";
@@ -54,7 +55,7 @@ export function remoteAddress({ address }: ListenContext, socket: RemoteSocket):
 }
 
 /** Socket options of a CURVE server socket (ZAP checks each client against the allow-list), or none with --insecure. */
-export function serverSecurity(listen: ListenContext): { curveServer?: boolean; curveSecretKey?: string; zapDomain?: string } {
+export function serverSecurity(listen: ListenContext): ServerSecurity {
   return listen.curve ? { curveServer: true, curveSecretKey: listen.curve.secretKey, zapDomain: ZAP_DOMAIN } : {};
 }
 

@@ -2,7 +2,7 @@ import { Reply } from "zeromq";
 import { getLogger } from "../logger.js";
 import { z85 } from "../curve.js";
 import type { RuntimeContext } from "../protocol.js";
-import { readRunKeys, runServerSecurity, RUN_ZAP_DOMAIN } from "../run-keys.js";
+import { readRunKeys, runServerSecurity, RUN_ZAP_DOMAIN, type ServerSecurity } from "../run-keys.js";
 
 const log = getLogger("zap");
 /** ZAP (ZeroMQ RFC 27) handlers live at this address, one per process (per zeromq context). */
@@ -49,7 +49,7 @@ export async function startZapHandler(admitted: Record<string, readonly string[]
  * (`--protocol tcp`), those of --listen — and returns the options of its loopback server sockets:
  * CURVE with the run's key, or none for ipc files, which the 0700 run directory protects.
  */
-export async function secureRunSockets(context: RuntimeContext): Promise<{ loopback: ReturnType<typeof runServerSecurity> | object; zap?: Reply }> {
+export async function secureRunSockets(context: RuntimeContext): Promise<{ loopback: ServerSecurity; zap?: Reply }> {
   const runKeys = context.config.socketProtocol === "tcp" ? readRunKeys(context.runDir) : undefined;
   const admitted: Record<string, readonly string[]> = {};
   if (runKeys) admitted[RUN_ZAP_DOMAIN] = [runKeys.client.publicKey];

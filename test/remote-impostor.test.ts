@@ -68,7 +68,9 @@ t.test("an admitted key cannot pose as another supervisor's workers: no job, no 
   t.same([...ran].sort((a: number, b: number) => a - b), Array.from({ length: JOBS }, (_, n) => n), "each job ran exactly once: none was taken from its worker or re-dispatched");
 
   t.match(hostResult.stderr, /dropped a message from "r1\.1": not admitted on this socket/, "the host drops the impostor's messages without a secret");
-  t.match(hostResult.stderr, /dropped a message from "r1\.1#[0-9a-f]+": not admitted on this socket/, "and with a wrong one");
+  // The attempt with a wrong secret is dropped too (no job reached it, above); its line waits for the log's rate limit.
+  const dropLines = hostResult.stderr.split("\n").filter((line) => line.includes("not admitted on this socket"));
+  t.ok(dropLines.length <= 2, `dropped messages are logged at most every few seconds, not once each (${dropLines.length} lines)`);
   t.match(hostResult.stderr, /gone: r1\.1 is not a worker of r2/, "and its report that another's worker is gone");
   t.notMatch(hostResult.stderr, /re-dispatching|reconnected/, "no real worker was declared gone or taken over");
   t.notMatch(workerResult.stderr, /silent|reconnecting/, "the real workers never lost the broker");

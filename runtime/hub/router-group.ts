@@ -3,6 +3,8 @@ import { getLogger } from "../logger.js";
 import { MessageStream } from "../message-stream.js";
 
 const log = getLogger("router-group");
+/** How often dropped messages from peers not admitted on a socket are logged. */
+const DROP_LOG_MS = 5_000;
 
 /** What the broker needs of a socket: a zeromq ROUTER, a LocalRouter (runtime/local/router.ts), or a RouterGroup of them. */
 export interface RouterLike extends AsyncIterable<Buffer[]> {
@@ -65,12 +67,20 @@ export class RouterGroup {
   }
 
   async #pump({ socket, admit }: Member): Promise<void> {
+    let dropped = 0;
+    let loggedAt = 0;
     try {
       for await (const frames of socket) {
         const id = frames[0];
         const seen = id && admit(id);
         if (!seen) {
-          log.warning(`dropped a message from ${JSON.stringify(id?.toString("latin1").slice(0, 32))}: not admitted on this socket`);
+          // Logged at most every few seconds: a peer that floods us must not flood the log too.
+          dropped++;
+          if (Date.now() - loggedAt >= DROP_LOG_MS) {
+            log.warning(`dropped a message from ${JSON.stringify(id?.toString("latin1").slice(0, 32))}: not admitted on this socket${dropped > 1 ? ` (${dropped} dropped since the last such line)` : ""}`);
+            loggedAt = Date.now();
+            dropped = 0;
+          }
           continue;
         }
         const key = seen.toString("latin1");

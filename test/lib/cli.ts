@@ -45,7 +45,9 @@ export function strmbrkr(args: string[], options: RunOptions = {}): Promise<RunR
  */
 export function runNode(args: string[], { cwd = ROOT, env = {}, timeoutMs = 60_000, onSpawn, stdin }: RunOptions = {}): Promise<RunResult> {
   const instanceId = env.STRMBRKR_INSTANCE_ID ?? newInstanceId();
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, STRMBRKR_INSTANCE_ID: instanceId };
+  // The store's answers get 10 s, not the default 500 ms: CI machines are shared and busy, and a
+  // test asserts what the store answers, not how fast. Tests of the timeout itself set their own.
+  const childEnv: NodeJS.ProcessEnv = { STRMBRKR_KVS_CLIENT_SOCKET_TIMEOUT: "10000", ...process.env, STRMBRKR_INSTANCE_ID: instanceId };
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined) delete childEnv[name];
     else childEnv[name] = value;

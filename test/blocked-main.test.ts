@@ -1,8 +1,10 @@
 /**
  * A main that blocks its event loop must not stall job delivery or KVS access: the broker and the
- * store run in their own processes. main queues 8 short jobs on 2 workers and busy-loops 2 s; each
- * job writes to the KVS, reads its write back, and records when it was done. All of that must
- * happen inside the busy window, while the results reach main only after it.
+ * store run in their own processes. main queues 8 short jobs on 2 workers and busy-loops, without
+ * yielding, until every job has left a marker file (or 60 s); each job writes to the KVS, reads
+ * its write back, and records when it was done. All of that must happen inside the busy window,
+ * while the results reach main only after it. The window ends on an event, not a clock, so a busy
+ * machine makes it longer, never the test wrong.
  */
 import t from "tap";
 import { runFixture, scratchDir } from "./lib/kvs-helpers.js";
@@ -17,10 +19,10 @@ interface Stamp {
 
 const JOBS = 8;
 
-t.test("jobs run and use the KVS while main busy-loops for 2 s", async (t) => {
-  const { summary: s } = await runFixture(t, "kvs-blocked-main.ts", { cwd: scratchDir(t), workers: 2, args: [String(JOBS), "50"], timeoutMs: 30_000 });
+t.test("jobs run and use the KVS while main busy-loops", async (t) => {
+  const { summary: s } = await runFixture(t, "kvs-blocked-main.ts", { cwd: scratchDir(t), workers: 2, args: [String(JOBS), "50"], timeoutMs: 90_000 });
   const { busyStart, busyEnd } = s;
-  t.ok(busyEnd - busyStart >= 2_000, `main was busy for 2 s (${busyEnd - busyStart} ms)`);
+  t.equal(s.allDone, true, `every job finished while main was busy (${busyEnd - busyStart} ms)`);
 
   const jobs: any[] = s.jobs ?? [];
   t.equal(jobs.length, JOBS, `${JOBS} jobs reported`);

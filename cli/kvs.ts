@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { TransactionTimeout } from "../stdlib/errors.js";
 import { resolveConfig } from "../runtime/config.js";
-import { jsonReplacer } from "../runtime/kvs/cache.js";
+import { toJson } from "../runtime/json-values.js";
 import { useClientKeys } from "../runtime/remote/client-security.js";
 import { findRun, findRunByEndpoint, type FoundRun } from "../runtime/kvs/discovery.js";
 import { KVS_LOCAL_SOCKET, type KvsOp } from "../runtime/protocol.js";
@@ -130,9 +130,9 @@ async function kvs(args: ArgumentsCamelCase<KvsArgs>): Promise<void> {
   process.exit(code);
 }
 
-/** A value as JSON; Map, Set, BigInt and typed arrays spelled as objects, arrays, strings (as in dumps). */
+/** A value as JSON, Maps, Sets, BigInts and the like spelled as `strmbrkr map` writes them (runtime/json-values.ts). */
 function print(value: unknown, indent?: number): void {
-  process.stdout.write(`${JSON.stringify(value, jsonReplacer, indent) ?? "undefined"}\n`);
+  process.stdout.write(`${toJson(value, indent)}\n`);
 }
 
 /** `42`, `true`, `{"a":1}` as JSON; anything that is not JSON as the string it is. */

@@ -6,9 +6,20 @@ import { kvsCommand } from "./kvs.js";
 import { mapCommand } from "./map.js";
 import { runCommand } from "./run.js";
 import { fail } from "./report.js";
+import { unknownOptionMessage } from "./unknown-option.js";
 import { workerCommand } from "./worker.js";
 
-await yargs(hideBin(process.argv))
+const argv = hideBin(process.argv);
+
+/** What the failing command takes, for a suggestion: its options as `--name`, and the command names. */
+function knownWords(usage: unknown): string[] {
+  const { getDescriptions, getCommands } = usage as { getDescriptions?: () => Record<string, unknown>; getCommands?: () => unknown[][] };
+  const options = Object.keys(getDescriptions?.() ?? {}).map((name) => `--${name}`);
+  const commands = (getCommands?.() ?? []).map(([command]) => String(command).split(" ")[0]!).filter((name) => name !== "$0");
+  return [...options, ...commands];
+}
+
+await yargs(argv)
   .scriptName("strmbrkr")
   .usage("$0 <command> [options]")
   .command(runCommand)
@@ -23,5 +34,5 @@ await yargs(hideBin(process.argv))
   .version(STRMBRKR_VERSION)
   .help()
   .alias("h", "help")
-  .fail((message, error) => fail(2, message || error?.message || String(error)))
+  .fail((message, error, usage) => fail(2, message ? unknownOptionMessage(message, knownWords(usage), argv) : error?.message || String(error)))
   .parseAsync();

@@ -1,4 +1,4 @@
-import { accessSync, constants, createReadStream, createWriteStream } from "node:fs";
+import { accessSync, constants, createReadStream } from "node:fs";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
 import type { Writable } from "node:stream";
@@ -6,6 +6,8 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { JobError, ScriptError, toErrorInfo, type ErrorInfo } from "../stdlib/errors.js";
 import type { JobFunction, JobOptions } from "../stdlib/job.js";
 import { mapWithBackPressure } from "../stdlib/streams.js";
+import { toJson } from "../runtime/json-values.js";
+import { checkOutputs, openMapOutput } from "./map-output.js";
 import { hostSession, sessionOptions, type SessionArgs } from "./session.js";
 import { fail, numberFlag } from "./report.js";
 
@@ -30,9 +32,9 @@ export const mapCommand: CommandModule<object, MapArgs> = {
       .positional("fn", { type: "string", demandOption: true, describe: "The exported function to run for each line" })
       // nargs 1: without it yargs reads the `-` of `--input -` as a stray positional.
       .option("input", { alias: "i", type: "string", nargs: 1, demandOption: true, describe: "JSON Lines file, - for stdin: a JSON array is the argument list, any other value the only argument" })
-      .option("output", { alias: "o", type: "string", nargs: 1, default: "-", describe: "Where each return value goes, one JSON line per job that succeeded; - for stdout" })
-      .option("errors", { type: "string", describe: "Write failures here as JSON lines ({ line, error }) instead of to stderr" })
-      .option("ordered", { type: "boolean", default: false, describe: "Write values in input order (default: as jobs finish)" })
+      .option("output", { alias: "o", type: "string", nargs: 1, default: "-", describe: "Where each return value goes, one JSON line per job that succeeded; - for stdout; a file is written whole or not at all (temporary file, renamed at the end)" })
+      .option("errors", { type: "string", nargs: 1, describe: "Write failures here as JSON lines ({ line, error }) instead of to stderr" })
+      .option("ordered", { type: "boolean", default: false, describe: "Write values in input order, one line per input line: null for a line that failed (default: as jobs finish, failures left out)" })
       .option("in-flight", { type: "string", default: "1000", describe: "Most jobs out at once; bounds memory however long the input" })
       .option("timeout", { type: "string", describe: "Seconds each job may run (its own watchdog)" })
       .option("retries", { type: "string", describe: "Times to run a job again after it throws" })
@@ -46,42 +48,52 @@ export const mapCommand: CommandModule<object, MapArgs> = {
         fail(2, `--input ${args.input}: ${(error as Error).message}`);
       }
     }
+    checkOutputs(args.input, [["--output", args.output], ["--errors", args.errors]]);
     const inFlight = numberFlag("--in-flight", args.inFlight, { min: 1, integer: true });
     const jobOptions: JobOptions = {};
     if (args.timeout !== undefined) jobOptions.timeout = numberFlag("--timeout", args.timeout, { min: 0, above: true });
     if (args.retries !== undefined) jobOptions.retries = numberFlag("--retries", args.retries, { min: 0, integer: true });
+    const lines = { total: 0, done: 0, failed: 0 };
+    // Opened (as temporary files) before the run starts: nothing can go wrong with them after the first job.
+    const output = openMapOutput(args.output);
+    const errors = args.errors === undefined ? undefined : openMapOutput(args.errors);
     return hostSession(args, {
       script: args.script,
+      counts: () => ({ ...lines, unit: "lines" }),
       prepare(exports) {
         const fn = exports[args.fn];
         if (typeof fn === "function") return fn as JobFunction;
         const names = Object.keys(exports).filter((name) => typeof exports[name] === "function" && name !== "default");
         throw new ScriptError(`${args.script}: ${args.fn} is not an exported function (exported functions: ${names.join(", ") || "none"})`);
       },
-      async use(fn, { queue }) {
-        const output = openOutput(args.output);
-        const errors = args.errors === undefined ? undefined : openOutput(args.errors);
-        let failed = 0;
+      async use(fn, { queue }, shown) {
+        const out = watch(output.stream);
+        const err = errors && watch(errors.stream);
         const run = (line: InputLine): Promise<Outcome> => {
-          if ("error" in line) return Promise.resolve(line);
+          lines.total++;
+          if (!("args" in line)) return Promise.resolve(line);
           return queue.submitWith(jobOptions, fn, ...line.args).then(
             (value) => ({ line: line.line, value }),
             (error: unknown) => ({ line: line.line, error: error instanceof JobError ? error.remote : toErrorInfo(error) }),
           );
         };
-        for await (const outcome of mapWithBackPressure(readLines(args.input), run, { ordered: args.ordered, inFlight })) {
-          const text = "error" in outcome ? undefined : jsonLine(outcome.value);
-          if (text !== undefined) {
-            if (!(await write(output, text))) break;
+        for await (const outcome of mapWithBackPressure(readLines(args.input, args.ordered), run, { ordered: args.ordered, inFlight })) {
+          lines.done++;
+          const json = "error" in outcome ? outcome : jsonLine(outcome.value);
+          if (typeof json === "string") {
+            if (!(await write(out, json))) break;
             continue;
           }
-          failed++;
-          const error = "error" in outcome ? outcome.error : { name: "TypeError", message: "its return value cannot be written as JSON" };
-          if (!errors) process.stderr.write(`strmbrkr: line ${outcome.line}: ${error.name}: ${error.message}\n`);
-          else if (!(await write(errors, `${JSON.stringify({ line: outcome.line, error: { name: error.name, message: error.message, stack: error.stack } })}\n`))) break;
+          lines.failed++;
+          const { error } = json;
+          // --ordered keeps output line N for input line N: a failure holds its place with null.
+          if (args.ordered && !(await write(out, "null\n"))) break;
+          // On a terminal, over the progress line rather than after it.
+          if (!err) process.stderr.write(`${shown.progress ? "\r\x1b[2K" : ""}strmbrkr: line ${outcome.line}: ${error.name}: ${error.message}\n`);
+          else if (!(await write(err, `${JSON.stringify({ line: outcome.line, error: { name: error.name, message: error.message, stack: error.stack } })}\n`))) break;
         }
-        await Promise.all([close(output), errors && close(errors)]);
-        for (const [stream, path] of [[output, args.output], [errors, args.errors]] as const) {
+        await Promise.all([close(out), err && close(err)]);
+        for (const [stream, path] of [[out, args.output], [err, args.errors]] as const) {
           const error = stream && writeErrors.get(stream);
           if (!error) continue;
           // The reader went away (`| head`): stop quietly, as Unix tools do on SIGPIPE.
@@ -89,8 +101,17 @@ export const mapCommand: CommandModule<object, MapArgs> = {
           process.stderr.write(`strmbrkr: ${path === "-" ? "stdout" : path}: ${error.message}\n`);
           return 2;
         }
-        if (failed > 0) process.stderr.write(`strmbrkr: ${failed} of the input lines failed\n`);
-        return failed > 0 ? 1 : 0;
+        // Every line written: only now do the files replace what was there.
+        try {
+          await output.commit();
+          await errors?.commit();
+        } catch (error) {
+          process.stderr.write(`strmbrkr: ${(error as Error).message}\n`);
+          return 2;
+        }
+        // With the progress line shown, its summary gives the count.
+        if (lines.failed > 0 && !shown.progress) process.stderr.write(`strmbrkr: ${lines.failed} of ${lines.total} input lines failed\n`);
+        return lines.failed > 0 ? 1 : 0;
       },
     });
   },
@@ -99,8 +120,7 @@ export const mapCommand: CommandModule<object, MapArgs> = {
 /** The first error each output stream raised: writing stops there. */
 const writeErrors = new Map<Writable, NodeJS.ErrnoException>();
 
-function openOutput(path: string): Writable {
-  const stream = path === "-" ? process.stdout : createWriteStream(path);
+function watch(stream: Writable): Writable {
   stream.on("error", (error) => {
     if (!writeErrors.has(stream)) writeErrors.set(stream, error);
   });
@@ -120,16 +140,22 @@ async function close(stream: Writable): Promise<void> {
   await once(stream, "finish").catch(() => {});
 }
 
-type InputLine = { line: number; args: unknown[] } | { line: number; error: ErrorInfo };
+type InputLine = { line: number; args: unknown[] } | { line: number; error: ErrorInfo } | { line: number; value: null };
 type Outcome = { line: number; value: unknown } | { line: number; error: ErrorInfo };
 
-/** The input's lines as argument lists, numbered from 1; blank lines are skipped, bad JSON is a failure of its line. */
-async function* readLines(path: string): AsyncGenerator<InputLine> {
+/**
+ * The input's lines as argument lists, numbered from 1; bad JSON is a failure of its line. Blank
+ * lines are skipped, or with `keepBlank` (--ordered) are a null value, so output lines match input lines.
+ */
+async function* readLines(path: string, keepBlank: boolean): AsyncGenerator<InputLine> {
   const stream = path === "-" ? process.stdin : createReadStream(path);
   let line = 0;
   for await (const text of createInterface({ input: stream, crlfDelay: Infinity })) {
     line++;
-    if (text.trim() === "") continue;
+    if (text.trim() === "") {
+      if (keepBlank) yield { line, value: null };
+      continue;
+    }
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -141,10 +167,11 @@ async function* readLines(path: string): AsyncGenerator<InputLine> {
   }
 }
 
-function jsonLine(value: unknown): string | undefined {
+/** The value as one JSON line, or the failure of its line (a function, a symbol, a cycle). */
+function jsonLine(value: unknown): string | { error: ErrorInfo } {
   try {
-    return `${JSON.stringify(value) ?? "null"}\n`;
-  } catch {
-    return undefined; // a BigInt or a cycle
+    return `${toJson(value)}\n`;
+  } catch (error) {
+    return { error: { name: (error as Error).name, message: `its return value cannot be written as JSON: ${(error as Error).message}` } };
   }
 }

@@ -2,18 +2,29 @@ import { runStats } from "../runtime/stats.js";
 
 const REFRESH_MS = 100;
 
+/** What the progress line counts: jobs by default; `strmbrkr map` counts input lines (`unit: "lines"`). */
+export interface ProgressCounts {
+  done: number;
+  total: number;
+  failed: number;
+  unit?: string;
+}
+
+const jobCounts = (): ProgressCounts => ({ done: runStats.processed + runStats.failed, total: runStats.queued, failed: runStats.failed });
+
 /**
  * A live line on stderr (done/queued, failed, jobs/s, busy workers), then a one-line summary.
  * Hand-written: it is one line and a timer, less than any library would bring.
  */
-export function startProgress(): { stop(): void } {
+export function startProgress(counts: () => ProgressCounts = jobCounts): { stop(): void } {
   const startedAt = performance.now();
   const seconds = () => (performance.now() - startedAt) / 1000;
   const line = () => {
-    const done = runStats.processed + runStats.failed;
+    const { done, total, failed, unit } = counts();
     const { workers, remote } = runStats;
     const pool = remote === undefined ? `${workers}` : `${workers + remote} (${workers} local, ${remote} remote)`;
-    return `${done}/${runStats.queued} done, ${runStats.failed} failed, ${(done / Math.max(seconds(), 0.001)).toFixed(1)} jobs/s, ${runStats.busy}/${pool} workers busy`;
+    const of = unit ? ` ${unit}` : "";
+    return `${done}/${total}${of} done, ${failed} failed, ${(done / Math.max(seconds(), 0.001)).toFixed(1)} ${unit ?? "jobs"}/s, ${runStats.busy}/${pool} workers busy`;
   };
   const timer = setInterval(() => process.stderr.write(`\r\x1b[2K${line()}`), REFRESH_MS);
   timer.unref();

@@ -7,7 +7,7 @@ import { checkSnapshot } from "../runtime/kvs/snapshot.js";
 import type { ListenContext } from "../runtime/protocol.js";
 import { getLogger } from "../runtime/logger.js";
 import { runStats } from "../runtime/stats.js";
-import { startProgress } from "./progress.js";
+import { startProgress, type ProgressCounts } from "./progress.js";
 import { fail, printError } from "./report.js";
 
 /** The options every command that hosts a run takes (`run`, `map`). */
@@ -43,8 +43,13 @@ export interface Session<T> {
   script: string;
   /** Checks the script's exports before any worker starts; throws ScriptError to refuse them. */
   prepare(exports: Record<string, unknown>): T;
-  /** Does the work with the running workers; resolves with the exit code. */
-  use(prepared: T, run: Run): Promise<number>;
+  /**
+   * Does the work with the running workers; resolves with the exit code. `progress` is true when the
+   * progress line is shown: its closing summary then gives the counts, so `use` need not repeat them.
+   */
+  use(prepared: T, run: Run, shown: { progress: boolean }): Promise<number>;
+  /** What the progress line counts, if not jobs. */
+  counts?: () => ProgressCounts;
 }
 
 /**
@@ -111,10 +116,10 @@ export async function hostSession<T>(args: SessionArgs, session: Session<T>): Pr
     printError("the workers could not start:", error);
     return exit(1);
   }
-  const progress = args.progress && process.stderr.isTTY ? startProgress() : undefined;
+  const progress = args.progress && process.stderr.isTTY ? startProgress(session.counts) : undefined;
   let code: number;
   try {
-    code = await session.use(prepared, started);
+    code = await session.use(prepared, started, { progress: progress !== undefined });
   } catch (error) {
     progress?.stop();
     printError("main failed:", error);

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { closeSync, constants, fsyncSync, openSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, constants, fchmodSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { open, rename, rm } from "node:fs/promises";
 
 // Every file strmbrkr writes goes through here, because runs happen on shared machines (cluster
@@ -87,4 +87,41 @@ export async function safeWriteFile(path: string, data: FileData, { mode = 0o600
   } finally {
     signal?.removeEventListener("abort", removeTemp);
   }
+}
+
+/** A temporary file opened by `openTempBeside`, to be written through `fd` and then renamed. */
+export interface TempFile {
+  path: string;
+  fd: number;
+  /** Renames the temporary file over the target (close `fd` first); removes it if that fails. */
+  rename(): Promise<void>;
+}
+
+/**
+ * Creates the temporary file beside `path` by the rules above (random name, exclusive, no symlink
+ * followed, `mode` from its creation on) for a writer that streams into it, e.g. `strmbrkr map
+ * --output`. The caller removes `path` of the result if it gives up before `rename()`.
+ */
+export function openTempBeside(path: string, mode = 0o600): TempFile {
+  const temp = tempBeside(path);
+  const fd = openSync(temp, CREATE_NEW, mode);
+  try {
+    fchmodSync(fd, mode); // exactly `mode`, whatever the umask: e.g. the mode of the file it replaces
+  } catch (error) {
+    closeSync(fd);
+    rmSync(temp, { force: true });
+    throw error;
+  }
+  return {
+    path: temp,
+    fd,
+    async rename() {
+      try {
+        await rename(temp, path);
+      } catch (error) {
+        await rm(temp, { force: true });
+        throw error;
+      }
+    },
+  };
 }

@@ -22,11 +22,11 @@ t.test("map over a file: values in input order, failures on stderr with their li
   writeFileSync(join(dir, "in.jsonl"), ["1", "2", "", "[3]", "7", "{oops", "5"].join("\n") + "\n");
   const result = await map(t, ["square", "--input", join(dir, "in.jsonl"), "--output", join(dir, "out.jsonl"), "--ordered"]);
   t.equal(result.code, 1, "a line failed", { stderr: result.stderr });
-  t.same(lines(readFileSync(join(dir, "out.jsonl"), "utf8")), ["1", "4", "9", "25"], "the values, in input order");
+  t.same(readFileSync(join(dir, "out.jsonl"), "utf8").split("\n"), ["1", "4", "null", "9", "null", "null", "25", ""], "one line per input line, in input order: null for a blank or failed line");
   const [seven, notJson, count, ...rest] = lines(result.stderr);
   t.equal(seven, "strmbrkr: line 5: TypeError: seven is not allowed");
   t.match(notJson, /^strmbrkr: line 6: SyntaxError: not JSON: Expected property name/);
-  t.equal(count, "strmbrkr: 2 of the input lines failed");
+  t.equal(count, "strmbrkr: 2 of 7 input lines failed");
   t.same(rest, [], "nothing else on stderr");
   t.equal(result.stdout, "", "nothing on stdout when --output is a file");
 });
@@ -50,16 +50,19 @@ t.test("unordered map writes values as jobs finish; --ordered keeps input order 
   t.notSame(values, [...values].sort((a, b) => a - b), "in finishing order, not input order");
 });
 
-t.test("--errors FILE takes the failures as JSON lines; a value JSON cannot hold is a failure", async (t) => {
+t.test("--errors FILE takes the failures as JSON lines; a BigInt is written as a string", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "strmbrkr-map-"));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const result = await map(t, ["huge", "-i", "-", "--errors", join(dir, "errors.jsonl")], "[]\n[]\n");
+  const result = await map(t, ["square", "-i", "-", "--errors", join(dir, "errors.jsonl")], "7\n2\n7\n");
   t.equal(result.code, 1);
   const errors = lines(readFileSync(join(dir, "errors.jsonl"), "utf8")).map((line) => JSON.parse(line));
-  t.same(errors.map((e: { line: number }) => e.line).sort(), [1, 2]);
-  t.same(errors[0].error, { name: "TypeError", message: "its return value cannot be written as JSON" });
-  t.same(lines(result.stderr), ["strmbrkr: 2 of the input lines failed"], "stderr has only the count");
-  t.equal(result.stdout, "");
+  t.same(errors.map((e: { line: number }) => e.line).sort(), [1, 3]);
+  t.match(errors[0].error, { name: "TypeError", message: "seven is not allowed" });
+  t.same(lines(result.stderr), ["strmbrkr: 2 of 3 input lines failed"], "stderr has only the count");
+  t.equal(result.stdout, "4\n");
+  const huge = await map(t, ["huge", "-i", "-"], "[]\n");
+  t.equal(huge.code, 0, "", { stderr: huge.stderr });
+  t.equal(huge.stdout, '"1180591620717411303424"\n');
 });
 
 t.test("bad input to the command: one clear line, exit 2, nothing left running", async (t) => {

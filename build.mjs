@@ -2,18 +2,31 @@
 // (the CLI, hub, key-value store, worker, and the stdlib a job script imports), so a process
 // loads a few files instead of ~40 modules. The modules entries share go into shared chunks, so
 // the stdlib a job script's bundle imports is the same instance the process's own code uses.
+// Everything is written to a staging folder beside dist/, swapped in at the end (scripts/replace-dir.mjs).
 import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as esbuild from "esbuild";
+import { removeStale, replaceDir, stagingDir } from "./scripts/replace-dir.mjs";
 
-rmSync("dist", { recursive: true, force: true });
-execFileSync(process.execPath, [createRequire(import.meta.url).resolve("typescript/bin/tsc"), "-p", "tsconfig.json"], { stdio: "inherit" });
-const common = { outbase: ".", outdir: "dist", bundle: true, format: "esm", platform: "node", target: "node20", sourcemap: true, logLevel: "warning" };
-// Native code, each found through its own package at run time.
-const external = ["zeromq", "esbuild"];
-// The hub never loads a job script: one file.
-await esbuild.build({ ...common, external, entryPoints: ["runtime/hub/main.ts"] });
-// The host, the workers and the key-value store each import the job script's bundle, which imports
-// dist/stdlib/index.js: what they share with the stdlib goes into chunks, so it exists once a process.
-await esbuild.build({ ...common, external, entryPoints: ["cli/main.ts", "runtime/services.ts", "runtime/kvs/main.ts", "runtime/worker/main.ts", "stdlib/index.ts"], splitting: true, chunkNames: "chunks/[name]-[hash]" });
+removeStale("dist");
+const outdir = stagingDir("dist");
+try {
+  await build();
+  replaceDir(outdir, "dist");
+} catch (error) {
+  rmSync(outdir, { recursive: true, force: true });
+  throw error;
+}
+
+async function build() {
+  execFileSync(process.execPath, [createRequire(import.meta.url).resolve("typescript/bin/tsc"), "-p", "tsconfig.json", "--outDir", outdir], { stdio: "inherit" });
+  const common = { outbase: ".", outdir, bundle: true, format: "esm", platform: "node", target: "node20", sourcemap: true, logLevel: "warning" };
+  // Native code, each found through its own package at run time; and TypeScript (CommonJS, ~9 MB), loaded by --typecheck alone.
+  const external = ["zeromq", "esbuild", "typescript"];
+  // The hub never loads a job script: one file.
+  await esbuild.build({ ...common, external, entryPoints: ["runtime/hub/main.ts"] });
+  // The host, the workers and the key-value store each import the job script's bundle, which imports
+  // dist/stdlib/index.js: what they share with the stdlib goes into chunks, so it exists once a process.
+  await esbuild.build({ ...common, external, entryPoints: ["cli/main.ts", "runtime/services.ts", "runtime/kvs/main.ts", "runtime/worker/main.ts", "stdlib/index.ts"], splitting: true, chunkNames: "chunks/[name]-[hash]" });
+}

@@ -1,6 +1,7 @@
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { STRMBRKR_VERSION } from "../runtime/package-root.js";
+import { initCommand } from "./init.js";
 import { keygenCommand } from "./keygen.js";
 import { kvsCommand } from "./kvs.js";
 import { mapCommand } from "./map.js";
@@ -23,6 +24,7 @@ await yargs(argv)
   .scriptName("strmbrkr")
   .usage("$0 <command> [options]")
   .command(runCommand)
+  .command(initCommand)
   .command(mapCommand)
   .command(kvsCommand)
   .command(workerCommand)

@@ -1,4 +1,5 @@
 import { runStats } from "../runtime/stats.js";
+import { StatusLine } from "./status-line.js";
 
 const REFRESH_MS = 100;
 
@@ -26,7 +27,9 @@ export function startProgress(counts: () => ProgressCounts = jobCounts): { stop(
     const of = unit ? ` ${unit}` : "";
     return `${done}/${total}${of} done, ${failed} failed, ${(done / Math.max(seconds(), 0.001)).toFixed(1)} ${unit ?? "jobs"}/s, ${runStats.busy}/${pool} workers busy`;
   };
-  const timer = setInterval(() => process.stderr.write(`\r\x1b[2K${line()}`), REFRESH_MS);
+  // Cleared and redrawn around every line written meanwhile, by anyone (status-line.ts).
+  const status = new StatusLine();
+  const timer = setInterval(() => status.update(line()), REFRESH_MS);
   timer.unref();
   let stopped = false;
   return {
@@ -34,7 +37,8 @@ export function startProgress(counts: () => ProgressCounts = jobCounts): { stop(
       if (stopped) return;
       stopped = true;
       clearInterval(timer);
-      process.stderr.write(`\r\x1b[2Kstrmbrkr: ${line().replace(/, \d+\/\d+( \(.*\))? workers busy$/, "")} in ${seconds().toFixed(1)} s\n`);
+      status.close();
+      process.stderr.write(`strmbrkr: ${line().replace(/, \d+\/\d+( \(.*\))? workers busy$/, "")} in ${seconds().toFixed(1)} s\n`);
     },
   };
 }

@@ -23,6 +23,7 @@ export interface SessionArgs {
   authorizedKeys?: string;
   insecure?: boolean;
   progress: boolean;
+  typecheck?: boolean;
 }
 
 export function sessionOptions<T>(yargs: Argv<T>): Argv<T & SessionArgs> {
@@ -36,7 +37,8 @@ export function sessionOptions<T>(yargs: Argv<T>): Argv<T & SessionArgs> {
     .option("authorized-keys", { type: "string", describe: "With --listen: file of the public keys (one per line) of the workers admitted" })
     .option("key", { type: "string", describe: "With --listen: this host's key pair file (`strmbrkr keygen`) [default: a new key each run, printed at start]" })
     .option("insecure", { type: "boolean", describe: "With --listen: no keys, no encryption; anyone who reaches the port can take jobs (warns at every start)" })
-    .option("progress", { type: "boolean", default: true, describe: "Show a live progress line on stderr when it is a terminal (--no-progress to hide)" }) as Argv<T & SessionArgs>;
+    .option("progress", { type: "boolean", default: true, describe: "Show a live progress line on stderr when it is a terminal (--no-progress to hide)" })
+    .option("typecheck", { type: "boolean", describe: "Type-check the script with TypeScript first; a type error stops the run (exit 2) before any process starts [default: false: esbuild only strips types]" }) as Argv<T & SessionArgs>;
 }
 
 export interface Session<T> {
@@ -79,6 +81,7 @@ export async function hostSession<T>(args: SessionArgs, session: Session<T>): Pr
   } catch (error) {
     return fail(2, (error as Error).message);
   }
+  if (args.typecheck) await typecheck(session.script);
   if (listen) {
     instance.listenForWorkers(listen);
     if (!listen.curve) process.stderr.write(`strmbrkr: WARNING: --insecure: anyone who can reach ${listen.address} can take jobs, read the job script and the key-value store, and send results; nothing is encrypted\n`);
@@ -128,6 +131,20 @@ export async function hostSession<T>(args: SessionArgs, session: Session<T>): Pr
   progress?.stop();
   await host.stopRun(started);
   return exit(code);
+}
+
+/** `--typecheck`: the script's type errors, one `file:line:col: error TSnnnn: message` line each, and exit 2. */
+async function typecheck(script: string): Promise<void> {
+  let errors: string[];
+  try {
+    await (await import("../runtime/bundle.js")).checkScript(script); // "no such file" in one line, not as a TypeScript error
+    errors = await (await import("../runtime/typecheck.js")).typecheckScript(script);
+  } catch (error) {
+    return fail(2, (error as Error).message);
+  }
+  if (errors.length === 0) return;
+  process.stderr.write(`${errors.join("\n")}\n`);
+  fail(2, `${script}: ${errors.length} type error${errors.length === 1 ? "" : "s"} (--typecheck); not run`);
 }
 
 /** Where remote workers connect, and the key they need: one line on stderr, at every start. */

@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from "node:child_process";
+import { Socket } from "node:net";
 import { fileURLToPath } from "node:url";
 import { RUNTIME_ENV, type ContextMessage, type RuntimeContext } from "./protocol.js";
 
@@ -16,6 +17,7 @@ export function forkEntry(entry: URL, context: RuntimeContext): ChildProcess {
   if (early?.connected) {
     early.ref();
     early.channel?.ref();
+    for (const pipe of pipesOf(early)) pipe.ref();
     early.send({ type: "context", context } satisfies ContextMessage);
     return early;
   }
@@ -36,14 +38,53 @@ export function forkEarly(entry: URL): void {
   // Until it is used, it must not keep this process alive (its IPC channel would).
   child.unref();
   child.channel?.unref();
+  for (const pipe of pipesOf(child)) pipe.unref();
   forkedEarly.set(entry.href, child);
 }
 
 function forkWith(entry: URL, env: NodeJS.ProcessEnv): ChildProcess {
-  return fork(fileURLToPath(entry), [], {
+  // On a terminal, the children's output reaches it through this process, a line at a time (and
+  // their children's, which inherit the pipes): the CLI keeps a progress line at the bottom of the
+  // terminal and must clear it before each line anyone writes (cli/status-line.ts), which it could
+  // not do for a child writing straight to the terminal. Elsewhere (files, pipes) they inherit.
+  const viaParent = process.stderr.isTTY === true;
+  const child = fork(fileURLToPath(entry), [], {
     env: { ...process.env, ...env },
     execArgv: [...process.execArgv.filter((arg) => arg.startsWith("--max-old-space-size")), ...profiling()],
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
+    stdio: ["ignore", viaParent && process.stdout.isTTY ? "pipe" : "inherit", viaParent ? "pipe" : "inherit", "ipc"],
+  });
+  const forwarded = [forwardLines(child.stdout, process.stdout), forwardLines(child.stderr, process.stderr)];
+  if (viaParent) outputDone.set(child, Promise.all(forwarded).then(() => {}));
+  return child;
+}
+
+/** The pipes a child's output comes through (see forkWith): sockets, which can be (un)referenced. */
+const pipesOf = (child: ChildProcess) => [child.stdout, child.stderr].filter((pipe): pipe is Socket => pipe instanceof Socket);
+
+/** Once a child's forwarded output has all been written here (see forkWith). */
+const outputDone = new WeakMap<ChildProcess, Promise<void>>();
+/** How long an exited child's forwarded output may take to end (a grandchild left behind may hold the pipe). */
+const OUTPUT_AFTER_EXIT_MS = 500;
+
+/** Copies `from` to `to` in whole lines, so lines of several processes never interleave mid-line. */
+function forwardLines(from: NodeJS.ReadableStream | null, to: NodeJS.WritableStream): Promise<void> {
+  if (!from) return Promise.resolve();
+  let partial = "";
+  from.setEncoding("utf8");
+  from.on("data", (chunk: string) => {
+    const end = chunk.lastIndexOf("\n");
+    if (end < 0) {
+      partial += chunk;
+      return;
+    }
+    to.write(partial + chunk.slice(0, end + 1));
+    partial = chunk.slice(end + 1);
+  });
+  return new Promise((resolve) => {
+    from.once("close", () => {
+      if (partial) to.write(partial);
+      resolve();
+    });
   });
 }
 
@@ -57,10 +98,14 @@ export function hasExited(child: ChildProcess): boolean {
   return child.exitCode !== null || child.signalCode !== null;
 }
 
-/** Resolves once `child` has exited (at once if it already has). */
-export function exited(child: ChildProcess): Promise<void> {
-  if (hasExited(child)) return Promise.resolve();
-  return new Promise((resolve) => child.once("exit", () => resolve()));
+/** Resolves once `child` has exited (at once if it already has) and the output forwarded from it is written (see forkWith). */
+export async function exited(child: ChildProcess): Promise<void> {
+  if (!hasExited(child)) await new Promise((resolve) => child.once("exit", resolve));
+  const output = outputDone.get(child);
+  if (!output) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([output, new Promise((resolve) => (timer = setTimeout(resolve, OUTPUT_AFTER_EXIT_MS)))]);
+  clearTimeout(timer);
 }
 
 /** SIGTERM, then SIGKILL after `graceMs`; resolves when the child is gone. */

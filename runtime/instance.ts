@@ -132,8 +132,8 @@ export class Instance {
     if (this.role === "worker") throw new Error("workers do not own a broker");
     if (!this.#hub?.running) {
       const hub = new HubProcess({ config: this.config, runDir: this.runDir, listen: this.#listen });
-      // Whoever waits on the hub (startWorkers) reports its failure; this covers failures mid-run.
-      hub.on("fatal", (error: Error) => hub.listenerCount("fatal") === 1 && log.critical(error.message));
+      // Whoever waits on the hub (startWorkers, `ready`) reports its failure; this covers failures mid-run.
+      hub.on("fatal", (error: Error) => hub.started && hub.listenerCount("fatal") === 1 && log.critical(error.message));
       hub.on("need-kvs", () => this.startKvs());
       this.#hub = hub;
       this.#tellRemoteKvs();

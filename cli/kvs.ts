@@ -90,7 +90,7 @@ async function kvs(args: ArgumentsCamelCase<KvsArgs>): Promise<void> {
 
   // The run's local socket when there is one: no zeromq, no keys needed (the run directory is the owner's).
   const local = run ? join(run.runDir, KVS_LOCAL_SOCKET) : undefined;
-  const client = new KvsClient(endpoint, args.timeout, 1, maxValueBytes, local !== undefined && existsSync(local) ? local : undefined);
+  const client = new KvsClient(endpoint, { timeoutMs: args.timeout, attempts: 1, maxValueBytes, localPath: local !== undefined && existsSync(local) ? local : undefined });
   const request = (op: KvsOp, ...rest: unknown[]) => client.request(op, rest);
   let code = 0;
   try {

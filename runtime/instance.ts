@@ -202,11 +202,12 @@ export class Instance {
     if (this.#kvsRestart) return this.#kvsRestart;
     if (!this.#kvsClient) {
       // The client's modules load on first use: a worker that never calls the store starts ~10 ms sooner.
-      const made = Promise.all([this.kvsEndpoint(), import("./kvs/client.js")]).then(([endpoint, { KvsClient }]) => {
+      const made = Promise.all([this.kvsEndpoint(), import("./kvs/client.js")]).then(([endpoint, { KvsClient, transactTimeoutMs }]) => {
         // The store's local socket, when this process shares its machine and run directory.
         const local = this.#runDir === undefined ? undefined : join(this.#runDir, KVS_LOCAL_SOCKET);
         const localPath = local !== undefined && existsSync(local) ? local : undefined;
-        return new KvsClient(endpoint, this.config.kvsClientSocketTimeout, this.config.kvsClientSocketAttempts, this.config.kvsMaxValueBytes, localPath);
+        const { kvsClientSocketTimeout: timeoutMs, kvsClientSocketAttempts: attempts, kvsTransactionTimeout, kvsMaxValueBytes: maxValueBytes } = this.config;
+        return new KvsClient(endpoint, { timeoutMs, attempts, transactTimeoutMs: transactTimeoutMs(timeoutMs, kvsTransactionTimeout), maxValueBytes, localPath });
       });
       this.#kvsClient = made;
       made.then(

@@ -8,7 +8,7 @@ import { useClientKeys } from "../runtime/remote/client-security.js";
 import { findRun, findRunByEndpoint, type FoundRun } from "../runtime/kvs/discovery.js";
 import { KVS_LOCAL_SOCKET, type KvsOp } from "../runtime/protocol.js";
 import { readRunKeys, runClientKeys } from "../runtime/run-keys.js";
-import { fail } from "./report.js";
+import { fail, warn } from "./report.js";
 
 const ACTIONS = ["get", "set", "keys", "dump", "flush"] as const;
 type Action = (typeof ACTIONS)[number];
@@ -70,7 +70,7 @@ async function kvs(args: ArgumentsCamelCase<KvsArgs>): Promise<void> {
   let run: FoundRun | undefined;
   let maxValueBytes: number;
   try {
-    maxValueBytes = resolveConfig().kvsMaxValueBytes;
+    maxValueBytes = resolveConfig({ warn }).kvsMaxValueBytes;
     run = args.connect === undefined ? findRun(args.instance!) : args.key === undefined ? findRunByEndpoint(args.connect) : undefined;
     endpoint = args.connect ?? run!.endpoint;
   } catch (error) {

@@ -8,7 +8,7 @@ import type { ListenContext } from "../runtime/protocol.js";
 import { getLogger } from "../runtime/logger.js";
 import { runStats } from "../runtime/stats.js";
 import { startProgress } from "./progress.js";
-import { fail, printError } from "./report.js";
+import { fail, printError, warn } from "./report.js";
 
 /** The options every command that hosts a run takes (`run`, `map`). */
 export interface SessionArgs {
@@ -64,7 +64,7 @@ export async function hostSession<T>(args: SessionArgs, session: Session<T>): Pr
   let instance: Instance;
   let listen: ListenContext | undefined;
   try {
-    instance = initInstance(overrides);
+    instance = initInstance(overrides, warn);
     const flags = { listen: args.listen, key: args.key, authorizedKeys: args.authorizedKeys, insecure: args.insecure };
     // The remote-worker modules (and zeromq) load only for a run that names one of their flags.
     listen = Object.values(flags).some((flag) => flag !== undefined && flag !== false) ? (await import("../runtime/remote/listen.js")).resolveListen(flags) : undefined;

@@ -268,13 +268,13 @@ let current: Instance | undefined;
 export function getInstance(): Instance {
   if (!current) {
     const context = readRuntimeContext();
-    current = new Instance(context?.config ?? resolveConfig(), context);
+    current = new Instance(context?.config ?? resolveConfig({ warn: (message) => log.warning(message) }), context);
   }
   return current;
 }
 
-/** Makes the host's instance with CLI options; throws ConfigError on bad values. */
-export function initInstance(overrides: RawOptions = {}): Instance {
-  current = new Instance(resolveConfig({ overrides }));
+/** Makes the host's instance with CLI options; throws ConfigError on bad values; `warn` hears of unknown STRMBRKR_ names. */
+export function initInstance(overrides: RawOptions = {}, warn?: (message: string) => void): Instance {
+  current = new Instance(resolveConfig({ overrides, warn }));
   return current;
 }

@@ -8,10 +8,26 @@ import { useClientKeys } from "../runtime/remote/client-security.js";
 import { findRun, findRunByEndpoint, type FoundRun } from "../runtime/kvs/discovery.js";
 import { KVS_LOCAL_SOCKET, type KvsOp } from "../runtime/protocol.js";
 import { readRunKeys, runClientKeys } from "../runtime/run-keys.js";
-import { fail } from "./report.js";
+import { fail, warn } from "./report.js";
 
-const ACTIONS = ["get", "set", "keys", "dump", "flush"] as const;
-type Action = (typeof ACTIONS)[number];
+/**
+ * Every action: its arguments (counts for the check, text for usage errors and --help) and what it
+ * does. The command's help, its usage errors and its list of actions are all made from this table.
+ */
+const ACTIONS = {
+  get: { min: 1, max: 1, args: "<key>", does: "prints the value as JSON (exit 1 if there is none)" },
+  set: { min: 2, max: 2, args: "<key> <value>", does: "stores the value (JSON, else a string) and prints it" },
+  del: { min: 1, max: Infinity, args: "<key>...", does: "deletes the keys; prints how many were there" },
+  exists: { min: 1, max: Infinity, args: "<key>...", does: "prints how many of the keys hold a value" },
+  incr: { min: 1, max: 2, args: "<key> [by]", does: "adds by (default 1; missing is 0); prints the sum" },
+  keys: { min: 0, max: 1, args: "[pattern]", does: "prints the matching keys, one a line, sorted" },
+  dump: { min: 0, max: 0, args: "", does: "prints the whole store as JSON" },
+  flush: { min: 0, max: 0, args: "", does: "deletes every key" },
+  ping: { min: 0, max: 0, args: "", does: "prints the store's pid, key count and uptime as JSON" },
+} as const satisfies Record<string, { min: number; max: number; args: string; does: string }>;
+type Action = keyof typeof ACTIONS;
+const ACTION_NAMES = Object.keys(ACTIONS) as Action[];
+const usageOf = (action: Action) => `kvs ${action}${ACTIONS[action].args ? ` ${ACTIONS[action].args}` : ""}`;
 
 interface KvsArgs {
   action: Action;
@@ -27,23 +43,14 @@ interface KvsArgs {
   "--"?: (string | number)[];
 }
 
-/** How many positional arguments each action takes, and how to name them in an error. */
-const USAGE: Record<Action, { min: number; max: number; usage: string }> = {
-  get: { min: 1, max: 1, usage: "kvs get <key>" },
-  set: { min: 2, max: 2, usage: "kvs set <key> <value>" },
-  keys: { min: 0, max: 1, usage: "kvs keys [pattern]" },
-  dump: { min: 0, max: 0, usage: "kvs dump" },
-  flush: { min: 0, max: 0, usage: "kvs flush" },
-};
-
 export const kvsCommand: CommandModule<object, KvsArgs> = {
   command: "kvs <action> [args..]",
-  describe: "Read or change the key-value store of a running `strmbrkr run` (get, set, keys, dump, flush)",
+  describe: `Read or change the key-value store of a running \`strmbrkr run\` (${ACTION_NAMES.join(", ")})`,
   builder: (yargs) =>
     (yargs as Argv<object>)
       // Checked in the handler, not with `choices`: yargs spreads that error over several lines.
-      .positional("action", { type: "string", demandOption: true, describe: "get <key> | set <key> <value> | keys [pattern] | dump | flush" })
-      .positional("args", { type: "string", array: true, default: [], describe: "The key, value or glob pattern" })
+      .positional("action", { type: "string", demandOption: true, describe: `One of ${ACTION_NAMES.join(", ")} (below)` })
+      .positional("args", { type: "string", array: true, default: [], describe: "The keys, value, amount or glob pattern" })
       .option("instance", { type: "string", describe: "The run's instance id (STRMBRKR_INSTANCE_ID; by default the host's pid)" })
       .option("connect", { type: "string", describe: "The store's endpoint instead, e.g. tcp://127.0.0.1:40123 or ipc:///tmp/…/kvs.sock" })
       .conflicts("instance", "connect")
@@ -52,17 +59,22 @@ export const kvsCommand: CommandModule<object, KvsArgs> = {
       .option("key", { type: "string", describe: "With --connect to a run's CURVE endpoint (--listen): a key pair file whose .pub is in its --authorized-keys" })
       .option("server-key", { type: "string", describe: "With --key: the host's public key (as --server-key='KEY'), or its .pub file" })
       .option("timeout", { type: "number", default: 2000, describe: "Milliseconds to wait for the store's answer" })
+      .epilog(`Actions:\n${ACTION_NAMES.map((action) => `  ${usageOf(action).slice(4).padEnd(16)} ${ACTIONS[action].does}`).join("\n")}`)
       .example("$0 kvs keys 'job:*' --instance 4242", "List keys of run 4242")
       .example("$0 kvs set limit 10 --instance 4242", "Store the number 10 (JSON), or a string if it is not JSON")
+      .example("$0 kvs del job:1 job:2 --instance 4242", "Delete two keys; prints how many were there")
       .example("$0 kvs dump --connect tcp://127.0.0.1:40123", "Print the whole store as JSON") as Argv<KvsArgs>,
   handler: (args) => kvs(args),
 };
 
 async function kvs(args: ArgumentsCamelCase<KvsArgs>): Promise<void> {
-  if (!(ACTIONS as readonly string[]).includes(args.action)) fail(2, `kvs: unknown action ${JSON.stringify(args.action)} (${ACTIONS.join(", ")})`);
+  if (!Object.hasOwn(ACTIONS, args.action)) fail(2, `kvs: unknown action ${JSON.stringify(args.action)} (${ACTION_NAMES.join(", ")})`);
   const positionals = [...(args.args ?? []), ...(args["--"] ?? [])].map(String);
-  const { min, max, usage } = USAGE[args.action];
-  if (positionals.length < min || positionals.length > max) fail(2, `usage: strmbrkr ${usage} (--instance ID | --connect ENDPOINT)`);
+  const { min, max } = ACTIONS[args.action];
+  const usage = `usage: strmbrkr ${usageOf(args.action)} (--instance ID | --connect ENDPOINT)`;
+  if (positionals.length < min || positionals.length > max) fail(2, usage);
+  const by = args.action === "incr" && positionals[1] !== undefined ? Number(positionals[1]) : 1;
+  if (!Number.isFinite(by) || positionals[1]?.trim() === "") fail(2, `kvs incr: the amount must be a number, got ${JSON.stringify(positionals[1])}`);
   if (!args.instance && !args.connect) fail(2, "name the run: --instance ID, or --connect ENDPOINT");
   if (!(args.timeout > 0)) fail(2, `--timeout: ${args.timeout} must be a number of milliseconds > 0`);
   if (args.ttl !== undefined && !(args.ttl > 0)) fail(2, `--ttl: ${args.ttl} must be a number of seconds > 0`);
@@ -70,7 +82,7 @@ async function kvs(args: ArgumentsCamelCase<KvsArgs>): Promise<void> {
   let run: FoundRun | undefined;
   let maxValueBytes: number;
   try {
-    maxValueBytes = resolveConfig().kvsMaxValueBytes;
+    maxValueBytes = resolveConfig({ warn }).kvsMaxValueBytes;
     run = args.connect === undefined ? findRun(args.instance!) : args.key === undefined ? findRunByEndpoint(args.connect) : undefined;
     endpoint = args.connect ?? run!.endpoint;
   } catch (error) {
@@ -90,7 +102,7 @@ async function kvs(args: ArgumentsCamelCase<KvsArgs>): Promise<void> {
 
   // The run's local socket when there is one: no zeromq, no keys needed (the run directory is the owner's).
   const local = run ? join(run.runDir, KVS_LOCAL_SOCKET) : undefined;
-  const client = new KvsClient(endpoint, args.timeout, 1, maxValueBytes, local !== undefined && existsSync(local) ? local : undefined);
+  const client = new KvsClient(endpoint, { timeoutMs: args.timeout, attempts: 1, maxValueBytes, localPath: local !== undefined && existsSync(local) ? local : undefined });
   const request = (op: KvsOp, ...rest: unknown[]) => client.request(op, rest);
   let code = 0;
   try {
@@ -106,6 +118,20 @@ async function kvs(args: ArgumentsCamelCase<KvsArgs>): Promise<void> {
       }
       case "set":
         print(await request("set", key, args.string ? value : parse(value!), ...(args.ttl ? [{ ttl: args.ttl }] : [])));
+        break;
+      case "del":
+      case "exists": {
+        const op = args.action === "del" ? "delete" : "exists";
+        // One request each, sent together and served in order: as in Redis, a key named twice is deleted once but exists twice.
+        const answers = await Promise.all(positionals.map((name) => request(op, name)));
+        print(answers.filter(Boolean).length);
+        break;
+      }
+      case "incr":
+        print(await request("incr", key, by));
+        break;
+      case "ping":
+        print(await request("ping"));
         break;
       case "keys":
         for (const name of (await request("keys", key ?? "*")) as string[]) process.stdout.write(`${name}\n`);

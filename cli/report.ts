@@ -6,6 +6,11 @@ export function fail(exitCode: number, message: string): never {
   process.exit(exitCode);
 }
 
+/** A warning the run goes on after: one line on stderr. */
+export function warn(message: string): void {
+  process.stderr.write(`strmbrkr: WARNING: ${message}\n`);
+}
+
 /** An error from the user's code: its (source-mapped) stack, or its message. */
 export function printError(prefix: string, error: unknown): void {
   // strmbrkr's own verdicts say all in their message; the user's errors need their stack.

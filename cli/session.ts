@@ -8,7 +8,7 @@ import type { ListenContext } from "../runtime/protocol.js";
 import { getLogger } from "../runtime/logger.js";
 import { runStats } from "../runtime/stats.js";
 import { startProgress, type ProgressCounts } from "./progress.js";
-import { fail, printError } from "./report.js";
+import { fail, printError, warn } from "./report.js";
 
 /** The options every command that hosts a run takes (`run`, `map`). */
 export interface SessionArgs {
@@ -71,7 +71,7 @@ export async function hostSession<T>(args: SessionArgs, session: Session<T>): Pr
   let instance: Instance;
   let listen: ListenContext | undefined;
   try {
-    instance = initInstance(overrides);
+    instance = initInstance(overrides, warn);
     const flags = { listen: args.listen, key: args.key, authorizedKeys: args.authorizedKeys, insecure: args.insecure };
     // The remote-worker modules (and zeromq) load only for a run that names one of their flags.
     listen = Object.values(flags).some((flag) => flag !== undefined && flag !== false) ? (await import("../runtime/remote/listen.js")).resolveListen(flags) : undefined;
@@ -94,12 +94,18 @@ export async function hostSession<T>(args: SessionArgs, session: Session<T>): Pr
 
   let prepared: T;
   let host: typeof import("../runtime/host.js");
+  let listening: Promise<Listening> | undefined;
   try {
     await instance.useScript(session.script); // a bundle error stops the run before any process starts
     // The broker starts now, and boots while this process loads the runtime and the script.
-    void instance.hub().ready.catch(() => {});
+    const hubReady = instance.hub().ready;
+    hubReady.catch(() => {});
     // The store starts once the workers are up (WorkerManager), unless remote workers or a snapshot need it now.
-    if (listen || instance.config.kvsSnapshot) instance.startKvs();
+    // With --listen both bind their ports now; the run waits for both (or the first failure) before main.
+    if (listen) {
+      listening = Promise.all([hubReady, instance.kvsEndpoint()]).then(([{ gateway }]) => ({ gateway: gateway!, store: instance.remoteKvsEndpoint }));
+      listening.catch(() => {});
+    } else if (instance.config.kvsSnapshot) instance.startKvs();
     host = await import("../runtime/host.js");
     prepared = session.prepare(await host.loadScript(instance, session.script));
   } catch (error) {
@@ -111,7 +117,15 @@ export async function hostSession<T>(args: SessionArgs, session: Session<T>): Pr
     return exit(1);
   }
 
-  if (listen && !(await announce(instance, listen))) return exit(1); // the hub could not listen; it logged why
+  if (listen && listening) {
+    try {
+      announce(listen, await listening);
+    } catch (error) {
+      // One line for the first port that failed (the hub's or the store's); the other's failure, if any, is not news.
+      process.stderr.write(`strmbrkr: ${(error as Error).message}\n`);
+      return exit(1);
+    }
+  }
   let started: Run;
   try {
     started = await host.startRun();
@@ -147,20 +161,21 @@ async function typecheck(script: string): Promise<void> {
   fail(2, `${script}: ${errors.length} type error${errors.length === 1 ? "" : "s"} (--typecheck); not run`);
 }
 
+/** Where the --listen sockets are bound: the gateway, and the store's for `strmbrkr kvs --connect`. */
+interface Listening {
+  gateway: string;
+  store?: string;
+}
+
 /** Where remote workers connect, and the key they need: one line on stderr, at every start. */
-async function announce(instance: Instance, listen: ListenContext): Promise<boolean> {
-  const { gateway } = await instance.hub().ready.catch(() => ({ gateway: undefined }));
-  if (!gateway) return false;
+function announce(listen: ListenContext, { gateway, store }: Listening): void {
   const key = listen.curve ? ` (server key ${listen.curve.publicKey})` : " (insecure)";
   process.stderr.write(`strmbrkr: listening for remote workers on ${gateway}${key}\n`);
   const port = gateway.slice(gateway.lastIndexOf(":") + 1);
   // `=` and quotes: a Z85 key may start with "-" and holds shell characters.
   const keys = listen.curve ? ` --server-key='${listen.curve.publicKey}' --key WORKER.key` : " --insecure";
   process.stderr.write(`strmbrkr: join with: strmbrkr worker --connect tcp://THIS-HOST:${port}${keys}\n`);
-  await instance.kvsEndpoint().catch(() => {});
-  const store = instance.remoteKvsEndpoint;
   if (store) process.stderr.write(`strmbrkr: the key-value store, from elsewhere: strmbrkr kvs … --connect ${store}${listen.curve ? " --key KEY --server-key=HOST.pub" : ""}\n`);
-  return true;
 }
 
 /**

@@ -4,7 +4,7 @@ import { LOG_LEVELS, resolveConfig } from "../runtime/config.js";
 import { setLogLevel } from "../runtime/logger.js";
 import { defaultCacheDir } from "../runtime/remote/bundle-cache.js";
 import type { SupervisorOptions } from "../runtime/remote/supervisor.js";
-import { fail, numberFlag } from "./report.js";
+import { fail, numberFlag, warn } from "./report.js";
 
 interface WorkerArgs {
   connect: string;
@@ -58,7 +58,7 @@ async function worker(args: ArgumentsCamelCase<WorkerArgs>): Promise<void> {
 
 function resolveWorkerOptions(args: WorkerArgs, { readKeyPair, readPublicKey }: typeof import("../runtime/remote/keys.js")): SupervisorOptions {
   if (!/^tcp:\/\/[^:/]+:\d+$/.test(args.connect)) throw new ConfigError(`--connect ${JSON.stringify(args.connect)}: expected tcp://HOST:PORT`);
-  const config = resolveConfig({ overrides: { workerProcCount: args.workers, loggingLevel: args.logLevel } });
+  const config = resolveConfig({ overrides: { workerProcCount: args.workers, loggingLevel: args.logLevel }, warn });
   if (config.workerProcCount < 1) throw new ConfigError(`--workers (STRMBRKR_WORKER_PROC_COUNT): "${config.workerProcCount}" must be at least 1`);
   const giveUpMs = args.persist ? 0 : numberFlag("--give-up", args.giveUp, { min: 0 }) * 1000;
   const common = { connect: args.connect, workers: config.workerProcCount, cacheDir: args.cacheDir ?? defaultCacheDir(), persist: args.persist, giveUpMs, config };

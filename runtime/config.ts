@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { parseEnv } from "node:util";
 import { ConfigError } from "../stdlib/errors.js";
 
 /** Log levels, in the original's (Python logging's) names and order. */
@@ -83,20 +84,37 @@ export const OPTION_ENV_NAMES = Object.fromEntries(
   Object.entries(OPTIONS).map(([key, spec]) => [key, spec.env]),
 ) as Record<keyof Options, string>;
 
+/**
+ * STRMBRKR_ variables strmbrkr reads that are not options: set by strmbrkr itself, or read by one
+ * command only. Any other STRMBRKR_ name, in the environment or in `strmbrkr.env`, is warned about.
+ */
+const OTHER_ENV_NAMES = [
+  "STRMBRKR_RUNTIME", // a child process's RuntimeContext (runtime/protocol.ts RUNTIME_ENV)
+  "STRMBRKR_CPU_PROF_DIR", // CPU profiles of every process (runtime/children.ts)
+  "STRMBRKR_CACHE_DIR", // the bundle cache (runtime/remote/bundle-cache.ts)
+  "STRMBRKR_BENCH_TAG", // marks the benchmark's processes (bench/)
+];
+
 export interface ConfigSources {
   env?: NodeJS.ProcessEnv;
   /** Folder holding `strmbrkr.env`; default the current directory. */
   cwd?: string;
   /** Highest precedence: CLI flags or constructor arguments. */
   overrides?: RawOptions;
+  /** Told, one line each, of STRMBRKR_ names that are no setting (a misspelling, most likely); default: not told. */
+  warn?: (message: string) => void;
 }
 
 /**
  * Resolves the configuration: overrides, then the environment, then `strmbrkr.env`, then defaults.
- * Throws ConfigError naming the option and the value when one is invalid.
+ * Throws ConfigError naming the option and the value (and the file and line) when one is invalid.
  */
-export function resolveConfig({ env = process.env, cwd = process.cwd(), overrides = {} }: ConfigSources = {}): Config {
-  const file = readEnvFile(join(cwd, "strmbrkr.env"));
+export function resolveConfig({ env = process.env, cwd = process.cwd(), overrides = {}, warn }: ConfigSources = {}): Config {
+  const file = readEnvFile(join(cwd, ENV_FILE), ENV_FILE);
+  if (warn) {
+    for (const [name, { line }] of file) if (name.startsWith("STRMBRKR_")) warnIfUnknown(`${ENV_FILE}:${line}: `, name, "", warn);
+    for (const name of Object.keys(env)) if (name.startsWith("STRMBRKR_") && !file.has(name)) warnIfUnknown("", name, " in the environment", warn);
+  }
   const resolved: Record<string, unknown> = {};
   for (const [key, spec] of Object.entries(OPTIONS) as [keyof Options, (typeof OPTIONS)[keyof Options]][]) {
     const override = overrides[key];
@@ -104,10 +122,44 @@ export function resolveConfig({ env = process.env, cwd = process.cwd(), override
       resolved[key] = parseOption(`${FLAGS[key] ? `--${FLAGS[key]} ` : ""}(${spec.env})`, String(override), spec.parse);
       continue;
     }
-    const raw = env[spec.env] ?? file.get(spec.env);
-    resolved[key] = raw === undefined || raw === "" ? spec.fallback() : parseOption(spec.env, raw, spec.parse);
+    const fromEnv = env[spec.env];
+    const fromFile = fromEnv === undefined ? file.get(spec.env) : undefined;
+    const raw = fromEnv ?? fromFile?.value;
+    const where = fromFile ? `${ENV_FILE}:${fromFile.line}: ` : "";
+    resolved[key] = raw === undefined || raw === "" ? spec.fallback() : parseOption(`${where}${spec.env}`, raw, spec.parse);
   }
   return Object.freeze(resolved) as Config;
+}
+
+const ENV_FILE = "strmbrkr.env";
+const KNOWN_ENV_NAMES = new Set([...Object.values(OPTIONS).map((spec) => spec.env), ...OTHER_ENV_NAMES]);
+
+function warnIfUnknown(before: string, name: string, after: string, warn: (message: string) => void): void {
+  if (KNOWN_ENV_NAMES.has(name)) return;
+  const guess = closestName(name);
+  warn(`${before}${name}${after} is not a strmbrkr setting; it is ignored${guess ? ` (did you mean ${guess}?)` : ""}`);
+}
+
+/** The known name nearest `name` (edit distance), if it is near: a few letters off, or a word in common. */
+function closestName(name: string): string | undefined {
+  const words = (text: string) => text.slice("STRMBRKR_".length).split("_").filter((word) => word.length >= 4);
+  let best: { name: string; distance: number } | undefined;
+  for (const known of KNOWN_ENV_NAMES) {
+    const distance = editDistance(name, known);
+    const shared = words(name).some((word) => words(known).some((other) => word.startsWith(other) || other.startsWith(word)));
+    if ((distance <= 3 || shared) && (!best || distance < best.distance)) best = { name: known, distance };
+  }
+  return best?.name;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[b.length]!;
 }
 
 function parseOption(name: string, raw: string, parse: Parser): unknown {
@@ -118,30 +170,30 @@ function parseOption(name: string, raw: string, parse: Parser): unknown {
   }
 }
 
-/** Reads `KEY=VALUE` lines; `#` comments, blank lines, `export ` prefixes and quotes are handled. */
-export function readEnvFile(path: string): Map<string, string> {
+/**
+ * Reads a dotenv file: `KEY=VALUE` lines, `#` comments, blank lines, `export ` prefixes; each value
+ * as Node's own dotenv parser reads it (`util.parseEnv`: quotes, a trailing ` # comment`). Lines
+ * are taken one at a time, so that errors can name theirs: a value spans one line. `name` is how
+ * errors name the file.
+ */
+export function readEnvFile(path: string, name = path): Map<string, { value: string; line: number }> {
   let text: string;
   try {
     text = readFileSync(path, "utf8");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return new Map();
-    throw new ConfigError(`${path}: cannot be read (${(error as Error).message})`);
+    throw new ConfigError(`${name}: cannot be read (${(error as Error).message})`);
   }
-  const entries = new Map<string, string>();
+  const entries = new Map<string, { value: string; line: number }>();
   text.split(/\r?\n/).forEach((line, index) => {
     const trimmed = line.trim();
     if (trimmed === "" || trimmed.startsWith("#")) return;
     const match = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(trimmed);
-    if (!match) throw new ConfigError(`${path}:${index + 1}: expected KEY=VALUE, got ${JSON.stringify(trimmed)}`);
-    entries.set(match[1]!, unquote(match[2]!));
+    if (!match) throw new ConfigError(`${name}:${index + 1}: expected KEY=VALUE, got ${JSON.stringify(trimmed)}`);
+    // The key and `export ` are ours to read (Node 20's parser keeps spaces in keys); the value, Node's.
+    entries.set(match[1]!, { value: parseEnv(`VALUE=${match[2]!}`).VALUE ?? "", line: index + 1 });
   });
   return entries;
-}
-
-function unquote(value: string): string {
-  const quoted = /^(["'])(.*)\1$/.exec(value);
-  if (quoted) return quoted[2]!;
-  return value.replace(/\s+#.*$/, "");
 }
 
 function parseLevel(raw: string): LogLevel {

@@ -132,8 +132,8 @@ export class Instance {
     if (this.role === "worker") throw new Error("workers do not own a broker");
     if (!this.#hub?.running) {
       const hub = new HubProcess({ config: this.config, runDir: this.runDir, listen: this.#listen });
-      // Whoever waits on the hub (startWorkers) reports its failure; this covers failures mid-run.
-      hub.on("fatal", (error: Error) => hub.listenerCount("fatal") === 1 && log.critical(error.message));
+      // Whoever waits on the hub (startWorkers, `ready`) reports its failure; this covers failures mid-run.
+      hub.on("fatal", (error: Error) => hub.started && hub.listenerCount("fatal") === 1 && log.critical(error.message));
       hub.on("need-kvs", () => this.startKvs());
       this.#hub = hub;
       this.#tellRemoteKvs();
@@ -202,11 +202,12 @@ export class Instance {
     if (this.#kvsRestart) return this.#kvsRestart;
     if (!this.#kvsClient) {
       // The client's modules load on first use: a worker that never calls the store starts ~10 ms sooner.
-      const made = Promise.all([this.kvsEndpoint(), import("./kvs/client.js")]).then(([endpoint, { KvsClient }]) => {
+      const made = Promise.all([this.kvsEndpoint(), import("./kvs/client.js")]).then(([endpoint, { KvsClient, transactTimeoutMs }]) => {
         // The store's local socket, when this process shares its machine and run directory.
         const local = this.#runDir === undefined ? undefined : join(this.#runDir, KVS_LOCAL_SOCKET);
         const localPath = local !== undefined && existsSync(local) ? local : undefined;
-        return new KvsClient(endpoint, this.config.kvsClientSocketTimeout, this.config.kvsClientSocketAttempts, this.config.kvsMaxValueBytes, localPath);
+        const { kvsClientSocketTimeout: timeoutMs, kvsClientSocketAttempts: attempts, kvsTransactionTimeout, kvsMaxValueBytes: maxValueBytes } = this.config;
+        return new KvsClient(endpoint, { timeoutMs, attempts, transactTimeoutMs: transactTimeoutMs(timeoutMs, kvsTransactionTimeout), maxValueBytes, localPath });
       });
       this.#kvsClient = made;
       made.then(
@@ -267,13 +268,13 @@ let current: Instance | undefined;
 export function getInstance(): Instance {
   if (!current) {
     const context = readRuntimeContext();
-    current = new Instance(context?.config ?? resolveConfig(), context);
+    current = new Instance(context?.config ?? resolveConfig({ warn: (message) => log.warning(message) }), context);
   }
   return current;
 }
 
-/** Makes the host's instance with CLI options; throws ConfigError on bad values. */
-export function initInstance(overrides: RawOptions = {}): Instance {
-  current = new Instance(resolveConfig({ overrides }));
+/** Makes the host's instance with CLI options; throws ConfigError on bad values; `warn` hears of unknown STRMBRKR_ names. */
+export function initInstance(overrides: RawOptions = {}, warn?: (message: string) => void): Instance {
+  current = new Instance(resolveConfig({ overrides, warn }));
   return current;
 }

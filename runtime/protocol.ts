@@ -130,6 +130,12 @@ export const KvsStatus = { OK: "ok", ERROR: "error" } as const;
 export const KVS_READ_ONLY_OPS: ReadonlySet<string> = new Set<KvsOp>([
   "ping", "get", "cacheGrab", "exists", "keys", "hashGet", "hashGetAll", "entries",
 ]);
+/**
+ * Times the store may run one `transact` before it answers: a transaction stopped by
+ * STRMBRKR_KVS_TRANSACTION_TIMEOUT while starved of CPU is run again, up to twice. Clients wait
+ * that long for it (runtime/kvs/client.ts transactTimeoutMs).
+ */
+export const KVS_TRANSACTION_MAX_RUNS = 3;
 /** A running store writes its endpoint to this file in the run directory, for `strmbrkr kvs --instance`. */
 export const KVS_ENDPOINT_FILE = "kvs.endpoint";
 /** The store's local socket (a unix socket in the run directory): the same messages as above, for clients on this machine. */

@@ -1,6 +1,6 @@
 import type { ChildProcess } from "node:child_process";
 import { EventEmitter } from "node:events";
-import { fromErrorInfo } from "../stdlib/errors.js";
+import { fromErrorInfo, type ErrorInfo } from "../stdlib/errors.js";
 import { forkEarly, forkEntry, terminate } from "./children.js";
 import { packageUrl } from "./package-root.js";
 import type { HostToHub, HostToKvs, HubToHost, KvsToHost, RuntimeContext } from "./protocol.js";
@@ -18,23 +18,36 @@ abstract class ServiceProcess<Ready> extends EventEmitter {
   readonly child: ChildProcess;
   readonly ready: Promise<Ready>;
   #stopping = false;
+  #started = false;
+  /** Why it could not start, in its own words (e.g. a --listen port in use), sent before it exited. */
+  #startError?: Error;
 
   constructor(entry: URL, context: RuntimeContext, name: string) {
     super();
     this.child = forkEntry(entry, context);
     this.ready = new Promise<Ready>((resolve, reject) => {
-      this.child.on("message", (message: { type: string }) => {
-        if (message.type === "ready") resolve(this.readyValue(message));
-        else this.onMessage(message);
+      this.child.on("message", (message: { type: string; error?: ErrorInfo }) => {
+        if (message.type === "ready") {
+          this.#started = true;
+          resolve(this.readyValue(message));
+        } else if (message.type === "fatal" && !this.#started) {
+          this.#startError ??= fromErrorInfo(message.error!);
+          reject(this.#startError);
+        } else this.onMessage(message);
       });
       this.child.once("exit", (code, signal) => {
-        const error = new Error(`the ${name} process exited ${signal ? `to signal ${signal}` : `with exit code ${code}`}`);
+        const error = this.#startError ?? new Error(`the ${name} process exited ${signal ? `to signal ${signal}` : `with exit code ${code}`}`);
         reject(error);
         if (!this.#stopping) this.emit("fatal", error);
         this.emit("exit");
       });
     });
     this.ready.catch(() => {}); // reported through "fatal"
+  }
+
+  /** It reported ready. Until then a failure is its waiters' to report (they get it from `ready`). */
+  get started(): boolean {
+    return this.#started;
   }
 
   get running(): boolean {

@@ -137,7 +137,9 @@ export class KeyValueStore {
    * `fn(store, ...args)`, where `store` (TransactionStore) has these operations, synchronous. Its
    * writes are kept only if it returns; if it throws, the store is unchanged and the error reaches
    * you (a TypeError as a TypeError, with the function's own lines in the stack). Past
-   * STRMBRKR_KVS_TRANSACTION_TIMEOUT ms it is stopped: TransactionAborted. Resolves with its result.
+   * STRMBRKR_KVS_TRANSACTION_TIMEOUT ms it is stopped: TransactionAborted (the call waits for that
+   * answer STRMBRKR_KVS_CLIENT_SOCKET_TIMEOUT + 3 × that limit; the store may rerun a starved
+   * transaction twice). Resolves with its result.
    * TypeError for a function that is not an export, or is async.
    *
    * ```ts

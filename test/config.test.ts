@@ -63,7 +63,7 @@ for (const [name, value, pattern] of BAD_VALUES) {
 
 t.test("a bad value in strmbrkr.env names the option and the value", async (t) => {
   const cwd = workDir("STRMBRKR_SOCKET_PROTOCOL=udp\n");
-  await expectConfigError(t, await run(["run", "-w", "1", fixture("cli-print-workers.ts")], { cwd }), /^strmbrkr: STRMBRKR_SOCKET_PROTOCOL: "udp" is not a socket protocol/);
+  await expectConfigError(t, await run(["run", "-w", "1", fixture("cli-print-workers.ts")], { cwd }), /^strmbrkr: strmbrkr\.env:1: STRMBRKR_SOCKET_PROTOCOL: "udp" is not a socket protocol/);
 });
 
 t.test("a line of strmbrkr.env that is not KEY=VALUE names the file and the line", async (t) => {

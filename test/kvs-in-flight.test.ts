@@ -31,7 +31,7 @@ interface Outside {
 async function fromOutside(runDir: string): Promise<Outside> {
   const endpoint = readFileSync(join(runDir, "kvs.endpoint"), "utf8").trim();
   // A KvsClient over zeromq, as a remote client: 3,000 requests at once.
-  const client = new KvsClient(endpoint, 10_000, 1);
+  const client = new KvsClient(endpoint, { timeoutMs: 10_000, attempts: 1 });
   const sets = await Promise.allSettled(Array.from({ length: 3_000 }, (_, i) => client.request("set", [`o${i}`, i])));
   const gets = await Promise.allSettled(Array.from({ length: 3_000 }, (_, i) => client.request("get", [`o${i}`])));
   const counts = await Promise.all(Array.from({ length: 500 }, () => client.request("incr", ["outsideCount"])));

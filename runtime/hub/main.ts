@@ -18,7 +18,7 @@ import { RouterGroup } from "./router-group.js";
 const context = await awaitRuntimeContext();
 setLogLevel(context.config.loggingLevel);
 const log = getLogger("hub");
-const send = (message: HubToHost) => sendToOwner(message);
+const send = (message: HubToHost, then?: () => void) => sendToOwner(message, then);
 
 // Frames past the message limit (plus room for headers) cost the sender its connection, not our memory.
 const maxMessageSize = context.config.maxMessageBytes + FRAME_OVERHEAD_BYTES;
@@ -63,10 +63,9 @@ const remote = context.listen
       reportStatus();
       checkDrained();
     },
-  }).catch((error: Error) => {
-    log.critical(error.message); // a port in use: the host stops the run
-    process.exit(2);
-  })
+  }).catch((error: Error) =>
+    // A port in use: the host reports it (one line) and stops the run; nothing here goes on.
+    new Promise<never>(() => send({ type: "fatal", error: toErrorInfo(error) }, () => process.exit(2))))
   : undefined;
 const withRemote = (hooks: BrokerHooks) => remote?.hooks(hooks) ?? hooks;
 

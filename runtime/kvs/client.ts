@@ -1,7 +1,7 @@
 import type { Dealer } from "zeromq";
 import { TransactionTimeout, fromErrorInfo, type ErrorInfo } from "../../stdlib/errors.js";
 import { clientSecurity } from "../remote/client-security.js";
-import { KvsStatus, type KvsOp } from "../protocol.js";
+import { KVS_TRANSACTION_MAX_RUNS, KvsStatus, type KvsOp } from "../protocol.js";
 import { ALONE_BYTES, BATCH_MARKER, MAX_BATCH_BYTES, packRequests, requestBytes, unpackAnswers } from "./batch.js";
 import { decodePayload, encodeArgs } from "./codec.js";
 import { LocalLink } from "../local/link.js";
@@ -16,6 +16,8 @@ interface Pending {
   reject(error: Error): void;
   /** performance.now() after which the current attempt has timed out. */
   deadline: number;
+  /** How long each attempt waits: longer for a transaction, which the store may run several times. */
+  timeoutMs: number;
   attemptsLeft: number;
 }
 
@@ -38,9 +40,37 @@ const perRequest = new WeakMap<Error, string[]>();
  * its own message ([id, op, payload]), several in one batch message (runtime/kvs/batch.ts),
  * which the server answers with one batch. A lone request is never held back for company.
  */
+/** How a KvsClient waits and what it refuses. */
+export interface KvsClientOptions {
+  /** Milliseconds an attempt waits for its answer (STRMBRKR_KVS_CLIENT_SOCKET_TIMEOUT). */
+  timeoutMs: number;
+  /** Attempts before TransactionTimeout (STRMBRKR_KVS_CLIENT_SOCKET_ATTEMPTS). */
+  attempts: number;
+  /**
+   * Milliseconds an attempt of `transact` waits: the store may run it KVS_TRANSACTION_MAX_RUNS
+   * times before it answers TransactionAborted (transactTimeoutMs). Default `timeoutMs`.
+   */
+  transactTimeoutMs?: number;
+  /** Larger request arguments are refused here, before they cost the connection. */
+  maxValueBytes?: number;
+  /** The server's local socket (runtime/kvs/local.ts), used instead of the endpoint when given. */
+  localPath?: string;
+}
+
+/**
+ * Milliseconds a `transact` attempt waits for its answer: the usual wait, plus what the store may
+ * spend on it (it reruns a transaction it stopped while starved of CPU), so that a runaway
+ * transaction gets its TransactionAborted rather than a TransactionTimeout.
+ */
+export function transactTimeoutMs(clientTimeoutMs: number, transactionTimeoutMs: number): number {
+  return clientTimeoutMs + KVS_TRANSACTION_MAX_RUNS * transactionTimeoutMs;
+}
+
 export class KvsClient {
   #link: KvsLink;
+  /** Requests waiting for an answer, by id, in deadline order: those of each wait apart, so each map stays in order. */
   #pending = new Map<number, Pending>();
+  #pendingTransacts = new Map<number, Pending>();
   /** Requests (and resends) not yet handed to the socket, in order. */
   #unsent: Pending[] = [];
   #flushQueued = false;
@@ -49,16 +79,17 @@ export class KvsClient {
   #timer?: NodeJS.Timeout;
   #nextId = 1;
   #timeoutMs: number;
+  #transactTimeoutMs: number;
   #attempts: number;
   #maxValueBytes: number;
 
   /**
-   * `endpoint`: the server's zeromq endpoint; `localPath`: its local socket (runtime/kvs/local.ts),
-   * used instead when given (the same messages, a faster transport). `maxValueBytes`: larger
-   * request arguments are refused here, before they cost the connection.
+   * `endpoint`: the server's zeromq endpoint; `localPath`, its local socket, is used instead when
+   * given (the same messages, a faster transport).
    */
-  constructor(endpoint: string, timeoutMs: number, attempts: number, maxValueBytes = Infinity, localPath?: string) {
+  constructor(endpoint: string, { timeoutMs, attempts, transactTimeoutMs = timeoutMs, maxValueBytes = Infinity, localPath }: KvsClientOptions) {
     this.#timeoutMs = timeoutMs;
+    this.#transactTimeoutMs = transactTimeoutMs;
     this.#attempts = attempts;
     this.#maxValueBytes = maxValueBytes;
     const onMessage = (frames: Buffer[]) => this.#onMessage(frames);
@@ -81,8 +112,9 @@ export class KvsClient {
     }
     const id = this.#nextId++ >>> 0;
     const answer = new Promise((resolve, reject) => {
-      const pending: Pending = { id, op, payload, resolve, reject, deadline: 0, attemptsLeft: this.#attempts };
-      this.#pending.set(id, pending);
+      const timeoutMs = op === "transact" ? this.#transactTimeoutMs : this.#timeoutMs;
+      const pending: Pending = { id, op, payload, resolve, reject, deadline: 0, timeoutMs, attemptsLeft: this.#attempts };
+      this.#queueOf(pending).set(id, pending);
       this.#attempt(pending);
     });
     return withCallSite(answer);
@@ -95,8 +127,8 @@ export class KvsClient {
 
   #attempt(pending: Pending): void {
     pending.attemptsLeft--;
-    pending.deadline = performance.now() + this.#timeoutMs;
-    if (this.#timer === undefined) this.#timer = setTimeout(this.#onTimer, this.#timeoutMs);
+    pending.deadline = performance.now() + pending.timeoutMs;
+    if (this.#timer === undefined) this.#timer = setTimeout(this.#onTimer, pending.timeoutMs);
     else this.#timer.ref();
     this.#unsent.push(pending);
     if (!this.#flushQueued && !this.#sending) {
@@ -105,27 +137,33 @@ export class KvsClient {
     }
   }
 
+  #queueOf(pending: Pending): Map<number, Pending> {
+    return pending.timeoutMs === this.#timeoutMs ? this.#pending : this.#pendingTransacts;
+  }
+
   /** Times out every attempt past its deadline (the oldest first), then waits for the next one's. */
   #onTimer = (): void => {
     this.#timer = undefined;
     const now = performance.now();
-    for (const [id, pending] of this.#pending) {
-      if (pending.deadline > now) break;
-      // Moved to the end: the map stays in deadline order.
-      this.#pending.delete(id);
-      if (pending.attemptsLeft > 0) {
-        this.#pending.set(id, pending);
-        this.#attempt(pending);
-      } else {
-        const error = new TransactionTimeout(pending.op, this.#timeoutMs, this.#attempts);
-        perRequest.set(error, []);
-        pending.reject(error);
+    for (const queue of [this.#pending, this.#pendingTransacts]) {
+      for (const [id, pending] of queue) {
+        if (pending.deadline > now) break;
+        // Moved to the end: the map stays in deadline order.
+        queue.delete(id);
+        if (pending.attemptsLeft > 0) {
+          queue.set(id, pending);
+          this.#attempt(pending);
+        } else {
+          const error = new TransactionTimeout(pending.op, pending.timeoutMs, this.#attempts);
+          perRequest.set(error, []);
+          pending.reject(error);
+        }
       }
     }
     // Resends above may have set a timer for their own deadline; the oldest's comes first.
     clearTimeout(this.#timer);
-    const oldest = this.#pending.values().next();
-    this.#timer = oldest.done ? undefined : setTimeout(this.#onTimer, Math.max(1, oldest.value.deadline - now));
+    const oldest = Math.min(...[this.#pending, this.#pendingTransacts].map((queue) => queue.values().next().value?.deadline ?? Infinity));
+    this.#timer = oldest === Infinity ? undefined : setTimeout(this.#onTimer, Math.max(1, oldest - now));
   };
 
   #flush = (): void => {
@@ -195,10 +233,10 @@ export class KvsClient {
   }
 
   #answer(id: number, ok: boolean, bytes: Buffer, start: number, end: number): void {
-    const pending = this.#pending.get(id);
+    const pending = this.#pending.get(id) ?? this.#pendingTransacts.get(id);
     if (!pending) return; // answered after it timed out
-    this.#pending.delete(id);
-    if (this.#pending.size === 0) this.#timer?.unref();
+    this.#queueOf(pending).delete(id);
+    if (this.#pending.size === 0 && this.#pendingTransacts.size === 0) this.#timer?.unref();
     let value: unknown;
     try {
       value = decodePayload(bytes, start, end);
@@ -214,8 +252,10 @@ export class KvsClient {
   }
 
   #failAll(error: Error): void {
-    for (const pending of this.#pending.values()) pending.reject(error);
-    this.#pending.clear();
+    for (const queue of [this.#pending, this.#pendingTransacts]) {
+      for (const pending of queue.values()) pending.reject(error);
+      queue.clear();
+    }
     this.#unsent = [];
     clearTimeout(this.#timer);
     this.#timer = undefined;

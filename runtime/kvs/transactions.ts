@@ -4,13 +4,14 @@ import { createContext, Script } from "node:vm";
 import { TransactionAborted } from "../../stdlib/errors.js";
 import { getLogger } from "../logger.js";
 import { PACKAGE_ROOT } from "../package-root.js";
+import { KVS_TRANSACTION_MAX_RUNS } from "../protocol.js";
 import { encode } from "../serialize.js";
 import type { Store } from "./store.js";
 import { TransactionView } from "./view.js";
 
 const log = getLogger("kvs");
 /** Times a transaction stopped by the limit while starved of CPU is run again before it is aborted. */
-const MAX_STARVED_RERUNS = 2;
+const MAX_STARVED_RERUNS = KVS_TRANSACTION_MAX_RUNS - 1;
 
 /** A reply already encoded: the server sends it as is. */
 export class EncodedReply {

@@ -1,6 +1,7 @@
 import { Router, type SocketOptions } from "zeromq";
-import type { ListenContext } from "../protocol.js";
-import { getLogger } from "../logger.js";
+import { toErrorInfo } from "../../stdlib/errors.js";
+import { sendToOwner } from "../children.js";
+import type { KvsToHost, ListenContext } from "../protocol.js";
 import { bind, remoteAddress, serverSecurity } from "./listen.js";
 
 /**
@@ -10,9 +11,8 @@ import { bind, remoteAddress, serverSecurity } from "./listen.js";
  */
 export async function listenForKvsClients(listen: ListenContext, previous: string | undefined, options: SocketOptions<Router>): Promise<Router> {
   const socket = new Router({ ...options, ...serverSecurity(listen) });
-  await bind(socket, previous ?? remoteAddress(listen, "kvs"), "the key-value store").catch((error: Error) => {
-    getLogger("kvs").critical(error.message); // a port in use: the host stops the run
-    process.exit(2);
-  });
+  await bind(socket, previous ?? remoteAddress(listen, "kvs"), "the key-value store").catch((error: Error) =>
+    // A port in use: the host reports it (one line) and stops the run; nothing here goes on.
+    new Promise<never>(() => sendToOwner({ type: "fatal", error: toErrorInfo(error) } satisfies KvsToHost, () => process.exit(2))));
   return socket;
 }

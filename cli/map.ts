@@ -92,6 +92,7 @@ export const mapCommand: CommandModule<object, MapArgs> = {
         if (failed > 0) process.stderr.write(`strmbrkr: ${failed} of the input lines failed\n`);
         return failed > 0 ? 1 : 0;
       },
+      warnUnfinished: false, // what is still out after a reader went away (`| head`) is not wanted
     });
   },
 };

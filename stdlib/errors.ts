@@ -91,6 +91,16 @@ export class Cancelled extends StrmbrkrError {
 }
 
 /**
+ * Work stopped before it finished: a `submit` still out when `stopHandling()` came (under
+ * `strmbrkr run`, when `main` returned), or a broker or store asked for while the run stops.
+ */
+export class Stopped extends StrmbrkrError {
+  constructor(message: string) {
+    super("ERR_STRMBRKR_STOPPED", message);
+  }
+}
+
+/**
  * A job awaited through `QueueManager.submit`/`map` failed. `remote` is the error the job threw
  * (`{ name, message, stack, code? }`); `stack` is the remote, source-mapped stack (it points at the
  * job script's line); `cause` is that error rebuilt (same class for the known ones).

@@ -11,7 +11,7 @@ import { decodeAt, encode, unencodableReason } from "../runtime/serialize.js";
 import { NumberMap } from "../runtime/number-map.js";
 import { ResultBuffer } from "../runtime/result-buffer.js";
 import { runStats } from "../runtime/stats.js";
-import { Cancelled, JobError, JobTimeoutError, toErrorInfo } from "./errors.js";
+import { Cancelled, JobError, JobTimeoutError, Stopped, toErrorInfo } from "./errors.js";
 import { Job, jobIdOf, jobNumber, jobNumberOf, stampPipeline, type JobFunction, type JobOptions } from "./job.js";
 import { drain, mapWithBackPressure, type MapOptions } from "./streams.js";
 import { KeyValueStore } from "./key-value-store.js";
@@ -215,9 +215,10 @@ export class QueueManager {
   /**
    * Runs `fn(...args)` on a worker and resolves with what it returned; the arguments are checked
    * against `fn`'s parameters at compile time. Rejects with `JobError` (carrying `jobId` and the
-   * remote error) when the job fails, with TypeError/RangeError when it cannot be sent, and with an
-   * Error when `stopHandling()` comes first. The job is not added to `getResults()` nor given to a
-   * `processedCallback`; `blockUntilProcessed()` does wait for it.
+   * remote error) when the job fails, with TypeError/RangeError when it cannot be sent, and with
+   * `Stopped` when `stopHandling()` comes first (under `strmbrkr run`: when `main` returns). The
+   * job is not added to `getResults()` nor given to a `processedCallback`; `blockUntilProcessed()`
+   * does wait for it.
    *
    * ```ts
    * const squared: number = await queue.submit(square, 7);
@@ -326,7 +327,7 @@ export class QueueManager {
       check();
     });
     if (this.#error) throw this.#error;
-    if (this.#outstanding.size > 0 && this.#stopped) throw new Error(`QueueManager stopped with ${this.#outstanding.size} jobs left`);
+    if (this.#outstanding.size > 0 && this.#stopped) throw new Stopped(`QueueManager stopped with ${this.#outstanding.size} jobs left`);
     if (settled) return;
     const left = this.#outstanding.size;
     if (dumpOnTimeout) {
@@ -349,7 +350,7 @@ export class QueueManager {
     this.#stopped = true;
     this.#socket?.close();
     this.#resultsSocket?.close();
-    this.#rejectPending(new Error("QueueManager: stopHandling() was called before the job came back"));
+    this.#rejectPending(new Stopped("QueueManager: stopHandling() was called before the job came back"));
     for (const wake of [...this.#waiters]) wake();
     await flushReports();
     if (getInstance().role === "host") await getInstance().releaseHub();

@@ -94,7 +94,7 @@ export interface JobDispatch extends JobRequest {
 export interface JobResult {
   id: string;
   ok: boolean;
-  /** Structured-clone encoded return value, when ok. */
+  /** Structured-clone encoded return value, when ok; when the job threw a non-Error, that value (ErrorInfo.thrown). */
   value?: Uint8Array;
   error?: ErrorInfo;
   /** Pipeline times, epoch milliseconds. */

@@ -425,6 +425,7 @@ export class QueueManager {
     } else {
       job.status = Job.Status.FAILED;
       job.error = result.error;
+      if (job.error && end > start) job.error.thrown = decodeAt(blob, start, end); // a non-Error the job threw
       runStats.failed++;
     }
     if (result.startedAt !== undefined && result.processedAt !== undefined) {

@@ -72,6 +72,8 @@ export class QueueManager {
   /** Arguments encoded when their jobs were queued, by job number: all but short primitives (see encodeLater). */
   #encoded = new Map<number, Buffer>();
   #cancelling: string[] = [];
+  /** Numbers of the jobs a cancel was sent for and that have not come back: a second cancel is refused. */
+  #cancelled = new Set<number>();
   #flushing = false;
   #callback?: (job: Job) => void;
   #error?: Error;
@@ -160,12 +162,13 @@ export class QueueManager {
    * Cancels a job this QueueManager queued and that has not come back: a waiting job is dropped, a
    * running one has its worker killed and replaced; either way it ends FAILED with `Cancelled`
    * (a `submit` rejects with a JobError whose cause is Cancelled). Returns false, doing nothing,
-   * when the job is not outstanding. A job that finishes before the cancel reaches the broker
-   * keeps its result.
+   * when the job is not outstanding or was cancelled already. A job that finishes before the
+   * cancel reaches the broker keeps its result.
    */
   cancel(jobId: string): boolean {
     const number = jobNumberOf(jobId);
-    if (number === undefined || !this.#outstanding.has(number) || this.#stopped) return false;
+    if (number === undefined || !this.#outstanding.has(number) || this.#cancelled.has(number) || this.#stopped) return false;
+    this.#cancelled.add(number);
     this.#cancelling.push(jobId);
     this.#flushSoon();
     return true;
@@ -408,6 +411,7 @@ export class QueueManager {
     const job = number === undefined ? undefined : this.#outstanding.get(number);
     if (!job) return;
     this.#outstanding.delete(number!);
+    this.#cancelled.delete(number!);
     this.#encoded.delete(number!); // cancelled before it was sent
     const unlisten = this.#unlisten.get(number!);
     if (unlisten) {

@@ -113,6 +113,7 @@ export const mapCommand: CommandModule<object, MapArgs> = {
         if (lines.failed > 0 && !shown.progress) process.stderr.write(`strmbrkr: ${lines.failed} of ${lines.total} input lines failed\n`);
         return lines.failed > 0 ? 1 : 0;
       },
+      warnUnfinished: false, // what is still out after a reader went away (`| head`) is not wanted
     });
   },
 };

@@ -25,6 +25,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
         await main({ ...run, argv: (args["--"] ?? []).map(String) });
         return 0;
       },
+      warnUnfinished: true,
     }),
 };
 

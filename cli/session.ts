@@ -52,6 +52,8 @@ export interface Session<T> {
   use(prepared: T, run: Run, shown: { progress: boolean }): Promise<number>;
   /** What the progress line counts, if not jobs. */
   counts?: () => ProgressCounts;
+  /** Whether jobs still out when `use` settles are news (main returned early), or expected (map stopped by `| head`). */
+  warnUnfinished: boolean;
 }
 
 /**
@@ -143,6 +145,9 @@ export async function hostSession<T>(args: SessionArgs, session: Session<T>): Pr
     code = 1;
   }
   progress?.stop();
+  instance.beginShutdown();
+  if (session.warnUnfinished) warnUnfinished(code === 0 ? "returned" : "threw");
+  process.on("unhandledRejection", unlessStopped);
   await host.stopRun(started);
   return exit(code);
 }
@@ -167,6 +172,27 @@ interface Listening {
   store?: string;
 }
 
+/**
+ * `main` may return with jobs still out (it forgot to await them, or gave up waiting): they are
+ * stopped with the run, and one line says so, in the words of the Ctrl-C report. The exit code
+ * stays main's.
+ */
+function warnUnfinished(how: "returned" | "threw"): void {
+  const { queued, processed, failed } = runStats;
+  const unfinished = queued - processed - failed;
+  if (unfinished === 0) return;
+  process.stderr.write(`strmbrkr: WARNING: main ${how} with ${unfinished} ${unfinished === 1 ? "job" : "jobs"} not finished (${processed} processed, ${failed} failed); they were stopped and their results dropped: await them (queue.blockUntilProcessed(), each submit) before main returns\n`);
+}
+
+/**
+ * As the run stops, the promises the script left behind reject with Stopped: one nobody handles is
+ * the news of warnUnfinished's line, not a crash with a stack into strmbrkr's files.
+ */
+function unlessStopped(reason: unknown): void {
+  if ((reason as { code?: unknown } | null)?.code === "ERR_STRMBRKR_STOPPED") return;
+  throw reason; // anything else fails the run as Node would have
+}
+
 /** Where remote workers connect, and the key they need: one line on stderr, at every start. */
 function announce(listen: ListenContext, { gateway, store }: Listening): void {
   const key = listen.curve ? ` (server key ${listen.curve.publicKey})` : " (insecure)";
@@ -189,6 +215,7 @@ function handleInterrupts(instance: Instance): void {
     const code = signal === "SIGINT" ? 130 : 143;
     if (interrupted) process.exit(code);
     interrupted = true;
+    instance.beginShutdown();
     const grace = instance.config.shutdownGrace;
     log.warning(`${signal}: letting running jobs finish (up to ${grace} s), then stopping; Ctrl-C again to exit at once`);
     await instance.runningHub?.drain(grace * 1000);

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { ScriptError } from "../stdlib/errors.js";
+import { ScriptError, Stopped } from "../stdlib/errors.js";
 import type { Bundle } from "./bundle.js";
 import { readRuntimeContext, sendToOwner } from "./children.js";
 import { resolveConfig, type Config, type RawOptions } from "./config.js";
@@ -41,6 +41,8 @@ export class Instance {
   #foundKvs?: Promise<string>;
   #lastRemoteKvs?: string;
   #listen?: ListenContext;
+  /** Set once the run began to stop: from then on no broker or store is started (see #mayStart). */
+  #stopping = false;
 
   constructor(config: Config, context?: RuntimeContext) {
     this.config = config;
@@ -131,6 +133,7 @@ export class Instance {
   hub(): HubProcess {
     if (this.role === "worker") throw new Error("workers do not own a broker");
     if (!this.#hub?.running) {
+      this.#mayStart("broker");
       const hub = new HubProcess({ config: this.config, runDir: this.runDir, listen: this.#listen });
       // Whoever waits on the hub (startWorkers, `ready`) reports its failure; this covers failures mid-run.
       hub.on("fatal", (error: Error) => hub.started && hub.listenerCount("fatal") === 1 && log.critical(error.message));
@@ -159,6 +162,7 @@ export class Instance {
       return this.#foundKvs;
     }
     if (!this.#kvs?.running) {
+      this.#mayStart("key-value store");
       const kvs = new KvsProcess({ config: this.config, runDir: this.runDir, kvs: this.#lastKvsEndpoint, remoteKvs: this.#lastRemoteKvs, bundle: this.#resolved?.path, listen: this.#listen });
       kvs.ready.then((endpoint) => {
         this.#lastKvsEndpoint = endpoint;
@@ -249,8 +253,23 @@ export class Instance {
     return this.#nextPoolId++;
   }
 
-  /** Stops the services this process started and removes the run directory. */
+  /**
+   * The run is stopping: from now on, nothing asks for a broker or a store process that is not
+   * running (a worker's late `need-kvs`, a job's promise the script left behind) starts one. It
+   * would boot into a run directory about to go and fail there, loudly.
+   */
+  beginShutdown(): void {
+    this.#stopping = true;
+  }
+
+  /** The one rule for starting a service: never once the run is stopping. */
+  #mayStart(what: string): void {
+    if (this.#stopping) throw new Stopped(`the run is stopping: the ${what} is not started again`);
+  }
+
+  /** Stops the services this process started and removes the run directory; nothing starts again. */
   async shutdown(): Promise<void> {
+    this.beginShutdown();
     const client = await this.#kvsClient?.catch(() => undefined);
     client?.close();
     this.#kvsClient = this.#readyKvsClient = undefined;

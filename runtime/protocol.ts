@@ -94,7 +94,7 @@ export interface JobDispatch extends JobRequest {
 export interface JobResult {
   id: string;
   ok: boolean;
-  /** Structured-clone encoded return value, when ok. */
+  /** Structured-clone encoded return value, when ok; when the job threw a non-Error, that value (ErrorInfo.thrown). */
   value?: Uint8Array;
   error?: ErrorInfo;
   /** Pipeline times, epoch milliseconds. */
@@ -218,7 +218,8 @@ export type HostToHub =
 
 export type HubToHost =
   | { type: "ready"; frontend: string; backend: string; gateway?: string }
-  | { type: "pool"; poolId: number; workers: number; ready: number; busy: number; remote?: number }
+  /** `workers`: the pool's local processes; `remote`: with --listen, remote worker processes (they all join the first pool). */
+  | { type: "pool"; poolId: number; workers: number; ready: number; busy: number; remote?: number; remoteInPool?: boolean }
   | { type: "pool-stopped"; poolId: number }
   | { type: "drained" }
   /** A worker needs the store before the host has started it (its script's top level calls it). */

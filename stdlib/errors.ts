@@ -1,3 +1,5 @@
+import { inspect } from "node:util";
+
 /** Base of strmbrkr's named errors: each has a stable `code` to branch on. */
 export class StrmbrkrError extends Error {
   readonly code: string;
@@ -91,6 +93,16 @@ export class Cancelled extends StrmbrkrError {
 }
 
 /**
+ * Work stopped before it finished: a `submit` still out when `stopHandling()` came (under
+ * `strmbrkr run`, when `main` returned), or a broker or store asked for while the run stops.
+ */
+export class Stopped extends StrmbrkrError {
+  constructor(message: string) {
+    super("ERR_STRMBRKR_STOPPED", message);
+  }
+}
+
+/**
  * A job awaited through `QueueManager.submit`/`map` failed. `remote` is the error the job threw
  * (`{ name, message, stack, code? }`); `stack` is the remote, source-mapped stack (it points at the
  * job script's line); `cause` is that error rebuilt (same class for the known ones).
@@ -112,6 +124,12 @@ export interface ErrorInfo {
   message: string;
   stack?: string;
   code?: string;
+  /**
+   * When the job threw something that is not an Error (`throw { code: 42 }`): its structured clone,
+   * as a job's return value travels (a class instance arrives as a plain object). Absent when it
+   * cannot be sent (a function) or is over STRMBRKR_MAX_MESSAGE_BYTES; the message still shows it.
+   */
+  thrown?: unknown;
 }
 
 export function toErrorInfo(error: unknown): ErrorInfo {
@@ -133,13 +151,23 @@ export function fromErrorInfo(info: ErrorInfo): Error {
   const error = Class ? new Class(info.message) : Object.assign(new Error(info.message), { name: info.name });
   if (info.stack) error.stack = info.stack;
   if (info.code && !(error as { code?: string }).code) Object.assign(error, { code: info.code });
+  if ("thrown" in info) Object.assign(error, { thrown: info.thrown });
   return error;
 }
 
+/** How much of a thrown non-Error a message shows. */
+const DESCRIBE_CHARS = 200;
+
+/** A thrown non-Error as a message shows it: JSON for plain data (`{"code":42}`), else as util.inspect prints it. */
 function describe(value: unknown): string {
+  let text: string | undefined;
   try {
-    return typeof value === "string" ? JSON.stringify(value) : String(value);
+    const proto = typeof value === "object" && value !== null ? Object.getPrototypeOf(value) : undefined;
+    // JSON would make a Map `{}` and drop a class's name; inspect shows both.
+    if (proto === undefined || proto === Object.prototype || proto === Array.prototype || proto === null) text = JSON.stringify(value);
   } catch {
-    return typeof value;
+    // a cycle or a BigInt: inspect copes
   }
+  text ??= inspect(value, { depth: 3, breakLength: Infinity });
+  return text.length > DESCRIBE_CHARS ? `${text.slice(0, DESCRIBE_CHARS - 1)}…` : text;
 }

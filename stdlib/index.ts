@@ -11,7 +11,7 @@ export { KeyValueStore, type InitCacheOptions } from "./key-value-store.js";
 export type { SetOptions, TransactionStore, TransactionFunction } from "../runtime/kvs/transaction-store.js";
 export {
   StrmbrkrError, ConfigError, ScriptError, JobTimeoutError, TransactionTimeout, ValueAlreadySet, UninitializedCache,
-  CacheMiss, WatchdogTimeout, WorkerLost, TransactionAborted, Cancelled, JobError, type ErrorInfo,
+  CacheMiss, WatchdogTimeout, WorkerLost, TransactionAborted, Cancelled, Stopped, JobError, type ErrorInfo,
 } from "./errors.js";
 export type { MainContext } from "./main-context.js";
 export { currentWorkerId } from "./current-worker.js";

@@ -11,7 +11,7 @@ import { decodeAt, encode, unencodableReason } from "../runtime/serialize.js";
 import { NumberMap } from "../runtime/number-map.js";
 import { ResultBuffer } from "../runtime/result-buffer.js";
 import { runStats } from "../runtime/stats.js";
-import { Cancelled, JobError, JobTimeoutError, toErrorInfo } from "./errors.js";
+import { Cancelled, JobError, JobTimeoutError, Stopped, toErrorInfo } from "./errors.js";
 import { Job, jobIdOf, jobNumber, jobNumberOf, stampPipeline, type JobFunction, type JobOptions } from "./job.js";
 import { drain, mapWithBackPressure, type MapOptions } from "./streams.js";
 import { KeyValueStore } from "./key-value-store.js";
@@ -72,6 +72,8 @@ export class QueueManager {
   /** Arguments encoded when their jobs were queued, by job number: all but short primitives (see encodeLater). */
   #encoded = new Map<number, Buffer>();
   #cancelling: string[] = [];
+  /** Numbers of the jobs a cancel was sent for and that have not come back: a second cancel is refused. */
+  #cancelled = new Set<number>();
   #flushing = false;
   #callback?: (job: Job) => void;
   #error?: Error;
@@ -160,12 +162,13 @@ export class QueueManager {
    * Cancels a job this QueueManager queued and that has not come back: a waiting job is dropped, a
    * running one has its worker killed and replaced; either way it ends FAILED with `Cancelled`
    * (a `submit` rejects with a JobError whose cause is Cancelled). Returns false, doing nothing,
-   * when the job is not outstanding. A job that finishes before the cancel reaches the broker
-   * keeps its result.
+   * when the job is not outstanding or was cancelled already. A job that finishes before the
+   * cancel reaches the broker keeps its result.
    */
   cancel(jobId: string): boolean {
     const number = jobNumberOf(jobId);
-    if (number === undefined || !this.#outstanding.has(number) || this.#stopped) return false;
+    if (number === undefined || !this.#outstanding.has(number) || this.#cancelled.has(number) || this.#stopped) return false;
+    this.#cancelled.add(number);
     this.#cancelling.push(jobId);
     this.#flushSoon();
     return true;
@@ -215,9 +218,10 @@ export class QueueManager {
   /**
    * Runs `fn(...args)` on a worker and resolves with what it returned; the arguments are checked
    * against `fn`'s parameters at compile time. Rejects with `JobError` (carrying `jobId` and the
-   * remote error) when the job fails, with TypeError/RangeError when it cannot be sent, and with an
-   * Error when `stopHandling()` comes first. The job is not added to `getResults()` nor given to a
-   * `processedCallback`; `blockUntilProcessed()` does wait for it.
+   * remote error) when the job fails, with TypeError/RangeError when it cannot be sent, and with
+   * `Stopped` when `stopHandling()` comes first (under `strmbrkr run`: when `main` returns). The
+   * job is not added to `getResults()` nor given to a `processedCallback`; `blockUntilProcessed()`
+   * does wait for it.
    *
    * ```ts
    * const squared: number = await queue.submit(square, 7);
@@ -326,7 +330,7 @@ export class QueueManager {
       check();
     });
     if (this.#error) throw this.#error;
-    if (this.#outstanding.size > 0 && this.#stopped) throw new Error(`QueueManager stopped with ${this.#outstanding.size} jobs left`);
+    if (this.#outstanding.size > 0 && this.#stopped) throw new Stopped(`QueueManager stopped with ${this.#outstanding.size} jobs left`);
     if (settled) return;
     const left = this.#outstanding.size;
     if (dumpOnTimeout) {
@@ -349,7 +353,7 @@ export class QueueManager {
     this.#stopped = true;
     this.#socket?.close();
     this.#resultsSocket?.close();
-    this.#rejectPending(new Error("QueueManager: stopHandling() was called before the job came back"));
+    this.#rejectPending(new Stopped("QueueManager: stopHandling() was called before the job came back"));
     for (const wake of [...this.#waiters]) wake();
     await flushReports();
     if (getInstance().role === "host") await getInstance().releaseHub();
@@ -407,6 +411,7 @@ export class QueueManager {
     const job = number === undefined ? undefined : this.#outstanding.get(number);
     if (!job) return;
     this.#outstanding.delete(number!);
+    this.#cancelled.delete(number!);
     this.#encoded.delete(number!); // cancelled before it was sent
     const unlisten = this.#unlisten.get(number!);
     if (unlisten) {
@@ -424,6 +429,7 @@ export class QueueManager {
     } else {
       job.status = Job.Status.FAILED;
       job.error = result.error;
+      if (job.error && end > start) job.error.thrown = decodeAt(blob, start, end); // a non-Error the job threw
       runStats.failed++;
     }
     if (result.startedAt !== undefined && result.processedAt !== undefined) {

@@ -65,9 +65,21 @@ export class WorkerManager {
     return this.#started;
   }
 
-  /** Live worker processes. */
+  /**
+   * Worker processes taking this pool's jobs: its local ones (a replacement counts as soon as it
+   * is forked) and, under `strmbrkr run --listen`, the remote workers (`strmbrkr worker`) that
+   * joined it, as their supervisors last reported; 0 before `startWorkers()` and after
+   * `stopWorkers()`. Remote workers join the first pool started (main's `workers`), and come and go
+   * during a run: with `--workers 0`, this is 0 until the first one joins.
+   *
+   * ```ts
+   * console.log(`${workers.workerCount} workers`); // --workers 0 and two remote workers: 2
+   * ```
+   */
   get workerCount(): number {
-    return this.#status?.workers ?? 0;
+    const status = this.#status;
+    if (!status) return 0;
+    return status.workers + (status.remoteInPool ? (status.remote ?? 0) : 0);
   }
 
   /** True while any worker of this pool runs a job. */
@@ -146,7 +158,7 @@ export class WorkerManager {
       });
     }
     if (this.#onStatus) hub?.off("pool", this.#onStatus);
-    if (this.#status) this.#track({ ...this.#status, workers: 0, ready: 0, busy: 0 });
+    if (this.#status) this.#track({ ...this.#status, workers: 0, ready: 0, busy: 0, remoteInPool: undefined });
     this.#started = false;
     this.#starting = this.#poolId = this.#onStatus = undefined;
     if (this.#holdsHub) {

@@ -25,11 +25,14 @@ t.test("cancel drops a waiting job: it ends FAILED with Cancelled and never runs
 t.test("cancel stops a running job: its worker is killed and replaced", async (t) => {
   const { summary, result } = await run(t, "cancel-running");
   t.equal(summary.accepted, true);
+  t.equal(summary.twice, false, "a second cancel of the same job returns false");
   t.equal(summary.outcome.status, "failed");
   t.equal(summary.outcome.error.name, "Cancelled");
   t.match(summary.outcome.error.message, new RegExp(`was cancelled while running; its worker \\(pid ${summary.pid}\\) was killed and replaced$`));
   t.equal(summary.after, 42, "a replacement worker runs the next job");
   t.notMatch(result.stderr, /Error/, "nothing else went wrong", { stderr: result.stderr });
+  t.notMatch(result.stderr, / - WARNING - /, "the kill was asked for: no warning", { stderr: result.stderr });
+  t.match(result.stderr, / - INFO - worker \d+\.\d+ exited to signal SIGKILL, as asked; starting a replacement\n/, "its exit is logged as INFO");
 });
 
 t.test("aborting submit's signal cancels the running job: JobError caused by Cancelled", async (t) => {

@@ -36,6 +36,9 @@ t.test("--watchdog 1 kills a sleeping and a spinning job after 1 s, and the pool
   const { summary, result } = await run(t, "pool-limit", 1);
   t.same(summary.stuck.map((job: any) => job.fn), ["nap", "spin"]);
   for (const job of summary.stuck) assertKilled(t, job, 1);
+  for (const job of summary.stuck) {
+    t.match(job.error?.message, /; to allow longer, raise it with --watchdog SECONDS, STRMBRKR_WORKER_WATCHDOG_TERMINATE_AFTER or WorkerManager's watchdogTerminateAfter \(0 disables\), or give the job a timeout option \(seconds\)$/, `${job.fn}: says how to allow longer`);
+  }
   assertRecovered(t, summary);
   const jobs = [...summary.stuck, ...summary.later];
   reliabilityRow(t, {
@@ -50,6 +53,7 @@ t.test("a job's own timeout kills a sleeping and a spinning job, with no pool wa
   const { summary } = await run(t, "job-limit", 0);
   t.same(summary.stuck.map((job: any) => job.fn), ["nap", "spin"]);
   for (const job of summary.stuck) assertKilled(t, job, 0.5);
+  for (const job of summary.stuck) t.match(job.error?.message, /; to allow longer, raise the job's timeout option \(seconds; 0 disables\)$/, `${job.fn}: points at its own timeout`);
   assertRecovered(t, summary);
 });
 

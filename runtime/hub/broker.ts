@@ -482,8 +482,12 @@ export class Broker {
   #watchdogExpired(slot: WorkerSlot, limitMs: number): void {
     const running = slot.jobs.running;
     if (!running || this.#workers.get(slot.id) !== slot) return;
-    const { id, fn } = running.queued.request;
-    const message = `Job ${id} (${fn}) ran longer than its ${limitMs / 1000} s watchdog limit; its worker (pid ${slot.pid}) was killed and replaced`;
+    const { id, fn, timeoutMs } = running.queued.request;
+    // Say how to allow longer: the limit that fired is the job's own timeout, else its pool's.
+    const raise = timeoutMs !== undefined
+      ? "raise the job's timeout option (seconds; 0 disables)"
+      : "raise it with --watchdog SECONDS, STRMBRKR_WORKER_WATCHDOG_TERMINATE_AFTER or WorkerManager's watchdogTerminateAfter (0 disables), or give the job a timeout option (seconds)";
+    const message = `Job ${id} (${fn}) ran longer than its ${limitMs / 1000} s watchdog limit; its worker (pid ${slot.pid}) was killed and replaced; to allow longer, ${raise}`;
     log.warning(message);
     this.#stopRunning(slot, new WatchdogTimeout(message));
   }

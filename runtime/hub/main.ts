@@ -52,7 +52,9 @@ function reportStatus(): void {
 function reportStatusNow(): void {
   clearTimeout(statusTimer);
   statusTimer = undefined;
-  for (const pool of pools.values()) send({ type: "pool", poolId: pool.id, workers: pool.size, ...broker.counts(pool.id), remote: remote?.gateway.workerCount });
+  for (const pool of pools.values()) {
+    send({ type: "pool", poolId: pool.id, workers: pool.size, ...broker.counts(pool.id), remote: remote?.gateway.workerCount, remoteInPool: remote?.gateway.poolId === pool.id || undefined });
+  }
 }
 
 // With --listen: remote workers' sockets beside the local ones (runtime/remote/).

@@ -37,6 +37,8 @@ export class Pool {
   #registered = new Set<string>();
   /** Workers told to exit (recycled, or the pool stops): their exit is no loss. */
   #released = new Set<string>();
+  /** Workers killed on request (a cancel, the watchdog, silence): their exit was asked for, so it is no warning. */
+  #killed = new Set<string>();
   #seq = 0;
   #startFailures = 0;
   #stopping = false;
@@ -95,8 +97,12 @@ export class Pool {
     }
   }
 
+  /** Kills a worker on request (the broker's, or the host's for a remote pool); the pool replaces it. */
   kill(id: string): void {
-    this.#children.get(id)?.kill("SIGKILL");
+    const child = this.#children.get(id);
+    if (!child) return;
+    this.#killed.add(id);
+    child.kill("SIGKILL");
   }
 
   /** Lets an idle worker exit cleanly. */
@@ -140,6 +146,7 @@ export class Pool {
     this.#children.delete(id);
     const wasRegistered = this.#registered.delete(id);
     const wasReleased = this.#released.delete(id);
+    const wasKilled = this.#killed.delete(id);
     const how = signal ? `to signal ${signal}` : `with exit code ${code}`;
     this.#hooks.gone(id, how, !this.#stopping);
     if (this.#stopping || this.#failed) {
@@ -153,7 +160,8 @@ export class Pool {
       this.#fail({ name: "Error", message, stack: `Error: ${message}` });
       return;
     }
-    if (!wasReleased) log.warning(`worker ${id} exited ${how}; starting a replacement`);
+    if (wasKilled) log.info(`worker ${id} exited ${how}, as asked; starting a replacement`);
+    else if (!wasReleased) log.warning(`worker ${id} exited ${how}; starting a replacement`);
     if (this.#children.size < this.#count) this.#spawn();
   }
 

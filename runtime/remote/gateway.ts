@@ -64,6 +64,11 @@ export class Gateway {
   }
 
   /** The run's pool and bundle (from the first start-pool): remote workers join that pool. */
+  /** The pool remote workers join (the first started), once there is one. */
+  get poolId(): number | undefined {
+    return this.#poolId;
+  }
+
   usePool(poolId: number, bundlePath: string): void {
     if (this.#poolId !== undefined) return;
     const bytes = readFileSync(bundlePath);

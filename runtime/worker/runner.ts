@@ -18,7 +18,8 @@ export async function runJob(exports: Record<string, unknown>, job: JobDispatch,
   try {
     value = await fn(...decode<unknown[]>(job.args));
   } catch (error) {
-    return finish({ ok: false, error: toErrorInfo(error) });
+    // A thrown non-Error travels too, in the value's place: the QueueManager puts it on `error.thrown`.
+    return finish({ ok: false, error: toErrorInfo(error), value: error instanceof Error ? undefined : encodeThrown(error, maxMessageBytes) });
   }
   let encoded: Buffer;
   try {
@@ -35,4 +36,14 @@ export async function runJob(exports: Record<string, unknown>, job: JobDispatch,
 /** An error about the job's outcome, not raised by its code: its stack would show ours. */
 function plainError(name: string, message: string) {
   return { name, message, stack: `${name}: ${message}` };
+}
+
+/** A thrown non-Error's encoding, or undefined when it cannot travel (then only its description does). */
+function encodeThrown(value: unknown, maxMessageBytes: number): Buffer | undefined {
+  try {
+    const encoded = encode(value);
+    return encoded.length <= maxMessageBytes ? encoded : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -2,7 +2,7 @@
  * Many requests in flight from one client (kvs2-in-flight.ts): main and a job each fire thousands
  * at once (they travel in batches over the local socket), every answer is its own request's, a bad
  * one among them rejects alone. From outside the run, over the zeromq ROUTER (what remote clients
- * and `strmbrkr kvs` use): a KvsClient with 3,000 in flight; raw frames with a malformed batch, an
+ * and `strmbrkr kvs` use), with the run's keys as its owner's tools take them: a KvsClient with 3,000 in flight; raw frames with a malformed batch, an
  * empty batch and a valid batch (answered as a batch, in order); garbage on the local socket (that
  * connection dropped). The server keeps serving all along, with its data intact.
  */
@@ -16,6 +16,8 @@ import { BATCH_MARKER, packRequests, requestBytes, unpackAnswers } from "../runt
 import { KvsClient } from "../runtime/kvs/client.js";
 import { decodePayload, encodeArgs } from "../runtime/kvs/codec.js";
 import { KVS_LOCAL_SOCKET } from "../runtime/protocol.js";
+import { useClientKeys } from "../runtime/remote/client-security.js";
+import { readRunKeys, runClientKeys } from "../runtime/run-keys.js";
 import { fixture, lastJson, processesGone, strmbrkr } from "./lib/cli.js";
 import { waitForLine } from "./lib/kvs-helpers.js";
 
@@ -30,6 +32,9 @@ interface Outside {
 
 async function fromOutside(runDir: string): Promise<Outside> {
   const endpoint = readFileSync(join(runDir, "kvs.endpoint"), "utf8").trim();
+  // The store's loopback socket admits the run's own key only: the owner finds it in the run directory.
+  const keys = runClientKeys(readRunKeys(runDir));
+  useClientKeys(keys);
   // A KvsClient over zeromq, as a remote client: 3,000 requests at once.
   const client = new KvsClient(endpoint, { timeoutMs: 10_000, attempts: 1 });
   const sets = await Promise.allSettled(Array.from({ length: 3_000 }, (_, i) => client.request("set", [`o${i}`, i])));
@@ -46,7 +51,7 @@ async function fromOutside(runDir: string): Promise<Outside> {
   client.close();
 
   // Raw frames on the ROUTER.
-  const socket = new Dealer({ linger: 0, receiveTimeout: 5_000 });
+  const socket = new Dealer({ linger: 0, receiveTimeout: 5_000, curveServerKey: keys.serverKey, curvePublicKey: keys.publicKey, curveSecretKey: keys.secretKey });
   socket.connect(endpoint);
   await socket.send([BATCH_MARKER, Buffer.from([0, 0, 0, 1, 3, 0x73, 0x65])]); // cut short
   await socket.send([BATCH_MARKER, Buffer.alloc(0)]);

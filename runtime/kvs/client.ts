@@ -31,15 +31,6 @@ const opFrames = new Map<string, Buffer>();
  */
 const perRequest = new WeakMap<Error, string[]>();
 
-/**
- * A KVS connection that keeps many requests in flight: each carries an id and its answer is
- * matched by that id. A request unanswered within `timeoutMs` is sent again while attempts
- * remain, then rejects with TransactionTimeout.
- *
- * Requests made in the same tick (and while a send is under way) leave together: one alone in
- * its own message ([id, op, payload]), several in one batch message (runtime/kvs/batch.ts),
- * which the server answers with one batch. A lone request is never held back for company.
- */
 /** How a KvsClient waits and what it refuses. */
 export interface KvsClientOptions {
   /** Milliseconds an attempt waits for its answer (STRMBRKR_KVS_CLIENT_SOCKET_TIMEOUT). */
@@ -66,6 +57,15 @@ export function transactTimeoutMs(clientTimeoutMs: number, transactionTimeoutMs:
   return clientTimeoutMs + KVS_TRANSACTION_MAX_RUNS * transactionTimeoutMs;
 }
 
+/**
+ * A KVS connection that keeps many requests in flight: each carries an id and its answer is
+ * matched by that id. A request unanswered within `timeoutMs` is sent again while attempts
+ * remain, then rejects with TransactionTimeout.
+ *
+ * Requests made in the same tick (and while a send is under way) leave together: one alone in
+ * its own message ([id, op, payload]), several in one batch message (runtime/kvs/batch.ts),
+ * which the server answers with one batch. A lone request is never held back for company.
+ */
 export class KvsClient {
   #link: KvsLink;
   /** Requests waiting for an answer, by id, in deadline order: those of each wait apart, so each map stays in order. */

@@ -21,7 +21,7 @@ const oneLine = (t: TapTest, result: RunResult, code: number, pattern: RegExp, w
 t.test("inspecting and changing a running store from the shell", async (t) => {
   let checks: Promise<void> | undefined;
   const run = await strmbrkr(["run", fixture("kvs2-cli.ts"), "--workers", "1"], {
-    timeoutMs: 45_000,
+    timeoutMs: 150_000, // a guard against a hang: some twenty `strmbrkr kvs` commands run meanwhile, each a process
     onSpawn: (child, id) => {
       checks = waitForLine(child.stdout!, /^ready$/).then(async () => {
         await shell(t, id);

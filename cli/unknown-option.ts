@@ -2,6 +2,8 @@
 // dashes or the `--no-` the user typed, and with no hint. This rewrites that into one line that
 // shows each flag as typed and the closest one the command knows.
 
+import { editDistance } from "../runtime/edit-distance.js";
+
 const UNKNOWN = /^Unknown arguments?: (.+)$/;
 
 /**
@@ -52,14 +54,4 @@ function closest(word: string, known: string[]): string | undefined {
     if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
   }
   return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    previous = current;
-  }
-  return previous[b.length]!;
 }

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseEnv } from "node:util";
 import { ConfigError } from "../stdlib/errors.js";
+import { editDistance } from "./edit-distance.js";
 
 /** Log levels, in the original's (Python logging's) names and order. */
 export const LOG_LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] as const;
@@ -150,16 +151,6 @@ function closestName(name: string): string | undefined {
     if ((distance <= 3 || shared) && (!best || distance < best.distance)) best = { name: known, distance };
   }
   return best?.name;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    previous = current;
-  }
-  return previous[b.length]!;
 }
 
 function parseOption(name: string, raw: string, parse: Parser): unknown {

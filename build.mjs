@@ -28,5 +28,5 @@ async function build() {
   await esbuild.build({ ...common, external, entryPoints: ["runtime/hub/main.ts"] });
   // The host, the workers and the key-value store each import the job script's bundle, which imports
   // dist/stdlib/index.js: what they share with the stdlib goes into chunks, so it exists once a process.
-  await esbuild.build({ ...common, external, entryPoints: ["cli/main.ts", "runtime/services.ts", "runtime/kvs/main.ts", "runtime/worker/main.ts", "stdlib/index.ts"], splitting: true, chunkNames: "chunks/[name]-[hash]" });
+  await esbuild.build({ ...common, external, entryPoints: ["cli/main.ts", "runtime/host/services.ts", "runtime/kvs/main.ts", "runtime/worker/main.ts", "stdlib/index.ts"], splitting: true, chunkNames: "chunks/[name]-[hash]" });
 }

@@ -1,7 +1,7 @@
 import { lstatSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
-import { scriptCompilerOptions } from "../runtime/typecheck.js";
+import { scriptCompilerOptions } from "../runtime/host/typecheck.js";
 import { fail } from "./report.js";
 
 interface InitArgs {

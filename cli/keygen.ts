@@ -18,7 +18,7 @@ export const keygenCommand: CommandModule<object, KeygenArgs> = {
 };
 
 async function keygen({ name }: ArgumentsCamelCase<KeygenArgs>): Promise<void> {
-  const { writeKeyPair } = await import("../runtime/remote/keys.js"); // zeromq: loaded by the command that needs it
+  const { writeKeyPair } = await import("../runtime/transport/key-files.js"); // zeromq: loaded by the command that needs it
   let publicKey: string;
   try {
     ({ publicKey } = writeKeyPair(name, basename(name)));

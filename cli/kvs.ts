@@ -1,13 +1,13 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
-import { TransactionTimeout } from "../stdlib/errors.js";
-import { resolveConfig } from "../runtime/config.js";
-import { toJson } from "../runtime/json-values.js";
-import { useClientKeys } from "../runtime/remote/client-security.js";
-import { findRun, findRunByEndpoint, type FoundRun } from "../runtime/kvs/discovery.js";
-import { KVS_LOCAL_SOCKET, type KvsOp } from "../runtime/protocol.js";
-import { readRunKeys, runClientKeys } from "../runtime/run-keys.js";
+import { TransactionTimeout } from "../runtime/util/errors.js";
+import { resolveConfig } from "../runtime/config/config.js";
+import { toJson } from "../runtime/util/json-values.js";
+import { useClientKeys } from "../runtime/transport/client-security.js";
+import { findRun, findRunByEndpoint, type FoundRun } from "../runtime/transport/kvs-discovery.js";
+import { KVS_LOCAL_SOCKET, type KvsOp } from "../runtime/wire/kvs.js";
+import { readRunKeys, runClientKeys } from "../runtime/transport/run-keys.js";
 import { fail, warn } from "./report.js";
 
 /**
@@ -91,7 +91,7 @@ async function kvs(args: ArgumentsCamelCase<KvsArgs>): Promise<void> {
   if (!/^(tcp|ipc):\/\/./.test(endpoint)) fail(2, `--connect ${JSON.stringify(endpoint)}: an endpoint is tcp://HOST:PORT or ipc://PATH`);
   if ((args.key === undefined) !== (args.serverKey === undefined)) fail(2, "--key and --server-key go together (a run's CURVE endpoint needs both)");
   // zeromq and the client load only here: every command's start would pay for them otherwise.
-  const [{ KvsClient, KvsRefused }, { readKeyPair, readPublicKey }] = await Promise.all([import("../runtime/kvs/client.js"), import("../runtime/remote/keys.js")]);
+  const [{ KvsClient, KvsRefused }, { readKeyPair, readPublicKey }] = await Promise.all([import("../runtime/client/kvs-client.js"), import("../runtime/transport/key-files.js")]);
   try {
     // One of this user's runs: its own keys, from its 0700 directory. Anyone else's: none, and the store refuses.
     if (run) useClientKeys(runClientKeys(readRunKeys(run.runDir)));
@@ -156,7 +156,7 @@ async function kvs(args: ArgumentsCamelCase<KvsArgs>): Promise<void> {
   process.exit(code);
 }
 
-/** A value as JSON, Maps, Sets, BigInts and the like spelled as `strmbrkr map` writes them (runtime/json-values.ts). */
+/** A value as JSON, Maps, Sets, BigInts and the like spelled as `strmbrkr map` writes them (runtime/util/json-values.ts). */
 function print(value: unknown, indent?: number): void {
   process.stdout.write(`${toJson(value, indent)}\n`);
 }

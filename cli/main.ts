@@ -1,6 +1,6 @@
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
-import { STRMBRKR_VERSION } from "../runtime/package-root.js";
+import { STRMBRKR_VERSION } from "../runtime/util/package-root.js";
 import { initCommand } from "./init.js";
 import { keygenCommand } from "./keygen.js";
 import { kvsCommand } from "./kvs.js";

@@ -1,7 +1,7 @@
 import { createWriteStream, fstatSync, rmSync, statSync, accessSync, constants, type Stats } from "node:fs";
 import { dirname } from "node:path";
 import type { Writable } from "node:stream";
-import { openTempBeside } from "../runtime/safe-write.js";
+import { openTempBeside } from "../runtime/util/safe-write.js";
 import { fail } from "./report.js";
 
 // `map --output FILE` and `--errors FILE` as careful CLIs write them (sort -o, sponge, rsync): into a

@@ -1,4 +1,4 @@
-import { runStats } from "../runtime/stats.js";
+import { runStats } from "../runtime/util/stats.js";
 import { StatusLine } from "./status-line.js";
 
 const REFRESH_MS = 100;

@@ -1,4 +1,4 @@
-import { StrmbrkrError } from "../stdlib/errors.js";
+import { StrmbrkrError } from "../runtime/util/errors.js";
 
 /** Prints one line to stderr and exits: 2 for usage, configuration and script errors. */
 export function fail(exitCode: number, message: string): never {

@@ -1,12 +1,12 @@
 import type { Argv } from "yargs";
-import { ConfigError, ScriptError } from "../stdlib/errors.js";
-import { LOG_LEVELS, type RawOptions } from "../runtime/config.js";
-import type { Run } from "../runtime/host.js";
-import { initInstance, type Instance } from "../runtime/instance.js";
+import { ConfigError, ScriptError } from "../runtime/util/errors.js";
+import { LOG_LEVELS, type RawOptions } from "../runtime/config/config.js";
+import type { Run } from "../runtime/host/run.js";
+import { initInstance, type Instance } from "../runtime/host/instance.js";
 import { checkSnapshot } from "../runtime/kvs/snapshot.js";
-import type { ListenContext } from "../runtime/protocol.js";
-import { getLogger } from "../runtime/logger.js";
-import { runStats } from "../runtime/stats.js";
+import type { ListenContext } from "../runtime/wire/context.js";
+import { getLogger } from "../runtime/config/logger.js";
+import { runStats } from "../runtime/util/stats.js";
 import { startProgress, type ProgressCounts } from "./progress.js";
 import { fail, printError, warn } from "./report.js";
 
@@ -95,7 +95,7 @@ export async function hostSession<T>(args: SessionArgs, session: Session<T>): Pr
   handleInterrupts(instance);
 
   let prepared: T;
-  let host: typeof import("../runtime/host.js");
+  let host: typeof import("../runtime/host/run.js");
   let listening: Promise<Listening> | undefined;
   try {
     await instance.useScript(session.script); // a bundle error stops the run before any process starts
@@ -108,7 +108,7 @@ export async function hostSession<T>(args: SessionArgs, session: Session<T>): Pr
       listening = Promise.all([hubReady, instance.kvsEndpoint()]).then(([{ gateway }]) => ({ gateway: gateway!, store: instance.remoteKvsEndpoint }));
       listening.catch(() => {});
     } else if (instance.config.kvsSnapshot) instance.startKvs();
-    host = await import("../runtime/host.js");
+    host = await import("../runtime/host/run.js");
     prepared = session.prepare(await host.loadScript(instance, session.script));
   } catch (error) {
     if (error instanceof ScriptError || error instanceof ConfigError) {
@@ -156,8 +156,8 @@ export async function hostSession<T>(args: SessionArgs, session: Session<T>): Pr
 async function typecheck(script: string): Promise<void> {
   let errors: string[];
   try {
-    await (await import("../runtime/bundle.js")).checkScript(script); // "no such file" in one line, not as a TypeScript error
-    errors = await (await import("../runtime/typecheck.js")).typecheckScript(script);
+    await (await import("../runtime/host/bundle.js")).checkScript(script); // "no such file" in one line, not as a TypeScript error
+    errors = await (await import("../runtime/host/typecheck.js")).typecheckScript(script);
   } catch (error) {
     return fail(2, (error as Error).message);
   }

@@ -3,7 +3,7 @@
  * libraries do: every write to stdout or stderr first clears it, and a write that ends a line
  * draws it again. The writes are caught at the streams (their `write` is wrapped until `close`),
  * so they are all covered: main's console.log, strmbrkr's logs and messages, and the children's
- * output, which reaches the terminal through this process while it is one (runtime/children.ts).
+ * output, which reaches the terminal through this process while it is one (runtime/transport/children.ts).
  */
 export class StatusLine {
   #text = "";

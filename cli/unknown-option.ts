@@ -2,7 +2,7 @@
 // dashes or the `--no-` the user typed, and with no hint. This rewrites that into one line that
 // shows each flag as typed and the closest one the command knows.
 
-import { editDistance } from "../runtime/edit-distance.js";
+import { editDistance } from "../runtime/util/edit-distance.js";
 
 const UNKNOWN = /^Unknown arguments?: (.+)$/;
 

@@ -1,9 +1,9 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
-import { ConfigError } from "../stdlib/errors.js";
-import { LOG_LEVELS, resolveConfig } from "../runtime/config.js";
-import { setLogLevel } from "../runtime/logger.js";
-import { defaultCacheDir } from "../runtime/remote/bundle-cache.js";
-import type { SupervisorOptions } from "../runtime/remote/supervisor.js";
+import { ConfigError } from "../runtime/util/errors.js";
+import { LOG_LEVELS, resolveConfig } from "../runtime/config/config.js";
+import { setLogLevel } from "../runtime/config/logger.js";
+import { defaultCacheDir } from "../runtime/util/bundle-cache.js";
+import type { SupervisorOptions } from "../runtime/supervisor/supervisor.js";
 import { fail, numberFlag, warn } from "./report.js";
 
 interface WorkerArgs {
@@ -38,7 +38,7 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
 
 async function worker(args: ArgumentsCamelCase<WorkerArgs>): Promise<void> {
   // zeromq and the supervisor load only here: every command's start would pay for them otherwise.
-  const [{ WorkerSupervisor }, keys] = await Promise.all([import("../runtime/remote/supervisor.js"), import("../runtime/remote/keys.js")]);
+  const [{ WorkerSupervisor }, keys] = await Promise.all([import("../runtime/supervisor/supervisor.js"), import("../runtime/transport/key-files.js")]);
   let options: SupervisorOptions;
   try {
     options = resolveWorkerOptions(args, keys);
@@ -56,7 +56,7 @@ async function worker(args: ArgumentsCamelCase<WorkerArgs>): Promise<void> {
   process.exit(code);
 }
 
-function resolveWorkerOptions(args: WorkerArgs, { readKeyPair, readPublicKey }: typeof import("../runtime/remote/keys.js")): SupervisorOptions {
+function resolveWorkerOptions(args: WorkerArgs, { readKeyPair, readPublicKey }: typeof import("../runtime/transport/key-files.js")): SupervisorOptions {
   if (!/^tcp:\/\/[^:/]+:\d+$/.test(args.connect)) throw new ConfigError(`--connect ${JSON.stringify(args.connect)}: expected tcp://HOST:PORT`);
   const config = resolveConfig({ overrides: { workerProcCount: args.workers, loggingLevel: args.logLevel }, warn });
   if (config.workerProcCount < 1) throw new ConfigError(`--workers (STRMBRKR_WORKER_PROC_COUNT): "${config.workerProcCount}" must be at least 1`);

@@ -1,4 +1,4 @@
-import { readRuntimeContext } from "../runtime/children.js";
+import { readRuntimeContext } from "../runtime/transport/children.js";
 
 /**
  * The id of the worker process running this code — `"1.2"` (pool 1, worker 2) on this machine,

@@ -3,16 +3,16 @@
  */
 import { KeyValueStore } from "./key-value-store.js";
 
-export { Job, type JobFunction, type JobOptions, type JobStatus, type PipelineReport } from "./job.js";
+export { Job, type JobFunction, type JobOptions, type JobStatus, type PipelineReport } from "../runtime/client/job.js";
 export { QueueManager, type QueueManagerOptions, type BlockOptions } from "./queue-manager.js";
 export type { MapOptions } from "./streams.js";
 export { WorkerManager, type WorkerManagerOptions } from "./worker-manager.js";
 export { KeyValueStore, type InitCacheOptions } from "./key-value-store.js";
-export type { SetOptions, TransactionStore, TransactionFunction } from "../runtime/kvs/transaction-store.js";
+export type { SetOptions, TransactionStore, TransactionFunction } from "../runtime/wire/transaction-store.js";
 export {
   StrmbrkrError, ConfigError, ScriptError, JobTimeoutError, TransactionTimeout, ValueAlreadySet, UninitializedCache,
   CacheMiss, WatchdogTimeout, WorkerLost, TransactionAborted, Cancelled, Stopped, JobError, type ErrorInfo,
-} from "./errors.js";
+} from "../runtime/util/errors.js";
 export type { MainContext } from "./main-context.js";
 export { currentWorkerId } from "./current-worker.js";
 

@@ -1,8 +1,8 @@
 import { pathToFileURL } from "node:url";
-import { getInstance } from "../runtime/instance.js";
-import type { KvsClient } from "../runtime/kvs/client.js";
-import type { SetOptions, TransactionFunction, TransactionStore } from "../runtime/kvs/transaction-store.js";
-import type { KvsOp } from "../runtime/protocol.js";
+import { getInstance } from "../runtime/host/instance.js";
+import type { KvsClient } from "../runtime/client/kvs-client.js";
+import type { SetOptions, TransactionFunction, TransactionStore } from "../runtime/wire/transaction-store.js";
+import type { KvsOp } from "../runtime/wire/kvs.js";
 
 function call<T>(op: KvsOp, ...args: unknown[]): Promise<T> {
   let client: KvsClient | undefined;

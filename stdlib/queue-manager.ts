@@ -1,21 +1,22 @@
-import { connectDealer, type DealerLike } from "../runtime/dealer.js";
-import { listenForResults, resultsSocketPath, type ResultsSocket } from "../runtime/direct.js";
-import { localPathOf } from "../runtime/endpoints.js";
-import { getInstance } from "../runtime/instance.js";
-import { getLogger } from "../runtime/logger.js";
-import { Outbox } from "../runtime/outbox.js";
-import { flushReports, writeReport } from "../runtime/pipeline-reports.js";
-import { FRAME_OVERHEAD_BYTES, Front, type JobRequest, type JobResult } from "../runtime/protocol.js";
-import { BatchBuilder, readBatch, type ReceivedBatch } from "../runtime/batch.js";
-import { decodeAt, encode, unencodableReason } from "../runtime/serialize.js";
-import { NumberMap } from "../runtime/number-map.js";
-import { ResultBuffer } from "../runtime/result-buffer.js";
-import { runStats } from "../runtime/stats.js";
-import { Cancelled, JobError, JobTimeoutError, Stopped, toErrorInfo } from "./errors.js";
-import { Job, jobIdOf, jobNumber, jobNumberOf, stampPipeline, type JobFunction, type JobOptions } from "./job.js";
+import { connectDealer, type DealerLike } from "../runtime/transport/dealer.js";
+import { listenForResults, resultsSocketPath, type ResultsSocket } from "../runtime/transport/direct.js";
+import { localPathOf } from "../runtime/transport/endpoints.js";
+import { getInstance } from "../runtime/host/instance.js";
+import { getLogger } from "../runtime/config/logger.js";
+import { Outbox } from "../runtime/transport/outbox.js";
+import { flushReports, writeReport } from "../runtime/client/pipeline-reports.js";
+import { FRAME_OVERHEAD_BYTES } from "../runtime/wire/context.js";
+import { Front, type JobRequest, type JobResult } from "../runtime/wire/jobs.js";
+import { BatchBuilder, readBatch, type ReceivedBatch } from "../runtime/wire/job-batch.js";
+import { decodeAt, encode, unencodableReason } from "../runtime/wire/serialize.js";
+import { NumberMap } from "../runtime/util/number-map.js";
+import { ResultBuffer } from "../runtime/util/result-buffer.js";
+import { runStats } from "../runtime/util/stats.js";
+import { Cancelled, JobError, JobTimeoutError, Stopped, toErrorInfo } from "../runtime/util/errors.js";
+import { Job, jobIdOf, jobNumber, jobNumberOf, stampPipeline, type JobFunction, type JobOptions } from "../runtime/client/job.js";
 import { drain, mapWithBackPressure, type MapOptions } from "./streams.js";
 import { KeyValueStore } from "./key-value-store.js";
-import { exportNameOf } from "./exports.js";
+import { exportNameOf } from "../runtime/client/exports.js";
 
 const log = getLogger("queue");
 
@@ -56,7 +57,7 @@ export class QueueManager {
   // Connected once the broker's endpoint is known. A small send limit: queued jobs wait in the
   // outbox as Jobs, and are encoded only as the broker takes them.
   #socket?: DealerLike;
-  /** Where local workers send direct copies of results (runtime/direct.ts). */
+  /** Where local workers send direct copies of results (runtime/transport/direct.ts). */
   #resultsSocket?: ResultsSocket;
   #stopped = false;
   #outbox: Outbox;
@@ -361,7 +362,7 @@ export class QueueManager {
 
   /**
    * Listens for direct copies of results from local workers, and tells the broker where before it
-   * sends anything else (runtime/direct.ts). Best effort: a copy that finds no socket is lost, and
+   * sends anything else (runtime/transport/direct.ts). Best effort: a copy that finds no socket is lost, and
    * the broker's comes.
    */
   #offerResultsSocket(): void {

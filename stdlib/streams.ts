@@ -1,6 +1,6 @@
 /** The async-iteration side of QueueManager: `map` with back-pressure and `results()`. */
-import { Cancelled } from "./errors.js";
-import type { JobOptions } from "./job.js";
+import { Cancelled } from "../runtime/util/errors.js";
+import type { JobOptions } from "../runtime/client/job.js";
 
 /** Options of `QueueManager.map`: how many jobs may be out, result order, and per-job options. */
 export interface MapOptions extends JobOptions {

@@ -1,8 +1,8 @@
 import { fileURLToPath } from "node:url";
-import { getInstance } from "../runtime/instance.js";
-import type { HubToHost } from "../runtime/protocol.js";
-import { runStats } from "../runtime/stats.js";
-import { ScriptError } from "./errors.js";
+import { getInstance } from "../runtime/host/instance.js";
+import type { HubToHost } from "../runtime/wire/ipc.js";
+import { runStats } from "../runtime/util/stats.js";
+import { ScriptError } from "../runtime/util/errors.js";
 
 export interface WorkerManagerOptions {
   /** Worker processes to run. Default STRMBRKR_WORKER_PROC_COUNT (4). */

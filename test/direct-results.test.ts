@@ -1,5 +1,5 @@
 /**
- * Direct copies of results (runtime/direct.ts): a local worker sends the result of a job from a
+ * Direct copies of results (runtime/transport/direct.ts): a local worker sends the result of a job from a
  * small dispatch straight to its QueueManager too. The QueueManager settles each job once, whichever
  * copy comes first; the copy needs no hub; a copy with nowhere to go is dropped without harm.
  */
@@ -8,9 +8,9 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
-import { readBatch } from "../runtime/batch.js";
-import { DirectResults, isResultsSocketPath, listenForResults, resultsSocketPath } from "../runtime/direct.js";
-import { Front, type JobResult } from "../runtime/protocol.js";
+import { readBatch } from "../runtime/wire/job-batch.js";
+import { DirectResults, isResultsSocketPath, listenForResults, resultsSocketPath } from "../runtime/transport/direct.js";
+import { Front, type JobResult } from "../runtime/wire/jobs.js";
 import { fixture, lastJson, processesGone, strmbrkr } from "./lib/cli.js";
 
 t.test("each job settled once, and a result comes while the hub is stopped", { timeout: 90_000 }, async (t) => {

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { serialize } from "node:v8";
 import { connect, type Socket } from "node:net";
 import { Dealer } from "zeromq";
-import { encodeMessage } from "../runtime/local/framing.js";
+import { encodeMessage } from "../runtime/wire/framing.js";
 import { endpointsOf, fixture, lastJson, processesGone, processesOf, reliabilityRow, strmbrkr } from "./lib/cli.js";
 
 const FUZZ_MS = 3_000;
@@ -20,7 +20,7 @@ const attacks: Record<string, (() => Buffer[])[]> = {
     () => [Buffer.from("submit"), junk()],
     () => [Buffer.from("submit"), serialize("not a list")],
     () => [Buffer.from("submit"), serialize([{ id: 1, fn: 2 }])],
-    // batch headers that parse but do not add up (runtime/batch.ts)
+    // batch headers that parse but do not add up (runtime/wire/job-batch.ts)
     () => [Buffer.from("submit"), json({ items: [{ id: "x-1", fn: "echo" }], sizes: [] }), Buffer.alloc(0)],
     () => [Buffer.from("submit"), json({ items: [{ id: "x-1", fn: "echo" }], sizes: [5] }), Buffer.alloc(2)],
     () => [Buffer.from("submit"), json({ items: [null, 3], sizes: [-1, -1] }), Buffer.alloc(0)],

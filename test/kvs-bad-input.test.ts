@@ -11,7 +11,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { serialize } from "node:v8";
-import { decode } from "../runtime/serialize.js";
+import { decode } from "../runtime/wire/serialize.js";
 import { Dealer } from "zeromq";
 import { fixture, lastJson, processesGone, strmbrkr } from "./lib/cli.js";
 import { rejectsWith, resolvesWith, waitForLine } from "./lib/kvs-helpers.js";

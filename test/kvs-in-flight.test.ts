@@ -12,12 +12,12 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Dealer } from "zeromq";
-import { BATCH_MARKER, packRequests, requestBytes, unpackAnswers } from "../runtime/kvs/batch.js";
-import { KvsClient } from "../runtime/kvs/client.js";
-import { decodePayload, encodeArgs } from "../runtime/kvs/codec.js";
-import { KVS_LOCAL_SOCKET } from "../runtime/protocol.js";
-import { useClientKeys } from "../runtime/remote/client-security.js";
-import { readRunKeys, runClientKeys } from "../runtime/run-keys.js";
+import { BATCH_MARKER, packRequests, requestBytes, unpackAnswers } from "../runtime/wire/kvs-batch.js";
+import { KvsClient } from "../runtime/client/kvs-client.js";
+import { decodePayload, encodeArgs } from "../runtime/wire/kvs-codec.js";
+import { KVS_LOCAL_SOCKET } from "../runtime/wire/kvs.js";
+import { useClientKeys } from "../runtime/transport/client-security.js";
+import { readRunKeys, runClientKeys } from "../runtime/transport/run-keys.js";
 import { fixture, lastJson, processesGone, strmbrkr } from "./lib/cli.js";
 import { waitForLine } from "./lib/kvs-helpers.js";
 

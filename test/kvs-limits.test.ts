@@ -8,8 +8,8 @@
  */
 import t from "tap";
 import { serialize } from "node:v8";
-import { BATCH_MARKER, MAX_BATCH_BYTES, packRequests, requestBytes, unpackAnswers } from "../runtime/kvs/batch.js";
-import { decodePayload, encodeArgs } from "../runtime/kvs/codec.js";
+import { BATCH_MARKER, MAX_BATCH_BYTES, packRequests, requestBytes, unpackAnswers } from "../runtime/wire/kvs-batch.js";
+import { decodePayload, encodeArgs } from "../runtime/wire/kvs-codec.js";
 import { MAX_VALUE_DEPTH } from "../runtime/kvs/request-limits.js";
 import { KvsService } from "../runtime/kvs/server.js";
 import { Store } from "../runtime/kvs/store.js";

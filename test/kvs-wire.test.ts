@@ -1,13 +1,13 @@
 /**
- * The KVS's wire pieces, in process: the compact codec (runtime/kvs/codec.ts) against structured
- * clone, batches (runtime/kvs/batch.ts), and KvsService answering batches: in order, ids matched, a bad request among good ones answered
+ * The KVS's wire pieces, in process: the compact codec (runtime/wire/kvs-codec.ts) against structured
+ * clone, batches (runtime/wire/kvs-batch.ts), and KvsService answering batches: in order, ids matched, a bad request among good ones answered
  * with its own typed error, a resent change answered from the reply cache (not applied twice), a
  * malformed batch dropped while the service keeps answering.
  */
 import t from "tap";
 import { deserialize, serialize } from "node:v8";
-import { AnswerPacker, BATCH_MARKER, packRequests, requestBytes, unpackAnswers, unpackRequests } from "../runtime/kvs/batch.js";
-import { COMPACT_LIST, decodePayload, encodeArgs, encodeValue, isCompact } from "../runtime/kvs/codec.js";
+import { AnswerPacker, BATCH_MARKER, packRequests, requestBytes, unpackAnswers, unpackRequests } from "../runtime/wire/kvs-batch.js";
+import { COMPACT_LIST, decodePayload, encodeArgs, encodeValue, isCompact } from "../runtime/wire/kvs-codec.js";
 import { ReplyCache } from "../runtime/kvs/reply-cache.js";
 import { KvsService } from "../runtime/kvs/server.js";
 import { Store } from "../runtime/kvs/store.js";

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type AddressInfo, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { newKeyPair } from "../runtime/curve.js";
+import { newKeyPair } from "../runtime/util/curve.js";
 import { fixture, processesGone, strmbrkr } from "./lib/cli.js";
 import type { TapTest } from "./lib/scenario.js";
 

@@ -1,6 +1,6 @@
 import t from "tap";
 import { serialize } from "node:v8";
-import { decode } from "../runtime/serialize.js";
+import { decode } from "../runtime/wire/serialize.js";
 import { Dealer } from "zeromq";
 import { endpointsOf, fixture, lastJson, processesGone, reliabilityRow, strmbrkr } from "./lib/cli.js";
 

@@ -1,5 +1,5 @@
 /**
- * The local transport (runtime/local/): stream framing, and a LocalRouter with LocalDealers over
+ * The local transport (runtime/transport/local-router.ts, local-link.ts): stream framing, and a LocalRouter with LocalDealers over
  * real unix sockets, as the broker and its peers on this machine use them: routing ids named or
  * assigned, handover, unknown peers, oversized or malformed messages, sends before the server is up.
  */
@@ -8,9 +8,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { encodeMessage, MessageReader } from "../runtime/local/framing.js";
-import { LocalDealer } from "../runtime/local/link.js";
-import { LocalRouter } from "../runtime/local/router.js";
+import { encodeMessage, MessageReader } from "../runtime/wire/framing.js";
+import { LocalDealer } from "../runtime/transport/local-link.js";
+import { LocalRouter } from "../runtime/transport/local-router.js";
 
 /** The next message an async iterable gives. */
 async function next(source: AsyncIterable<Buffer[]>): Promise<string[]> {

@@ -1,8 +1,8 @@
 import t from "tap";
-import { toJson } from "../runtime/json-values.js";
+import { toJson } from "../runtime/util/json-values.js";
 import { fixture, processesGone, strmbrkr } from "./lib/cli.js";
 
-// One spelling of structured values as JSON (runtime/json-values.ts), for `map` as for `kvs get`.
+// One spelling of structured values as JSON (runtime/util/json-values.ts), for `map` as for `kvs get`.
 t.test("map writes Maps, Sets, BigInts, Dates, typed arrays as documented; a function, a symbol, a cycle fail their line", { timeout: 60_000 }, async (t) => {
   const kinds = ["map", "pairs", "set", "bigint", "date", "typed", "undefined", "function", "symbol", "cycle"];
   const result = await strmbrkr(["map", fixture("map-values.ts"), "value", "-i", "-", "--ordered", "-w", "2", "--no-progress"], { stdin: kinds.map((kind) => JSON.stringify(kind)).join("\n") });

@@ -1,6 +1,6 @@
-/** NumberMap (runtime/number-map.ts), the QueueManager's table of outstanding jobs by number. */
+/** NumberMap (runtime/util/number-map.ts), the QueueManager's table of outstanding jobs by number. */
 import t from "tap";
-import { NumberMap } from "../runtime/number-map.js";
+import { NumberMap } from "../runtime/util/number-map.js";
 
 t.test("set, get, has, delete and size across pages; keys in order; pages freed", async (t) => {
   const map = new NumberMap<string>();

@@ -2,8 +2,10 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import t from "tap";
 import { curveKeyPair } from "zeromq";
-import { STRMBRKR_VERSION } from "../runtime/package-root.js";
-import { Back, Gate, PROTOCOL_VERSION } from "../runtime/protocol.js";
+import { STRMBRKR_VERSION } from "../runtime/util/package-root.js";
+import { Back } from "../runtime/wire/jobs.js";
+import { Gate } from "../runtime/wire/gateway.js";
+import { PROTOCOL_VERSION } from "../runtime/wire/context.js";
 import { fixture, killInstance, lastJson, newInstanceId, processesGone, runNode, strmbrkr } from "./lib/cli.js";
 import { cacheDir, gatewayOf, launch, makeKeys } from "./lib/remote.js";
 

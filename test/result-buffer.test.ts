@@ -1,6 +1,6 @@
-/** ResultBuffer (runtime/result-buffer.ts), the QueueManager's finished jobs waiting to be taken. */
+/** ResultBuffer (runtime/util/result-buffer.ts), the QueueManager's finished jobs waiting to be taken. */
 import t from "tap";
-import { ResultBuffer } from "../runtime/result-buffer.js";
+import { ResultBuffer } from "../runtime/util/result-buffer.js";
 
 t.test("first in, first out, through shift and takeAll", async (t) => {
   const buffer = new ResultBuffer<number>();

@@ -1,7 +1,7 @@
 import t from "tap";
 import { fixture, processesGone, strmbrkr } from "./lib/cli.js";
-import { initInstance } from "../runtime/instance.js";
-import { Stopped } from "../stdlib/errors.js";
+import { initInstance } from "../runtime/host/instance.js";
+import { Stopped } from "../runtime/util/errors.js";
 
 // main returns with jobs still out: one warning line on stderr, exit 0 (main's outcome), nothing left running.
 const warning = (count: number, jobs: string) =>

@@ -1,5 +1,5 @@
 /**
- * runtime/safe-write.ts, the one way strmbrkr writes a file: a temporary file with a random name
+ * runtime/util/safe-write.ts, the one way strmbrkr writes a file: a temporary file with a random name
  * beside the target, created exclusively without following a symlink, 0600 unless asked, renamed
  * over the target; removed if anything fails.
  */
@@ -7,7 +7,7 @@ import t from "tap";
 import { mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, closeSync, lstatSync, readlinkSync, rmSync, statSync, symlinkSync, watch, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { safeWriteFile, safeWriteFileSync } from "../runtime/safe-write.js";
+import { safeWriteFile, safeWriteFileSync } from "../runtime/util/safe-write.js";
 import type { TapTest } from "./lib/scenario.js";
 
 function scratch(t: TapTest): string {
@@ -90,7 +90,7 @@ for (const [form, write] of Object.entries(writers)) {
 t.test("a file or symlink already at the temporary name makes the write fail; it is neither written nor removed", async (t) => {
   // With randomBytes fixed, the temporary name is known: as if another user had guessed it.
   const fixed = Buffer.alloc(8, 0xab);
-  const { safeWriteFile: writeAsync, safeWriteFileSync: writeSync } = await t.mockImport<typeof import("../runtime/safe-write.js")>("../runtime/safe-write.js", {
+  const { safeWriteFile: writeAsync, safeWriteFileSync: writeSync } = await t.mockImport<typeof import("../runtime/util/safe-write.js")>("../runtime/util/safe-write.js", {
     "node:crypto": { randomBytes: () => fixed },
   });
   for (const [form, write] of Object.entries({ sync: writeSync, async: writeAsync })) {

@@ -10,7 +10,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t, { type Test } from "tap";
-import { Back, Front, PROTOCOL_VERSION } from "../runtime/protocol.js";
+import { Back, Front } from "../runtime/wire/jobs.js";
+import { PROTOCOL_VERSION } from "../runtime/wire/context.js";
 import { ROOT, fixture, killInstance, lastJson, processesGone, strmbrkr, type RunResult } from "./lib/cli.js";
 import { contextsOf, listenersOf, publicKeysIn } from "./lib/listeners.js";
 

@@ -1,10 +1,11 @@
-import { Cancelled, WatchdogTimeout, WorkerLost, toErrorInfo, type ErrorInfo } from "../../stdlib/errors.js";
-import { packBatches, unpackBatch } from "../batch.js";
-import { getLogger } from "../logger.js";
-import { Outbox } from "../outbox.js";
-import { Back, Front, PROTOCOL_VERSION, type JobDispatch, type JobRequest, type JobResult, type WorkerHello } from "../protocol.js";
+import { Cancelled, WatchdogTimeout, WorkerLost, toErrorInfo, type ErrorInfo } from "../util/errors.js";
+import { packBatches, unpackBatch } from "../wire/job-batch.js";
+import { getLogger } from "../config/logger.js";
+import { Outbox } from "../transport/outbox.js";
+import { Back, Front, type JobDispatch, type JobRequest, type JobResult, type WorkerHello } from "../wire/jobs.js";
+import { PROTOCOL_VERSION } from "../wire/context.js";
 import { JobTimes, MAX_AHEAD, NEXT_LEAD_MS, TARGET_AHEAD_MS } from "./credit.js";
-import { DIRECT_MAX_JOBS } from "../direct.js";
+import { DIRECT_MAX_JOBS } from "../transport/direct.js";
 import { HeldJobs } from "./held-jobs.js";
 import { PriorityQueue } from "./priority-queue.js";
 import type { RouterLike } from "./router-group.js";
@@ -383,7 +384,7 @@ export class Broker {
     this.#hooks.changed();
   }
 
-  /** Names its client's results socket in each job of a small dispatch (runtime/direct.ts; a remote worker ignores it). */
+  /** Names its client's results socket in each job of a small dispatch (runtime/transport/direct.ts; a remote worker ignores it). */
   #askForCopies(batch: JobDispatch[], clients: Buffer[]): void {
     if (this.#resultsSockets.size === 0) return;
     for (let i = 0; i < batch.length; i++) {

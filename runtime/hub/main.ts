@@ -1,16 +1,17 @@
 import { rmSync } from "node:fs";
 import { Router } from "zeromq";
-import { toErrorInfo } from "../../stdlib/errors.js";
-import { tierUpSooner } from "../tier-up.js";
-import { awaitRuntimeContext, followOwner, sendToOwner } from "../children.js";
-import { bindAddress, localAddress, localPathOf } from "../endpoints.js";
-import { LocalRouter } from "../local/router.js";
-import { getLogger, setLogLevel } from "../logger.js";
-import { FRAME_OVERHEAD_BYTES, type HostToHub, type HubToHost } from "../protocol.js";
-import { isResultsSocketPath } from "../direct.js";
-import { secureRunSockets } from "../remote/zap.js";
+import { toErrorInfo } from "../util/errors.js";
+import { tierUpSooner } from "../util/tier-up.js";
+import { awaitRuntimeContext, followOwner, sendToOwner } from "../transport/children.js";
+import { bindAddress, localAddress, localPathOf } from "../transport/endpoints.js";
+import { LocalRouter } from "../transport/local-router.js";
+import { getLogger, setLogLevel } from "../config/logger.js";
+import { FRAME_OVERHEAD_BYTES } from "../wire/context.js";
+import { type HostToHub, type HubToHost } from "../wire/ipc.js";
+import { isResultsSocketPath } from "../transport/direct.js";
+import { secureRunSockets } from "../transport/zap.js";
 import { Broker, type BrokerHooks } from "./broker.js";
-import { Pool } from "./pool.js";
+import { Pool } from "../pool/pool.js";
 import { RouterGroup } from "./router-group.js";
 
 // The hub process: the broker and the worker pools it feeds. It runs apart from the host so a
@@ -31,7 +32,7 @@ const frontend = new Router({ maxMessageSize, sendHighWaterMark: 0, ...security 
 const backend = new Router({ maxMessageSize, handover: true, sendHighWaterMark: 0, ...security });
 await frontend.bind(bindAddress(context.config.socketProtocol, context.runDir, "frontend"));
 await backend.bind(bindAddress(context.config.socketProtocol, context.runDir, "backend"));
-// The host and local workers use unix sockets (runtime/local/); zeromq peers, the ROUTERs above.
+// The host and local workers use unix sockets (runtime/transport/local-router.ts, local-link.ts); zeromq peers, the ROUTERs above.
 const local = { frontend: localAddress(context.runDir, "frontend"), backend: localAddress(context.runDir, "backend") };
 const localFrontend = await LocalRouter.bind(localPathOf(local.frontend)!, maxMessageSize);
 const localBackend = await LocalRouter.bind(localPathOf(local.backend)!, maxMessageSize);
@@ -59,7 +60,7 @@ function reportStatusNow(): void {
 
 // With --listen: remote workers' sockets beside the local ones (runtime/remote/).
 const remote = context.listen
-  ? await (await import("../remote/hub-listener.js")).listenForWorkers(context.listen, { frontend: frontends, backend: backends }, context.config, maxMessageSize, {
+  ? await (await import("./remote-listener.js")).listenForWorkers(context.listen, { frontend: frontends, backend: backends }, context.config, maxMessageSize, {
     workerGone: (id, how, countAsLoss) => broker.workerGone(id, how, countAsLoss),
     changed: () => {
       reportStatus();

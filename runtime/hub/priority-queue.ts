@@ -1,4 +1,4 @@
-import { Fifo } from "../fifo.js";
+import { Fifo } from "../util/fifo.js";
 
 /**
  * Jobs waiting for a worker: the highest priority first, FIFO among equals. One Fifo per priority

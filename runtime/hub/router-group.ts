@@ -1,12 +1,12 @@
 import type { MessageLike } from "zeromq";
-import { getLogger } from "../logger.js";
-import { MessageStream } from "../message-stream.js";
+import { getLogger } from "../config/logger.js";
+import { MessageStream } from "../transport/message-stream.js";
 
 const log = getLogger("router-group");
 /** How often dropped messages from peers not admitted on a socket are logged. */
 const DROP_LOG_MS = 5_000;
 
-/** What the broker needs of a socket: a zeromq ROUTER, a LocalRouter (runtime/local/router.ts), or a RouterGroup of them. */
+/** What the broker needs of a socket: a zeromq ROUTER, a LocalRouter (runtime/transport/local-router.ts), or a RouterGroup of them. */
 export interface RouterLike extends AsyncIterable<Buffer[]> {
   send(frames: MessageLike[]): Promise<void>;
   readonly closed: boolean;

@@ -1,4 +1,4 @@
-import { CacheMiss } from "../../stdlib/errors.js";
+import { CacheMiss } from "../util/errors.js";
 
 /** An LRU cache stored under one key: Map order is recency order. */
 export class Cache {

@@ -1,7 +1,7 @@
-import { toErrorInfo } from "../../stdlib/errors.js";
-import { getLogger } from "../logger.js";
-import { KVS_OPS, KVS_READ_ONLY_OPS, type KvsOp } from "../protocol.js";
-import { decodePayload, encodeValue, payloadForm } from "./codec.js";
+import { toErrorInfo } from "../util/errors.js";
+import { getLogger } from "../config/logger.js";
+import { KVS_OPS, KVS_READ_ONLY_OPS, type KvsOp } from "../wire/kvs.js";
+import { decodePayload, encodeValue, payloadForm } from "../wire/kvs-codec.js";
 import { checkJsonDepth, checkStructuredValue } from "./request-limits.js";
 import { ReplyCache, type Answer, type ClientAnswers } from "./reply-cache.js";
 import type { Store } from "./store.js";

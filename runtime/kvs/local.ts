@@ -1,17 +1,17 @@
 import type { Server } from "node:net";
-import { getLogger } from "../logger.js";
-import { encodeMessage, readMessages } from "../local/framing.js";
-import { listenLocal } from "../local/router.js";
+import { getLogger } from "../config/logger.js";
+import { encodeMessage, readMessages } from "../wire/framing.js";
+import { listenLocal } from "../transport/local-router.js";
 import type { KvsService } from "./server.js";
 
 /**
  * The KVS's local socket: a unix socket in the run directory (KVS_LOCAL_SOCKET), for the host and
  * the workers on this machine, beside the zeromq ROUTER that every client (remote ones, the CLI,
- * raw zeromq peers) can use. It carries the very same messages as zeromq (runtime/kvs/batch.ts,
+ * raw zeromq peers) can use. It carries the very same messages as zeromq (runtime/wire/kvs-batch.ts,
  * codec.ts), handled by the same KvsService: only the transport differs. It exists for latency: a
  * zeromq.js round trip crosses each side's I/O thread (~55–110 µs here), a unix socket's does not
  * (~15–25 µs), which is what sequential requests pay.
- * Its framing is runtime/local/framing.ts; its clients are LocalLinks (runtime/local/link.ts).
+ * Its framing is runtime/wire/framing.ts; its clients are LocalLinks (runtime/transport/local-link.ts).
  */
 
 const log = getLogger("kvs");

@@ -1,11 +1,13 @@
 import { Router } from "zeromq";
-import { tierUpSooner } from "../tier-up.js";
-import { adoptRuntimeContext, followOwner, readRuntimeContext, sendToOwner } from "../children.js";
-import { bindAddress } from "../endpoints.js";
-import { getLogger, setLogLevel } from "../logger.js";
-import { FRAME_OVERHEAD_BYTES, KVS_LOCAL_SOCKET, type HostToKvs, type KvsToHost } from "../protocol.js";
-import { secureRunSockets } from "../remote/zap.js";
-import { publishEndpoint } from "./discovery.js";
+import { tierUpSooner } from "../util/tier-up.js";
+import { adoptRuntimeContext, followOwner, readRuntimeContext, sendToOwner } from "../transport/children.js";
+import { bindAddress } from "../transport/endpoints.js";
+import { getLogger, setLogLevel } from "../config/logger.js";
+import { FRAME_OVERHEAD_BYTES } from "../wire/context.js";
+import { KVS_LOCAL_SOCKET } from "../wire/kvs.js";
+import { type HostToKvs, type KvsToHost } from "../wire/ipc.js";
+import { secureRunSockets } from "../transport/zap.js";
+import { publishEndpoint } from "../transport/kvs-discovery.js";
 import { join } from "node:path";
 import type { Server } from "node:net";
 import { serveLocal } from "./local.js";
@@ -43,7 +45,7 @@ const socket = new Router({ ...socketOptions, ...security });
 await socket.bind(context.kvs ?? bindAddress(config.socketProtocol, context.runDir, "kvs"));
 const endpoint = socket.lastEndpoint!;
 // Remote clients' modules load only with --listen.
-const remote = context.listen ? await (await import("../remote/kvs-listener.js")).listenForKvsClients(context.listen, context.remoteKvs, socketOptions) : undefined;
+const remote = context.listen ? await (await import("./remote-listener.js")).listenForKvsClients(context.listen, context.remoteKvs, socketOptions) : undefined;
 // The script's top level, loaded here for transact, may use KeyValueStore: it must reach this store.
 adoptRuntimeContext({ ...context, kvs: endpoint });
 
@@ -68,7 +70,7 @@ try {
 } catch (error) {
   log.warning(`no local socket, clients use ${endpoint}: ${(error as Error).message}`);
 }
-// After the local socket: workers that find the store by this file (runtime/kvs/discovery.ts) use it.
+// After the local socket: workers that find the store by this file (runtime/transport/kvs-discovery.ts) use it.
 try {
   publishEndpoint(context.runDir, endpoint);
 } catch (error) {

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from "node:util";
-import { UninitializedCache, ValueAlreadySet } from "../../stdlib/errors.js";
+import { UninitializedCache, ValueAlreadySet } from "../util/errors.js";
 import { abbreviate, Cache } from "./cache.js";
 import { compileGlob, MAX_PATTERN_LENGTH } from "./glob.js";
 
@@ -19,7 +19,7 @@ export interface KeySpace {
 
 export type Operation = (space: KeySpace, args: unknown[]) => unknown;
 
-/** The operations that act on keys, by wire name (runtime/protocol.ts); whole-store ones are in Store. */
+/** The operations that act on keys, by wire name (runtime/wire/kvs.ts); whole-store ones are in Store. */
 export const OPERATIONS: Record<string, Operation> = {
   get: (space, [name]) => describe(space.read(key(name))),
   set: (space, [name, value, options]) => {

@@ -1,9 +1,9 @@
 import type { Router } from "zeromq";
-import { getLogger } from "../logger.js";
-import { Outbox } from "../outbox.js";
-import { KvsStatus } from "../protocol.js";
-import { ALONE_BYTES, AnswerPacker, BATCH_MARKER, MAX_BATCH_BYTES, unpackRequests } from "./batch.js";
-import { isCompact } from "./codec.js";
+import { getLogger } from "../config/logger.js";
+import { Outbox } from "../transport/outbox.js";
+import { KvsStatus } from "../wire/kvs.js";
+import { ALONE_BYTES, AnswerPacker, BATCH_MARKER, MAX_BATCH_BYTES, unpackRequests } from "../wire/kvs-batch.js";
+import { isCompact } from "../wire/kvs-codec.js";
 import { Dispatcher } from "./dispatch.js";
 import { Store } from "./store.js";
 import type { Transactions } from "./transactions.js";
@@ -24,7 +24,7 @@ export interface ServeOptions {
 /**
  * The store's side of the KVS protocol, whatever carries it (a zeromq ROUTER, the local socket):
  * takes a client's messages, answers each in the same form. A request comes alone ([id, op,
- * payload]) or with others in a batch ([empty, packed]: see runtime/kvs/batch.ts), answered in
+ * payload]) or with others in a batch ([empty, packed]: see runtime/wire/kvs-batch.ts), answered in
  * order. A bad request gets a typed error back; one without a reply address (or a malformed
  * batch) is logged and dropped. One instance per store, shared by every socket that serves it.
  */
@@ -54,7 +54,7 @@ export class KvsService {
   }
 
   async #batch(client: string, packed: Buffer, reply: (frames: Buffer[]) => void): Promise<void> {
-    // Our clients never pack more (runtime/kvs/client.ts); a bigger batch, up to the socket's
+    // Our clients never pack more (runtime/client/kvs-client.ts); a bigger batch, up to the socket's
     // limit, would be millions of requests answered before any other client's.
     if (packed.length > MAX_BATCH_BYTES) {
       log.warning(`dropped a batch of ${packed.length} bytes, over MAX_BATCH_BYTES (${MAX_BATCH_BYTES})`);

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { accessSync, closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, type Stats } from "node:fs";
 import { dirname } from "node:path";
 import { deserialize, serialize } from "node:v8";
-import { safeWriteFile, safeWriteFileSync } from "../safe-write.js";
+import { safeWriteFile, safeWriteFileSync } from "../util/safe-write.js";
 import type { SnapshotEntry } from "./store.js";
 
 /**

@@ -1,4 +1,4 @@
-import { getLogger } from "../logger.js";
+import { getLogger } from "../config/logger.js";
 import { loadSnapshot, saveSnapshot, saveSnapshotSync } from "./snapshot.js";
 import type { Store } from "./store.js";
 

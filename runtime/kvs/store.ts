@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
-import { KVS_READ_ONLY_OPS, type KvsOp } from "../protocol.js";
-import { safeWriteFileSync } from "../safe-write.js";
+import { KVS_READ_ONLY_OPS, type KvsOp } from "../wire/kvs.js";
+import { safeWriteFileSync } from "../util/safe-write.js";
 import { Cache, jsonReplacer } from "./cache.js";
 import { OPERATIONS, type KeySpace } from "./ops.js";
 

@@ -1,11 +1,11 @@
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { createContext, Script } from "node:vm";
-import { TransactionAborted } from "../../stdlib/errors.js";
-import { getLogger } from "../logger.js";
-import { PACKAGE_ROOT } from "../package-root.js";
-import { KVS_TRANSACTION_MAX_RUNS } from "../protocol.js";
-import { encode } from "../serialize.js";
+import { TransactionAborted } from "../util/errors.js";
+import { getLogger } from "../config/logger.js";
+import { PACKAGE_ROOT } from "../util/package-root.js";
+import { KVS_TRANSACTION_MAX_RUNS } from "../wire/kvs.js";
+import { encode } from "../wire/serialize.js";
 import type { Store } from "./store.js";
 import { TransactionView } from "./view.js";
 

@@ -2,7 +2,7 @@ import { serialize } from "node:v8";
 import { Cache } from "./cache.js";
 import { OPERATIONS, type KeySpace } from "./ops.js";
 import type { Store } from "./store.js";
-import type { SetOptions, TransactionStore } from "./transaction-store.js";
+import type { SetOptions, TransactionStore } from "../wire/transaction-store.js";
 
 const DELETED = Symbol("deleted");
 type Entry = { value: unknown; ttlMs?: number | "keep" } | typeof DELETED;

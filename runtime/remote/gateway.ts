@@ -1,12 +1,13 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Router } from "zeromq";
-import type { ErrorInfo } from "../../stdlib/errors.js";
-import type { Config } from "../config.js";
-import { getLogger } from "../logger.js";
-import { Outbox } from "../outbox.js";
-import { BUNDLE_CHUNK_BYTES, Gate, PROTOCOL_VERSION, type Refused, type SupervisorBeat, type SupervisorHello, type Welcome } from "../protocol.js";
-import { STDLIB_URL, STRMBRKR_VERSION } from "../package-root.js";
+import type { ErrorInfo } from "../util/errors.js";
+import type { Config } from "../config/config.js";
+import { getLogger } from "../config/logger.js";
+import { Outbox } from "../transport/outbox.js";
+import { BUNDLE_CHUNK_BYTES, Gate, type Refused, type SupervisorBeat, type SupervisorHello, type Welcome } from "../wire/gateway.js";
+import { PROTOCOL_VERSION } from "../wire/context.js";
+import { STDLIB_URL, STRMBRKR_VERSION } from "../util/package-root.js";
 
 const log = getLogger("gateway");
 const SECRET_SEPARATOR = "#".charCodeAt(0);

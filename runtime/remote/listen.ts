@@ -1,10 +1,10 @@
 import type { Router } from "zeromq";
-import { newKeyPair } from "../curve.js";
-import type { ServerSecurity } from "../run-keys.js";
-import { ConfigError } from "../../stdlib/errors.js";
-import type { ListenContext } from "../protocol.js";
-import { readAuthorizedKeys, readKeyPair } from "./keys.js";
-import { ZAP_DOMAIN } from "./zap.js";
+import { newKeyPair } from "../util/curve.js";
+import type { ServerSecurity } from "../transport/run-keys.js";
+import { ConfigError } from "../util/errors.js";
+import type { ListenContext } from "../wire/context.js";
+import { readAuthorizedKeys, readKeyPair } from "../transport/key-files.js";
+import { ZAP_DOMAIN } from "../transport/zap.js";
 
 /** `strmbrkr run` flags about remote workers, as given. */
 export interface ListenFlags {

@@ -1,11 +1,11 @@
-import { getLogger } from "../logger.js";
-import { Outbox } from "../outbox.js";
-import { Back, type JobDispatch, type JobResult } from "../protocol.js";
-import { packBatches, unpackBatch } from "../batch.js";
-import { Fifo } from "../fifo.js";
-import { connectDealer, type DealerLike } from "../dealer.js";
-import { DIRECT_MAX_JOBS, DirectResults } from "../direct.js";
-import { localPathOf } from "../endpoints.js";
+import { getLogger } from "../config/logger.js";
+import { Outbox } from "../transport/outbox.js";
+import { Back, type JobDispatch, type JobResult } from "../wire/jobs.js";
+import { packBatches, unpackBatch } from "../wire/job-batch.js";
+import { Fifo } from "../util/fifo.js";
+import { connectDealer, type DealerLike } from "../transport/dealer.js";
+import { DIRECT_MAX_JOBS, DirectResults } from "../transport/direct.js";
+import { localPathOf } from "../transport/endpoints.js";
 
 const log = getLogger("worker");
 const MAX_BACKOFF_MS = 32_000;
@@ -44,7 +44,7 @@ export class BrokerLink {
   #memoryMb = 0;
   #memorySampledAt = 0;
   #running = false;
-  /** Direct copies of results (runtime/direct.ts): only from a worker on the host's machine. */
+  /** Direct copies of results (runtime/transport/direct.ts): only from a worker on the host's machine. */
   #direct?: DirectResults;
 
   constructor(options: LinkOptions) {

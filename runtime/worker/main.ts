@@ -1,11 +1,13 @@
 import { pathToFileURL } from "node:url";
-import { toErrorInfo } from "../../stdlib/errors.js";
+import { toErrorInfo } from "../util/errors.js";
 import "../../stdlib/index.js"; // installs the KeyValueStore global before the script runs
-import { tierUpSooner } from "../tier-up.js";
-import { followOwner, readRuntimeContext, sendToOwner } from "../children.js";
-import { getInstance } from "../instance.js";
-import { setLogLevel } from "../logger.js";
-import { PROTOCOL_VERSION, type HubToWorker, type WorkerHello, type WorkerToHub } from "../protocol.js";
+import { tierUpSooner } from "../util/tier-up.js";
+import { followOwner, readRuntimeContext, sendToOwner } from "../transport/children.js";
+import { getInstance } from "../host/instance.js";
+import { setLogLevel } from "../config/logger.js";
+import { PROTOCOL_VERSION } from "../wire/context.js";
+import { type HubToWorker, type WorkerToHub } from "../wire/ipc.js";
+import { type WorkerHello } from "../wire/jobs.js";
 import { BrokerLink } from "./link.js";
 import { runJob } from "./runner.js";
 

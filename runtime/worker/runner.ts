@@ -1,6 +1,6 @@
-import type { JobDispatch, JobResult } from "../protocol.js";
-import { decode, encode } from "../serialize.js";
-import { toErrorInfo } from "../../stdlib/errors.js";
+import type { JobDispatch, JobResult } from "../wire/jobs.js";
+import { decode, encode } from "../wire/serialize.js";
+import { toErrorInfo } from "../util/errors.js";
 
 /** Runs one job against the bundle's exports; never throws: failures become FAILED results. */
 export async function runJob(exports: Record<string, unknown>, job: JobDispatch, maxMessageBytes: number): Promise<JobResult> {

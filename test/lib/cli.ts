@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { randomBytes } from "node:crypto";
-import { RUNTIME_ENV } from "../../runtime/protocol.js";
+import { RUNTIME_ENV } from "../../runtime/wire/context.js";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const BIN = fileURLToPath(new URL("../../bin/strmbrkr.js", import.meta.url));

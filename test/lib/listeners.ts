@@ -5,7 +5,7 @@
 import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { RUNTIME_ENV } from "../../runtime/protocol.js";
+import { RUNTIME_ENV } from "../../runtime/wire/context.js";
 import { processesOf } from "./cli.js";
 
 /** A listening socket: `tcp` HOST:PORT, or `unix` a path (`@name` for the abstract namespace). */

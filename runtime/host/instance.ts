@@ -1,0 +1,301 @@
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { ScriptError, Stopped } from "../util/errors.js";
+import type { Bundle } from "./bundle.js";
+import { readRuntimeContext, sendToOwner } from "../transport/children.js";
+import { resolveConfig, type Config, type RawOptions } from "../config/config.js";
+import type { KvsClient } from "../client/kvs-client.js";
+import { getLogger, setLogLevel } from "../config/logger.js";
+import { awaitEndpoint } from "../transport/kvs-discovery.js";
+import { KVS_LOCAL_SOCKET } from "../wire/kvs.js";
+import { type ListenContext, type RuntimeContext } from "../wire/context.js";
+import { type WorkerToHub } from "../wire/ipc.js";
+import { useClientKeys } from "../transport/client-security.js";
+import { createRunKeys, runClientKeys } from "../transport/run-keys.js";
+import { HubProcess, KvsProcess } from "./services.js";
+
+const log = getLogger("instance");
+
+/**
+ * Everything one process knows about its run. In the host (the CLI, or a program using the library)
+ * it starts the broker and the KVS on first use; in a worker it points at the host's.
+ */
+export class Instance {
+  readonly config: Config;
+  readonly role: "host" | "worker";
+  #context?: RuntimeContext;
+  #runDir?: string;
+  #bundle?: Promise<Bundle>;
+  #bundleScript?: string;
+  #resolved?: Bundle;
+  #exports?: Record<string, unknown>;
+  #hub?: HubProcess;
+  #kvs?: KvsProcess;
+  #kvsClient?: Promise<KvsClient>;
+  #readyKvsClient?: KvsClient;
+  /** The client, once a store started after the last one died is up. */
+  #kvsRestart?: Promise<KvsClient>;
+  #nextPoolId = 1;
+  #hubUsers = 0;
+  #lastKvsEndpoint?: string;
+  /** A worker's: the endpoint found in the run directory. */
+  #foundKvs?: Promise<string>;
+  #lastRemoteKvs?: string;
+  #listen?: ListenContext;
+  /** Set once the run began to stop: from then on no broker or store is started (see #mayStart). */
+  #stopping = false;
+
+  constructor(config: Config, context?: RuntimeContext) {
+    this.config = config;
+    this.role = context ? "worker" : "host";
+    this.#context = context;
+    this.#runDir = context?.runDir;
+    setLogLevel(config.loggingLevel);
+  }
+
+  /** Accept remote workers (`strmbrkr run --listen`); call before anything starts. */
+  listenForWorkers(listen: ListenContext): void {
+    this.#listen = listen;
+  }
+
+  get listening(): boolean {
+    return this.#listen !== undefined;
+  }
+
+  /** The run's private directory (mode 0700): the bundle and ipc socket files live here. */
+  get runDir(): string {
+    if (!this.#runDir) {
+      const runDir = mkdtempSync(join(tmpdir(), `strmbrkr-${this.config.instanceId}-`));
+      useClientKeys(runClientKeys(createRunKeys(runDir))); // for its loopback TCP sockets (runtime/transport/run-keys.ts)
+      // However the host ends (library users never call shutdown), the directory goes with it.
+      process.once("exit", () => rmSync(runDir, { recursive: true, force: true }));
+      this.#runDir = runDir;
+    }
+    return this.#runDir;
+  }
+
+  /** Bundles `script` once; a second, different script in one process is refused. */
+  useScript(scriptPath: string): Promise<Bundle> {
+    const script = resolve(scriptPath);
+    if (this.#bundle && this.#bundleScript !== script) {
+      return Promise.reject(new ScriptError(`this process already runs ${this.#bundleScript}; cannot also run ${script}`));
+    }
+    this.#bundleScript = script;
+    // esbuild loads only where a script is bundled (the host), not in every worker.
+    this.#bundle ??= import("./bundle.js").then(({ bundleScript }) => bundleScript(script, this.runDir)).then((bundle) => {
+      this.#kvs?.useBundle(bundle.path); // a store started first learns it now, for transact
+      return (this.#resolved = bundle);
+    });
+    return this.#bundle;
+  }
+
+  /** The script's path, once bundled. */
+  get scriptName(): string | undefined {
+    return this.#resolved?.script;
+  }
+
+  /** The script's export names, once bundled. */
+  get exportNames(): readonly string[] | undefined {
+    return this.#resolved?.exports;
+  }
+
+  /** The loaded script's exports, where this process imported it (CLI host, workers). */
+  get scriptExports(): Record<string, unknown> | undefined {
+    return this.#exports;
+  }
+
+  setScriptExports(exports: Record<string, unknown>): void {
+    this.#exports = exports;
+  }
+
+  /** The bundle a worker loads; undefined in a host without a script. */
+  get bundlePath(): string | undefined {
+    return this.#context?.bundle;
+  }
+
+  /** The hub, started if need be. Each caller holds it until `releaseHub()`; the last release stops it. */
+  retainHub(): HubProcess {
+    this.#hubUsers++;
+    return this.hub();
+  }
+
+  async releaseHub(): Promise<void> {
+    if (--this.#hubUsers > 0) return;
+    this.#hubUsers = 0;
+    await this.#hub?.stop();
+    this.#hub = undefined;
+  }
+
+  /** The hub if it runs now; never starts one. */
+  get runningHub(): HubProcess | undefined {
+    return this.#hub?.running ? this.#hub : undefined;
+  }
+
+  hub(): HubProcess {
+    if (this.role === "worker") throw new Error("workers do not own a broker");
+    if (!this.#hub?.running) {
+      this.#mayStart("broker");
+      const hub = new HubProcess({ config: this.config, runDir: this.runDir, listen: this.#listen });
+      // Whoever waits on the hub (startWorkers, `ready`) reports its failure; this covers failures mid-run.
+      hub.on("fatal", (error: Error) => hub.started && hub.listenerCount("fatal") === 1 && log.critical(error.message));
+      hub.on("need-kvs", () => this.startKvs());
+      this.#hub = hub;
+      this.#tellRemoteKvs();
+    }
+    return this.#hub;
+  }
+
+  /** Where QueueManagers connect; in the host this holds the hub until `releaseHub()`. */
+  async brokerEndpoint(): Promise<string> {
+    if (this.#context?.frontend) return this.#context.frontend;
+    return (await this.retainHub().ready).frontend;
+  }
+
+  async kvsEndpoint(): Promise<string> {
+    if (this.#context?.kvs) return this.#context.kvs;
+    if (this.#context) {
+      // A local worker started before the store: it finds the store in the run directory.
+      const ask = () => sendToOwner({ type: "need-kvs" } satisfies WorkerToHub);
+      this.#foundKvs ??= awaitEndpoint(this.#context.runDir, this.config.workerStartTimeout * 1000, ask).catch((error: Error) => {
+        this.#foundKvs = undefined; // the next call waits again
+        throw error;
+      });
+      return this.#foundKvs;
+    }
+    if (!this.#kvs?.running) {
+      this.#mayStart("key-value store");
+      const kvs = new KvsProcess({ config: this.config, runDir: this.runDir, kvs: this.#lastKvsEndpoint, remoteKvs: this.#lastRemoteKvs, bundle: this.#resolved?.path, listen: this.#listen });
+      kvs.ready.then((endpoint) => {
+        this.#lastKvsEndpoint = endpoint;
+        this.#lastRemoteKvs = kvs.remote;
+        this.#tellRemoteKvs();
+      }, () => {});
+      this.#kvs = kvs;
+    }
+    return this.#kvs.ready;
+  }
+
+  /**
+   * Starts the store in the background, if it is not running. Nothing waits on it here, so a
+   * failure to start is reported now; whoever uses the store gets the error again.
+   */
+  startKvs(): void {
+    const starting = this.kvsEndpoint();
+    const kvs = this.#kvs;
+    // Stopped on purpose before it was up (a short run's end) is no failure.
+    starting.catch((error: Error) => kvs?.died && log.critical(`the key-value store did not start: ${error.message}`));
+  }
+
+  /** The store's endpoint if it is up now; never starts one. */
+  get runningKvsEndpoint(): string | undefined {
+    return this.#kvs?.running ? this.#lastKvsEndpoint : undefined;
+  }
+
+  /** This process's KVS connection, made on first use (and again after the server was stopped). */
+  kvsClient(): Promise<KvsClient> {
+    // The store this host owns died (killed, crashed): a fresh one binds the same endpoints, and
+    // the client, which reconnects by itself (zeromq or the local socket), carries on with it.
+    // Requests wait until the fresh store is up: sent at once, their timeouts could run out while
+    // it starts on a busy machine.
+    if (this.#kvsClient && this.#kvs?.died) {
+      const client = this.#kvsClient;
+      const restart: Promise<KvsClient> = this.kvsEndpoint().then(() => client, () => client).finally(() => {
+        if (this.#kvsRestart === restart) this.#kvsRestart = undefined;
+      });
+      this.#kvsRestart = restart;
+    }
+    if (this.#kvsRestart) return this.#kvsRestart;
+    if (!this.#kvsClient) {
+      // The client's modules load on first use: a worker that never calls the store starts ~10 ms sooner.
+      const made = Promise.all([this.kvsEndpoint(), import("../client/kvs-client.js")]).then(([endpoint, { KvsClient, transactTimeoutMs }]) => {
+        // The store's local socket, when this process shares its machine and run directory.
+        const local = this.#runDir === undefined ? undefined : join(this.#runDir, KVS_LOCAL_SOCKET);
+        const localPath = local !== undefined && existsSync(local) ? local : undefined;
+        const { kvsClientSocketTimeout: timeoutMs, kvsClientSocketAttempts: attempts, kvsTransactionTimeout, kvsMaxValueBytes: maxValueBytes } = this.config;
+        return new KvsClient(endpoint, { timeoutMs, attempts, transactTimeoutMs: transactTimeoutMs(timeoutMs, kvsTransactionTimeout), maxValueBytes, localPath });
+      });
+      this.#kvsClient = made;
+      made.then(
+        (client) => this.#kvsClient === made && (this.#readyKvsClient = client),
+        () => this.#kvsClient === made && (this.#kvsClient = undefined),
+      );
+    }
+    return this.#kvsClient;
+  }
+
+  /** The KVS connection once made, while its server needs no restart: a request through it waits for nothing else. */
+  get readyKvsClient(): KvsClient | undefined {
+    return this.#kvs?.died || this.#kvsRestart ? undefined : this.#readyKvsClient;
+  }
+
+  /** Stops the store this host owns (it writes its snapshot as it goes) and forgets the client; the next call starts a fresh one. */
+  async stopKvs(): Promise<void> {
+    if (this.role === "worker") throw new Error("KeyValueStore.stopServerProcess(): the store belongs to the run's host; call it in main, not in a job");
+    const client = await this.#kvsClient?.catch(() => undefined);
+    client?.close();
+    this.#kvsClient = this.#readyKvsClient = undefined;
+    await this.#kvs?.stop();
+    this.#kvs = undefined;
+  }
+
+  /** With --listen, once the store is up: its CURVE endpoint (for remote workers and `strmbrkr kvs`). */
+  get remoteKvsEndpoint(): string | undefined {
+    return this.#lastRemoteKvs;
+  }
+
+  /** With --listen, the hub hands remote workers the KVS's remote endpoint. */
+  #tellRemoteKvs(): void {
+    const hub = this.#hub;
+    const endpoint = this.#lastRemoteKvs;
+    if (hub && endpoint) void hub.ready.then(() => hub.send({ type: "remote-kvs", endpoint }), () => {});
+  }
+
+  nextPoolId(): number {
+    return this.#nextPoolId++;
+  }
+
+  /**
+   * The run is stopping: from now on, nothing asks for a broker or a store process that is not
+   * running (a worker's late `need-kvs`, a job's promise the script left behind) starts one. It
+   * would boot into a run directory about to go and fail there, loudly.
+   */
+  beginShutdown(): void {
+    this.#stopping = true;
+  }
+
+  /** The one rule for starting a service: never once the run is stopping. */
+  #mayStart(what: string): void {
+    if (this.#stopping) throw new Stopped(`the run is stopping: the ${what} is not started again`);
+  }
+
+  /** Stops the services this process started and removes the run directory; nothing starts again. */
+  async shutdown(): Promise<void> {
+    this.beginShutdown();
+    const client = await this.#kvsClient?.catch(() => undefined);
+    client?.close();
+    this.#kvsClient = this.#readyKvsClient = undefined;
+    await Promise.all([this.#hub?.stop(), this.#kvs?.stop()]);
+    this.#hub = this.#kvs = this.#lastKvsEndpoint = this.#lastRemoteKvs = undefined;
+    if (this.role === "host" && this.#runDir) rmSync(this.#runDir, { recursive: true, force: true });
+    this.#runDir = undefined;
+    this.#bundle = this.#resolved = undefined;
+  }
+}
+
+let current: Instance | undefined;
+
+/** This process's instance: the one `initInstance` made, or one from the environment. */
+export function getInstance(): Instance {
+  if (!current) {
+    const context = readRuntimeContext();
+    current = new Instance(context?.config ?? resolveConfig({ warn: (message) => log.warning(message) }), context);
+  }
+  return current;
+}
+
+/** Makes the host's instance with CLI options; throws ConfigError on bad values; `warn` hears of unknown STRMBRKR_ names. */
+export function initInstance(overrides: RawOptions = {}, warn?: (message: string) => void): Instance {
+  current = new Instance(resolveConfig({ overrides, warn }));
+  return current;
+}

@@ -1,0 +1,44 @@
+import { pathToFileURL } from "node:url";
+import type { MainContext } from "../../stdlib/main-context.js";
+import { QueueManager } from "../../stdlib/queue-manager.js";
+import { WorkerManager } from "../../stdlib/worker-manager.js";
+import type { Instance } from "./instance.js";
+import { tierUpSooner } from "../util/tier-up.js";
+
+export type MainFunction = (context: MainContext) => unknown;
+
+/**
+ * Bundles the script (once) and imports the bundle here for its exports. Throws ScriptError for a
+ * bundle error; an error the script's top level throws propagates as is.
+ */
+export async function loadScript(instance: Instance, script: string): Promise<Record<string, unknown>> {
+  const bundle = await instance.useScript(script);
+  const exports = (await import(pathToFileURL(bundle.path).href)) as Record<string, unknown>;
+  instance.setScriptExports(exports);
+  return exports;
+}
+
+export interface Run {
+  queue: QueueManager;
+  workers: WorkerManager;
+}
+
+/** Starts the workers and a queue for `main`; rejects if the workers cannot start (after stopping what started). */
+export async function startRun(): Promise<Run> {
+  const run = { queue: new QueueManager(), workers: new WorkerManager() };
+  try {
+    await run.workers.startWorkers();
+    tierUpSooner(); // main runs next
+  } catch (error) {
+    await stopRun(run);
+    throw error;
+  }
+  return run;
+}
+
+/** After `main`: closes the queue and kills the workers (main has read what it waited for). */
+export async function stopRun({ queue, workers }: Run): Promise<void> {
+  await queue.stopHandling();
+  // Killed at once, unless CPU profiles are wanted: a process writes its profile only when it exits by itself.
+  await workers.stopWorkers({ noWait: !process.env.STRMBRKR_CPU_PROF_DIR });
+}

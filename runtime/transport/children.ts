@@ -1,0 +1,173 @@
+import { fork, type ChildProcess } from "node:child_process";
+import { Socket } from "node:net";
+import { fileURLToPath } from "node:url";
+import { RUNTIME_ENV, type ContextMessage, type RuntimeContext } from "../wire/context.js";
+
+/** How long a child gets to exit after SIGTERM before it is killed. */
+export const KILL_AFTER_MS = 3_000;
+
+/**
+ * Forks one of the runtime's process entries with its RuntimeContext. Entries that run user code
+ * turn source maps on themselves, just before importing the bundle: mapping strmbrkr's own
+ * modules too would slow every worker's start.
+ */
+export function forkEntry(entry: URL, context: RuntimeContext): ChildProcess {
+  const early = forkedEarly.get(entry.href);
+  forkedEarly.delete(entry.href);
+  if (early?.connected) {
+    early.ref();
+    early.channel?.ref();
+    for (const pipe of pipesOf(early)) pipe.ref();
+    early.send({ type: "context", context } satisfies ContextMessage);
+    return early;
+  }
+  return forkWith(entry, { [RUNTIME_ENV]: JSON.stringify(context) });
+}
+
+/** Entries forked before their context was known, by URL; the next forkEntry of one takes it. */
+const forkedEarly = new Map<string, ChildProcess>();
+
+/**
+ * Forks `entry` now, before its RuntimeContext is known: it boots and loads its modules (on the
+ * other core, while this process is still starting), then waits for the context, which the next
+ * `forkEntry(entry, …)` sends. Unused, it exits with this process.
+ */
+export function forkEarly(entry: URL): void {
+  if (forkedEarly.has(entry.href)) return;
+  const child = forkWith(entry, {});
+  // Until it is used, it must not keep this process alive (its IPC channel would).
+  child.unref();
+  child.channel?.unref();
+  for (const pipe of pipesOf(child)) pipe.unref();
+  forkedEarly.set(entry.href, child);
+}
+
+function forkWith(entry: URL, env: NodeJS.ProcessEnv): ChildProcess {
+  // On a terminal, the children's output reaches it through this process, a line at a time (and
+  // their children's, which inherit the pipes): the CLI keeps a progress line at the bottom of the
+  // terminal and must clear it before each line anyone writes (cli/status-line.ts), which it could
+  // not do for a child writing straight to the terminal. Elsewhere (files, pipes) they inherit.
+  const viaParent = process.stderr.isTTY === true;
+  const child = fork(fileURLToPath(entry), [], {
+    env: { ...process.env, ...env },
+    execArgv: [...process.execArgv.filter((arg) => arg.startsWith("--max-old-space-size")), ...profiling()],
+    stdio: ["ignore", viaParent && process.stdout.isTTY ? "pipe" : "inherit", viaParent ? "pipe" : "inherit", "ipc"],
+  });
+  const forwarded = [forwardLines(child.stdout, process.stdout), forwardLines(child.stderr, process.stderr)];
+  if (viaParent) outputDone.set(child, Promise.all(forwarded).then(() => {}));
+  return child;
+}
+
+/** The pipes a child's output comes through (see forkWith): sockets, which can be (un)referenced. */
+const pipesOf = (child: ChildProcess) => [child.stdout, child.stderr].filter((pipe): pipe is Socket => pipe instanceof Socket);
+
+/** Once a child's forwarded output has all been written here (see forkWith). */
+const outputDone = new WeakMap<ChildProcess, Promise<void>>();
+/** How long an exited child's forwarded output may take to end (a grandchild left behind may hold the pipe). */
+const OUTPUT_AFTER_EXIT_MS = 500;
+
+/** Copies `from` to `to` in whole lines, so lines of several processes never interleave mid-line. */
+function forwardLines(from: NodeJS.ReadableStream | null, to: NodeJS.WritableStream): Promise<void> {
+  if (!from) return Promise.resolve();
+  let partial = "";
+  from.setEncoding("utf8");
+  from.on("data", (chunk: string) => {
+    const end = chunk.lastIndexOf("\n");
+    if (end < 0) {
+      partial += chunk;
+      return;
+    }
+    to.write(partial + chunk.slice(0, end + 1));
+    partial = chunk.slice(end + 1);
+  });
+  return new Promise((resolve) => {
+    from.once("close", () => {
+      if (partial) to.write(partial);
+      resolve();
+    });
+  });
+}
+
+/** STRMBRKR_CPU_PROF_DIR=dir writes a V8 CPU profile of every child (NODE_OPTIONS may not carry --cpu-prof). */
+function profiling(): string[] {
+  const dir = process.env.STRMBRKR_CPU_PROF_DIR;
+  return dir ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [];
+}
+
+export function hasExited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+/** Resolves once `child` has exited (at once if it already has) and the output forwarded from it is written (see forkWith). */
+export async function exited(child: ChildProcess): Promise<void> {
+  if (!hasExited(child)) await new Promise((resolve) => child.once("exit", resolve));
+  const output = outputDone.get(child);
+  if (!output) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([output, new Promise((resolve) => (timer = setTimeout(resolve, OUTPUT_AFTER_EXIT_MS)))]);
+  clearTimeout(timer);
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves when the child is gone. */
+export async function terminate(child: ChildProcess, graceMs = KILL_AFTER_MS): Promise<void> {
+  if (hasExited(child)) return;
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+  await exited(child);
+  clearTimeout(timer);
+}
+
+let context: RuntimeContext | undefined;
+let contextRead = false;
+
+/**
+ * The RuntimeContext a parent handed to this process, if any. It is taken out of the environment
+ * on first read: a process a job starts (a nested `strmbrkr run`, any tool) must not take itself
+ * for part of this run.
+ */
+export function readRuntimeContext(): RuntimeContext | undefined {
+  if (!contextRead) {
+    contextRead = true;
+    const raw = process.env[RUNTIME_ENV];
+    delete process.env[RUNTIME_ENV];
+    context = raw ? (JSON.parse(raw) as RuntimeContext) : undefined;
+  }
+  return context;
+}
+
+/** Replaces this process's RuntimeContext (the kvs, once it knows its own endpoint). */
+export function adoptRuntimeContext(replacement: RuntimeContext): void {
+  readRuntimeContext();
+  context = replacement;
+}
+
+/** The RuntimeContext, from the environment or, in a process forked early (forkEarly), from its owner when it sends it; exits if the owner leaves first. */
+export function awaitRuntimeContext(): Promise<RuntimeContext> {
+  const context = readRuntimeContext();
+  if (context) return Promise.resolve(context);
+  process.on("SIGINT", () => {}); // Ctrl-C reaches the whole process group: the owner decides
+  return new Promise((resolve) => {
+    const leave = () => process.exit(0);
+    const onMessage = (message: ContextMessage) => {
+      if (message?.type !== "context") return;
+      process.off("message", onMessage).off("disconnect", leave);
+      adoptRuntimeContext(message.context);
+      resolve(message.context);
+    };
+    process.on("message", onMessage).once("disconnect", leave);
+    if (!process.connected) leave();
+  });
+}
+
+/** A child of the runtime ignores Ctrl-C (its owner decides) and exits when its owner is gone. */
+export function followOwner(onOwnerGone: () => void): void {
+  process.on("SIGINT", () => {});
+  process.on("disconnect", onOwnerGone);
+  if (!process.connected) setImmediate(onOwnerGone); // it left before we listened
+}
+
+/** Sends to the owning process; a message to an owner that is gone is dropped ('disconnect' handles that). */
+export function sendToOwner(message: object, then?: () => void): void {
+  if (!process.connected) return then?.();
+  process.send!(message, undefined, undefined, () => then?.());
+}

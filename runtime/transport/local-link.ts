@@ -1,0 +1,140 @@
+import { connect, type Socket } from "node:net";
+import type { MessageLike } from "zeromq";
+import { MessageStream } from "./message-stream.js";
+import { encodeMessage, readMessages, writeMessage } from "../wire/framing.js";
+
+const RETRY_FIRST_MS = 5;
+const SENT = Promise.resolve();
+const RETRY_MAX_MS = 100;
+
+export interface LocalLinkOptions {
+  /** Sent first on every connection (the broker's local sockets take the peer's routing id so). */
+  hello?: MessageLike[];
+  /** A send waits for the kernel to take the bytes once more than this is buffered. Default 0: wait whenever the socket's buffer is full. */
+  sendBufferBytes?: number;
+  /**
+   * While disconnected, what is sent is held, up to this many messages; past it, lost (a zeromq
+   * DEALER at its high-water mark, as the KVS client expects; it resends on timeout). Infinity:
+   * nothing is lost, and a send waits for the connection.
+   */
+  maxHeld?: number;
+}
+
+/**
+ * A client's end of a local socket (runtime/transport/local-router.ts, runtime/kvs/local.ts). Like a zeromq
+ * DEALER, it connects again by itself when the server goes (a restarted server listens at the same
+ * path) and holds what is sent meanwhile.
+ */
+export class LocalLink {
+  #path: string;
+  #onMessage: (frames: Buffer[]) => void;
+  #hello?: Buffer;
+  #sendBufferBytes: number;
+  #maxHeld: number;
+  #socket?: Socket;
+  #connected = false;
+  #closed = false;
+  #held: Buffer[] = [];
+  #whenConnected: (() => void)[] = [];
+  #retryMs = RETRY_FIRST_MS;
+  #retry?: NodeJS.Timeout;
+
+  constructor(path: string, onMessage: (frames: Buffer[]) => void, { hello, sendBufferBytes = 0, maxHeld = 1000 }: LocalLinkOptions = {}) {
+    this.#path = path;
+    this.#onMessage = onMessage;
+    this.#hello = hello && encodeMessage(hello);
+    this.#sendBufferBytes = sendBufferBytes;
+    this.#maxHeld = maxHeld;
+    this.#connect();
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  send(frames: readonly MessageLike[]): Promise<void> | void {
+    if (this.#closed) return;
+    if (!this.#connected) {
+      if (this.#held.length < this.#maxHeld) this.#held.push(encodeMessage(frames));
+      if (this.#maxHeld === Infinity) return new Promise((resolve) => this.#whenConnected.push(resolve));
+      return;
+    }
+    const socket = this.#socket!;
+    if (writeMessage(socket, frames) || socket.writableLength <= this.#sendBufferBytes) return;
+    // The kernel's buffer is full: wait until it drains (or the connection goes).
+    return new Promise((resolve) => {
+      const done = () => {
+        socket.off("drain", done).off("close", done);
+        resolve();
+      };
+      socket.on("drain", done).on("close", done);
+    });
+  }
+
+  close(): void {
+    this.#closed = true;
+    clearTimeout(this.#retry);
+    this.#socket?.destroy();
+    this.#held = [];
+    this.#wakeSenders();
+  }
+
+  #connect(): void {
+    const socket = connect(this.#path);
+    this.#socket = socket;
+    socket.on("connect", () => {
+      this.#connected = true;
+      this.#retryMs = RETRY_FIRST_MS;
+      if (this.#hello) socket.write(this.#hello);
+      const held = this.#held;
+      this.#held = [];
+      for (const bytes of held) socket.write(bytes);
+      this.#wakeSenders();
+    });
+    readMessages(socket, this.#onMessage); // a stream that is not our server's costs the connection: it connects again
+    socket.on("error", () => {}); // "close" follows
+    socket.on("close", () => {
+      this.#connected = false;
+      if (this.#closed) return;
+      this.#retry = setTimeout(() => this.#connect(), this.#retryMs);
+      this.#retryMs = Math.min(2 * this.#retryMs, RETRY_MAX_MS);
+    });
+  }
+
+  #wakeSenders(): void {
+    const waiting = this.#whenConnected;
+    this.#whenConnected = [];
+    for (const wake of waiting) wake();
+  }
+}
+
+/**
+ * A zeromq DEALER's part over a local socket, for peers of the broker on this machine (the host's
+ * QueueManagers, local workers): the same interface as zeromq.js's Dealer where we use it. The
+ * routing id (none: the broker assigns one) goes first on every connection.
+ */
+export class LocalDealer implements AsyncIterable<Buffer[]> {
+  #messages = new MessageStream();
+  #link: LocalLink;
+
+  constructor(path: string, { routingId = "", sendBufferBytes = Infinity }: { routingId?: string; sendBufferBytes?: number } = {}) {
+    this.#link = new LocalLink(path, (frames) => this.#messages.push(frames), { hello: [routingId], sendBufferBytes, maxHeld: Infinity });
+  }
+
+  get closed(): boolean {
+    return this.#link.closed;
+  }
+
+  send(frames: MessageLike[]): Promise<void> {
+    return this.#link.send(frames) ?? SENT;
+  }
+
+  close(): void {
+    this.#link.close();
+    this.#messages.end();
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Buffer[]> {
+    return this.#messages[Symbol.asyncIterator]();
+  }
+}

@@ -1,6 +1,6 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { ScriptError } from "../runtime/util/errors.js";
-import type { MainFunction } from "../runtime/host/run.js";
+import type { MainFunction } from "./script-run.js";
 import { hostSession, sessionOptions, type SessionArgs } from "./session.js";
 
 interface RunArgs extends SessionArgs {

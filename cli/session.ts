@@ -1,14 +1,15 @@
 import type { Argv } from "yargs";
 import { ConfigError, ScriptError } from "../runtime/util/errors.js";
-import { LOG_LEVELS, type RawOptions } from "../runtime/config/config.js";
-import type { Run } from "../runtime/host/run.js";
-import { initInstance, type Instance } from "../runtime/host/instance.js";
+import { installContext } from "../runtime/client/context.js";
+import { LOG_LEVELS, resolveConfig, type RawOptions } from "../runtime/config/config.js";
+import { HostContext } from "../runtime/host/host-context.js";
 import { checkSnapshot } from "../runtime/kvs/snapshot.js";
 import type { ListenContext } from "../runtime/wire/context.js";
 import { getLogger } from "../runtime/config/logger.js";
 import { runStats } from "../runtime/util/stats.js";
 import { startProgress, type ProgressCounts } from "./progress.js";
 import { fail, printError, warn } from "./report.js";
+import type { Run } from "./script-run.js";
 
 /** The options every command that hosts a run takes (`run`, `map`). */
 export interface SessionArgs {
@@ -70,10 +71,10 @@ export async function hostSession<T>(args: SessionArgs, session: Session<T>): Pr
     loggingLevel: args.logLevel,
     kvsSnapshot: args.kvsSnapshot,
   };
-  let instance: Instance;
+  let instance: HostContext;
   let listen: ListenContext | undefined;
   try {
-    instance = initInstance(overrides, warn);
+    instance = installContext(new HostContext(resolveConfig({ overrides, warn })));
     const flags = { listen: args.listen, key: args.key, authorizedKeys: args.authorizedKeys, insecure: args.insecure };
     // The remote-worker modules (and zeromq) load only for a run that names one of their flags.
     listen = Object.values(flags).some((flag) => flag !== undefined && flag !== false) ? (await import("../runtime/remote/listen.js")).resolveListen(flags) : undefined;
@@ -95,7 +96,7 @@ export async function hostSession<T>(args: SessionArgs, session: Session<T>): Pr
   handleInterrupts(instance);
 
   let prepared: T;
-  let host: typeof import("../runtime/host/run.js");
+  let host: typeof import("./script-run.js");
   let listening: Promise<Listening> | undefined;
   try {
     await instance.useScript(session.script); // a bundle error stops the run before any process starts
@@ -108,7 +109,7 @@ export async function hostSession<T>(args: SessionArgs, session: Session<T>): Pr
       listening = Promise.all([hubReady, instance.kvsEndpoint()]).then(([{ gateway }]) => ({ gateway: gateway!, store: instance.remoteKvsEndpoint }));
       listening.catch(() => {});
     } else if (instance.config.kvsSnapshot) instance.startKvs();
-    host = await import("../runtime/host/run.js");
+    host = await import("./script-run.js");
     prepared = session.prepare(await host.loadScript(instance, session.script));
   } catch (error) {
     if (error instanceof ScriptError || error instanceof ConfigError) {
@@ -208,7 +209,7 @@ function announce(listen: ListenContext, { gateway, store }: Listening): void {
  * Ctrl-C or SIGTERM: running jobs get STRMBRKR_SHUTDOWN_GRACE seconds to finish, then every process
  * of the run stops; a second Ctrl-C exits at once (children notice their owner is gone).
  */
-function handleInterrupts(instance: Instance): void {
+function handleInterrupts(instance: HostContext): void {
   const log = getLogger("run");
   let interrupted = false;
   const onSignal = async (signal: NodeJS.Signals) => {

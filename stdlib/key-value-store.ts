@@ -1,13 +1,12 @@
-import { pathToFileURL } from "node:url";
-import { getInstance } from "../runtime/host/instance.js";
 import type { KvsClient } from "../runtime/client/kvs-client.js";
 import type { SetOptions, TransactionFunction, TransactionStore } from "../runtime/wire/transaction-store.js";
 import type { KvsOp } from "../runtime/wire/kvs.js";
+import { currentRun } from "./run-context.js";
 
 function call<T>(op: KvsOp, ...args: unknown[]): Promise<T> {
   let client: KvsClient | undefined;
   try {
-    client = getInstance().readyKvsClient;
+    client = currentRun().readyKvsClient;
   } catch (error) {
     return Promise.reject(error);
   }
@@ -16,7 +15,7 @@ function call<T>(op: KvsOp, ...args: unknown[]): Promise<T> {
 }
 
 async function callWhenConnected(op: KvsOp, args: unknown[]): Promise<unknown> {
-  const client = await getInstance().kvsClient();
+  const client = await currentRun().kvsClient();
   return await client.request(op, args);
 }
 
@@ -192,24 +191,15 @@ export class KeyValueStore {
    * using the library) may stop its store: in a job it rejects, and no request over a socket can.
    */
   static async stopServerProcess(): Promise<void> {
-    await getInstance().stopKvs();
+    const run = currentRun();
+    if (run.kind !== "host") throw new Error("KeyValueStore.stopServerProcess(): the store belongs to the run's host; call it in main, not in a job");
+    await run.stopKvs();
   }
 }
-
-const names = new WeakMap<object, string>();
 
 /** The export name a transaction travels by, as for jobs; TypeError when `fn` is not an export. */
 async function exportName(fn: TransactionFunction | string): Promise<string> {
   if (typeof fn === "string" && fn !== "") return fn; // the server checks it against the script
   if (typeof fn !== "function") throw new TypeError(`KeyValueStore.transact: fn must be an exported function or its name, got ${fn === null ? "null" : typeof fn}`);
-  const known = names.get(fn);
-  if (known) return known;
-  const instance = getInstance();
-  // A worker imported the bundle itself; importing it again hands back that same module.
-  const exports = instance.scriptExports ?? (instance.bundlePath ? ((await import(pathToFileURL(instance.bundlePath).href)) as Record<string, unknown>) : undefined);
-  let name = exports ? Object.keys(exports).find((candidate) => exports[candidate] === fn) : undefined;
-  if (!exports && instance.exportNames?.includes(fn.name)) name = fn.name; // library mode: matched by name
-  if (!name) throw new TypeError(`KeyValueStore.transact: function ${fn.name || "<anonymous>"} is not an export of ${instance.scriptName ?? "the job script"}; transactions run exported functions only`);
-  names.set(fn, name);
-  return name;
+  return currentRun().script.nameOfLoaded(fn, "KeyValueStore.transact", "transactions");
 }

@@ -1,8 +1,8 @@
 import { fileURLToPath } from "node:url";
-import { getInstance } from "../runtime/host/instance.js";
 import type { HubToHost } from "../runtime/wire/ipc.js";
 import { runStats } from "../runtime/util/stats.js";
 import { ScriptError } from "../runtime/util/errors.js";
+import { currentRun, type RunContext } from "./run-context.js";
 
 export interface WorkerManagerOptions {
   /** Worker processes to run. Default STRMBRKR_WORKER_PROC_COUNT (4). */
@@ -36,9 +36,10 @@ export class WorkerManager {
   #starting?: Promise<void>;
   #onStatus?: (status: PoolStatus) => void;
   #holdsHub = false;
+  readonly #run: RunContext = currentRun();
 
   constructor({ procCount, watchdogTerminateAfter, script }: WorkerManagerOptions = {}) {
-    const config = getInstance().config;
+    const config = this.#run.config;
     if (procCount !== undefined) {
       if (typeof procCount !== "number" || !Number.isInteger(procCount)) throw new TypeError(`WorkerManager: procCount must be an integer, got ${describe(procCount)}`);
     }
@@ -53,7 +54,7 @@ export class WorkerManager {
     }
     this.procCount = procCount ?? config.workerProcCount;
     // 0: jobs run on remote workers only (`strmbrkr run --listen`).
-    if (this.procCount < 1 && !(this.procCount === 0 && getInstance().listening)) {
+    if (this.procCount < 1 && !(this.procCount === 0 && this.#run.kind === "host" && this.#run.listening)) {
       throw new RangeError(`WorkerManager: procCount must be at least 1, got ${this.procCount} (0 only with --listen)`);
     }
     this.watchdogTerminateAfter = watchdogTerminateAfter ?? config.workerWatchdogTerminateAfter;
@@ -97,8 +98,9 @@ export class WorkerManager {
   }
 
   async #start(): Promise<void> {
-    const instance = getInstance();
-    const script = this.#script ?? instance.scriptName;
+    const instance = this.#run;
+    if (instance.kind !== "host") throw new Error("WorkerManager.startWorkers: only the run's host (main, or a program using the library) starts workers, not a job");
+    const script = this.#script ?? instance.script.script;
     if (!script) throw new Error("WorkerManager: no job script; pass { script } or run under `strmbrkr run`");
     const hub = instance.retainHub();
     this.#holdsHub = true;
@@ -142,8 +144,8 @@ export class WorkerManager {
   async stopWorkers({ noWait = false }: { noWait?: boolean } = {}): Promise<void> {
     await this.#starting?.catch(() => {});
     const poolId = this.#poolId;
-    const instance = getInstance();
-    const hub = instance.runningHub;
+    const instance = this.#run;
+    const hub = instance.kind === "host" ? instance.runningHub : undefined;
     if (poolId !== undefined && hub) {
       await new Promise<void>((resolve) => {
         const done = (message?: { poolId: number }) => {
@@ -163,7 +165,7 @@ export class WorkerManager {
     this.#starting = this.#poolId = this.#onStatus = undefined;
     if (this.#holdsHub) {
       this.#holdsHub = false;
-      await instance.releaseHub();
+      await instance.releaseBroker();
     }
   }
 

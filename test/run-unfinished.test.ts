@@ -1,6 +1,7 @@
 import t from "tap";
 import { fixture, processesGone, strmbrkr } from "./lib/cli.js";
-import { initInstance } from "../runtime/host/instance.js";
+import { resolveConfig } from "../runtime/config/config.js";
+import { HostContext } from "../runtime/host/host-context.js";
 import { Stopped } from "../runtime/util/errors.js";
 
 // main returns with jobs still out: one warning line on stderr, exit 0 (main's outcome), nothing left running.
@@ -25,7 +26,7 @@ for (const { scenario, what, stdout, stderr } of cases) {
 }
 
 t.test("once the run stops, the instance starts no broker and no store", { timeout: 10_000 }, async (t) => {
-  const instance = initInstance();
+  const instance = new HostContext(resolveConfig());
   instance.beginShutdown();
   t.throws(() => instance.hub(), Stopped);
   await t.rejects(instance.kvsEndpoint(), Stopped);

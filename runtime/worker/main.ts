@@ -3,26 +3,26 @@ import { toErrorInfo } from "../util/errors.js";
 import "../../stdlib/index.js"; // installs the KeyValueStore global before the script runs
 import { tierUpSooner } from "../util/tier-up.js";
 import { followOwner, readRuntimeContext, sendToOwner } from "../transport/children.js";
-import { getInstance } from "../host/instance.js";
-import { setLogLevel } from "../config/logger.js";
+import { installContext } from "../client/context.js";
 import { PROTOCOL_VERSION } from "../wire/context.js";
 import { type HubToWorker, type WorkerToHub } from "../wire/ipc.js";
 import { type WorkerHello } from "../wire/jobs.js";
 import { BrokerLink } from "./link.js";
 import { runJob } from "./runner.js";
+import { WorkerContext } from "./worker-context.js";
 
 // A worker process: imports the run's bundle, then takes jobs from the broker one at a time.
 // Heartbeats only beat while the event loop is free; a job that blocks it is vouched for by the hub,
 // which sees the process run.
 const context = readRuntimeContext()!;
-setLogLevel(context.config.loggingLevel);
+const run = installContext(new WorkerContext(context)); // the script's QueueManagers and store calls use it
 followOwner(() => process.exit(0));
 
 let exports: Record<string, unknown>;
 process.setSourceMapsEnabled(true); // stacks of jobs point at the user's .ts lines
 try {
   exports = (await import(pathToFileURL(context.bundle!).href)) as Record<string, unknown>;
-  getInstance().setScriptExports(exports); // nested jobs, by function reference, travel by export name
+  run.script.setExports(exports); // nested jobs, by function reference, travel by export name
 
 } catch (error) {
   sendToOwner({ type: "fatal", error: toErrorInfo(error) } satisfies WorkerToHub, () => process.exit(1));

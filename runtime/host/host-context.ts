@@ -1,35 +1,34 @@
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { ScriptError, Stopped } from "../util/errors.js";
 import type { Bundle } from "./bundle.js";
-import { readRuntimeContext, sendToOwner } from "../transport/children.js";
-import { resolveConfig, type Config, type RawOptions } from "../config/config.js";
+import type { ClientContext } from "../client/context.js";
 import type { KvsClient } from "../client/kvs-client.js";
+import { connectKvs } from "../client/kvs-connection.js";
+import { ScriptExports } from "../client/script-exports.js";
+import type { Config } from "../config/config.js";
 import { getLogger, setLogLevel } from "../config/logger.js";
-import { awaitEndpoint } from "../transport/kvs-discovery.js";
-import { KVS_LOCAL_SOCKET } from "../wire/kvs.js";
-import { type ListenContext, type RuntimeContext } from "../wire/context.js";
-import { type WorkerToHub } from "../wire/ipc.js";
+import type { ListenContext } from "../wire/context.js";
 import { useClientKeys } from "../transport/client-security.js";
 import { createRunKeys, runClientKeys } from "../transport/run-keys.js";
 import { HubProcess, KvsProcess } from "./services.js";
 
-const log = getLogger("instance");
+const log = getLogger("host");
 
 /**
- * Everything one process knows about its run. In the host (the CLI, or a program using the library)
- * it starts the broker and the KVS on first use; in a worker it points at the host's.
+ * The run as its host (the CLI, or a program using the library) owns it: the run directory, the
+ * script's bundle, and the broker and the store, each started on first use. Workers have a
+ * context of their own (runtime/worker/worker-context.ts), without any of the services.
  */
-export class Instance {
+export class HostContext implements ClientContext {
+  readonly kind = "host";
   readonly config: Config;
-  readonly role: "host" | "worker";
-  #context?: RuntimeContext;
+  readonly script = new ScriptExports();
   #runDir?: string;
   #bundle?: Promise<Bundle>;
   #bundleScript?: string;
   #resolved?: Bundle;
-  #exports?: Record<string, unknown>;
   #hub?: HubProcess;
   #kvs?: KvsProcess;
   #kvsClient?: Promise<KvsClient>;
@@ -39,18 +38,13 @@ export class Instance {
   #nextPoolId = 1;
   #hubUsers = 0;
   #lastKvsEndpoint?: string;
-  /** A worker's: the endpoint found in the run directory. */
-  #foundKvs?: Promise<string>;
   #lastRemoteKvs?: string;
   #listen?: ListenContext;
   /** Set once the run began to stop: from then on no broker or store is started (see #mayStart). */
   #stopping = false;
 
-  constructor(config: Config, context?: RuntimeContext) {
+  constructor(config: Config) {
     this.config = config;
-    this.role = context ? "worker" : "host";
-    this.#context = context;
-    this.#runDir = context?.runDir;
     setLogLevel(config.loggingLevel);
   }
 
@@ -85,33 +79,10 @@ export class Instance {
     // esbuild loads only where a script is bundled (the host), not in every worker.
     this.#bundle ??= import("./bundle.js").then(({ bundleScript }) => bundleScript(script, this.runDir)).then((bundle) => {
       this.#kvs?.useBundle(bundle.path); // a store started first learns it now, for transact
+      this.script.useBundle(bundle.script, bundle.exports);
       return (this.#resolved = bundle);
     });
     return this.#bundle;
-  }
-
-  /** The script's path, once bundled. */
-  get scriptName(): string | undefined {
-    return this.#resolved?.script;
-  }
-
-  /** The script's export names, once bundled. */
-  get exportNames(): readonly string[] | undefined {
-    return this.#resolved?.exports;
-  }
-
-  /** The loaded script's exports, where this process imported it (CLI host, workers). */
-  get scriptExports(): Record<string, unknown> | undefined {
-    return this.#exports;
-  }
-
-  setScriptExports(exports: Record<string, unknown>): void {
-    this.#exports = exports;
-  }
-
-  /** The bundle a worker loads; undefined in a host without a script. */
-  get bundlePath(): string | undefined {
-    return this.#context?.bundle;
   }
 
   /** The hub, started if need be. Each caller holds it until `releaseHub()`; the last release stops it. */
@@ -133,7 +104,6 @@ export class Instance {
   }
 
   hub(): HubProcess {
-    if (this.role === "worker") throw new Error("workers do not own a broker");
     if (!this.#hub?.running) {
       this.#mayStart("broker");
       const hub = new HubProcess({ config: this.config, runDir: this.runDir, listen: this.#listen });
@@ -146,23 +116,17 @@ export class Instance {
     return this.#hub;
   }
 
-  /** Where QueueManagers connect; in the host this holds the hub until `releaseHub()`. */
+  /** Where QueueManagers connect; holds the hub until `releaseBroker()`. */
   async brokerEndpoint(): Promise<string> {
-    if (this.#context?.frontend) return this.#context.frontend;
     return (await this.retainHub().ready).frontend;
   }
 
+  releaseBroker(): Promise<void> {
+    return this.releaseHub();
+  }
+
+  /** The store's endpoint, the store started if need be. */
   async kvsEndpoint(): Promise<string> {
-    if (this.#context?.kvs) return this.#context.kvs;
-    if (this.#context) {
-      // A local worker started before the store: it finds the store in the run directory.
-      const ask = () => sendToOwner({ type: "need-kvs" } satisfies WorkerToHub);
-      this.#foundKvs ??= awaitEndpoint(this.#context.runDir, this.config.workerStartTimeout * 1000, ask).catch((error: Error) => {
-        this.#foundKvs = undefined; // the next call waits again
-        throw error;
-      });
-      return this.#foundKvs;
-    }
     if (!this.#kvs?.running) {
       this.#mayStart("key-value store");
       const kvs = new KvsProcess({ config: this.config, runDir: this.runDir, kvs: this.#lastKvsEndpoint, remoteKvs: this.#lastRemoteKvs, bundle: this.#resolved?.path, listen: this.#listen });
@@ -207,14 +171,7 @@ export class Instance {
     }
     if (this.#kvsRestart) return this.#kvsRestart;
     if (!this.#kvsClient) {
-      // The client's modules load on first use: a worker that never calls the store starts ~10 ms sooner.
-      const made = Promise.all([this.kvsEndpoint(), import("../client/kvs-client.js")]).then(([endpoint, { KvsClient, transactTimeoutMs }]) => {
-        // The store's local socket, when this process shares its machine and run directory.
-        const local = this.#runDir === undefined ? undefined : join(this.#runDir, KVS_LOCAL_SOCKET);
-        const localPath = local !== undefined && existsSync(local) ? local : undefined;
-        const { kvsClientSocketTimeout: timeoutMs, kvsClientSocketAttempts: attempts, kvsTransactionTimeout, kvsMaxValueBytes: maxValueBytes } = this.config;
-        return new KvsClient(endpoint, { timeoutMs, attempts, transactTimeoutMs: transactTimeoutMs(timeoutMs, kvsTransactionTimeout), maxValueBytes, localPath });
-      });
+      const made = this.kvsEndpoint().then((endpoint) => connectKvs(endpoint, this.config, this.#runDir));
       this.#kvsClient = made;
       made.then(
         (client) => this.#kvsClient === made && (this.#readyKvsClient = client),
@@ -231,7 +188,6 @@ export class Instance {
 
   /** Stops the store this host owns (it writes its snapshot as it goes) and forgets the client; the next call starts a fresh one. */
   async stopKvs(): Promise<void> {
-    if (this.role === "worker") throw new Error("KeyValueStore.stopServerProcess(): the store belongs to the run's host; call it in main, not in a job");
     const client = await this.#kvsClient?.catch(() => undefined);
     client?.close();
     this.#kvsClient = this.#readyKvsClient = undefined;
@@ -277,25 +233,8 @@ export class Instance {
     this.#kvsClient = this.#readyKvsClient = undefined;
     await Promise.all([this.#hub?.stop(), this.#kvs?.stop()]);
     this.#hub = this.#kvs = this.#lastKvsEndpoint = this.#lastRemoteKvs = undefined;
-    if (this.role === "host" && this.#runDir) rmSync(this.#runDir, { recursive: true, force: true });
+    if (this.#runDir) rmSync(this.#runDir, { recursive: true, force: true });
     this.#runDir = undefined;
     this.#bundle = this.#resolved = undefined;
   }
-}
-
-let current: Instance | undefined;
-
-/** This process's instance: the one `initInstance` made, or one from the environment. */
-export function getInstance(): Instance {
-  if (!current) {
-    const context = readRuntimeContext();
-    current = new Instance(context?.config ?? resolveConfig({ warn: (message) => log.warning(message) }), context);
-  }
-  return current;
-}
-
-/** Makes the host's instance with CLI options; throws ConfigError on bad values; `warn` hears of unknown STRMBRKR_ names. */
-export function initInstance(overrides: RawOptions = {}, warn?: (message: string) => void): Instance {
-  current = new Instance(resolveConfig({ overrides, warn }));
-  return current;
 }

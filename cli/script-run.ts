@@ -1,9 +1,9 @@
 import { pathToFileURL } from "node:url";
-import type { MainContext } from "../../stdlib/main-context.js";
-import { QueueManager } from "../../stdlib/queue-manager.js";
-import { WorkerManager } from "../../stdlib/worker-manager.js";
-import type { Instance } from "./instance.js";
-import { tierUpSooner } from "../util/tier-up.js";
+import type { HostContext } from "../runtime/host/host-context.js";
+import { tierUpSooner } from "../runtime/util/tier-up.js";
+import type { MainContext } from "../stdlib/main-context.js";
+import { QueueManager } from "../stdlib/queue-manager.js";
+import { WorkerManager } from "../stdlib/worker-manager.js";
 
 export type MainFunction = (context: MainContext) => unknown;
 
@@ -11,10 +11,10 @@ export type MainFunction = (context: MainContext) => unknown;
  * Bundles the script (once) and imports the bundle here for its exports. Throws ScriptError for a
  * bundle error; an error the script's top level throws propagates as is.
  */
-export async function loadScript(instance: Instance, script: string): Promise<Record<string, unknown>> {
-  const bundle = await instance.useScript(script);
+export async function loadScript(host: HostContext, script: string): Promise<Record<string, unknown>> {
+  const bundle = await host.useScript(script);
   const exports = (await import(pathToFileURL(bundle.path).href)) as Record<string, unknown>;
-  instance.setScriptExports(exports);
+  host.script.setExports(exports);
   return exports;
 }
 

@@ -1,0 +1,36 @@
+import type { Config } from "../config/config.js";
+import type { KvsClient } from "./kvs-client.js";
+import type { ScriptExports } from "./script-exports.js";
+
+/**
+ * What the clients (of the broker, of the store) need of the run this process belongs to. The
+ * host's context (runtime/host/host-context.ts) and a worker's (runtime/worker/worker-context.ts)
+ * both provide it: the public API (stdlib/) looks up this process's once and hands it down.
+ */
+export interface ClientContext {
+  readonly kind: "host" | "worker";
+  readonly config: Config;
+  /** The run's private directory (0700), where socket files live. */
+  readonly runDir: string;
+  readonly script: ScriptExports;
+  /** Where QueueManagers connect. The host keeps its hub running for each caller until releaseBroker(). */
+  brokerEndpoint(): Promise<string>;
+  releaseBroker(): Promise<void>;
+  /** This process's store connection, made on first use. */
+  kvsClient(): Promise<KvsClient>;
+  /** The store connection once made, while a request through it waits for nothing else. */
+  readonly readyKvsClient: KvsClient | undefined;
+}
+
+let installed: ClientContext | undefined;
+
+/** Makes `context` this process's run: its entry (the CLI, a worker) installs it before any script code runs. */
+export function installContext<C extends ClientContext>(context: C): C {
+  installed = context;
+  return context;
+}
+
+/** This process's run, if one was installed. */
+export function installedContext(): ClientContext | undefined {
+  return installed;
+}

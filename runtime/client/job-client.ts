@@ -1,0 +1,360 @@
+import { getLogger } from "../config/logger.js";
+import { connectDealer, type DealerLike } from "../transport/dealer.js";
+import { listenForResults, resultsSocketPath, type ResultsSocket } from "../transport/direct.js";
+import { localPathOf } from "../transport/endpoints.js";
+import { Outbox } from "../transport/outbox.js";
+import { NumberMap } from "../util/number-map.js";
+import { runStats } from "../util/stats.js";
+import { Cancelled, toErrorInfo } from "../util/errors.js";
+import { FRAME_OVERHEAD_BYTES } from "../wire/context.js";
+import { BatchBuilder, readBatch, type ReceivedBatch } from "../wire/job-batch.js";
+import { Front, type JobRequest, type JobResult } from "../wire/jobs.js";
+import { decodeAt, encode, unencodableReason } from "../wire/serialize.js";
+import type { ClientContext } from "./context.js";
+import { Job, jobIdOf, jobNumber, jobNumberOf, stampPipeline } from "./job.js";
+import { flushReports, writeReport } from "./pipeline-reports.js";
+
+const log = getLogger("queue");
+
+/**
+ * What a connection holds unsent before the outbox waits to make the next batch: 4 messages on
+ * zeromq; on a local socket, nothing beyond what the kernel takes. Batches that waited longer
+ * (4 MiB of them) outlived young-generation collections, and their buffers stayed until the next
+ * major one (~40 MB at a million queued jobs).
+ */
+const SEND_LIMIT = { messages: 4, bytes: 0 };
+/** Primitive arguments up to about this much JSON are encoded as they leave, not at queueJobs (see encodeLater). */
+const LATE_ARGS_CHARS = 1024;
+
+/** What a JobClient tells its owner (the QueueManager). */
+export interface JobClientEvents {
+  /** A queued job came back: its status, and its value or error, are set. */
+  settled(job: Job): void;
+  /** Results were taken, or the client failed or stopped: whoever waits may look again. */
+  changed(): void;
+  /** The connection to the broker failed; every outstanding job is lost to this client. */
+  failed(error: Error): void;
+}
+
+/**
+ * The wire side of a QueueManager: its connection to the broker (and, on the broker's machine, the
+ * socket local workers send direct copies of results to), the jobs outstanding by number, their
+ * arguments encoded and batched as the broker takes them, cancels, and results decoded into the
+ * Jobs they belong to.
+ */
+export class JobClient {
+  readonly #context: ClientContext;
+  readonly #events: JobClientEvents;
+  // Connected once the broker's endpoint is known. A small send limit: queued jobs wait in the
+  // outbox as Jobs, and are encoded only as the broker takes them.
+  #socket?: DealerLike;
+  /** Where local workers send direct copies of results (runtime/transport/direct.ts). */
+  #resultsSocket?: ResultsSocket;
+  #stopped = false;
+  #outbox: Outbox;
+  // Jobs by their number (see Job): a million queued jobs cost no id string each.
+  #outstanding = new NumberMap<Job>();
+  /** Removes the abort listener of a job queued with a signal. */
+  #unlisten = new Map<number, () => void>();
+  /** Jobs to send and ids to cancel in this tick, sent together by `#flush` (jobs first). */
+  #unsent: Job[] = [];
+  /** Arguments encoded when their jobs were queued, by job number: all but short primitives (see encodeLater). */
+  #encoded = new Map<number, Buffer>();
+  #cancelling: string[] = [];
+  /** Numbers of the jobs a cancel was sent for and that have not come back: a second cancel is refused. */
+  #cancelled = new Set<number>();
+  #flushing = false;
+  #finished = 0;
+  #totalDurationMs = 0;
+  readonly #reports: boolean;
+
+  constructor(context: ClientContext, events: JobClientEvents) {
+    this.#context = context;
+    this.#events = events;
+    this.#reports = context.config.kvsDumpPipelineStatusReports;
+    const connected = context.brokerEndpoint().then((endpoint) => {
+      const socket = connectDealer(endpoint, { sendLimit: SEND_LIMIT });
+      this.#socket = socket;
+      if (this.#stopped) socket.close();
+      else {
+        void this.#receive(socket);
+        if (localPathOf(endpoint) !== undefined) this.#offerResultsSocket();
+      }
+      return socket;
+    });
+    connected.catch((error: Error) => this.#fail(error));
+    this.#outbox = new Outbox(connected, (error) => this.#fail(error));
+  }
+
+  /** Jobs queued and not yet back. */
+  get outstanding(): number {
+    return this.#outstanding.size;
+  }
+
+  get outstandingIds(): string[] {
+    return [...this.#outstanding.keys()].map(jobIdOf);
+  }
+
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  /** Jobs finished so far and their average run time on a worker. */
+  get stats(): { finished: number; averageDurationMs: number } {
+    return { finished: this.#finished, averageDurationMs: this.#finished ? this.#totalDurationMs / this.#finished : 0 };
+  }
+
+  /** Queues `jobs` and sends them now (before the caller may busy-loop), after what `sendSoon` left. */
+  sendNow(jobs: Job[]): void {
+    const sent = this.#add(jobs);
+    this.#flush();
+    if (sent.length > 0) this.#outbox.sendEach(this.#batchesOf(sent));
+  }
+
+  /** Queues `jobs` and sends them at the end of this tick, with whatever else was queued in it. */
+  sendSoon(jobs: Job[]): void {
+    this.#unsent.push(...this.#add(jobs));
+    this.#flushSoon();
+  }
+
+  /** Validates and records the jobs; returns those to send (the same array when none was aborted). */
+  #add(jobs: Job[]): Job[] {
+    if (this.#stopped) throw new Error("QueueManager: stopHandling() was called; make a new QueueManager");
+    const maxBytes = this.#context.config.maxMessageBytes;
+    // Everything is checked before anything is queued; arguments that cannot wait are encoded now,
+    // the rest as they leave (#batchesOf).
+    let index = 0;
+    try {
+      for (; index < jobs.length; index++) {
+        const job = jobs[index]!;
+        if (!(job instanceof Job)) throw new TypeError(`queueJobs: job ${index} is not a Job (got ${describe(job)})`);
+        if (this.#outstanding.has(jobNumber(job))) throw new Error(`queueJobs: job ${job.id} is already queued`);
+        this.#exportName(job);
+        if (!encodeLater(job.args, maxBytes)) this.#encoded.set(jobNumber(job), encodeArgs(job, maxBytes));
+      }
+    } catch (error) {
+      for (let i = 0; i < index; i++) this.#encoded.delete(jobNumber(jobs[i]!));
+      throw error;
+    }
+    const now = Date.now();
+    let aborted: Job[] | undefined;
+    for (const job of jobs) {
+      job.status = Job.Status.UNPROCESSED;
+      stampPipeline(job, "queued", now);
+      this.#outstanding.set(jobNumber(job), job);
+      if (job.signal?.aborted) {
+        (aborted ??= []).push(job); // never sent: it ends FAILED below
+        continue;
+      }
+      if (job.signal) this.#listen(job, job.signal);
+    }
+    runStats.queued += jobs.length;
+    if (!aborted) return jobs;
+    // Aborted before it was queued: it ends FAILED without reaching a worker (after queueJobs returns, like any result).
+    const cancelled = new Set(aborted);
+    queueMicrotask(() => {
+      const results = [...cancelled].map((job) => cancelledHere(job));
+      this.#settle({ items: results, sizes: results.map(() => -1), blob: Buffer.alloc(0) });
+    });
+    return jobs.filter((job) => !cancelled.has(job));
+  }
+
+  /** Asks the broker to cancel an outstanding job; false when it is not outstanding or was cancelled already. */
+  cancel(jobId: string): boolean {
+    const number = jobNumberOf(jobId);
+    if (number === undefined || !this.#outstanding.has(number) || this.#cancelled.has(number) || this.#stopped) return false;
+    this.#cancelled.add(number);
+    this.#cancelling.push(jobId);
+    this.#flushSoon();
+    return true;
+  }
+
+  /**
+   * Sends what was submitted and cancelled in this turn of the event loop as few messages: `submit`
+   * and `map` queue one job per call, often hundreds in a row as results come in.
+   */
+  #flushSoon(): void {
+    if (this.#flushing) return;
+    this.#flushing = true;
+    process.nextTick(() => this.#flush());
+  }
+
+  #flush(): void {
+    this.#flushing = false;
+    if (this.#stopped) return;
+    if (this.#unsent.length > 0) this.#outbox.sendEach(this.#batchesOf(this.#unsent));
+    this.#unsent = [];
+    if (this.#cancelling.length > 0) this.#outbox.send([Front.CANCEL, JSON.stringify(this.#cancelling)]);
+    this.#cancelling = [];
+  }
+
+  /** SUBMIT messages of about BATCH_BYTES each for `jobs`, made one by one as the outbox sends them. */
+  #batchesOf(jobs: Job[]): () => (Buffer | string)[] | undefined {
+    let next = 0;
+    return () => {
+      if (next === jobs.length) return undefined;
+      const batch = new BatchBuilder();
+      for (; next < jobs.length; next++) {
+        const job = jobs[next]!;
+        const number = jobNumber(job);
+        const args = this.#encoded.get(number) ?? JSON.stringify(job.args); // short primitives: JSON carries them exactly
+        if (batch.overflows(typeof args === "string" ? args.length : args.byteLength)) break;
+        this.#encoded.delete(number);
+        const header: Omit<JobRequest, "args"> = { id: jobIdOf(number), fn: this.#exportName(job) };
+        if (job.timeout !== undefined) header.timeoutMs = job.timeout * 1000;
+        if (job.retries > 0) header.retries = job.retries;
+        if (job.priority !== 0) header.priority = job.priority;
+        batch.add(header, args);
+      }
+      return batch.frames(Front.SUBMIT);
+    };
+  }
+
+  /** Closes the connection to the broker; results still out are no longer received. */
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#flush();
+    this.#stopped = true;
+    this.#socket?.close();
+    this.#resultsSocket?.close();
+    await flushReports();
+    await this.#context.releaseBroker();
+  }
+
+  #exportName(job: Job): string {
+    return this.#context.script.nameOf(job.fn, `Job ${job.id}`, "jobs");
+  }
+
+  /**
+   * Listens for direct copies of results from local workers, and tells the broker where before it
+   * sends anything else (runtime/transport/direct.ts). Best effort: a copy that finds no socket is lost, and
+   * the broker's comes.
+   */
+  #offerResultsSocket(): void {
+    const path = resultsSocketPath(this.#context.runDir);
+    this.#outbox.sendFirst([Front.DIRECT, path]);
+    listenForResults(path, this.#context.config.maxMessageBytes + FRAME_OVERHEAD_BYTES, (frames) => {
+      if (frames[0]?.toString() === Front.RESULTS && !this.#stopped) this.#settle(readBatch<JobResult>(frames, 1));
+    }).then((socket) => {
+      if (this.#stopped) socket.close();
+      else this.#resultsSocket = socket;
+    }, (error: Error) => log.debug(`no results socket at ${path}: ${error.message}`));
+  }
+
+  async #receive(socket: DealerLike): Promise<void> {
+    try {
+      for await (const frames of socket) {
+        if (frames[0]?.toString() === Front.RESULTS) this.#settle(readBatch<JobResult>(frames, 1));
+      }
+    } catch (error) {
+      if (!this.#stopped) this.#fail(error as Error);
+    }
+  }
+
+  /**
+   * Values are decoded from the batch's blob as each result is taken, with no view per value: a
+   * view would keep the whole blob alive while its result object waits for the major collector.
+   */
+  #settle({ items, sizes, blob }: ReceivedBatch<JobResult>): void {
+    let offset = 0;
+    for (let i = 0; i < items.length; i++) {
+      const size = sizes[i]!;
+      this.#accept(items[i]!, blob, offset, offset + Math.max(size, 0));
+      if (size > 0) offset += size;
+    }
+    this.#events.changed();
+  }
+
+  #listen(job: Job, signal: AbortSignal): void {
+    const abort = () => this.cancel(job.id);
+    signal.addEventListener("abort", abort, { once: true });
+    this.#unlisten.set(jobNumber(job), () => signal.removeEventListener("abort", abort));
+  }
+
+  /** Takes a result whose value (when ok) is `blob` from `start` to `end`. */
+  #accept(result: JobResult, blob: Buffer, start: number, end: number): void {
+    const number = jobNumberOf(result.id);
+    const job = number === undefined ? undefined : this.#outstanding.get(number);
+    if (!job) return;
+    this.#outstanding.delete(number!);
+    this.#cancelled.delete(number!);
+    this.#encoded.delete(number!); // cancelled before it was sent
+    const unlisten = this.#unlisten.get(number!);
+    if (unlisten) {
+      this.#unlisten.delete(number!);
+      unlisten();
+    }
+    stampPipeline(job, "delegated", result.delegatedAt);
+    stampPipeline(job, "started", result.startedAt);
+    stampPipeline(job, "processed", result.processedAt);
+    stampPipeline(job, "returned", Date.now());
+    if (result.ok) {
+      job.status = Job.Status.PROCESSED;
+      job.retval = decodeAt(blob, start, end);
+      runStats.processed++;
+    } else {
+      job.status = Job.Status.FAILED;
+      job.error = result.error;
+      if (job.error && end > start) job.error.thrown = decodeAt(blob, start, end); // a non-Error the job threw
+      runStats.failed++;
+    }
+    if (result.startedAt !== undefined && result.processedAt !== undefined) {
+      this.#finished++;
+      this.#totalDurationMs += result.processedAt - result.startedAt;
+    }
+    if (this.#reports) writeReport(job.id, { id: job.id, fn: job.name, status: job.status, ...job.pipeline });
+    this.#events.settled(job);
+  }
+
+  #fail(error: Error): void {
+    if (this.#stopped) return;
+    log.error(`queue manager failed: ${error.message}`);
+    this.#events.failed(error);
+  }
+}
+
+/** The result of a job whose signal was aborted before it was queued. */
+function cancelledHere(job: Job): JobResult {
+  return { id: job.id, ok: false, error: toErrorInfo(new Cancelled(`Job ${job.id} (${job.name}) was cancelled before it was queued: its signal was already aborted`)) };
+}
+
+/**
+ * Whether a job's arguments are short primitives (numbers, strings, booleans, null), encoded only
+ * when the job leaves: nothing the caller holds can change them meanwhile, and a million queued
+ * jobs then wait as Jobs, not also as a million buffers. Anything else is encoded at queueJobs,
+ * so what is sent is what the arguments were then.
+ */
+function encodeLater(args: readonly unknown[], maxBytes: number): boolean {
+  let chars = 2;
+  for (const arg of args) {
+    if (typeof arg === "number") {
+      if (!Number.isFinite(arg) || Object.is(arg, -0)) return false; // JSON would change them
+      chars += 25;
+    } else if (typeof arg === "string") chars += 6 * arg.length + 3; // \u escapes at worst
+    else if (typeof arg === "boolean" || arg === null) chars += 6;
+    else return false;
+    if (chars > LATE_ARGS_CHARS) return false;
+  }
+  return 3 * chars <= maxBytes;
+}
+
+function encodeArgs(job: Job, maxBytes: number): Buffer {
+  let bytes: Buffer;
+  try {
+    bytes = encode(job.args);
+  } catch {
+    const index = job.args.findIndex((arg) => unencodableReason(arg) !== undefined);
+    const reason = unencodableReason(job.args[index]) ?? "it cannot be serialised";
+    throw new TypeError(`Job ${job.id} (${job.name}): argument ${index} cannot be sent to a worker: it is ${reason}`);
+  }
+  if (bytes.length > maxBytes) {
+    throw new RangeError(`Job ${job.id} (${job.name}): its arguments are ${bytes.length} bytes, over STRMBRKR_MAX_MESSAGE_BYTES (${maxBytes})`);
+  }
+  return bytes;
+}
+
+function describe(value: unknown): string {
+  if (typeof value === "function") return `function ${value.name || "<anonymous>"}`;
+  if (value === null) return "null";
+  return typeof value === "object" ? (value.constructor?.name ?? "object") : typeof value;
+}

@@ -1,0 +1,72 @@
+import type { ClientContext } from "../client/context.js";
+import type { KvsClient } from "../client/kvs-client.js";
+import { connectKvs } from "../client/kvs-connection.js";
+import { ScriptExports } from "../client/script-exports.js";
+import type { Config } from "../config/config.js";
+import { setLogLevel } from "../config/logger.js";
+import { sendToOwner } from "../transport/children.js";
+import { awaitEndpoint } from "../transport/kvs-discovery.js";
+import type { RuntimeContext } from "../wire/context.js";
+import type { WorkerToHub } from "../wire/ipc.js";
+
+/**
+ * The run as a process its host started knows it (a worker, local or remote; the store process,
+ * which imports the script for `transact`): where the broker and the store are. It owns no service.
+ */
+export class WorkerContext implements ClientContext {
+  readonly kind = "worker";
+  readonly config: Config;
+  readonly runDir: string;
+  readonly script: ScriptExports;
+  readonly #runtime: RuntimeContext;
+  #kvsEndpoint?: Promise<string>;
+  #kvsClient?: Promise<KvsClient>;
+  #readyKvsClient?: KvsClient;
+
+  constructor(runtime: RuntimeContext) {
+    this.#runtime = runtime;
+    this.config = runtime.config;
+    this.runDir = runtime.runDir;
+    this.script = new ScriptExports({ bundlePath: runtime.bundle });
+    setLogLevel(runtime.config.loggingLevel);
+  }
+
+  /** This process's id in its pool ("1.2", or "r1.2" on another machine); undefined in the store's. */
+  get workerId(): string | undefined {
+    return this.#runtime.workerId;
+  }
+
+  brokerEndpoint(): Promise<string> {
+    const frontend = this.#runtime.frontend;
+    return frontend ? Promise.resolve(frontend) : Promise.reject(new Error("this process has no broker to queue jobs to: queue them from main or a job"));
+  }
+
+  async releaseBroker(): Promise<void> {}
+
+  /** The store's endpoint: handed over at start, or, for a worker started before the store, found in the run directory. */
+  kvsEndpoint(): Promise<string> {
+    if (this.#runtime.kvs) return Promise.resolve(this.#runtime.kvs);
+    const ask = () => sendToOwner({ type: "need-kvs" } satisfies WorkerToHub);
+    this.#kvsEndpoint ??= awaitEndpoint(this.runDir, this.config.workerStartTimeout * 1000, ask).catch((error: Error) => {
+      this.#kvsEndpoint = undefined; // the next call waits again
+      throw error;
+    });
+    return this.#kvsEndpoint;
+  }
+
+  kvsClient(): Promise<KvsClient> {
+    if (!this.#kvsClient) {
+      const made = this.kvsEndpoint().then((endpoint) => connectKvs(endpoint, this.config, this.runDir));
+      this.#kvsClient = made;
+      made.then(
+        (client) => this.#kvsClient === made && (this.#readyKvsClient = client),
+        () => this.#kvsClient === made && (this.#kvsClient = undefined),
+      );
+    }
+    return this.#kvsClient;
+  }
+
+  get readyKvsClient(): KvsClient | undefined {
+    return this.#readyKvsClient;
+  }
+}

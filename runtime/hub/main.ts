@@ -72,24 +72,29 @@ const remote = context.listen
   : undefined;
 const withRemote = (hooks: BrokerHooks) => remote?.hooks(hooks) ?? hooks;
 
-const broker = new Broker(frontends, backends, withRemote({
-  killWorker: (id) => poolOf(id)?.kill(id),
-  releaseWorker: (id) => poolOf(id)?.release(id),
-  isWorker: (id) => poolOf(id)?.has(id) ?? false,
-  isRunning: (id) => poolOf(id)?.isRunning(id) ?? false,
-  workerReady: (id) => {
-    const pool = poolOf(id);
-    pool?.registered(id);
-    if (pool && broker.counts(pool.id).ready === pool.size) reportStatusNow();
+const broker = new Broker({
+  frontend: frontends,
+  backend: backends,
+  hooks: withRemote({
+    killWorker: (id) => poolOf(id)?.kill(id),
+    releaseWorker: (id) => poolOf(id)?.release(id),
+    isWorker: (id) => poolOf(id)?.has(id) ?? false,
+    isRunning: (id) => poolOf(id)?.isRunning(id) ?? false,
+    workerReady: (id) => {
+      const pool = poolOf(id);
+      pool?.registered(id);
+      if (pool && broker.counts(pool.id).ready === pool.size) reportStatusNow();
+    },
+    changed: reportStatus,
+    watchdogMs: (poolId) => pools.get(poolId)?.watchdogMs ?? 0,
+    acceptsResultsSocket: (_client, path) => isResultsSocketPath(context.runDir, path),
+  }),
+  limits: {
+    maxLost: context.config.jobMaxLost,
+    maxMemoryMb: context.config.workerMaxMemoryMb,
+    heartbeatMs: context.config.heartbeatInterval * 1000,
+    silenceMs: context.config.heartbeatInterval * context.config.heartbeatLiveness * 1000,
   },
-  changed: reportStatus,
-  watchdogMs: (poolId) => pools.get(poolId)?.watchdogMs ?? 0,
-  acceptsResultsSocket: (_client, path) => isResultsSocketPath(context.runDir, path),
-}), {
-  maxLost: context.config.jobMaxLost,
-  maxMemoryMb: context.config.workerMaxMemoryMb,
-  heartbeatMs: context.config.heartbeatInterval * 1000,
-  silenceMs: context.config.heartbeatInterval * context.config.heartbeatLiveness * 1000,
 });
 
 /** Shutting down on the host's request: no pool gets new jobs; "drained" once all are stopped. */

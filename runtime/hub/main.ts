@@ -60,11 +60,17 @@ function reportStatusNow(): void {
 
 // With --listen: remote workers' sockets beside the local ones (runtime/remote/).
 const remote = context.listen
-  ? await (await import("./remote-listener.js")).listenForWorkers(context.listen, { frontend: frontends, backend: backends }, context.config, maxMessageSize, {
-    workerGone: (id, how, countAsLoss) => broker.workerGone(id, how, countAsLoss),
-    changed: () => {
-      reportStatus();
-      checkDrained();
+  ? await (await import("./remote-listener.js")).listenForWorkers({
+    listen: context.listen,
+    sockets: { frontend: frontends, backend: backends },
+    config: context.config,
+    maxMessageSize,
+    hooks: {
+      workerGone: (id, how, countAsLoss) => broker.workerGone(id, how, countAsLoss),
+      changed: () => {
+        reportStatus();
+        checkDrained();
+      },
     },
   }).catch((error: Error) =>
     // A port in use: the host reports it (one line) and stops the run; nothing here goes on.
@@ -106,14 +112,20 @@ process.on("message", (message: HostToHub) => {
   if (message.type === "start-pool") {
     // listen: undefined keeps the host's CURVE secret key out of the workers' environment.
     const workerContext = { ...context, listen: undefined, ...local, kvs: message.kvs, bundle: message.bundle };
-    const pool = new Pool(message.poolId, message.count, message.watchdogMs, workerContext, {
-      gone: (id, how, countAsLoss) => broker.workerGone(id, how, countAsLoss),
-      fatal: (error) => send({ type: "fatal", error }),
-      needKvs: () => send({ type: "need-kvs" }),
-      stopped: () => {
-        pools.delete(message.poolId);
-        send({ type: "pool-stopped", poolId: message.poolId });
-        checkDrained();
+    const pool = new Pool({
+      id: message.poolId,
+      count: message.count,
+      watchdogMs: message.watchdogMs,
+      context: workerContext,
+      hooks: {
+        gone: (id, how, countAsLoss) => broker.workerGone(id, how, countAsLoss),
+        fatal: (error) => send({ type: "fatal", error }),
+        needKvs: () => send({ type: "need-kvs" }),
+        stopped: () => {
+          pools.delete(message.poolId);
+          send({ type: "pool-stopped", poolId: message.poolId });
+          checkDrained();
+        },
       },
     });
     pools.set(message.poolId, pool);

@@ -24,6 +24,20 @@ export interface PoolHooks {
   needKvs?(): void;
 }
 
+export interface PoolOptions {
+  /** The WorkerManager's pool id, in each worker's context. */
+  id: number;
+  /** Worker processes kept running. */
+  count: number;
+  /** Watchdog limit of the pool's jobs in milliseconds (0: none), for the broker. */
+  watchdogMs: number;
+  /** The workers' context; each gets its poolId and workerId added. */
+  context: RuntimeContext;
+  hooks: PoolHooks;
+  /** Names the workers `<idPrefix>.<n>`: the pool id in the hub (the default), the supervisor id on a remote machine. */
+  idPrefix?: string;
+}
+
 /**
  * One WorkerManager's worker processes: forks them, replaces any that die while the pool runs,
  * and owns their exit.
@@ -46,8 +60,7 @@ export class Pool {
   #failed = false;
   #idPrefix: string;
 
-  /** `idPrefix` names the workers `<idPrefix>.<n>`: the pool id in the hub, the supervisor id on a remote machine. */
-  constructor(id: number, count: number, watchdogMs: number, context: RuntimeContext, hooks: PoolHooks, idPrefix = String(id)) {
+  constructor({ id, count, watchdogMs, context, hooks, idPrefix = String(id) }: PoolOptions) {
     this.id = id;
     this.#idPrefix = idPrefix;
     this.#count = count;

@@ -33,6 +33,16 @@ export interface GatewayHooks {
   changed(): void;
 }
 
+export interface GatewayOptions {
+  /** The bound gateway socket supervisors say hello on. */
+  socket: Router;
+  /** The remote backend's and frontend's ports, told to supervisors. */
+  ports: { backend: number; frontend: number };
+  /** The run's configuration: sent to supervisors, and its heartbeat settings used here. */
+  config: Config;
+  hooks: GatewayHooks;
+}
+
 /**
  * The hub's door for remote `strmbrkr worker` supervisors: the handshake (versions, bundle hash,
  * endpoints), the bundle download, and their supervision: heartbeats both ways, worker exits
@@ -56,7 +66,7 @@ export class Gateway {
   #silenceMs: number;
   #draining = false;
 
-  constructor(socket: Router, ports: { backend: number; frontend: number }, config: Config, hooks: GatewayHooks) {
+  constructor({ socket, ports, config, hooks }: GatewayOptions) {
     this.#outbox = new Outbox(socket, (error) => log.error(`send failed: ${error.message}`));
     this.#ports = ports;
     this.#config = config;

@@ -220,14 +220,21 @@ export class WorkerSupervisor {
       curve: this.#options.curve,
       workerSecret: welcome.workerSecret,
     };
-    this.#pool = new Pool(welcome.poolId, this.#options.workers, 0, context, {
-      gone: (workerId, how, countAsLoss) => this.#send(Gate.GONE, { workerId, how, countAsLoss }),
-      fatal: (error) => {
-        this.#send(Gate.FATAL, error);
-        void this.#finish({ code: 1, message: `the job script cannot be loaded here: ${error.stack ?? error.message}` });
+    this.#pool = new Pool({
+      id: welcome.poolId,
+      count: this.#options.workers,
+      watchdogMs: 0,
+      context,
+      hooks: {
+        gone: (workerId, how, countAsLoss) => this.#send(Gate.GONE, { workerId, how, countAsLoss }),
+        fatal: (error) => {
+          this.#send(Gate.FATAL, error);
+          void this.#finish({ code: 1, message: `the job script cannot be loaded here: ${error.stack ?? error.message}` });
+        },
+        stopped: () => {},
       },
-      stopped: () => {},
-    }, welcome.supervisorId);
+      idPrefix: welcome.supervisorId,
+    });
     log.info(`joined ${this.#options.connect} as ${welcome.supervisorId}: starting ${this.#options.workers} workers`);
   }
 

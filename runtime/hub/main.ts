@@ -8,6 +8,7 @@ import { LocalRouter } from "../transport/local-router.js";
 import { getLogger, setLogLevel } from "../config/logger.js";
 import { FRAME_OVERHEAD_BYTES } from "../wire/context.js";
 import { type HostToHub, type HubToHost } from "../wire/ipc.js";
+import { handleMessage, type MessageHandlers } from "../util/message-handlers.js";
 import { isResultsSocketPath } from "../transport/direct.js";
 import { secureRunSockets } from "../transport/zap.js";
 import { Broker, type BrokerHooks } from "./broker.js";
@@ -108,42 +109,45 @@ let draining = false;
 function checkDrained(): void {
   if (draining && pools.size === 0 && !remote?.gateway.workerCount) send({ type: "drained" });
 }
-process.on("message", (message: HostToHub) => {
-  if (message.type === "start-pool") {
+// The host's requests, one handler per type (runtime/wire/ipc.ts).
+const hostMessages: MessageHandlers<HostToHub> = {
+  "start-pool": ({ poolId, count, watchdogMs, kvs, bundle }) => {
     // listen: undefined keeps the host's CURVE secret key out of the workers' environment.
-    const workerContext = { ...context, listen: undefined, ...local, kvs: message.kvs, bundle: message.bundle };
+    const workerContext = { ...context, listen: undefined, ...local, kvs, bundle };
     const pool = new Pool({
-      id: message.poolId,
-      count: message.count,
-      watchdogMs: message.watchdogMs,
+      id: poolId,
+      count,
+      watchdogMs,
       context: workerContext,
       hooks: {
         gone: (id, how, countAsLoss) => broker.workerGone(id, how, countAsLoss),
         fatal: (error) => send({ type: "fatal", error }),
         needKvs: () => send({ type: "need-kvs" }),
         stopped: () => {
-          pools.delete(message.poolId);
-          send({ type: "pool-stopped", poolId: message.poolId });
+          pools.delete(poolId);
+          send({ type: "pool-stopped", poolId });
           checkDrained();
         },
       },
     });
-    pools.set(message.poolId, pool);
-    remote?.gateway.usePool(message.poolId, message.bundle);
+    pools.set(poolId, pool);
+    remote?.gateway.usePool(poolId, bundle);
     reportStatus(); // a pool of no local workers (--workers 0) is ready at once
-  } else if (message.type === "stop-pool") {
-    const pool = pools.get(message.poolId);
-    if (pool) pool.stop(message.noWait, (id) => broker.retire(id));
-    else send({ type: "pool-stopped", poolId: message.poolId });
-  } else if (message.type === "remote-kvs") {
-    remote?.gateway.useKvs(message.endpoint);
-  } else if (message.type === "drain") {
+  },
+  "stop-pool": ({ poolId, noWait }) => {
+    const pool = pools.get(poolId);
+    if (pool) pool.stop(noWait, (id) => broker.retire(id));
+    else send({ type: "pool-stopped", poolId });
+  },
+  "remote-kvs": ({ endpoint }) => remote?.gateway.useKvs(endpoint),
+  drain: () => {
     draining = true;
     remote?.gateway.drain((id) => broker.retire(id));
     checkDrained();
     for (const pool of pools.values()) pool.stop(false, (id) => broker.retire(id));
-  }
-});
+  },
+};
+process.on("message", (message: HostToHub) => handleMessage(hostMessages, message));
 
 let closing = false;
 async function shutdown(): Promise<void> {

@@ -6,6 +6,7 @@ import { getLogger } from "../config/logger.js";
 import { packageUrl } from "../util/package-root.js";
 import type { HubToWorker, WorkerToHub } from "../wire/ipc.js";
 import type { RuntimeContext } from "../wire/context.js";
+import { handleMessage, type MessageHandlers } from "../util/message-handlers.js";
 
 const log = getLogger("pool");
 const WORKER_ENTRY = packageUrl("dist/runtime/worker/main.js");
@@ -59,6 +60,11 @@ export class Pool {
   #stopping = false;
   #failed = false;
   #idPrefix: string;
+  /** What its workers tell it, one handler per type (runtime/wire/ipc.ts). */
+  #workerMessages: MessageHandlers<WorkerToHub> = {
+    fatal: ({ error }) => this.#fail(error),
+    "need-kvs": () => this.#hooks.needKvs?.(),
+  };
 
   constructor({ id, count, watchdogMs, context, hooks, idPrefix = String(id) }: PoolOptions) {
     this.id = id;
@@ -149,10 +155,7 @@ export class Pool {
     const id = `${this.#idPrefix}.${++this.#seq}`;
     const child = forkEntry(WORKER_ENTRY, { ...this.#context, poolId: this.id, workerId: id });
     this.#children.set(id, child);
-    child.on("message", (message: WorkerToHub) => {
-      if (message.type === "fatal") this.#fail(message.error);
-      else if (message.type === "need-kvs") this.#hooks.needKvs?.();
-    });
+    child.on("message", (message: WorkerToHub) => handleMessage(this.#workerMessages, message));
     child.on("exit", (code, signal) => this.#onExit(id, code, signal));
   }
 

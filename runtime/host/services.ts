@@ -5,6 +5,7 @@ import { forkEarly, forkEntry, terminate } from "../transport/children.js";
 import { packageUrl } from "../util/package-root.js";
 import type { HostToHub, HostToKvs, HubToHost, KvsToHost } from "../wire/ipc.js";
 import type { RuntimeContext } from "../wire/context.js";
+import { handleMessage, type MessageHandlers } from "../util/message-handlers.js";
 
 const HUB_ENTRY = packageUrl("dist/runtime/hub/main.js");
 
@@ -15,36 +16,35 @@ export function forkHubEarly(): void {
 const KVS_ENTRY = packageUrl("dist/runtime/kvs/main.js");
 
 /** A service process the host owns: resolves `ready` with its endpoints, fails loudly if it dies. */
-abstract class ServiceProcess<Ready> extends EventEmitter {
+abstract class ServiceProcess<Ready, Message extends { type: string }> extends EventEmitter {
   readonly child: ChildProcess;
   readonly ready: Promise<Ready>;
   #stopping = false;
   #started = false;
   /** Why it could not start, in its own words (e.g. a --listen port in use), sent before it exited. */
   #startError?: Error;
+  #resolve!: (ready: Ready) => void;
+  #reject!: (error: Error) => void;
 
   constructor(entry: URL, context: RuntimeContext, name: string) {
     super();
     this.child = forkEntry(entry, context);
     this.ready = new Promise<Ready>((resolve, reject) => {
-      this.child.on("message", (message: { type: string; error?: ErrorInfo }) => {
-        if (message.type === "ready") {
-          this.#started = true;
-          resolve(this.readyValue(message));
-        } else if (message.type === "fatal" && !this.#started) {
-          this.#startError ??= fromErrorInfo(message.error!);
-          reject(this.#startError);
-        } else this.onMessage(message);
-      });
-      this.child.once("exit", (code, signal) => {
-        const error = this.#startError ?? new Error(`the ${name} process exited ${signal ? `to signal ${signal}` : `with exit code ${code}`}`);
-        reject(error);
-        if (!this.#stopping) this.emit("fatal", error);
-        this.emit("exit");
-      });
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+    this.child.on("message", (message: Message) => handleMessage(this.messages, message));
+    this.child.once("exit", (code, signal) => {
+      const error = this.#startError ?? new Error(`the ${name} process exited ${signal ? `to signal ${signal}` : `with exit code ${code}`}`);
+      this.#reject(error);
+      if (!this.#stopping) this.emit("fatal", error);
+      this.emit("exit");
     });
     this.ready.catch(() => {}); // reported through "fatal"
   }
+
+  /** What the process tells the host, one handler per type (runtime/wire/ipc.ts). */
+  protected abstract readonly messages: MessageHandlers<Message>;
 
   /** It reported ready. Until then a failure is its waiters' to report (they get it from `ready`). */
   get started(): boolean {
@@ -65,8 +65,19 @@ abstract class ServiceProcess<Ready> extends EventEmitter {
     await terminate(this.child);
   }
 
-  protected abstract readyValue(message: { type: string }): Ready;
-  protected onMessage(_message: { type: string }): void {}
+  /** Its "ready" message: `ready` resolves with `value`. */
+  protected onReady(value: Ready): void {
+    this.#started = true;
+    this.#resolve(value);
+  }
+
+  /** Its "fatal" message: before it started, `ready` rejects with the error and this returns true. */
+  protected onStartFailure(error: ErrorInfo): boolean {
+    if (this.#started) return false;
+    this.#startError ??= fromErrorInfo(error);
+    this.#reject(this.#startError);
+    return true;
+  }
 }
 
 export interface HubEndpoints {
@@ -76,8 +87,19 @@ export interface HubEndpoints {
   gateway?: string;
 }
 
-/** The hub process (broker + worker pools). Emits "pool", "pool-stopped" and "fatal". */
-export class HubProcess extends ServiceProcess<HubEndpoints> {
+/** The hub process (broker + worker pools). Emits "pool", "pool-stopped", "drained", "need-kvs" and "fatal". */
+export class HubProcess extends ServiceProcess<HubEndpoints, HubToHost> {
+  protected override readonly messages: MessageHandlers<HubToHost> = {
+    ready: ({ frontend, backend, gateway }) => this.onReady({ frontend, backend, gateway }),
+    fatal: ({ error }) => {
+      if (!this.onStartFailure(error)) this.emit("fatal", fromErrorInfo(error));
+    },
+    pool: (message) => this.emit("pool", message),
+    "pool-stopped": (message) => this.emit("pool-stopped", message),
+    drained: (message) => this.emit("drained", message),
+    "need-kvs": (message) => this.emit("need-kvs", message),
+  };
+
   constructor(context: RuntimeContext) {
     super(HUB_ENTRY, context, "broker");
   }
@@ -100,23 +122,20 @@ export class HubProcess extends ServiceProcess<HubEndpoints> {
       this.send({ type: "drain" });
     });
   }
-
-  protected override readyValue(message: { type: string }): HubEndpoints {
-    const { frontend, backend, gateway } = message as Extract<HubToHost, { type: "ready" }>;
-    return { frontend, backend, gateway };
-  }
-
-  protected override onMessage(raw: { type: string }): void {
-    const message = raw as HubToHost;
-    if (message.type === "fatal") this.emit("fatal", fromErrorInfo(message.error));
-    else this.emit(message.type, message);
-  }
 }
 
 /** The key-value store server process. */
-export class KvsProcess extends ServiceProcess<string> {
+export class KvsProcess extends ServiceProcess<string, KvsToHost> {
   /** With --listen, once ready: the endpoint remote workers use. */
   remote?: string;
+  protected override readonly messages: MessageHandlers<KvsToHost> = {
+    ready: ({ endpoint, remote }) => {
+      this.remote = remote;
+      this.onReady(endpoint);
+    },
+    // Once started, its failure shows as its exit.
+    fatal: ({ error }) => void this.onStartFailure(error),
+  };
 
   constructor(context: RuntimeContext) {
     super(KVS_ENTRY, context, "key-value store");
@@ -125,11 +144,5 @@ export class KvsProcess extends ServiceProcess<string> {
   /** Tells the store where the job script's bundle is, for `KeyValueStore.transact`. */
   useBundle(path: string): void {
     if (this.child.connected) this.child.send({ type: "bundle", path } satisfies HostToKvs);
-  }
-
-  protected override readyValue(message: { type: string }): string {
-    const { endpoint, remote } = message as Extract<KvsToHost, { type: "ready" }>;
-    this.remote = remote;
-    return endpoint;
   }
 }

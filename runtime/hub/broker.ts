@@ -4,49 +4,15 @@ import { getLogger } from "../config/logger.js";
 import { Outbox } from "../transport/outbox.js";
 import { Back, Front, type JobDispatch, type JobRequest, type JobResult, type WorkerHello } from "../wire/jobs.js";
 import { PROTOCOL_VERSION } from "../wire/context.js";
-import { JobTimes, MAX_AHEAD, NEXT_LEAD_MS, TARGET_AHEAD_MS } from "./credit.js";
-import { DIRECT_MAX_JOBS } from "../transport/direct.js";
-import { HeldJobs } from "./held-jobs.js";
+import { JobTimes } from "./credit.js";
 import { PriorityQueue } from "./priority-queue.js";
+import { Replies } from "./replies.js";
 import type { RouterLike } from "./router-group.js";
+import { expectedMs, priorityOf, retryAfterMs, schedule, successorDelayMs, takeSuccessor, type QueuedJob } from "./scheduler.js";
+import { serveInTurns } from "./serve.js";
+import { WorkerSlots, type WorkerSlot } from "./worker-slots.js";
 
 const log = getLogger("broker");
-
-interface QueuedJob {
-  client: Buffer;
-  request: JobRequest;
-  /** How many workers died while running it. */
-  lost: number;
-  /** How many times it threw (for jobs with `retries`). */
-  failures: number;
-}
-
-interface HeldJob {
-  id: string;
-  queued: QueuedJob;
-  delegatedAt: number;
-  /** Cancelled and answered already; held until its worker reports it skipped (or ran) it. */
-  cancelled?: boolean;
-}
-
-interface WorkerSlot {
-  id: string;
-  pid: number;
-  poolId: number;
-  watchdogMs: number;
-  /** Jobs sent to the worker, in the order it runs them: the first is running. */
-  jobs: HeldJobs<HeldJob>;
-  /** Expected milliseconds of work the worker holds. */
-  aheadMs: number;
-  /** Watchdog of the running job. */
-  watchdog?: NodeJS.Timeout;
-  /** Sends the running long job's successor just before the job is expected to end (#planNext). */
-  next?: NodeJS.Timeout;
-  /** Finish the jobs held, then leave. */
-  retiring: boolean;
-  /** When the worker last said anything (any message counts as a heartbeat). */
-  lastSeen: number;
-}
 
 export interface BrokerLimits {
   /** Times a job may lose its worker before it comes back FAILED. */
@@ -79,68 +45,75 @@ export interface BrokerHooks {
   acceptsResultsSocket(client: Buffer, path: string): boolean;
 }
 
-/** Longest a socket's messages are handled before the other socket and the timers get a turn. */
-const FAIR_TURN_MS = 5;
-
-/** Retry backoff: 100 ms, doubling, at most 10 s. */
-const retryDelayMs = (failures: number) => Math.min(100 * 2 ** (failures - 1), 10_000);
+export interface BrokerOptions {
+  /** Where QueueManagers submit jobs and get results. */
+  frontend: RouterLike;
+  /** Where workers register, take jobs and report results. */
+  backend: RouterLike;
+  hooks: BrokerHooks;
+  limits: BrokerLimits;
+}
 
 /**
  * ZeroMQ's load-balancing broker: jobs from the frontend wait in one queue (by priority, then FIFO) and go to workers
  * with room on the backend, in batches sized by how long the jobs take (see credit.ts); each
  * result goes back to the client that submitted the job. The broker alone decides a job's fate,
- * so a job ends exactly once whatever its worker does.
+ * so a job ends exactly once whatever its worker does. What goes to whom is the scheduler's
+ * answer (scheduler.ts); the workers' watchdogs and liveness are the slot registry's (worker-slots.ts).
  */
 export class Broker {
   #front: Outbox;
   #back: Outbox;
   #hooks: BrokerHooks;
   #limits: BrokerLimits;
-  #queue = new PriorityQueue<QueuedJob>((job) => job.request.priority ?? 0);
+  #queue = new PriorityQueue<QueuedJob>(priorityOf);
   /** Failed jobs waiting out their retry backoff. */
   #retrying = new Set<QueuedJob>();
-  #workers = new Map<string, WorkerSlot>();
+  #slots: WorkerSlots;
   /** Clients' results sockets (Front.DIRECT), by routing id (latin1). */
   #resultsSockets = new Map<string, string>();
   #times = new JobTimes();
-  /** Results gathered while handling one message, per client. */
-  #replies = new Map<Buffer, JobResult[]>();
+  #replies: Replies;
   #clients = new Map<string, Buffer>();
-  #liveness: NodeJS.Timeout;
 
-  constructor(frontend: RouterLike, backend: RouterLike, hooks: BrokerHooks, limits: BrokerLimits) {
+  constructor({ frontend, backend, hooks, limits }: BrokerOptions) {
     const onError = (error: Error) => log.error(`send failed: ${error.message}`);
     this.#front = new Outbox(frontend, onError);
     this.#back = new Outbox(backend, onError);
     this.#hooks = hooks;
     this.#limits = limits;
-    void this.#serve(frontend, (frames) => this.#onClient(frames));
-    void this.#serve(backend, (frames) => this.#onWorker(frames));
-    this.#liveness = setInterval(() => this.#checkLiveness(), limits.heartbeatMs);
+    this.#replies = new Replies(this.#front);
+    const flush = () => this.#replies.flush();
+    void serveInTurns(frontend, (frames) => this.#onClient(frames), flush);
+    void serveInTurns(backend, (frames) => this.#onWorker(frames), flush);
+    this.#slots = new WorkerSlots({
+      heartbeatMs: limits.heartbeatMs,
+      silenceMs: limits.silenceMs,
+      events: {
+        beat: (slot) => this.#back.send([slot.id, Back.HEARTBEAT]),
+        isRunning: (id) => hooks.isRunning(id),
+        silent: (slot) => {
+          this.workerGone(slot.id, `after ${Math.round(limits.silenceMs)} ms without a heartbeat (stopped or unreachable)`);
+          hooks.killWorker(slot.id);
+          this.#replies.flush();
+        },
+        watchdogExpired: (slot, limitMs) => this.#watchdogExpired(slot, limitMs),
+      },
+    });
   }
 
   close(): void {
-    clearInterval(this.#liveness);
+    this.#slots.close();
   }
 
   /** Workers that registered and are alive, and those holding jobs, for one pool. */
   counts(poolId: number): { ready: number; busy: number } {
-    let ready = 0;
-    let busy = 0;
-    for (const slot of this.#workers.values()) {
-      if (slot.poolId !== poolId) continue;
-      ready++;
-      if (slot.jobs.length > 0) busy++;
-    }
-    return { ready, busy };
+    return this.#slots.counts(poolId);
   }
 
   /** Stop giving `id` jobs; returns true when it holds none and may leave now. */
   retire(id: string): boolean {
-    const slot = this.#workers.get(id);
-    if (!slot) return true;
-    slot.retiring = true;
-    return slot.jobs.length === 0;
+    return this.#slots.retire(id);
   }
 
   /**
@@ -148,11 +121,8 @@ export class Broker {
    * often); the jobs it held but had not started go back as they were.
    */
   workerGone(id: string, how: string, countAsLoss = true): void {
-    const slot = this.#workers.get(id);
+    const slot = this.#slots.remove(id);
     if (!slot) return;
-    this.#workers.delete(id);
-    clearTimeout(slot.watchdog);
-    clearTimeout(slot.next);
     const [running, ...waiting] = slot.jobs.drain().filter((held) => !held.cancelled); // those were answered
     const requeue = waiting.map(({ queued }) => queued);
     if (running) {
@@ -161,7 +131,7 @@ export class Broker {
       if (queued.lost > this.#limits.maxLost) {
         const times = queued.lost > 1 ? ` (${queued.lost} workers lost running it; quarantined)` : "";
         const message = `Job ${queued.request.id} (${queued.request.fn}) failed: its worker (pid ${slot.pid}) was lost ${how}${times}`;
-        this.#reply(queued.client, { id: queued.request.id, ok: false, error: brokerError(new WorkerLost(message)), delegatedAt: running.delegatedAt, workerPid: slot.pid });
+        this.#replies.add(queued.client, { id: queued.request.id, ok: false, error: brokerError(new WorkerLost(message)), delegatedAt: running.delegatedAt, workerPid: slot.pid });
       } else {
         if (countAsLoss) log.warning(`worker pid ${slot.pid} was lost ${how}; re-dispatching job ${queued.request.id}`);
         requeue.unshift(queued);
@@ -170,29 +140,7 @@ export class Broker {
     this.#queue.unshift(requeue);
     this.#hooks.changed();
     this.#dispatch();
-    this.#flushReplies();
-  }
-
-  async #serve(socket: RouterLike, handle: (frames: Buffer[]) => void): Promise<void> {
-    let turnStarted = performance.now();
-    try {
-      for await (const frames of socket) {
-        try {
-          handle(frames);
-        } catch (error) {
-          log.error(`dropped a malformed message: ${(error as Error).message}`);
-        }
-        this.#flushReplies();
-        // zeromq.js hands over queued messages without leaving the event loop turn: a flood of
-        // submits would starve the workers' results (and fire watchdogs on jobs long done).
-        if (performance.now() - turnStarted > FAIR_TURN_MS) {
-          await new Promise(setImmediate);
-          turnStarted = performance.now();
-        }
-      }
-    } catch (error) {
-      if (!socket.closed) log.error(`socket failed: ${(error as Error).message}`);
-    }
+    this.#replies.flush();
   }
 
   #onClient(frames: Buffer[]): void {
@@ -239,7 +187,7 @@ export class Broker {
     const ours = (queued: QueuedJob) => wanted.has(queued.request.id) && queued.client.equals(client);
     const cancelled = (queued: QueuedJob, how: string, extra: Partial<JobResult> = {}) => {
       const { id, fn } = queued.request;
-      this.#reply(queued.client, { id, ok: false, error: brokerError(new Cancelled(`Job ${id} (${fn}) was cancelled ${how}`)), ...extra });
+      this.#replies.add(queued.client, { id, ok: false, error: brokerError(new Cancelled(`Job ${id} (${fn}) was cancelled ${how}`)), ...extra });
     };
     for (const queued of this.#queue.removeAll(ours)) cancelled(queued, "before it started");
     for (const queued of this.#retrying) {
@@ -247,7 +195,7 @@ export class Broker {
       this.#retrying.delete(queued);
       cancelled(queued, "while waiting to be retried");
     }
-    for (const slot of [...this.#workers.values()]) {
+    for (const slot of [...this.#slots.all]) {
       const running = slot.jobs.running;
       // Held, not started: answered now; it stays held (the worker may have started it meanwhile)
       // until the worker reports it, so the broker's view of what the worker runs stays true.
@@ -269,8 +217,8 @@ export class Broker {
   #onWorker(frames: Buffer[]): void {
     const [id, command, payload] = frames;
     const workerId = id!.toString();
-    const slot = this.#workers.get(workerId);
-    if (slot) slot.lastSeen = Date.now();
+    const slot = this.#slots.get(workerId);
+    if (slot) slot.liveness.heard();
     switch (command?.toString()) {
       case Back.HEARTBEAT:
         return;
@@ -287,13 +235,12 @@ export class Broker {
   #register(id: string, hello: WorkerHello): void {
     if (!this.#hooks.isWorker(id)) throw new Error(`READY from unknown worker ${JSON.stringify(id.slice(0, 64))}`);
     if (hello.version !== PROTOCOL_VERSION) throw new Error(`worker ${id} speaks protocol ${hello.version}, this broker ${PROTOCOL_VERSION}`);
-    if (this.#workers.has(id)) {
+    if (this.#slots.has(id)) {
       // It lost us and reconnected: whatever it held went with the old connection.
       log.warning(`worker ${id} reconnected; re-dispatching any job it held`);
       this.workerGone(id, "when its connection dropped", false);
     }
-    const slot: WorkerSlot = { id, pid: hello.pid, poolId: hello.poolId, watchdogMs: this.#hooks.watchdogMs(hello.poolId), jobs: new HeldJobs(), aheadMs: 0, retiring: false, lastSeen: Date.now() };
-    this.#workers.set(id, slot);
+    this.#slots.add({ id, pid: hello.pid, poolId: hello.poolId, watchdogMs: this.#hooks.watchdogMs(hello.poolId) });
     this.#hooks.workerReady(id);
     this.#hooks.changed();
     this.#dispatch();
@@ -317,7 +264,7 @@ export class Broker {
         continue;
       }
       const { queued, delegatedAt } = held;
-      slot.aheadMs = Math.max(0, slot.aheadMs - this.#expectedMs(queued));
+      slot.aheadMs = Math.max(0, slot.aheadMs - expectedMs(this.#times, queued));
       if (result.runMs !== undefined) this.#times.observe(queued.request.fn, result.runMs);
       memoryMb = Math.max(memoryMb, result.memoryMb ?? 0);
       if (held.cancelled || (!result.ok && this.#retry(queued))) {
@@ -330,7 +277,7 @@ export class Broker {
       clients.push(queued.client);
     }
     if (slot.jobs.length === 0) slot.aheadMs = 0; // drop rounding drift
-    this.#armWatchdog(slot);
+    this.#slots.armWatchdog(slot);
     this.#planNext(slot);
     if (this.#limits.maxMemoryMb > 0 && memoryMb > this.#limits.maxMemoryMb && !slot.retiring) {
       log.info(`worker pid ${slot.pid} uses ${Math.round(memoryMb)} MiB (limit ${this.#limits.maxMemoryMb}); replacing it`);
@@ -339,138 +286,70 @@ export class Broker {
     if (slot.retiring && slot.jobs.length === 0) this.#hooks.releaseWorker(slot.id);
     this.#hooks.changed();
     // The worker's next jobs first: each send wakes another process, and the worker waits idle
-    // until its jobs come (80 jobs of 50 ms lost ~1.5 ms each between two jobs).
+    // until its jobs come.
     this.#dispatch();
     if (whole && replies.length > 0) this.#front.send([clients[0]!, Front.RESULTS, ...batch]);
     else {
       for (let i = 0; i < replies.length; i++) {
         // Cleared, not deleted (JSON leaves undefined out): `delete` turns each result into a slow dictionary object.
         replies[i]!.memoryMb = replies[i]!.runMs = undefined;
-        this.#reply(clients[i]!, replies[i]!);
+        this.#replies.add(clients[i]!, replies[i]!);
       }
     }
   }
 
-  /** Fills every worker up to its budget, in batches, spreading what is left over all of them. */
+  /** Carries out the scheduler's dispatches: each worker's batch stamped, held and sent. */
   #dispatch(): void {
     if (this.#queue.length === 0) return;
-    let open = this.#openWorkers();
-    for (const slot of this.#workers.values()) {
-      if (this.#queue.length === 0) break;
-      if (slot.retiring) continue;
-      const share = Math.ceil(this.#queue.length / open--); // the tail of the queue, shared fairly
-      const batch: JobDispatch[] = [];
-      const clients: Buffer[] = [];
+    for (const { worker: slot, jobs, aheadMs, copies } of schedule(this.#queue, this.#slots.all, this.#times)) {
       const delegatedAt = Date.now();
-      while (batch.length < share && batch.length < MAX_AHEAD && this.#queue.length > 0) {
-        const next = this.#queue.shift()!;
-        const expected = this.#expectedMs(next);
-        if (slot.jobs.length > 0 && slot.aheadMs + expected > TARGET_AHEAD_MS) {
-          this.#queue.unshift([next]);
-          break;
-        }
-        batch.push(this.#hold(slot, next, delegatedAt));
-        if (batch.length <= DIRECT_MAX_JOBS) clients.push(next.client); // only a small dispatch asks for copies
-      }
-      if (batch.length === 0) continue;
-      if (batch.length <= DIRECT_MAX_JOBS) this.#askForCopies(batch, clients);
+      const batch = jobs.map((queued) => slot.hold(queued, delegatedAt));
+      slot.aheadMs = aheadMs;
+      if (copies) this.#askForCopies(batch, jobs);
       if (slot.jobs.length === batch.length) {
         // It was idle: the first job starts now.
-        this.#armWatchdog(slot);
+        this.#slots.armWatchdog(slot);
         this.#planNext(slot);
       }
-      for (const message of packBatches(Back.JOBS, batch, "args")) this.#back.send([Buffer.from(slot.id), ...message]);
+      this.#sendJobs(slot, batch);
     }
     this.#hooks.changed();
   }
 
+  #sendJobs(slot: WorkerSlot, batch: JobDispatch[]): void {
+    for (const message of packBatches(Back.JOBS, batch, "args")) this.#back.send([Buffer.from(slot.id), ...message]);
+  }
+
   /** Names its client's results socket in each job of a small dispatch (runtime/transport/direct.ts; a remote worker ignores it). */
-  #askForCopies(batch: JobDispatch[], clients: Buffer[]): void {
+  #askForCopies(batch: JobDispatch[], jobs: QueuedJob[]): void {
     if (this.#resultsSockets.size === 0) return;
     for (let i = 0; i < batch.length; i++) {
-      const path = this.#resultsSockets.get(clients[i]!.toString("latin1"));
+      const path = this.#resultsSockets.get(jobs[i]!.client.toString("latin1"));
       if (path) batch[i]!.replyTo = path;
     }
   }
 
-  /** The worker holds `queued` from now: its dispatch, stamped. */
-  #hold(slot: WorkerSlot, queued: QueuedJob, delegatedAt: number): JobDispatch {
-    slot.jobs.push({ id: queued.request.id, queued, delegatedAt });
-    slot.aheadMs += this.#expectedMs(queued);
-    // Stamped in place, not copied: V8 promoted a copy per job to its old generation.
-    const dispatch = queued.request as JobDispatch;
-    dispatch.delegatedAt = delegatedAt;
-    return dispatch;
-  }
-
-  /**
-   * A worker runs one long job at a time, so no job waits behind another while a worker idles;
-   * but then each job also waits for the round trip that reports its predecessor (80 jobs of
-   * 50 ms: ~1.5 ms each, while the hub and the worker wake from 50 ms of sleep). So when the job
-   * it runs is timed as long, its successor is sent NEXT_LEAD_MS before it is expected to end —
-   * only while the queue holds more jobs than there are workers, so each other worker has one of
-   * its own; the most a job can then wait behind another is that one's overrun, near the end of a
-   * queue of jobs that vary.
-   */
+  /** Plans (or drops the plan) to send the successor of the long job the worker runs (scheduler.ts successorDelayMs). */
   #planNext(slot: WorkerSlot): void {
-    clearTimeout(slot.next);
     const running = slot.jobs.running;
-    if (!running || slot.jobs.length !== 1) return;
-    const expectedMs = this.#times.expectedMs(running.queued.request.fn);
-    if (!Number.isFinite(expectedMs) || expectedMs <= TARGET_AHEAD_MS) return;
-    slot.next = setTimeout(() => {
-      if (slot.retiring || slot.jobs.running !== running || slot.jobs.length !== 1 || this.#queue.length <= this.#openWorkers()) return;
-      const dispatch = this.#hold(slot, this.#queue.shift()!, Date.now());
-      for (const message of packBatches(Back.JOBS, [dispatch], "args")) this.#back.send([Buffer.from(slot.id), ...message]);
+    const delayMs = running ? successorDelayMs(slot, running.queued, this.#times) : undefined;
+    slot.planNext(delayMs, () => {
+      if (slot.jobs.running !== running) return;
+      const next = takeSuccessor(slot, this.#queue, this.#slots.all);
+      if (!next) return;
+      const dispatch = slot.hold(next, Date.now());
+      slot.aheadMs += expectedMs(this.#times, next);
+      this.#sendJobs(slot, [dispatch]);
       this.#hooks.changed();
-    }, Math.max(0, expectedMs - NEXT_LEAD_MS));
-  }
-
-  /** Workers that take new jobs (not retiring). */
-  #openWorkers(): number {
-    let open = 0;
-    for (const slot of this.#workers.values()) if (!slot.retiring) open++;
-    return open;
-  }
-
-  #expectedMs(queued: QueuedJob): number {
-    const expected = this.#times.expectedMs(queued.request.fn);
-    return Number.isFinite(expected) ? expected : TARGET_AHEAD_MS; // untimed: fills a worker on its own
-  }
-
-  /** (Re)starts the watchdog of the job the worker runs now, the first it holds. */
-  #armWatchdog(slot: WorkerSlot): void {
-    clearTimeout(slot.watchdog);
-    slot.watchdog = undefined;
-    const running = slot.jobs.running;
-    if (!running) return;
-    const limitMs = running.queued.request.timeoutMs ?? slot.watchdogMs;
-    if (limitMs > 0) slot.watchdog = setTimeout(() => this.#watchdogExpired(slot, limitMs), limitMs);
-  }
-
-  /** Beats to every worker (so each can tell a lost broker); declares lost, and kills, silent workers whose process is not running. */
-  #checkLiveness(): void {
-    const now = Date.now();
-    for (const slot of [...this.#workers.values()]) {
-      this.#back.send([slot.id, Back.HEARTBEAT]);
-      if (now - slot.lastSeen <= this.#limits.silenceMs) continue;
-      if (this.#hooks.isRunning(slot.id)) {
-        slot.lastSeen = now; // busy in a long synchronous job: check again later
-        continue;
-      }
-      this.workerGone(slot.id, `after ${Math.round(this.#limits.silenceMs)} ms without a heartbeat (stopped or unreachable)`);
-      this.#hooks.killWorker(slot.id);
-    }
-    this.#flushReplies();
+    });
   }
 
   /** Queues a failed job again after a backoff if it asked for retries and has some left. */
   #retry(queued: QueuedJob): boolean {
-    const retries = queued.request.retries ?? 0;
-    if (queued.failures >= retries) return false;
+    const delayMs = retryAfterMs(queued);
+    if (delayMs === undefined) return false;
     queued.failures++;
-    const delayMs = retryDelayMs(queued.failures);
-    log.info(`job ${queued.request.id} (${queued.request.fn}) threw; retry ${queued.failures} of ${retries} in ${delayMs} ms`);
+    log.info(`job ${queued.request.id} (${queued.request.fn}) threw; retry ${queued.failures} of ${queued.request.retries} in ${delayMs} ms`);
     this.#retrying.add(queued);
     setTimeout(() => {
       if (!this.#retrying.delete(queued)) return; // cancelled meanwhile
@@ -481,9 +360,7 @@ export class Broker {
   }
 
   #watchdogExpired(slot: WorkerSlot, limitMs: number): void {
-    const running = slot.jobs.running;
-    if (!running || this.#workers.get(slot.id) !== slot) return;
-    const { id, fn, timeoutMs } = running.queued.request;
+    const { id, fn, timeoutMs } = slot.jobs.running!.queued.request;
     // Say how to allow longer: the limit that fired is the job's own timeout, else its pool's.
     const raise = timeoutMs !== undefined
       ? "raise the job's timeout option (seconds; 0 disables)"
@@ -496,24 +373,10 @@ export class Broker {
   /** Fails the job the worker runs with `error`, and kills the worker: the only way to stop running code. */
   #stopRunning(slot: WorkerSlot, error: Error): void {
     const running = slot.jobs.take(slot.jobs.running!.id)!;
-    if (!running.cancelled) this.#reply(running.queued.client, { id: running.id, ok: false, error: brokerError(error), delegatedAt: running.delegatedAt, workerPid: slot.pid });
+    if (!running.cancelled) this.#replies.add(running.queued.client, { id: running.id, ok: false, error: brokerError(error), delegatedAt: running.delegatedAt, workerPid: slot.pid });
     this.workerGone(slot.id, `after ${error.name}`, false); // the jobs it held but had not started go back
     this.#hooks.killWorker(slot.id);
-    this.#flushReplies();
-  }
-
-  /** Gathers a result for its client; `#flushReplies` sends each client's gathered results as one message. */
-  #reply(client: Buffer, result: JobResult): void {
-    let pending = this.#replies.get(client);
-    if (!pending) this.#replies.set(client, (pending = []));
-    pending.push(result);
-  }
-
-  #flushReplies(): void {
-    for (const [client, results] of this.#replies) {
-      for (const message of packBatches(Front.RESULTS, results, "value")) this.#front.send([client, ...message]);
-    }
-    this.#replies.clear();
+    this.#replies.flush();
   }
 }
 

@@ -8,6 +8,7 @@ import { LocalRouter } from "../transport/local-router.js";
 import { getLogger, setLogLevel } from "../config/logger.js";
 import { FRAME_OVERHEAD_BYTES } from "../wire/context.js";
 import { type HostToHub, type HubToHost } from "../wire/ipc.js";
+import { handleMessage, type MessageHandlers } from "../util/message-handlers.js";
 import { isResultsSocketPath } from "../transport/direct.js";
 import { secureRunSockets } from "../transport/zap.js";
 import { Broker, type BrokerHooks } from "./broker.js";
@@ -60,11 +61,17 @@ function reportStatusNow(): void {
 
 // With --listen: remote workers' sockets beside the local ones (runtime/remote/).
 const remote = context.listen
-  ? await (await import("./remote-listener.js")).listenForWorkers(context.listen, { frontend: frontends, backend: backends }, context.config, maxMessageSize, {
-    workerGone: (id, how, countAsLoss) => broker.workerGone(id, how, countAsLoss),
-    changed: () => {
-      reportStatus();
-      checkDrained();
+  ? await (await import("./remote-listener.js")).listenForWorkers({
+    listen: context.listen,
+    sockets: { frontend: frontends, backend: backends },
+    config: context.config,
+    maxMessageSize,
+    hooks: {
+      workerGone: (id, how, countAsLoss) => broker.workerGone(id, how, countAsLoss),
+      changed: () => {
+        reportStatus();
+        checkDrained();
+      },
     },
   }).catch((error: Error) =>
     // A port in use: the host reports it (one line) and stops the run; nothing here goes on.
@@ -72,24 +79,29 @@ const remote = context.listen
   : undefined;
 const withRemote = (hooks: BrokerHooks) => remote?.hooks(hooks) ?? hooks;
 
-const broker = new Broker(frontends, backends, withRemote({
-  killWorker: (id) => poolOf(id)?.kill(id),
-  releaseWorker: (id) => poolOf(id)?.release(id),
-  isWorker: (id) => poolOf(id)?.has(id) ?? false,
-  isRunning: (id) => poolOf(id)?.isRunning(id) ?? false,
-  workerReady: (id) => {
-    const pool = poolOf(id);
-    pool?.registered(id);
-    if (pool && broker.counts(pool.id).ready === pool.size) reportStatusNow();
+const broker = new Broker({
+  frontend: frontends,
+  backend: backends,
+  hooks: withRemote({
+    killWorker: (id) => poolOf(id)?.kill(id),
+    releaseWorker: (id) => poolOf(id)?.release(id),
+    isWorker: (id) => poolOf(id)?.has(id) ?? false,
+    isRunning: (id) => poolOf(id)?.isRunning(id) ?? false,
+    workerReady: (id) => {
+      const pool = poolOf(id);
+      pool?.registered(id);
+      if (pool && broker.counts(pool.id).ready === pool.size) reportStatusNow();
+    },
+    changed: reportStatus,
+    watchdogMs: (poolId) => pools.get(poolId)?.watchdogMs ?? 0,
+    acceptsResultsSocket: (_client, path) => isResultsSocketPath(context.runDir, path),
+  }),
+  limits: {
+    maxLost: context.config.jobMaxLost,
+    maxMemoryMb: context.config.workerMaxMemoryMb,
+    heartbeatMs: context.config.heartbeatInterval * 1000,
+    silenceMs: context.config.heartbeatInterval * context.config.heartbeatLiveness * 1000,
   },
-  changed: reportStatus,
-  watchdogMs: (poolId) => pools.get(poolId)?.watchdogMs ?? 0,
-  acceptsResultsSocket: (_client, path) => isResultsSocketPath(context.runDir, path),
-}), {
-  maxLost: context.config.jobMaxLost,
-  maxMemoryMb: context.config.workerMaxMemoryMb,
-  heartbeatMs: context.config.heartbeatInterval * 1000,
-  silenceMs: context.config.heartbeatInterval * context.config.heartbeatLiveness * 1000,
 });
 
 /** Shutting down on the host's request: no pool gets new jobs; "drained" once all are stopped. */
@@ -97,36 +109,45 @@ let draining = false;
 function checkDrained(): void {
   if (draining && pools.size === 0 && !remote?.gateway.workerCount) send({ type: "drained" });
 }
-process.on("message", (message: HostToHub) => {
-  if (message.type === "start-pool") {
+// The host's requests, one handler per type (runtime/wire/ipc.ts).
+const hostMessages: MessageHandlers<HostToHub> = {
+  "start-pool": ({ poolId, count, watchdogMs, kvs, bundle }) => {
     // listen: undefined keeps the host's CURVE secret key out of the workers' environment.
-    const workerContext = { ...context, listen: undefined, ...local, kvs: message.kvs, bundle: message.bundle };
-    const pool = new Pool(message.poolId, message.count, message.watchdogMs, workerContext, {
-      gone: (id, how, countAsLoss) => broker.workerGone(id, how, countAsLoss),
-      fatal: (error) => send({ type: "fatal", error }),
-      needKvs: () => send({ type: "need-kvs" }),
-      stopped: () => {
-        pools.delete(message.poolId);
-        send({ type: "pool-stopped", poolId: message.poolId });
-        checkDrained();
+    const workerContext = { ...context, listen: undefined, ...local, kvs, bundle };
+    const pool = new Pool({
+      id: poolId,
+      count,
+      watchdogMs,
+      context: workerContext,
+      hooks: {
+        gone: (id, how, countAsLoss) => broker.workerGone(id, how, countAsLoss),
+        fatal: (error) => send({ type: "fatal", error }),
+        needKvs: () => send({ type: "need-kvs" }),
+        stopped: () => {
+          pools.delete(poolId);
+          send({ type: "pool-stopped", poolId });
+          checkDrained();
+        },
       },
     });
-    pools.set(message.poolId, pool);
-    remote?.gateway.usePool(message.poolId, message.bundle);
+    pools.set(poolId, pool);
+    remote?.gateway.usePool(poolId, bundle);
     reportStatus(); // a pool of no local workers (--workers 0) is ready at once
-  } else if (message.type === "stop-pool") {
-    const pool = pools.get(message.poolId);
-    if (pool) pool.stop(message.noWait, (id) => broker.retire(id));
-    else send({ type: "pool-stopped", poolId: message.poolId });
-  } else if (message.type === "remote-kvs") {
-    remote?.gateway.useKvs(message.endpoint);
-  } else if (message.type === "drain") {
+  },
+  "stop-pool": ({ poolId, noWait }) => {
+    const pool = pools.get(poolId);
+    if (pool) pool.stop(noWait, (id) => broker.retire(id));
+    else send({ type: "pool-stopped", poolId });
+  },
+  "remote-kvs": ({ endpoint }) => remote?.gateway.useKvs(endpoint),
+  drain: () => {
     draining = true;
     remote?.gateway.drain((id) => broker.retire(id));
     checkDrained();
     for (const pool of pools.values()) pool.stop(false, (id) => broker.retire(id));
-  }
-});
+  },
+};
+process.on("message", (message: HostToHub) => handleMessage(hostMessages, message));
 
 let closing = false;
 async function shutdown(): Promise<void> {

@@ -21,12 +21,24 @@ export interface RemoteHub {
   close(): Promise<void>;
 }
 
+export interface ListenOptions {
+  /** The resolved --listen flags. */
+  listen: ListenContext;
+  /** The broker's groups of sockets, which the remote ones join. */
+  sockets: { frontend: RouterGroup; backend: RouterGroup };
+  /** The run's configuration, sent to remote supervisors. */
+  config: Config;
+  /** The broker's message size limit, frame overhead included. */
+  maxMessageSize: number;
+  hooks: GatewayHooks;
+}
+
 /**
  * Binds the CURVE (or, with --insecure, plain) TCP sockets remote workers use: gateway, backend
  * and frontend (the process's ZAP handler, started first, admits the allow-listed keys only); they
  * join the broker's groups of sockets. Local workers keep their own sockets, unencrypted.
  */
-export async function listenForWorkers(listen: ListenContext, broker: { frontend: RouterGroup; backend: RouterGroup }, config: Config, maxMessageSize: number, hooks: GatewayHooks): Promise<RemoteHub> {
+export async function listenForWorkers({ listen, sockets, config, maxMessageSize, hooks }: ListenOptions): Promise<RemoteHub> {
   const security = serverSecurity(listen);
   const gatewaySocket = new Router({ maxMessageSize: GATEWAY_MAX_MESSAGE_BYTES, linger: 500, ...security });
   const backend = new Router({ maxMessageSize, handover: true, sendHighWaterMark: 0, ...security }); // no HWM: see hub/main.ts
@@ -35,12 +47,12 @@ export async function listenForWorkers(listen: ListenContext, broker: { frontend
   await bind(frontend, remoteAddress(listen, "frontend"), "nested submits");
   await bind(gatewaySocket, remoteAddress(listen, "gateway"), "the gateway");
 
-  const gateway = new Gateway(gatewaySocket, { backend: portOf(backend.lastEndpoint!), frontend: portOf(frontend.lastEndpoint!) }, config, hooks);
+  const gateway = new Gateway({ socket: gatewaySocket, ports: { backend: portOf(backend.lastEndpoint!), frontend: portOf(frontend.lastEndpoint!) }, config, hooks });
   // A remote worker speaks as itself only: its routing id holds its supervisor's secret (Gateway.admitWorker).
-  broker.backend.add(backend, (id) => gateway.admitWorker(id));
+  sockets.backend.add(backend, (id) => gateway.admitWorker(id));
   // QueueManagers set no routing id: zeromq gives each one that starts with a zero byte, which no
   // peer may choose, so one client cannot pose as another. Tagged apart from local ones.
-  broker.frontend.add(frontend, (id) => Buffer.concat([REMOTE_CLIENT_TAG, id]));
+  sockets.frontend.add(frontend, (id) => Buffer.concat([REMOTE_CLIENT_TAG, id]));
 
   return {
     gateway,

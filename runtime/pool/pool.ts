@@ -6,6 +6,7 @@ import { getLogger } from "../config/logger.js";
 import { packageUrl } from "../util/package-root.js";
 import type { HubToWorker, WorkerToHub } from "../wire/ipc.js";
 import type { RuntimeContext } from "../wire/context.js";
+import { handleMessage, type MessageHandlers } from "../util/message-handlers.js";
 
 const log = getLogger("pool");
 const WORKER_ENTRY = packageUrl("dist/runtime/worker/main.js");
@@ -22,6 +23,20 @@ export interface PoolHooks {
   stopped(): void;
   /** A worker needs the key-value store, which has not started yet. */
   needKvs?(): void;
+}
+
+export interface PoolOptions {
+  /** The WorkerManager's pool id, in each worker's context. */
+  id: number;
+  /** Worker processes kept running. */
+  count: number;
+  /** Watchdog limit of the pool's jobs in milliseconds (0: none), for the broker. */
+  watchdogMs: number;
+  /** The workers' context; each gets its poolId and workerId added. */
+  context: RuntimeContext;
+  hooks: PoolHooks;
+  /** Names the workers `<idPrefix>.<n>`: the pool id in the hub (the default), the supervisor id on a remote machine. */
+  idPrefix?: string;
 }
 
 /**
@@ -45,9 +60,13 @@ export class Pool {
   #stopping = false;
   #failed = false;
   #idPrefix: string;
+  /** What its workers tell it, one handler per type (runtime/wire/ipc.ts). */
+  #workerMessages: MessageHandlers<WorkerToHub> = {
+    fatal: ({ error }) => this.#fail(error),
+    "need-kvs": () => this.#hooks.needKvs?.(),
+  };
 
-  /** `idPrefix` names the workers `<idPrefix>.<n>`: the pool id in the hub, the supervisor id on a remote machine. */
-  constructor(id: number, count: number, watchdogMs: number, context: RuntimeContext, hooks: PoolHooks, idPrefix = String(id)) {
+  constructor({ id, count, watchdogMs, context, hooks, idPrefix = String(id) }: PoolOptions) {
     this.id = id;
     this.#idPrefix = idPrefix;
     this.#count = count;
@@ -136,10 +155,7 @@ export class Pool {
     const id = `${this.#idPrefix}.${++this.#seq}`;
     const child = forkEntry(WORKER_ENTRY, { ...this.#context, poolId: this.id, workerId: id });
     this.#children.set(id, child);
-    child.on("message", (message: WorkerToHub) => {
-      if (message.type === "fatal") this.#fail(message.error);
-      else if (message.type === "need-kvs") this.#hooks.needKvs?.();
-    });
+    child.on("message", (message: WorkerToHub) => handleMessage(this.#workerMessages, message));
     child.on("exit", (code, signal) => this.#onExit(id, code, signal));
   }
 

@@ -8,6 +8,7 @@ import { Outbox } from "../transport/outbox.js";
 import { BUNDLE_CHUNK_BYTES, Gate, type Refused, type SupervisorBeat, type SupervisorHello, type Welcome } from "../wire/gateway.js";
 import { PROTOCOL_VERSION } from "../wire/context.js";
 import { STDLIB_URL, STRMBRKR_VERSION } from "../util/package-root.js";
+import { Heartbeat, Liveness } from "../util/liveness.js";
 
 const log = getLogger("gateway");
 const SECRET_SEPARATOR = "#".charCodeAt(0);
@@ -19,7 +20,8 @@ interface Supervisor {
   routing: Buffer;
   hostname: string;
   pid: number;
-  lastSeen: number;
+  /** Any message from it counts as a heartbeat. */
+  liveness: Liveness;
   workers: Set<string>;
   running: Set<string>;
 }
@@ -29,6 +31,16 @@ export interface GatewayHooks {
   workerGone(id: string, how: string, countAsLoss: boolean): void;
   /** The remote worker count changed. */
   changed(): void;
+}
+
+export interface GatewayOptions {
+  /** The bound gateway socket supervisors say hello on. */
+  socket: Router;
+  /** The remote backend's and frontend's ports, told to supervisors. */
+  ports: { backend: number; frontend: number };
+  /** The run's configuration: sent to supervisors, and its heartbeat settings used here. */
+  config: Config;
+  hooks: GatewayHooks;
 }
 
 /**
@@ -50,26 +62,26 @@ export class Gateway {
   #kvsPort?: number;
   /** Supervisors that said hello before the run had a bundle and a store. */
   #waiting = new Map<string, { routing: Buffer; hello: SupervisorHello }>();
-  #timer: NodeJS.Timeout;
+  #heartbeat: Heartbeat;
   #silenceMs: number;
   #draining = false;
 
-  constructor(socket: Router, ports: { backend: number; frontend: number }, config: Config, hooks: GatewayHooks) {
+  constructor({ socket, ports, config, hooks }: GatewayOptions) {
     this.#outbox = new Outbox(socket, (error) => log.error(`send failed: ${error.message}`));
     this.#ports = ports;
     this.#config = config;
     this.#hooks = hooks;
     this.#silenceMs = config.heartbeatInterval * config.heartbeatLiveness * 1000;
-    this.#timer = setInterval(() => this.#checkLiveness(), config.heartbeatInterval * 1000);
+    this.#heartbeat = new Heartbeat(config.heartbeatInterval * 1000, (now) => this.#checkLiveness(now));
     void this.#serve(socket);
   }
 
-  /** The run's pool and bundle (from the first start-pool): remote workers join that pool. */
   /** The pool remote workers join (the first started), once there is one. */
   get poolId(): number | undefined {
     return this.#poolId;
   }
 
+  /** The run's pool and bundle (from the first start-pool): remote workers join that pool. */
   usePool(poolId: number, bundlePath: string): void {
     if (this.#poolId !== undefined) return;
     const bytes = readFileSync(bundlePath);
@@ -112,7 +124,7 @@ export class Gateway {
   /** Its supervisor is heard from and last saw the process running (not stopped). */
   isRunning(id: string): boolean {
     const supervisor = this.#supervisorOf(id);
-    return !!supervisor && Date.now() - supervisor.lastSeen <= this.#silenceMs && supervisor.running.has(id);
+    return !!supervisor && !supervisor.liveness.isSilent() && supervisor.running.has(id);
   }
 
   /** The broker registered a remote worker: count it as its supervisor's even before a heartbeat lists it. */
@@ -150,7 +162,7 @@ export class Gateway {
 
   /** The run ends: every supervisor stops its workers. Resolves once the goodbyes are sent. */
   async close(): Promise<void> {
-    clearInterval(this.#timer);
+    this.#heartbeat.stop();
     for (const supervisor of this.#byId.values()) this.#send(supervisor.routing, Gate.BYE, {});
     for (const { routing } of this.#waiting.values()) this.#send(routing, Gate.BYE, {}); // never welcomed: the run ended first
     const until = Date.now() + 1_000;
@@ -173,7 +185,7 @@ export class Gateway {
 
   #onMessage(routing: Buffer, command: string, body: any): void {
     const supervisor = this.#byRouting.get(routing.toString("latin1"));
-    if (supervisor) supervisor.lastSeen = Date.now();
+    if (supervisor) supervisor.liveness.heard();
     if (command === Gate.HELLO) return this.#hello(routing, body as SupervisorHello);
     if (!supervisor) {
       // Forgotten (its link was silent too long) or never welcomed: it must start over.
@@ -226,7 +238,7 @@ export class Gateway {
     if (!this.#bundle || this.#kvsPort === undefined || this.#draining) return;
     for (const { routing, hello } of this.#waiting.values()) {
       const supervisor: Supervisor = {
-        id: `r${++this.#seq}`, secret: Buffer.from(randomBytes(16).toString("hex")), routing, hostname: String(hello.hostname), pid: Number(hello.pid), lastSeen: Date.now(), workers: new Set(), running: new Set(),
+        id: `r${++this.#seq}`, secret: Buffer.from(randomBytes(16).toString("hex")), routing, hostname: String(hello.hostname), pid: Number(hello.pid), liveness: new Liveness(this.#silenceMs), workers: new Set(), running: new Set(),
       };
       this.#byId.set(supervisor.id, supervisor);
       this.#byRouting.set(routing.toString("latin1"), supervisor);
@@ -260,12 +272,12 @@ export class Gateway {
     this.#outbox.send([supervisor.routing, Gate.CHUNK, JSON.stringify({ hash, offset, total: bundle.bytes.length }), bytes]);
   }
 
-  #checkLiveness(): void {
-    const now = Date.now();
+  /** Beats to every supervisor; forgets those silent too long. */
+  #checkLiveness(now: number): void {
     for (const supervisor of [...this.#byId.values()]) {
       this.#send(supervisor.routing, Gate.HEARTBEAT, {});
-      if (now - supervisor.lastSeen <= this.#silenceMs) continue;
-      log.warning(`lost the link to the worker supervisor on ${supervisor.hostname} (silent for ${now - supervisor.lastSeen} ms); re-dispatching the jobs of its workers`);
+      if (!supervisor.liveness.isSilent(now)) continue;
+      log.warning(`lost the link to the worker supervisor on ${supervisor.hostname} (silent for ${supervisor.liveness.silentForMs(now)} ms); re-dispatching the jobs of its workers`);
       this.#forget(supervisor, `when the link to ${supervisor.hostname} dropped`, true);
     }
   }

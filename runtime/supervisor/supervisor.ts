@@ -11,6 +11,7 @@ import { BUNDLE_CHUNK_BYTES, Gate, type Refused, type SupervisorBeat, type Super
 import { PROTOCOL_VERSION, type CurveClientKeys } from "../wire/context.js";
 import { safeWriteFileSync } from "../util/safe-write.js";
 import { cachedBundle, localizeBundle, storeBundle } from "../util/bundle-cache.js";
+import { Heartbeat, Liveness } from "../util/liveness.js";
 
 const log = getLogger("worker-supervisor");
 /** A hello goes out again this often until the host answers (it may not be up yet). */
@@ -60,9 +61,10 @@ export class WorkerSupervisor {
   #pool?: Pool;
   #runDir?: string;
   #download?: { hash: string; chunks: Buffer[]; received: number };
-  #lastHeard = Date.now();
+  /** The host, heard from since the welcome (any message counts as a heartbeat). */
+  #hostLiveness?: Liveness;
   #helloTimer?: NodeJS.Timeout;
-  #beatTimer?: NodeJS.Timeout;
+  #heartbeat?: Heartbeat;
   #ending = false;
   #rejoining = false;
   #end!: (exit: SupervisorExit) => void;
@@ -132,7 +134,7 @@ export class WorkerSupervisor {
     try {
       for await (const [command, body, bytes] of socket) {
         if (socket !== this.#socket) return; // left behind by a rejoin
-        this.#lastHeard = Date.now();
+        this.#hostLiveness?.heard();
         try {
           this.#onMessage(command?.toString() ?? "", body ? JSON.parse(body.toString()) : {}, bytes);
         } catch (error) {
@@ -176,9 +178,8 @@ export class WorkerSupervisor {
     this.#welcome = welcome;
     clearInterval(this.#helloTimer);
     const { heartbeatInterval, heartbeatLiveness } = welcome.config;
-    this.#lastHeard = Date.now();
-    const silenceMs = Math.max(2 * heartbeatInterval * heartbeatLiveness * 1000, MIN_HOST_SILENCE_MS);
-    this.#beatTimer = setInterval(() => this.#beat(silenceMs), heartbeatInterval * 1000);
+    const host = (this.#hostLiveness = new Liveness(Math.max(2 * heartbeatInterval * heartbeatLiveness * 1000, MIN_HOST_SILENCE_MS)));
+    this.#heartbeat = new Heartbeat(heartbeatInterval * 1000, (now) => this.#beat(host, now));
     const cached = cachedBundle(this.#options.cacheDir, welcome.bundle.hash);
     if (cached) return this.#start(cached);
     log.info(`fetching the job script's bundle (${welcome.bundle.bytes} bytes, sha256 ${welcome.bundle.hash.slice(0, 16)}…)`);
@@ -219,19 +220,26 @@ export class WorkerSupervisor {
       curve: this.#options.curve,
       workerSecret: welcome.workerSecret,
     };
-    this.#pool = new Pool(welcome.poolId, this.#options.workers, 0, context, {
-      gone: (workerId, how, countAsLoss) => this.#send(Gate.GONE, { workerId, how, countAsLoss }),
-      fatal: (error) => {
-        this.#send(Gate.FATAL, error);
-        void this.#finish({ code: 1, message: `the job script cannot be loaded here: ${error.stack ?? error.message}` });
+    this.#pool = new Pool({
+      id: welcome.poolId,
+      count: this.#options.workers,
+      watchdogMs: 0,
+      context,
+      hooks: {
+        gone: (workerId, how, countAsLoss) => this.#send(Gate.GONE, { workerId, how, countAsLoss }),
+        fatal: (error) => {
+          this.#send(Gate.FATAL, error);
+          void this.#finish({ code: 1, message: `the job script cannot be loaded here: ${error.stack ?? error.message}` });
+        },
+        stopped: () => {},
       },
-      stopped: () => {},
-    }, welcome.supervisorId);
+      idPrefix: welcome.supervisorId,
+    });
     log.info(`joined ${this.#options.connect} as ${welcome.supervisorId}: starting ${this.#options.workers} workers`);
   }
 
-  #beat(silenceMs: number): void {
-    if (Date.now() - this.#lastHeard > silenceMs) return void this.#rejoin(`the host has been silent for ${Date.now() - this.#lastHeard} ms`);
+  #beat(host: Liveness, now: number): void {
+    if (host.isSilent(now)) return void this.#rejoin(`the host has been silent for ${host.silentForMs(now)} ms`);
     const pool = this.#pool;
     const workers = pool?.workerIds() ?? [];
     this.#send(Gate.HEARTBEAT, { workers, running: workers.filter((id) => pool!.isRunning(id)) } satisfies SupervisorBeat);
@@ -248,7 +256,7 @@ export class WorkerSupervisor {
   }
 
   async #leave(): Promise<void> {
-    clearInterval(this.#beatTimer);
+    this.#heartbeat?.stop();
     clearInterval(this.#helloTimer);
     const pool = this.#pool;
     this.#pool = this.#welcome = this.#download = undefined;

@@ -3,6 +3,7 @@ import { Outbox } from "../transport/outbox.js";
 import { Back, type JobDispatch, type JobResult } from "../wire/jobs.js";
 import { packBatches, unpackBatch } from "../wire/job-batch.js";
 import { Fifo } from "../util/fifo.js";
+import { Heartbeat, Liveness } from "../util/liveness.js";
 import { connectDealer, type DealerLike } from "../transport/dealer.js";
 import { DIRECT_MAX_JOBS, DirectResults } from "../transport/direct.js";
 import { localPathOf } from "../transport/endpoints.js";
@@ -34,10 +35,11 @@ export class BrokerLink {
   #options: LinkOptions;
   #socket!: DealerLike;
   #outbox!: Outbox;
-  #lastHeard = Date.now();
+  /** Any message from the broker counts as a heartbeat. */
+  #broker: Liveness;
   #backoffMs: number;
   #reconnectAt = 0;
-  #timer: NodeJS.Timeout;
+  #heartbeat: Heartbeat;
   /** Jobs received and not yet run, in order. */
   #waiting = new Fifo<JobDispatch>();
   /** Resident memory, sampled at most every MEMORY_SAMPLE_MS (reading it is a system call). */
@@ -50,14 +52,14 @@ export class BrokerLink {
   constructor(options: LinkOptions) {
     this.#options = options;
     if (localPathOf(options.endpoint) !== undefined) this.#direct = new DirectResults();
+    this.#broker = new Liveness(options.heartbeatMs * options.liveness);
     this.#backoffMs = options.heartbeatMs;
     this.#connect();
-    this.#timer = setInterval(() => this.#beat(), options.heartbeatMs);
-    this.#timer.unref();
+    this.#heartbeat = new Heartbeat(options.heartbeatMs, (now) => this.#beat(now), { unref: true });
   }
 
   close(): void {
-    clearInterval(this.#timer);
+    this.#heartbeat.stop();
     this.#socket.close();
     this.#direct?.close();
   }
@@ -71,14 +73,13 @@ export class BrokerLink {
     void this.#receive(socket);
   }
 
-  #beat(): void {
-    const now = Date.now();
-    if (now - this.#lastHeard <= this.#options.heartbeatMs * this.#options.liveness) {
+  #beat(now: number): void {
+    if (!this.#broker.isSilent(now)) {
       this.#outbox.send([Back.HEARTBEAT]);
       return;
     }
     if (now < this.#reconnectAt) return;
-    log.warning(`the broker has been silent for ${now - this.#lastHeard} ms; reconnecting (next try in ${this.#backoffMs} ms)`);
+    log.warning(`the broker has been silent for ${this.#broker.silentForMs(now)} ms; reconnecting (next try in ${this.#backoffMs} ms)`);
     this.#socket.close();
     this.#connect();
     this.#reconnectAt = now + this.#backoffMs;
@@ -154,7 +155,7 @@ export class BrokerLink {
   }
 
   #heard(): void {
-    this.#lastHeard = Date.now();
+    this.#broker.heard();
     this.#backoffMs = this.#options.heartbeatMs;
     this.#reconnectAt = 0;
   }

@@ -1,7 +1,6 @@
 import type { ErrorInfo } from "../util/errors.js";
 
 /** Any function a job may run: an export of the job script. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type JobFunction = (...args: any[]) => unknown;
 
 export type JobStatus = "unprocessed" | "processed" | "failed";

@@ -5,7 +5,7 @@ import { cachedBundle, defaultCacheDir, sha256, storeBundle } from "../util/bund
 import { safeWriteFileSync } from "../util/safe-write.js";
 
 /**
- * Bundles kept between runs, so a script bundled once starts without esbuild (~35 ms here). A build
+ * Bundles kept between runs, so a script bundled once starts without esbuild (BENCHMARKS.md). A build
  * is reused only while everything esbuild read still has the same content: each input file's
  * SHA-256, the entries of the folders they sit in (a new file could change what an import
  * resolves to), and the package.json/tsconfig.json/jsconfig.json files on the way up from them

@@ -80,7 +80,7 @@ export async function bundleScript(script: string, runDir: string): Promise<Bund
     await safeWriteFile(outfile, cached.bytes);
     return { script: entry, path: outfile, exports: cached.exports };
   }
-  // esbuild loads only on a cache miss: importing it and starting its service costs ~20 ms.
+  // esbuild loads only on a cache miss: importing it and starting its service shows in a run's start-up (BENCHMARKS.md).
   const { build } = await import("esbuild");
   const result = await build({ ...OPTIONS, entryPoints: [entry], outfile }).catch((error: { errors?: Message[] }) => {
     const first = error.errors?.[0];

@@ -37,7 +37,7 @@ export function scriptCompilerOptions(): Record<string, unknown> {
 }
 
 /**
- * Type-checks `script` and what it imports with TypeScript (loaded only here: ~1 s). The options
+ * Type-checks `script` and what it imports with TypeScript (loaded only here: it is slow to load). The options
  * are those of the nearest tsconfig.json above the script, or `scriptCompilerOptions()` without
  * one; either way `strmbrkr` means this installation, as in the run. Resolves with one
  * `file:line:col: error TSnnnn: message` line per error (file relative to the working directory);

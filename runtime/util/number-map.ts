@@ -9,9 +9,9 @@ interface Page<V> {
 
 /**
  * A map from positive integers to values, for keys that come mostly in runs (job numbers): pages
- * of 1,024 slots, each freed when its last entry goes. About 8 bytes an entry where a Map takes
- * ~30, and no table to rehash (a Map of a million jobs leaves its old tables, ~28 MB, to the
- * major collector each time it grows).
+ * of 1,024 slots, each freed when its last entry goes. A slot (one pointer) an entry, a fraction
+ * of a Map's, and no table to rehash (a Map of a million jobs leaves its outgrown tables to the
+ * major collector each time it grows). Figures: BENCHMARKS.md, "Figures behind choices in the code".
  */
 export class NumberMap<V> {
   #pages = new Map<number, Page<V>>();

@@ -1,8 +1,8 @@
 /**
  * A first-in first-out buffer of finished jobs (QueueManager's, for getResults and results()).
  * When full it grows once to hold every job still expected, not by half again each time: a million
- * results in a pushed-to array left ~2× its final size in outgrown copies for the major collector
- * (~24 bytes a job at the peak of a million-job run).
+ * results in a pushed-to array left ~2× its final size in outgrown copies for the major collector,
+ * at the host's peak (BENCHMARKS.md, "Figures behind choices in the code").
  */
 export class ResultBuffer<T> {
   #items: (T | undefined)[] = [];

@@ -7,8 +7,8 @@
  *
  * Sizes travel beside the items, not in them: an item copied to add its size (`{ ...item, bytes }`)
  * and stripped of it on arrival (`delete`) cost V8 a clone per job that it promoted to the old
- * generation (a million queued jobs left ~160 MB for the major collector) and a dictionary-mode
- * object per job.
+ * generation (left to the major collector: BENCHMARKS.md, "Figures behind choices in the code")
+ * and a dictionary-mode object per job.
  */
 
 const ITEMS_OPEN = '{"items":[';
@@ -18,16 +18,16 @@ const CLOSE = "]}";
 /**
  * A batch about this big (headers and payloads) is full. Small enough that a batch's parts (item
  * strings, arrays, buffers) die young in the sender and the receiver: at 1 MiB they outlived
- * young-generation collections and a million queued jobs left ~50 MB of them for the major
- * collector (host memory per job ~345 → ~290 bytes, with jobs/s up ~8 %); large enough that
- * per-message costs do not show, and far from the message limit.
+ * young-generation collections and were left to the major collector, which the host's memory per
+ * queued job showed (BENCHMARKS.md); large enough that per-message costs do not show, and far
+ * from the message limit.
  */
 export const BATCH_BYTES = 128 * 1024;
 
 /**
  * Gathers items one by one: payloads are written straight into the blob, so no per-item buffer
  * lives on until the batch is sent; the items' JSON is kept as strings and joined once at the end
- * (~5 % more jobs per second than writing each into a growing buffer).
+ * (more jobs per second than writing each into a growing buffer: BENCHMARKS.md).
  */
 export class BatchBuilder {
   #sizes: number[] = [];
@@ -59,8 +59,8 @@ export class BatchBuilder {
 
   frames(command: string): (Buffer | string)[] {
     // Written piece by piece into bytes: as one string, the header would be a concatenation that
-    // V8 flattens into a copy (born in the old generation) the moment its size is asked for (at
-    // 1 MiB batches, a million queued jobs left ~35 MB of such copies for the major collector).
+    // V8 flattens into a copy (born in the old generation) the moment its size is asked for, one
+    // per batch, each left to the major collector (BENCHMARKS.md).
     const items = this.#headers.join(",");
     const sizes = this.#sizes.join(",");
     const header = Buffer.allocUnsafe(ITEMS_OPEN.length + Buffer.byteLength(items) + SIZES_OPEN.length + sizes.length + CLOSE.length);

@@ -4,8 +4,8 @@ import { decodeAt, encode } from "./serialize.js";
 /**
  * The KVS's encoding of request arguments and answers. Most requests carry a key and a small
  * value (a string, a number, a boolean…), for which `node:v8` structured clone costs more than
- * the rest of the request (~2 µs to encode, ~0.7 µs to decode here); those travel in a compact
- * form instead, and everything else as structured clone, as before.
+ * the rest of the request (BENCHMARKS.md, "Figures behind choices in the code"); those travel in
+ * a compact form instead, and everything else as structured clone, as before.
  *
  * Other values travel as runtime/wire/serialize.ts encodes job arguments: JSON text when JSON carries
  * them exactly, else structured clone. A structured-clone payload always starts with 0xFF (its

@@ -5,8 +5,9 @@ import { deserialize, serialize } from "node:v8";
  * undefined, -0, NaN, sparse arrays, nesting), or JSON for the values JSON carries exactly (plain
  * objects and arrays of strings, finite numbers, booleans and null: what most jobs take and
  * return). JSON text never starts with 0xFF, the version byte v8 writes first, so `decode` tells
- * them apart. Why both: `v8.serialize` costs ~1.3 KB of memory churn per call (its buffer and
- * serializer), which queueing a million small jobs turns into a gigabyte of RSS; JSON costs ~30 B.
+ * them apart. Why both: `v8.serialize` churns memory on every call (its buffer and serializer),
+ * which queueing a million small jobs turns into a large share of the host's memory; JSON churns
+ * a small fraction of that (BENCHMARKS.md, "Figures behind choices in the code").
  */
 export function encode(value: unknown): Buffer {
   return jsonExact(value, 0) ? Buffer.from(JSON.stringify(value)) : serialize(value);

@@ -50,5 +50,4 @@ export interface TransactionStore {
 }
 
 /** An exported function of the job script that `KeyValueStore.transact` can run on the server. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type TransactionFunction = (store: TransactionStore, ...args: any[]) => unknown;

@@ -9,7 +9,6 @@ import type { Readable } from "node:stream";
 import { fixture, lastJson, processesGone, strmbrkr, type RunOptions, type RunResult } from "./cli.js";
 
 /** The assertions used here; any tap test object has them. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Assertion = (found: any, ...rest: any[]) => boolean;
 export interface Asserts {
   ok: Assertion;

@@ -50,7 +50,7 @@ export function listenersOf(instanceId: string): Target[] {
   const owners = new Map<string, string>();
   for (const pid of processesOf(instanceId)) {
     const role = roleOf(pid);
-    let fds: string[] = [];
+    let fds: string[];
     try {
       fds = readdirSync(`/proc/${pid}/fd`);
     } catch {

@@ -76,6 +76,7 @@ export class Dispatcher {
     let value: unknown;
     if (failure === NONE) {
       try {
+        if (kept) this.#store.countChange(); // kept: the op is not read-only
         value = op === "transact" ? this.#transactions!.run(args!) : this.#store.apply(op as KvsOp, args!);
       } catch (error) {
         failure = error;

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { KVS_READ_ONLY_OPS, type KvsOp } from "../wire/kvs.js";
+import type { KvsOp } from "../wire/kvs.js";
 import { safeWriteFileSync } from "../util/safe-write.js";
 import { Cache, jsonReplacer } from "./cache.js";
 import { OPERATIONS, type KeySpace } from "./ops.js";
@@ -27,9 +27,13 @@ export class Store implements KeySpace {
     return this.#changes;
   }
 
+  /** Counts a request that could change the data, whether it goes through `apply` or a transaction. */
+  countChange(): void {
+    this.#changes++;
+  }
+
   /** Runs `op` (not "transact", which the server handles); throws TypeError for unknown ones or bad arguments. */
   apply(op: KvsOp, args: unknown[]): unknown {
-    if (!KVS_READ_ONLY_OPS.has(op)) this.#changes++;
     switch (op) {
       case "ping":
         return { pid: process.pid, keys: this.size, uptimeSeconds: process.uptime() };

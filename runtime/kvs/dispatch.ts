@@ -1,14 +1,14 @@
 import { toErrorInfo } from "../util/errors.js";
 import { getLogger } from "../config/logger.js";
-import { KVS_OPS, KVS_READ_ONLY_OPS, type KvsOp } from "../wire/kvs.js";
+import { isKvsOp, KVS_READ_ONLY_OPS, type KvsOp } from "../wire/kvs.js";
 import { decodePayload, encodeValue, payloadForm } from "../wire/kvs-codec.js";
+import { HANDLERS } from "./handlers.js";
 import { checkJsonDepth, checkStructuredValue } from "./request-limits.js";
 import { ReplyCache, type Answer, type ClientAnswers } from "./reply-cache.js";
 import type { Store } from "./store.js";
 import { EncodedReply, type Transactions } from "./transactions.js";
 
 const log = getLogger("kvs");
-const OPS = new Set<string>(KVS_OPS);
 const NONE = Symbol("no failure");
 
 /**
@@ -51,7 +51,7 @@ export class Dispatcher {
     let args: unknown[] | undefined;
     let failure: unknown = NONE;
     try {
-      if (!OPS.has(op)) throw new TypeError(`unknown KeyValueStore operation ${JSON.stringify(op.slice(0, 64))}`);
+      if (!isKvsOp(op)) throw new TypeError(`unknown KeyValueStore operation ${JSON.stringify(op.slice(0, 64))}`);
       if (end - start > this.#maxValueBytes) {
         throw new RangeError(`KeyValueStore.${op}: ${end - start} bytes of arguments, over STRMBRKR_KVS_MAX_VALUE_BYTES (${this.#maxValueBytes})`);
       }
@@ -76,7 +76,8 @@ export class Dispatcher {
     let value: unknown;
     if (failure === NONE) {
       try {
-        value = op === "transact" ? this.#transactions!.run(args!) : this.#store.apply(op as KvsOp, args!);
+        if (kept) this.#store.countChange(); // kept: the op is not read-only
+        value = HANDLERS[op as KvsOp](this.#store, args!, this.#transactions); // answer() checked the op
       } catch (error) {
         failure = error;
       }

@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from "node:util";
 import { UninitializedCache, ValueAlreadySet } from "../util/errors.js";
+import type { KvsOp } from "../wire/kvs.js";
 import { abbreviate, Cache } from "./cache.js";
 import { compileGlob, MAX_PATTERN_LENGTH } from "./glob.js";
 
@@ -19,8 +20,11 @@ export interface KeySpace {
 
 export type Operation = (space: KeySpace, args: unknown[]) => unknown;
 
-/** The operations that act on keys, by wire name (runtime/wire/kvs.ts); whole-store ones are in Store. */
-export const OPERATIONS: Record<string, Operation> = {
+/**
+ * The operations that act on keys, by wire name (runtime/wire/kvs.ts): the store runs them on
+ * itself, a transaction on its journal. The others are in handlers.ts.
+ */
+export const OPERATIONS = {
   get: (space, [name]) => describe(space.read(key(name))),
   set: (space, [name, value, options]) => {
     const k = key(name);
@@ -101,7 +105,7 @@ export const OPERATIONS: Record<string, Operation> = {
     return { cacheName: name, recordName, recordValue: value };
   },
   cacheGrab: (space, [name, recordName]) => cacheAt(space, name).grab(key(recordName)),
-};
+} satisfies { [Op in KvsOp]?: Operation };
 
 export function key(value: unknown): string {
   if (typeof value !== "string") throw new TypeError(`keys must be strings, got ${value === null ? "null" : typeof value}`);

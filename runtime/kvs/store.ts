@@ -1,8 +1,7 @@
 import { resolve } from "node:path";
-import { KVS_READ_ONLY_OPS, type KvsOp } from "../wire/kvs.js";
 import { safeWriteFileSync } from "../util/safe-write.js";
 import { Cache, jsonReplacer } from "./cache.js";
-import { OPERATIONS, type KeySpace } from "./ops.js";
+import type { KeySpace } from "./ops.js";
 
 /** One key as a snapshot keeps it: a value or a cache, and when it expires (epoch ms). */
 export interface SnapshotEntry {
@@ -27,24 +26,9 @@ export class Store implements KeySpace {
     return this.#changes;
   }
 
-  /** Runs `op` (not "transact", which the server handles); throws TypeError for unknown ones or bad arguments. */
-  apply(op: KvsOp, args: unknown[]): unknown {
-    if (!KVS_READ_ONLY_OPS.has(op)) this.#changes++;
-    switch (op) {
-      case "ping":
-        return { pid: process.pid, keys: this.size, uptimeSeconds: process.uptime() };
-      case "flush":
-        this.#data.clear();
-        this.#expiry.clear();
-        return {};
-      case "dump":
-        return this.#dump();
-      case "entries":
-        return new Map([...this.keys()].map((k) => [k, this.#shown(k)]));
-    }
-    const operation = OPERATIONS[op];
-    if (!operation) throw new TypeError(`unknown KeyValueStore operation ${JSON.stringify(op)}`);
-    return operation(this, args);
+  /** Counts a request that could change the data, whether or not it did. */
+  countChange(): void {
+    this.#changes++;
   }
 
   get size(): number {
@@ -78,6 +62,16 @@ export class Store implements KeySpace {
 
   *keys(): IterableIterator<string> {
     for (const key of this.#data.keys()) if (this.#expiry.size === 0 || !this.#expired(key)) yield key;
+  }
+
+  clear(): void {
+    this.#data.clear();
+    this.#expiry.clear();
+  }
+
+  /** Every live key and its value (a cache described), for `strmbrkr kvs dump`. */
+  entries(): Map<string, unknown> {
+    return new Map([...this.keys()].map((k) => [k, this.#shown(k)]));
   }
 
   /** Drops every expired key; O(keys with a TTL). */
@@ -132,7 +126,8 @@ export class Store implements KeySpace {
     return value instanceof Cache ? value.describe() : value;
   }
 
-  #dump(): string {
+  /** Writes every live key to `kvs_dump_<nanoseconds>.json` in the working directory; returns its path. */
+  dump(): string {
     const path = resolve(`kvs_dump_${BigInt(Date.now()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n)}.json`);
     this.purgeExpired();
     // In the store process's working directory (the owner's), and private: it holds every value.

@@ -2,6 +2,7 @@ import { serialize } from "node:v8";
 import { Cache } from "./cache.js";
 import { OPERATIONS, type KeySpace } from "./ops.js";
 import type { Store } from "./store.js";
+import type { TransactionOp } from "../wire/kvs.js";
 import type { SetOptions, TransactionStore } from "../wire/transaction-store.js";
 
 const DELETED = Symbol("deleted");
@@ -112,8 +113,8 @@ export class TransactionView implements TransactionStore {
     this.#open = false;
   }
 
-  #run(op: string, args: unknown[]): unknown {
+  #run(op: TransactionOp, args: unknown[]): unknown {
     if (!this.#open) throw new Error("this transaction has ended: its store can no longer be used");
-    return OPERATIONS[op]!(this.#journal, args);
+    return OPERATIONS[op](this.#journal, args);
   }
 }

@@ -19,8 +19,8 @@ const log = getLogger("queue");
 /**
  * What a connection holds unsent before the outbox waits to make the next batch: 4 messages on
  * zeromq; on a local socket, nothing beyond what the kernel takes. Batches that waited longer
- * (4 MiB of them) outlived young-generation collections, and their buffers stayed until the next
- * major one (~40 MB at a million queued jobs).
+ * outlived young-generation collections, and their buffers stayed until the next major one
+ * (BENCHMARKS.md, "Figures behind choices in the code").
  */
 const SEND_LIMIT = { messages: 4, bytes: 0 };
 /** Primitive arguments up to about this much JSON are encoded as they leave, not at queueJobs (see encodeLater). */

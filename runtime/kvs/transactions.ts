@@ -30,8 +30,8 @@ const INTERNAL_DIRS = ["dist", "runtime", "stdlib", "cli"].map((dir) => `${join(
  * included, even a `while (true) {}` — and the server goes on. A worker thread would also be
  * interruptible, but the store lives on this thread: every read and write would have to cross
  * threads (a copy each way and a synchronous wait), and terminating the thread mid-operation is
- * no safer than terminating the call. The cost of the vm route is ~50 µs per transaction (Node
- * starts a watchdog thread per call). Async functions are refused before they run: what they do
+ * no safer than terminating the call. The vm route costs each transaction a thread start (Node
+ * starts a watchdog thread per call; BENCHMARKS.md). Async functions are refused before they run: what they do
  * after their first `await` would run outside the limit and outside the transaction.
  */
 export class Transactions {

@@ -21,8 +21,8 @@ const publicMethods: Record<PublicMethod, AnyFunction> = KeyValueStore;
 const transactionMethods = (store: TransactionStore): Record<TransactionMethod, AnyFunction> => store;
 // Each method of the classes is in the table (else: "Type '"…"' is not assignable to …").
 // stopServerProcess sends no op: the host stops its store by signal, never over a socket.
-const publicInTable = (name: Exclude<keyof typeof KeyValueStore, "prototype" | "stopServerProcess">): PublicMethod => name;
-const transactionInTable = (name: keyof TransactionStore): TransactionMethod => name;
+const _publicInTable = (name: Exclude<keyof typeof KeyValueStore, "prototype" | "stopServerProcess">): PublicMethod => name;
+const _transactionInTable = (name: keyof TransactionStore): TransactionMethod => name;
 
 const ops = Object.keys(KVS_OPS) as KvsOp[];
 

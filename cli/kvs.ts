@@ -1,12 +1,10 @@
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { TransactionTimeout } from "../runtime/util/errors.js";
 import { resolveConfig } from "../runtime/config/config.js";
 import { toJson } from "../runtime/util/json-values.js";
-import { useClientKeys } from "../runtime/transport/client-security.js";
-import { findRun, findRunByEndpoint, type FoundRun } from "../runtime/transport/kvs-discovery.js";
-import { KVS_LOCAL_SOCKET, type KvsOp } from "../runtime/wire/kvs.js";
+import type { CurveClientKeys } from "../runtime/util/curve.js";
+import { findRun, findRunByEndpoint, nearestKvsEndpoint, type FoundRun } from "../runtime/transport/kvs-discovery.js";
+import type { KvsOp } from "../runtime/wire/kvs.js";
 import { readRunKeys, runClientKeys } from "../runtime/transport/run-keys.js";
 import { fail, warn } from "./report.js";
 
@@ -92,17 +90,18 @@ async function kvs(args: ArgumentsCamelCase<KvsArgs>): Promise<void> {
   if ((args.key === undefined) !== (args.serverKey === undefined)) fail(2, "--key and --server-key go together (a run's CURVE endpoint needs both)");
   // zeromq and the client load only here: every command's start would pay for them otherwise.
   const [{ KvsClient, KvsRefused }, { readKeyPair, readPublicKey }] = await Promise.all([import("../runtime/client/kvs-client.js"), import("../runtime/transport/key-files.js")]);
+  let curve: CurveClientKeys | undefined;
   try {
     // One of this user's runs: its own keys, from its 0700 directory. Anyone else's: none, and the store refuses.
-    if (run) useClientKeys(runClientKeys(readRunKeys(run.runDir)));
-    if (args.key !== undefined) useClientKeys({ serverKey: readPublicKey(args.serverKey!, "--server-key"), ...readKeyPair(args.key, "--key") });
+    if (run) curve = runClientKeys(readRunKeys(run.runDir));
+    if (args.key !== undefined) curve = { serverKey: readPublicKey(args.serverKey!, "--server-key"), ...readKeyPair(args.key, "--key") };
   } catch (error) {
     fail(2, (error as Error).message);
   }
 
   // The run's local socket when there is one: no zeromq, no keys needed (the run directory is the owner's).
-  const local = run ? join(run.runDir, KVS_LOCAL_SOCKET) : undefined;
-  const client = new KvsClient(endpoint, { timeoutMs: args.timeout, attempts: 1, maxValueBytes, localPath: local !== undefined && existsSync(local) ? local : undefined });
+  const nearest = run ? nearestKvsEndpoint(run.runDir, endpoint) : endpoint;
+  const client = new KvsClient(nearest, { timeoutMs: args.timeout, attempts: 1, maxValueBytes, curve });
   const request = (op: KvsOp, ...rest: unknown[]) => client.request(op, rest);
   let code = 0;
   try {

@@ -15,8 +15,8 @@ import { Dealer } from "zeromq";
 import { BATCH_MARKER, packRequests, requestBytes, unpackAnswers } from "../runtime/wire/kvs-batch.js";
 import { KvsClient } from "../runtime/client/kvs-client.js";
 import { decodePayload, encodeArgs } from "../runtime/wire/kvs-codec.js";
-import { KVS_LOCAL_SOCKET } from "../runtime/wire/kvs.js";
-import { useClientKeys } from "../runtime/transport/client-security.js";
+import { localPathOf } from "../runtime/transport/endpoints.js";
+import { localKvsAddress } from "../runtime/transport/kvs-discovery.js";
 import { readRunKeys, runClientKeys } from "../runtime/transport/run-keys.js";
 import { fixture, lastJson, processesGone, strmbrkr } from "./lib/cli.js";
 import { waitForLine } from "./lib/kvs-helpers.js";
@@ -34,9 +34,8 @@ async function fromOutside(runDir: string): Promise<Outside> {
   const endpoint = readFileSync(join(runDir, "kvs.endpoint"), "utf8").trim();
   // The store's loopback socket admits the run's own key only: the owner finds it in the run directory.
   const keys = runClientKeys(readRunKeys(runDir));
-  useClientKeys(keys);
   // A KvsClient over zeromq, as a remote client: 3,000 requests at once.
-  const client = new KvsClient(endpoint, { timeoutMs: 10_000, attempts: 1 });
+  const client = new KvsClient(endpoint, { timeoutMs: 10_000, attempts: 1, curve: keys });
   const sets = await Promise.allSettled(Array.from({ length: 3_000 }, (_, i) => client.request("set", [`o${i}`, i])));
   const gets = await Promise.allSettled(Array.from({ length: 3_000 }, (_, i) => client.request("get", [`o${i}`])));
   const counts = await Promise.all(Array.from({ length: 500 }, () => client.request("incr", ["outsideCount"])));
@@ -68,7 +67,7 @@ async function fromOutside(runDir: string): Promise<Outside> {
   const batchAnswers = typeof entries === "string" ? [] : entries.map(({ id, ok, start, end }) => ({ id, ok, value: decodePayload(packed!, start, end) }));
 
   // Garbage on the local socket: a length far past the limit.
-  const localPath = join(runDir, KVS_LOCAL_SOCKET);
+  const localPath = localPathOf(localKvsAddress(runDir))!;
   const local = connect(localPath);
   const localDropped = await new Promise<boolean>((resolve) => {
     local.on("connect", () => local.write(Buffer.from([0xff, 0xff, 0xff, 0xff, 1, 2, 3])));
@@ -80,7 +79,7 @@ async function fromOutside(runDir: string): Promise<Outside> {
   await socket.send([id, Buffer.from("ping"), encodeArgs([])]);
   const [pingId, status] = await socket.receive();
   socket.close();
-  return { clientWrong, clientErrors, batchAnswers, localDropped, localExisted: readdirSync(runDir).includes(KVS_LOCAL_SOCKET), pingAfter: pingId!.equals(id) && status!.toString() === "ok" };
+  return { clientWrong, clientErrors, batchAnswers, localDropped, localExisted: readdirSync(runDir).includes("kvs-local.sock"), pingAfter: pingId!.equals(id) && status!.toString() === "ok" };
 }
 
 t.test("thousands in flight, from main, a job and outside; malformed batches dropped (kvs2-in-flight.ts)", async (t) => {

@@ -43,8 +43,8 @@ t.test("router and dealers: ids, replies, handover, unknown peers, bad messages,
     for (const socket of closers) socket.close();
     rmSync(dir, { recursive: true, force: true });
   });
-  const dealer = (routingId?: string) => {
-    const socket = new LocalDealer(path, { routingId });
+  const dealer = (routingId = "") => {
+    const socket = new LocalDealer(path, { routingId }); // "": the router assigns one
     closers.push(socket);
     return socket;
   };

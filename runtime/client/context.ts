@@ -1,4 +1,5 @@
 import type { Config } from "../config/config.js";
+import type { CurveClientKeys } from "../util/curve.js";
 import type { KvsClient } from "./kvs-client.js";
 import type { ScriptExports } from "./script-exports.js";
 
@@ -12,6 +13,8 @@ export interface ClientContext {
   readonly config: Config;
   /** The run's private directory (0700), where socket files live. */
   readonly runDir: string;
+  /** CURVE keys for this process's TCP connections (runtime/transport/run-keys.ts). */
+  readonly clientKeys: CurveClientKeys | undefined;
   readonly script: ScriptExports;
   /** Where QueueManagers connect. The host keeps its hub running for each caller until releaseBroker(). */
   brokerEndpoint(): Promise<string>;

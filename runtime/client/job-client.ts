@@ -1,5 +1,5 @@
 import { getLogger } from "../config/logger.js";
-import { connectDealer, type DealerLike } from "../transport/dealer.js";
+import { connect, type DealerLike } from "../transport/connect.js";
 import { listenForResults, resultsSocketPath, type ResultsSocket } from "../transport/direct.js";
 import { localPathOf } from "../transport/endpoints.js";
 import { Outbox } from "../transport/outbox.js";
@@ -73,7 +73,7 @@ export class JobClient {
     this.#events = events;
     this.#reports = context.config.kvsDumpPipelineStatusReports;
     const connected = context.brokerEndpoint().then((endpoint) => {
-      const socket = connectDealer(endpoint, { sendLimit: SEND_LIMIT });
+      const socket = connect(endpoint, { routingId: "", curve: context.clientKeys, sendLimit: SEND_LIMIT }); // "": the broker names it
       this.#socket = socket;
       if (this.#stopped) socket.close();
       else {

@@ -1,12 +1,9 @@
-import type { Dealer } from "zeromq";
 import { TransactionTimeout, fromErrorInfo, type ErrorInfo } from "../util/errors.js";
-import { clientSecurity } from "../transport/client-security.js";
+import type { CurveClientKeys } from "../util/curve.js";
+import { connect, type DealerLike } from "../transport/connect.js";
 import { KVS_TRANSACTION_MAX_RUNS, KvsStatus, type KvsOp } from "../wire/kvs.js";
 import { ALONE_BYTES, BATCH_MARKER, MAX_BATCH_BYTES, packRequests, requestBytes, unpackAnswers } from "../wire/kvs-batch.js";
 import { decodePayload, encodeArgs } from "../wire/kvs-codec.js";
-import { LocalLink } from "../transport/local-link.js";
-import { zeromq } from "../transport/zeromq.js";
-import type { KvsLink } from "../kvs/local.js";
 
 interface Pending {
   id: number;
@@ -44,8 +41,8 @@ export interface KvsClientOptions {
   transactTimeoutMs?: number;
   /** Larger request arguments are refused here, before they cost the connection. */
   maxValueBytes?: number;
-  /** The server's local socket (runtime/kvs/local.ts), used instead of the endpoint when given. */
-  localPath?: string;
+  /** CURVE client keys, for a tcp:// endpoint (a run's loopback one, or one of `--listen`). */
+  curve?: CurveClientKeys;
 }
 
 /**
@@ -67,7 +64,7 @@ export function transactTimeoutMs(clientTimeoutMs: number, transactionTimeoutMs:
  * which the server answers with one batch. A lone request is never held back for company.
  */
 export class KvsClient {
-  #link: KvsLink;
+  #link: DealerLike;
   /** Requests waiting for an answer, by id, in deadline order: those of each wait apart, so each map stays in order. */
   #pending = new Map<number, Pending>();
   #pendingTransacts = new Map<number, Pending>();
@@ -84,16 +81,21 @@ export class KvsClient {
   #maxValueBytes: number;
 
   /**
-   * `endpoint`: the server's zeromq endpoint; `localPath`, its local socket, is used instead when
-   * given (the same messages, a faster transport).
+   * `endpoint`: the store's local socket (`unix://`, runtime/transport/kvs-discovery.ts) for a
+   * process of its run on its machine, else its zeromq endpoint.
    */
-  constructor(endpoint: string, { timeoutMs, attempts, transactTimeoutMs = timeoutMs, maxValueBytes = Infinity, localPath }: KvsClientOptions) {
+  constructor(endpoint: string, { timeoutMs, attempts, transactTimeoutMs = timeoutMs, maxValueBytes = Infinity, curve }: KvsClientOptions) {
     this.#timeoutMs = timeoutMs;
     this.#transactTimeoutMs = transactTimeoutMs;
     this.#attempts = attempts;
     this.#maxValueBytes = maxValueBytes;
-    const onMessage = (frames: Buffer[]) => this.#onMessage(frames);
-    this.#link = localPath ? new LocalLink(localPath, onMessage) : new ZmqLink(endpoint, onMessage, (error) => this.#failAll(error));
+    // A refused handshake is final: say so at once, instead of letting every request time out.
+    const onRefused = () => this.#failAll(new KvsRefused(curve
+      ? `${endpoint} refused this client's CURVE key (it is not among the keys the store admits)`
+      : `no credentials for ${endpoint}: it requires CURVE keys (a run's TCP endpoints admit its own processes and keys only)`));
+    // What is sent while the connection is down may be lost past 1000 messages: a request is resent on timeout.
+    this.#link = connect(endpoint, { curve, sendLimit: { bytes: 0 }, maxHeld: 1000, onRefused });
+    void this.#receive();
   }
 
   get closed(): boolean {
@@ -220,6 +222,14 @@ export class KvsClient {
     }
   }
 
+  async #receive(): Promise<void> {
+    try {
+      for await (const frames of this.#link) this.#onMessage(frames);
+    } catch (error) {
+      if (!this.#link.closed) this.#failAll(error as Error);
+    }
+  }
+
   #onMessage(frames: Buffer[]): void {
     if (frames.length === 2 && frames[0]!.length === 0) {
       const answers = unpackAnswers(frames[1]!);
@@ -265,56 +275,6 @@ export class KvsClient {
 /** The store would not let this client in: its handshake failed for want of the right CURVE keys. */
 export class KvsRefused extends Error {
   override name = "KvsRefused";
-}
-
-/** The zeromq DEALER link: any endpoint (tcp, ipc, a remote host); zeromq reconnects by itself. */
-class ZmqLink implements KvsLink {
-  #socket: Dealer;
-  #onMessage: (frames: Buffer[]) => void;
-
-  constructor(endpoint: string, onMessage: (frames: Buffer[]) => void, onError: (error: Error) => void) {
-    const security = clientSecurity(endpoint);
-    this.#socket = new (zeromq().Dealer)({ linger: 0, ...security });
-    this.#onMessage = onMessage;
-    void this.#watchHandshakes(endpoint, security.curveServerKey !== undefined, onError); // before connecting: earlier events are lost
-    this.#socket.connect(endpoint);
-    this.#receive().catch(onError);
-  }
-
-  /** A refused handshake is final: say so at once, instead of letting every request time out. */
-  async #watchHandshakes(endpoint: string, withKeys: boolean, onError: (error: Error) => void): Promise<void> {
-    try {
-      for await (const event of this.#socket.events) {
-        if (event.type !== "handshake:error:auth" && event.type !== "handshake:error:protocol") continue;
-        onError(new KvsRefused(withKeys
-          ? `${endpoint} refused this client's CURVE key (it is not among the keys the store admits)`
-          : `no credentials for ${endpoint}: it requires CURVE keys (a run's TCP endpoints admit its own processes and keys only)`));
-      }
-    } catch {
-      // the socket closed
-    }
-  }
-
-  get closed(): boolean {
-    return this.#socket.closed;
-  }
-
-  send(frames: Buffer[]): Promise<void> {
-    return this.#socket.send(frames);
-  }
-
-  close(): void {
-    this.#socket.close();
-  }
-
-  async #receive(): Promise<void> {
-    const socket = this.#socket;
-    try {
-      while (!socket.closed) this.#onMessage(await socket.receive());
-    } catch (error) {
-      if (!socket.closed) throw error;
-    }
-  }
 }
 
 /**

@@ -10,8 +10,8 @@ import { ScriptExports } from "../client/script-exports.js";
 import type { Config } from "../config/config.js";
 import { getLogger, setLogLevel } from "../config/logger.js";
 import type { ListenContext } from "../wire/context.js";
-import { useClientKeys } from "../transport/client-security.js";
 import { createRunKeys, runClientKeys } from "../transport/run-keys.js";
+import type { CurveClientKeys } from "../util/curve.js";
 import { HubProcess, KvsProcess } from "./services.js";
 
 const log = getLogger("host");
@@ -26,6 +26,7 @@ export class HostContext implements ClientContext {
   readonly config: Config;
   readonly script = new ScriptExports();
   #runDir?: string;
+  #clientKeys?: CurveClientKeys;
   #bundle?: Promise<Bundle>;
   #bundleScript?: string;
   #resolved?: Bundle;
@@ -61,12 +62,17 @@ export class HostContext implements ClientContext {
   get runDir(): string {
     if (!this.#runDir) {
       const runDir = mkdtempSync(join(tmpdir(), `strmbrkr-${this.config.instanceId}-`));
-      useClientKeys(runClientKeys(createRunKeys(runDir))); // for its loopback TCP sockets (runtime/transport/run-keys.ts)
+      this.#clientKeys = runClientKeys(createRunKeys(runDir)); // for its loopback TCP sockets (runtime/transport/run-keys.ts)
       // However the host ends (library users never call shutdown), the directory goes with it.
       process.once("exit", () => rmSync(runDir, { recursive: true, force: true }));
       this.#runDir = runDir;
     }
     return this.#runDir;
+  }
+
+  /** The run's client keys, made with its directory. */
+  get clientKeys(): CurveClientKeys | undefined {
+    return this.#clientKeys;
   }
 
   /** Bundles `script` once; a second, different script in one process is refused. */
@@ -171,7 +177,7 @@ export class HostContext implements ClientContext {
     }
     if (this.#kvsRestart) return this.#kvsRestart;
     if (!this.#kvsClient) {
-      const made = this.kvsEndpoint().then((endpoint) => connectKvs(endpoint, this.config, this.#runDir));
+      const made = this.kvsEndpoint().then((endpoint) => connectKvs(endpoint, { config: this.config, runDir: this.#runDir, curve: this.clientKeys }));
       this.#kvsClient = made;
       made.then(
         (client) => this.#kvsClient === made && (this.#readyKvsClient = client),

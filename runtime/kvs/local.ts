@@ -5,13 +5,13 @@ import { listenLocal } from "../transport/local-router.js";
 import type { KvsService } from "./server.js";
 
 /**
- * The KVS's local socket: a unix socket in the run directory (KVS_LOCAL_SOCKET), for the host and
- * the workers on this machine, beside the zeromq ROUTER that every client (remote ones, the CLI,
- * raw zeromq peers) can use. It carries the very same messages as zeromq (runtime/wire/kvs-batch.ts,
+ * The KVS's local socket: a unix socket in the run directory (`localKvsAddress`,
+ * runtime/transport/kvs-discovery.ts), for the host and the workers on this machine, beside the
+ * zeromq ROUTER that every client (remote ones, the CLI, raw zeromq peers) can use. It carries the very same messages as zeromq (runtime/wire/kvs-batch.ts,
  * codec.ts), handled by the same KvsService: only the transport differs. It exists for latency: a
  * zeromq.js round trip crosses each side's I/O thread (~55–110 µs here), a unix socket's does not
  * (~15–25 µs), which is what sequential requests pay.
- * Its framing is runtime/wire/framing.ts; its clients are LocalLinks (runtime/transport/local-link.ts).
+ * Its framing is runtime/wire/framing.ts; its clients connect with runtime/transport/connect.ts.
  */
 
 const log = getLogger("kvs");
@@ -57,11 +57,4 @@ export function serveLocal(path: string, service: KvsService, maxMessageBytes: n
     });
     socket.on("error", () => {}); // the client went away: "close" follows
   });
-}
-
-/** How a KvsClient reaches its server: one message at a time out (the client waits for each send), every message in. */
-export interface KvsLink {
-  send(frames: Buffer[]): Promise<void> | void;
-  close(): void;
-  readonly closed: boolean;
 }

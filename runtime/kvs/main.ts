@@ -1,14 +1,12 @@
 import { Router } from "zeromq";
 import { tierUpSooner } from "../util/tier-up.js";
 import { adoptRuntimeContext, followOwner, readRuntimeContext, sendToOwner } from "../transport/children.js";
-import { bindAddress } from "../transport/endpoints.js";
+import { bindAddress, localPathOf } from "../transport/endpoints.js";
 import { getLogger, setLogLevel } from "../config/logger.js";
 import { FRAME_OVERHEAD_BYTES } from "../wire/context.js";
-import { KVS_LOCAL_SOCKET } from "../wire/kvs.js";
 import { type HostToKvs, type KvsToHost } from "../wire/ipc.js";
 import { secureRunSockets } from "../transport/zap.js";
-import { publishEndpoint } from "../transport/kvs-discovery.js";
-import { join } from "node:path";
+import { localKvsAddress, publishEndpoint } from "../transport/kvs-discovery.js";
 import type { Server } from "node:net";
 import { serveLocal } from "./local.js";
 import { KvsService, serve } from "./server.js";
@@ -64,9 +62,10 @@ process.on("message", (message: HostToKvs) => message.type === "bundle" && trans
 setInterval(() => store.purgeExpired(), 1_000).unref();
 
 const service = new KvsService({ store, transactions, maxValueBytes: config.kvsMaxValueBytes });
-// Clients on this machine use the local socket when it exists (KvsClient), others the ROUTER.
+// Clients on this machine use the local socket when it exists (nearestKvsEndpoint), others the ROUTER.
+const localEndpoint = localKvsAddress(context.runDir);
 try {
-  local = await serveLocal(join(context.runDir, KVS_LOCAL_SOCKET), service, config.kvsMaxValueBytes + FRAME_OVERHEAD_BYTES);
+  local = await serveLocal(localPathOf(localEndpoint)!, service, config.kvsMaxValueBytes + FRAME_OVERHEAD_BYTES);
 } catch (error) {
   log.warning(`no local socket, clients use ${endpoint}: ${(error as Error).message}`);
 }
@@ -78,7 +77,7 @@ try {
 }
 sendToOwner({ type: "ready", endpoint, remote: remote?.lastEndpoint ?? undefined } satisfies KvsToHost);
 tierUpSooner();
-log.debug(`serving on ${endpoint}${local ? ` and ${join(context.runDir, KVS_LOCAL_SOCKET)}` : ""}${remote ? ` and ${remote.lastEndpoint}` : ""}`);
+log.debug(`serving on ${endpoint}${local ? ` and ${localEndpoint}` : ""}${remote ? ` and ${remote.lastEndpoint}` : ""}`);
 // It stops when its host says so (SIGTERM) or leaves: no request over a socket can stop it.
 void serve(socket, { service });
 if (remote) void serve(remote, { service });

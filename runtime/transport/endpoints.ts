@@ -12,9 +12,10 @@ export function bindAddress(protocol: Protocol, runDir: string, name: string): s
 const LOCAL_SCHEME = "unix://";
 
 /**
- * The broker's socket for peers on this machine (the host, local workers): a unix socket in the run
- * directory (runtime/transport/local-router.ts, local-link.ts), whatever the protocol: zeromq's I/O threads cost a lone job more
- * than the job itself.
+ * A service's socket for peers on this machine (the host, local workers): `unix://<runDir>/<name>-local.sock`,
+ * whatever the protocol, for the broker (runtime/transport/local-router.ts) and the store
+ * (runtime/kvs/local.ts); clients connect to it as to any endpoint (runtime/transport/connect.ts).
+ * zeromq's I/O threads cost a lone job more than the job itself.
  */
 export function localAddress(runDir: string, name: string): string {
   return `${LOCAL_SCHEME}${join(runDir, `${name}-local.sock`)}`;

@@ -1,8 +1,23 @@
-import { lstatSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KVS_ENDPOINT_FILE } from "../wire/kvs.js";
 import { safeWriteFileSync } from "../util/safe-write.js";
+import { localAddress, localPathOf } from "./endpoints.js";
+
+/** The store's socket for the processes of its run on this machine, named as the broker's are: `unix://<runDir>/kvs-local.sock`. */
+export const localKvsAddress = (runDir: string): string => localAddress(runDir, "kvs");
+
+/**
+ * Where a process whose run directory is `runDir` reaches the store published at `endpoint`: its
+ * local socket when that is there (the store binds it before it reports or publishes its endpoint,
+ * unless it cannot), else `endpoint` (a remote worker's directory holds none).
+ */
+export function nearestKvsEndpoint(runDir: string | undefined, endpoint: string): string {
+  if (runDir === undefined) return endpoint;
+  const local = localKvsAddress(runDir);
+  return existsSync(localPathOf(local)!) ? local : endpoint;
+}
 
 /**
  * Where a running store can be found from a shell: the store writes its endpoint to a file in the

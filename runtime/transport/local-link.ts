@@ -10,14 +10,14 @@ const RETRY_MAX_MS = 100;
 export interface LocalLinkOptions {
   /** Sent first on every connection (the broker's local sockets take the peer's routing id so). */
   hello?: MessageLike[];
-  /** A send waits for the kernel to take the bytes once more than this is buffered. Default 0: wait whenever the socket's buffer is full. */
-  sendBufferBytes?: number;
+  /** A send waits for the kernel to take the bytes once more than this is buffered (0: whenever the socket's buffer is full). */
+  sendBufferBytes: number;
   /**
    * While disconnected, what is sent is held, up to this many messages; past it, lost (a zeromq
    * DEALER at its high-water mark, as the KVS client expects; it resends on timeout). Infinity:
    * nothing is lost, and a send waits for the connection.
    */
-  maxHeld?: number;
+  maxHeld: number;
 }
 
 /**
@@ -39,7 +39,7 @@ export class LocalLink {
   #retryMs = RETRY_FIRST_MS;
   #retry?: NodeJS.Timeout;
 
-  constructor(path: string, onMessage: (frames: Buffer[]) => void, { hello, sendBufferBytes = 0, maxHeld = 1000 }: LocalLinkOptions = {}) {
+  constructor(path: string, onMessage: (frames: Buffer[]) => void, { hello, sendBufferBytes, maxHeld }: LocalLinkOptions) {
     this.#path = path;
     this.#onMessage = onMessage;
     this.#hello = hello && encodeMessage(hello);
@@ -108,17 +108,26 @@ export class LocalLink {
   }
 }
 
+export interface LocalDealerOptions {
+  /** Sent first on every connection, for the broker's LocalRouter ("": it assigns one); unset, nothing is (the store's local socket). */
+  routingId?: string;
+  /** LocalLinkOptions.sendBufferBytes; default Infinity: a send never waits for the kernel. */
+  sendBufferBytes?: number;
+  /** LocalLinkOptions.maxHeld; default Infinity: nothing is lost. */
+  maxHeld?: number;
+}
+
 /**
- * A zeromq DEALER's part over a local socket, for peers of the broker on this machine (the host's
- * QueueManagers, local workers): the same interface as zeromq.js's Dealer where we use it. The
- * routing id (none: the broker assigns one) goes first on every connection.
+ * A zeromq DEALER's part over a local socket, for the peers of the broker and the store on this
+ * machine (the host, local workers): the same interface as zeromq.js's Dealer where we use it.
  */
 export class LocalDealer implements AsyncIterable<Buffer[]> {
   #messages = new MessageStream();
   #link: LocalLink;
 
-  constructor(path: string, { routingId = "", sendBufferBytes = Infinity }: { routingId?: string; sendBufferBytes?: number } = {}) {
-    this.#link = new LocalLink(path, (frames) => this.#messages.push(frames), { hello: [routingId], sendBufferBytes, maxHeld: Infinity });
+  constructor(path: string, { routingId, sendBufferBytes = Infinity, maxHeld = Infinity }: LocalDealerOptions = {}) {
+    const hello = routingId === undefined ? undefined : [routingId];
+    this.#link = new LocalLink(path, (frames) => this.#messages.push(frames), { hello, sendBufferBytes, maxHeld });
   }
 
   get closed(): boolean {

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { newKeyPair, type CurveClientKeys, type KeyPair } from "../util/curve.js";
 import { safeWriteFileSync } from "../util/safe-write.js";
+import type { RuntimeContext } from "../wire/context.js";
 
 /**
  * A run's own CURVE keys, for its zeromq sockets on loopback TCP (`--protocol tcp`, the default):
@@ -33,6 +34,19 @@ export function readRunKeys(runDir: string): RunKeys {
 
 /** What a client of the run's loopback sockets needs. */
 export const runClientKeys = (keys: RunKeys): CurveClientKeys => ({ serverKey: keys.server.publicKey, ...keys.client });
+
+/**
+ * The keys a child process of a run uses on TCP: a remote worker's own (from its supervisor), else
+ * the run's, from its directory; none in a run directory without them (a remote worker's).
+ */
+export function clientKeysOf(context: Pick<RuntimeContext, "curve" | "runDir">): CurveClientKeys | undefined {
+  if (context.curve) return context.curve;
+  try {
+    return runClientKeys(readRunKeys(context.runDir));
+  } catch {
+    return undefined;
+  }
+}
 
 /** Socket options of a CURVE server socket (none for a socket that needs no keys). */
 export interface ServerSecurity {

@@ -7,7 +7,7 @@
 // server -> client: [empty, packed answers]                             a batch, in request order
 // args / value: encode(...) (structured clone, first byte 0xFF) or, for primitives, the compact form
 // of runtime/wire/kvs-codec.ts; compact answers only in batches or to compact requests.
-// The local socket (KVS_LOCAL_SOCKET, runtime/kvs/local.ts): the local framing, no routing-id message.
+// The local socket (runtime/kvs/local.ts, unix://<runDir>/kvs-local.sock): the local framing, no routing-id message.
 // "transact" args: [exportName, ...args]; docs/kvs.md lists every op's arguments. No op stops the
 // store: its host does, over the private IPC channel (a signal), never a socket anyone admitted reaches.
 
@@ -74,5 +74,3 @@ export const KvsStatus = { OK: "ok", ERROR: "error" } as const;
 export const KVS_TRANSACTION_MAX_RUNS = 3;
 /** A running store writes its endpoint to this file in the run directory, for `strmbrkr kvs --instance`. */
 export const KVS_ENDPOINT_FILE = "kvs.endpoint";
-/** The store's local socket (a unix socket in the run directory): the same messages as above, for clients on this machine. */
-export const KVS_LOCAL_SOCKET = "kvs-local.sock";

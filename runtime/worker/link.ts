@@ -4,9 +4,10 @@ import { Back, type JobDispatch, type JobResult } from "../wire/jobs.js";
 import { packBatches, unpackBatch } from "../wire/job-batch.js";
 import { Fifo } from "../util/fifo.js";
 import { Heartbeat, Liveness } from "../util/liveness.js";
-import { connectDealer, type DealerLike } from "../transport/dealer.js";
+import { connect, type DealerLike } from "../transport/connect.js";
 import { DIRECT_MAX_JOBS, DirectResults } from "../transport/direct.js";
 import { localPathOf } from "../transport/endpoints.js";
+import type { CurveClientKeys } from "../util/curve.js";
 
 const log = getLogger("worker");
 const MAX_BACKOFF_MS = 32_000;
@@ -17,6 +18,8 @@ const MEMORY_SAMPLE_MS = 100;
 export interface LinkOptions {
   endpoint: string;
   routingId: string;
+  /** CURVE keys, for a tcp:// endpoint (a remote worker's). */
+  curve?: CurveClientKeys;
   /** The READY frame's JSON, sent on every (re)connect. */
   hello: string;
   heartbeatMs: number;
@@ -66,7 +69,7 @@ export class BrokerLink {
 
   #connect(): void {
     this.#waiting = new Fifo(); // held by the old connection: the broker re-dispatches them
-    const socket = connectDealer(this.#options.endpoint, { routingId: this.#options.routingId });
+    const socket = connect(this.#options.endpoint, { routingId: this.#options.routingId, curve: this.#options.curve });
     this.#socket = socket;
     this.#outbox = new Outbox(socket, (error) => log.error(`send to the broker failed: ${error.message}`));
     this.#outbox.send([Back.READY, this.#options.hello]);

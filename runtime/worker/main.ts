@@ -35,6 +35,7 @@ const link = new BrokerLink({
   endpoint: context.backend!,
   // A remote worker's id ends in its supervisor's secret: the host admits no one else as it.
   routingId: context.workerSecret === undefined ? context.workerId! : `${context.workerId}#${context.workerSecret}`,
+  curve: run.clientKeys,
   hello: JSON.stringify(hello),
   heartbeatMs: context.config.heartbeatInterval * 1000,
   liveness: context.config.heartbeatLiveness,

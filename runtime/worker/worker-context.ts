@@ -6,6 +6,8 @@ import type { Config } from "../config/config.js";
 import { setLogLevel } from "../config/logger.js";
 import { sendToOwner } from "../transport/children.js";
 import { awaitEndpoint } from "../transport/kvs-discovery.js";
+import { clientKeysOf } from "../transport/run-keys.js";
+import type { CurveClientKeys } from "../util/curve.js";
 import type { RuntimeContext } from "../wire/context.js";
 import type { WorkerToHub } from "../wire/ipc.js";
 
@@ -22,6 +24,7 @@ export class WorkerContext implements ClientContext {
   #kvsEndpoint?: Promise<string>;
   #kvsClient?: Promise<KvsClient>;
   #readyKvsClient?: KvsClient;
+  #clientKeys?: CurveClientKeys;
 
   constructor(runtime: RuntimeContext) {
     this.#runtime = runtime;
@@ -34,6 +37,11 @@ export class WorkerContext implements ClientContext {
   /** This process's id in its pool ("1.2", or "r1.2" on another machine); undefined in the store's. */
   get workerId(): string | undefined {
     return this.#runtime.workerId;
+  }
+
+  /** A remote worker's keys (from its supervisor), else the run's, read from its directory when first asked for. */
+  get clientKeys(): CurveClientKeys | undefined {
+    return (this.#clientKeys ??= clientKeysOf(this.#runtime));
   }
 
   brokerEndpoint(): Promise<string> {
@@ -56,7 +64,7 @@ export class WorkerContext implements ClientContext {
 
   kvsClient(): Promise<KvsClient> {
     if (!this.#kvsClient) {
-      const made = this.kvsEndpoint().then((endpoint) => connectKvs(endpoint, this.config, this.runDir));
+      const made = this.kvsEndpoint().then((endpoint) => connectKvs(endpoint, { config: this.config, runDir: this.runDir, curve: this.clientKeys }));
       this.#kvsClient = made;
       made.then(
         (client) => this.#kvsClient === made && (this.#readyKvsClient = client),

@@ -2,6 +2,7 @@ import { fileURLToPath } from "node:url";
 import type { HubToHost } from "../runtime/wire/ipc.js";
 import { runStats } from "../runtime/util/stats.js";
 import { ScriptError } from "../runtime/util/errors.js";
+import { describe } from "../runtime/util/describe.js";
 import { currentRun, type RunContext } from "./run-context.js";
 
 export interface WorkerManagerOptions {
@@ -175,8 +176,4 @@ export class WorkerManager {
     if (status.remote !== undefined) runStats.remote = status.remote;
     this.#status = status;
   }
-}
-
-function describe(value: unknown): string {
-  return typeof value === "string" ? JSON.stringify(value) : typeof value;
 }

@@ -6,6 +6,7 @@ import { Outbox } from "../transport/outbox.js";
 import { NumberMap } from "../util/number-map.js";
 import { runStats } from "../util/stats.js";
 import { Cancelled, toErrorInfo } from "../util/errors.js";
+import { kindOf } from "../util/describe.js";
 import { FRAME_OVERHEAD_BYTES } from "../wire/context.js";
 import { BatchBuilder, readBatch, type ReceivedBatch } from "../wire/job-batch.js";
 import { Front, type JobRequest, type JobResult } from "../wire/jobs.js";
@@ -127,7 +128,7 @@ export class JobClient {
     try {
       for (; index < jobs.length; index++) {
         const job = jobs[index]!;
-        if (!(job instanceof Job)) throw new TypeError(`queueJobs: job ${index} is not a Job (got ${describe(job)})`);
+        if (!(job instanceof Job)) throw new TypeError(`queueJobs: job ${index} is not a Job (got ${kindOf(job)})`);
         if (this.#outstanding.has(jobNumber(job))) throw new Error(`queueJobs: job ${job.id} is already queued`);
         this.#exportName(job);
         if (!encodeLater(job.args, maxBytes)) this.#encoded.set(jobNumber(job), encodeArgs(job, maxBytes));
@@ -351,10 +352,4 @@ function encodeArgs(job: Job, maxBytes: number): Buffer {
     throw new RangeError(`Job ${job.id} (${job.name}): its arguments are ${bytes.length} bytes, over STRMBRKR_MAX_MESSAGE_BYTES (${maxBytes})`);
   }
   return bytes;
-}
-
-function describe(value: unknown): string {
-  if (typeof value === "function") return `function ${value.name || "<anonymous>"}`;
-  if (value === null) return "null";
-  return typeof value === "object" ? (value.constructor?.name ?? "object") : typeof value;
 }

@@ -1,4 +1,4 @@
-import { inspect } from "node:util";
+import { describe } from "./describe.js";
 
 /** Base of strmbrkr's named errors: each has a stable `code` to branch on. */
 export class StrmbrkrError extends Error {
@@ -153,21 +153,4 @@ export function fromErrorInfo(info: ErrorInfo): Error {
   if (info.code && !(error as { code?: string }).code) Object.assign(error, { code: info.code });
   if ("thrown" in info) Object.assign(error, { thrown: info.thrown });
   return error;
-}
-
-/** How much of a thrown non-Error a message shows. */
-const DESCRIBE_CHARS = 200;
-
-/** A thrown non-Error as a message shows it: JSON for plain data (`{"code":42}`), else as util.inspect prints it. */
-function describe(value: unknown): string {
-  let text: string | undefined;
-  try {
-    const proto = typeof value === "object" && value !== null ? Object.getPrototypeOf(value) : undefined;
-    // JSON would make a Map `{}` and drop a class's name; inspect shows both.
-    if (proto === undefined || proto === Object.prototype || proto === Array.prototype || proto === null) text = JSON.stringify(value);
-  } catch {
-    // a cycle or a BigInt: inspect copes
-  }
-  text ??= inspect(value, { depth: 3, breakLength: Infinity });
-  return text.length > DESCRIBE_CHARS ? `${text.slice(0, DESCRIBE_CHARS - 1)}…` : text;
 }

@@ -140,6 +140,14 @@ export function toErrorInfo(error: unknown): ErrorInfo {
   return { name: "Error", message: `non-Error value thrown: ${describe(error)}` };
 }
 
+/**
+ * An error strmbrkr raises about a job, not one its code threw (a lost worker, a result too big to
+ * send): its stack is only its first line, since the real one would show strmbrkr's code.
+ */
+export function stacklessErrorInfo(error: Error): ErrorInfo {
+  return { ...toErrorInfo(error), stack: `${error.name}: ${error.message}` };
+}
+
 const REBUILT: Record<string, new (message: string) => Error> = {
   TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError,
   ValueAlreadySet, UninitializedCache, CacheMiss, WatchdogTimeout, WorkerLost, TransactionAborted, Cancelled,

@@ -1,6 +1,6 @@
 import type { JobDispatch, JobResult } from "../wire/jobs.js";
 import { decode, encode } from "../wire/serialize.js";
-import { toErrorInfo } from "../util/errors.js";
+import { stacklessErrorInfo, toErrorInfo } from "../util/errors.js";
 
 /** Runs one job against the bundle's exports; never throws: failures become FAILED results. */
 export async function runJob(exports: Record<string, unknown>, job: JobDispatch, maxMessageBytes: number): Promise<JobResult> {
@@ -25,17 +25,12 @@ export async function runJob(exports: Record<string, unknown>, job: JobDispatch,
   try {
     encoded = encode(value);
   } catch (error) {
-    return finish({ ok: false, error: plainError("TypeError", `Job ${job.id} (${job.fn}) returned a value that cannot be sent back: ${(error as Error).message}`) });
+    return finish({ ok: false, error: stacklessErrorInfo(new TypeError(`Job ${job.id} (${job.fn}) returned a value that cannot be sent back: ${(error as Error).message}`)) });
   }
   if (encoded.length > maxMessageBytes) {
-    return finish({ ok: false, error: plainError("RangeError", `Job ${job.id} (${job.fn}) returned ${encoded.length} bytes, over STRMBRKR_MAX_MESSAGE_BYTES (${maxMessageBytes})`) });
+    return finish({ ok: false, error: stacklessErrorInfo(new RangeError(`Job ${job.id} (${job.fn}) returned ${encoded.length} bytes, over STRMBRKR_MAX_MESSAGE_BYTES (${maxMessageBytes})`)) });
   }
   return finish({ ok: true, value: encoded });
-}
-
-/** An error about the job's outcome, not raised by its code: its stack would show ours. */
-function plainError(name: string, message: string) {
-  return { name, message, stack: `${name}: ${message}` };
 }
 
 /** A thrown non-Error's encoding, or undefined when it cannot travel (then only its description does). */

@@ -1,6 +1,6 @@
 import { JobClient } from "../runtime/client/job-client.js";
 import { getLogger } from "../runtime/config/logger.js";
-import { ResultBuffer } from "../runtime/util/result-buffer.js";
+import { Fifo } from "../runtime/util/fifo.js";
 import { JobError, JobTimeoutError, Stopped } from "../runtime/util/errors.js";
 import { Job, jobNumber, type JobFunction, type JobOptions } from "../runtime/client/job.js";
 import { drain, mapWithBackPressure, type MapOptions } from "./streams.js";
@@ -35,7 +35,7 @@ export interface BlockOptions {
 export class QueueManager {
   /** The connection, the outstanding jobs and their encoding (runtime/client/job-client.ts). */
   #client: JobClient;
-  #results = new ResultBuffer<Job>();
+  #results = new Fifo<Job>();
   /** Jobs awaited through submit/map: settled here, never added to the results. */
   #pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   #callback?: (job: Job) => void;

@@ -1,14 +1,26 @@
-/** A FIFO that shifts in O(1) and whose memory follows the backlog. */
+/** Past this many shifted items, a mostly consumed array is copied down to what is left. */
+const SHED_AFTER = 4096;
+
+/**
+ * A first-in first-out queue (the broker's jobs, messages read off a socket, the QueueManager's
+ * finished jobs) that shifts in O(1) and whose memory follows the backlog. It grows by half again,
+ * or at once by as many as the caller expects: a million results pushed into an array that grew by
+ * half each time left about twice their size in outgrown copies for the major collector
+ * (BENCHMARKS.md, "Figures behind choices in the code").
+ */
 export class Fifo<T> {
   #items: (T | undefined)[] = [];
   #head = 0;
+  #tail = 0;
 
   get length(): number {
-    return this.#items.length - this.#head;
+    return this.#tail - this.#head;
   }
 
-  push(item: T): void {
-    this.#items.push(item);
+  /** Appends `item`; `expected` is how many more may follow (the room made when it must grow). */
+  push(item: T, expected = 0): void {
+    if (this.#tail === this.#items.length) this.#grow(expected + 1);
+    this.#items[this.#tail++] = item;
   }
 
   /** Puts items back at the front, in their order (jobs a lost worker held). */
@@ -18,18 +30,22 @@ export class Fifo<T> {
       this.#head -= items.length;
       for (let i = 0; i < items.length; i++) this.#items[this.#head + i] = items[i];
     } else {
-      this.#items = [...items, ...this.#items.slice(this.#head)];
+      this.#items = [...items, ...this.#items.slice(this.#head, this.#tail)];
       this.#head = 0;
+      this.#tail = this.#items.length;
     }
   }
 
+  /** The oldest item, removed; undefined when empty. */
   shift(): T | undefined {
-    if (this.#head >= this.#items.length) return undefined;
+    if (this.#head === this.#tail) return undefined;
     const item = this.#items[this.#head];
     this.#items[this.#head++] = undefined;
-    if (this.#head > 4096 && this.#head * 2 > this.#items.length) {
-      this.#items = this.#items.slice(this.#head);
+    if (this.#head === this.#tail) this.#clear();
+    else if (this.#head > SHED_AFTER && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head, this.#tail);
       this.#head = 0;
+      this.#tail = this.#items.length;
     }
     return item;
   }
@@ -38,14 +54,49 @@ export class Fifo<T> {
   removeAll(matches: (item: T) => boolean): T[] {
     const removed: T[] = [];
     const kept: (T | undefined)[] = [];
-    for (let i = this.#head; i < this.#items.length; i++) {
+    for (let i = this.#head; i < this.#tail; i++) {
       const item = this.#items[i] as T;
       (matches(item) ? removed : kept).push(item);
     }
     if (removed.length > 0) {
       this.#items = kept;
       this.#head = 0;
+      this.#tail = kept.length;
     }
     return removed;
+  }
+
+  /**
+   * Every item, oldest first, as an array the caller owns; the queue is left empty. A mostly
+   * full array is handed over, trimmed in place; from a mostly empty one the items are copied
+   * out and it is kept, so taking a few items at a time costs what they cost.
+   */
+  takeAll(): T[] {
+    if (this.#head === 0 && 2 * this.#tail >= this.#items.length) {
+      const items = this.#items;
+      items.length = this.#tail;
+      this.#items = [];
+      this.#clear();
+      return items as T[];
+    }
+    const items = this.#items.slice(this.#head, this.#tail) as T[];
+    this.#items.fill(undefined, this.#head, this.#tail);
+    this.#clear();
+    return items;
+  }
+
+  #grow(room: number): void {
+    const length = this.length;
+    const items = new Array<T | undefined>(length + Math.max(room, length >> 1, 16));
+    for (let i = 0; i < length; i++) items[i] = this.#items[this.#head + i];
+    this.#items = items;
+    this.#head = 0;
+    this.#tail = length;
+  }
+
+  /** Empty: the next item goes at the front again, in the array already made. */
+  #clear(): void {
+    this.#head = 0;
+    this.#tail = 0;
   }
 }

@@ -1,6 +1,6 @@
 import { TransactionTimeout, fromErrorInfo, type ErrorInfo } from "../util/errors.js";
 import type { CurveClientKeys } from "../util/curve.js";
-import { connect, type DealerLike } from "../transport/connect.js";
+import { connect, receiveEach, type DealerLike } from "../transport/connect.js";
 import { KVS_TRANSACTION_MAX_RUNS, KvsStatus, type KvsOp } from "../wire/kvs.js";
 import { ALONE_BYTES, BATCH_MARKER, MAX_BATCH_BYTES, packRequests, requestBytes, unpackAnswers } from "../wire/kvs-batch.js";
 import { decodePayload, encodeArgs } from "../wire/kvs-codec.js";
@@ -95,7 +95,7 @@ export class KvsClient {
       : `no credentials for ${endpoint}: it requires CURVE keys (a run's TCP endpoints admit its own processes and keys only)`));
     // What is sent while the connection is down may be lost past 1000 messages: a request is resent on timeout.
     this.#link = connect(endpoint, { curve, sendLimit: { bytes: 0 }, maxHeld: 1000, onRefused });
-    void this.#receive();
+    receiveEach(this.#link, (frames) => this.#onMessage(frames)).catch((error: Error) => this.#link.closed || this.#failAll(error));
   }
 
   get closed(): boolean {
@@ -217,14 +217,6 @@ export class KvsClient {
     } else frames = [BATCH_MARKER, packRequests(group, bytes)];
     try {
       await this.#link.send(frames);
-    } catch (error) {
-      if (!this.#link.closed) this.#failAll(error as Error);
-    }
-  }
-
-  async #receive(): Promise<void> {
-    try {
-      for await (const frames of this.#link) this.#onMessage(frames);
     } catch (error) {
       if (!this.#link.closed) this.#failAll(error as Error);
     }

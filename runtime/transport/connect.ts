@@ -59,6 +59,16 @@ export function connect(endpoint: string, { curve, routingId, sendLimit, maxHeld
   return socket;
 }
 
+/**
+ * Reads `connection`, handing each message to `onMessage`; rejects if reading fails. A local
+ * socket's go straight from its data callback, without the turn of the event loop `for await`
+ * costs each (the store client's sequential requests pay it per answer).
+ */
+export async function receiveEach(connection: DealerLike, onMessage: (frames: Buffer[]) => void): Promise<void> {
+  if (connection instanceof LocalDealer) return connection.receiveEach(onMessage);
+  for await (const frames of connection) onMessage(frames);
+}
+
 async function watchRefusals(socket: Dealer, onRefused: () => void): Promise<void> {
   try {
     for await (const event of socket.events) {

@@ -123,11 +123,17 @@ export interface LocalDealerOptions {
  */
 export class LocalDealer implements AsyncIterable<Buffer[]> {
   #messages = new MessageStream();
+  #deliver = (frames: Buffer[]) => this.#messages.push(frames);
   #link: LocalLink;
 
   constructor(path: string, { routingId, sendBufferBytes = Infinity, maxHeld = Infinity }: LocalDealerOptions = {}) {
     const hello = routingId === undefined ? undefined : [routingId];
-    this.#link = new LocalLink(path, (frames) => this.#messages.push(frames), { hello, sendBufferBytes, maxHeld });
+    this.#link = new LocalLink(path, (frames) => this.#deliver(frames), { hello, sendBufferBytes, maxHeld });
+  }
+
+  /** From now on each message goes to `onMessage` as it arrives, not to `for await`. */
+  receiveEach(onMessage: (frames: Buffer[]) => void): void {
+    this.#deliver = onMessage;
   }
 
   get closed(): boolean {

@@ -1,4 +1,4 @@
-import { Cancelled, WatchdogTimeout, WorkerLost, toErrorInfo, type ErrorInfo } from "../util/errors.js";
+import { Cancelled, WatchdogTimeout, WorkerLost, stacklessErrorInfo } from "../util/errors.js";
 import { packBatches, unpackBatch } from "../wire/job-batch.js";
 import { getLogger } from "../config/logger.js";
 import { Outbox } from "../transport/outbox.js";
@@ -123,7 +123,7 @@ export class Broker {
   workerGone(id: string, how: string, countAsLoss = true): void {
     const slot = this.#slots.remove(id);
     if (!slot) return;
-    const [running, ...waiting] = slot.jobs.drain().filter((held) => !held.cancelled); // those were answered
+    const [running, ...waiting] = slot.jobs.takeAll().filter((held) => !held.cancelled); // those were answered
     const requeue = waiting.map(({ queued }) => queued);
     if (running) {
       const { queued } = running;
@@ -131,7 +131,7 @@ export class Broker {
       if (queued.lost > this.#limits.maxLost) {
         const times = queued.lost > 1 ? ` (${queued.lost} workers lost running it; quarantined)` : "";
         const message = `Job ${queued.request.id} (${queued.request.fn}) failed: its worker (pid ${slot.pid}) was lost ${how}${times}`;
-        this.#replies.add(queued.client, { id: queued.request.id, ok: false, error: brokerError(new WorkerLost(message)), delegatedAt: running.delegatedAt, workerPid: slot.pid });
+        this.#replies.add(queued.client, { id: queued.request.id, ok: false, error: stacklessErrorInfo(new WorkerLost(message)), delegatedAt: running.delegatedAt, workerPid: slot.pid });
       } else {
         if (countAsLoss) log.warning(`worker pid ${slot.pid} was lost ${how}; re-dispatching job ${queued.request.id}`);
         requeue.unshift(queued);
@@ -187,7 +187,7 @@ export class Broker {
     const ours = (queued: QueuedJob) => wanted.has(queued.request.id) && queued.client.equals(client);
     const cancelled = (queued: QueuedJob, how: string, extra: Partial<JobResult> = {}) => {
       const { id, fn } = queued.request;
-      this.#replies.add(queued.client, { id, ok: false, error: brokerError(new Cancelled(`Job ${id} (${fn}) was cancelled ${how}`)), ...extra });
+      this.#replies.add(queued.client, { id, ok: false, error: stacklessErrorInfo(new Cancelled(`Job ${id} (${fn}) was cancelled ${how}`)), ...extra });
     };
     for (const queued of this.#queue.removeAll(ours)) cancelled(queued, "before it started");
     for (const queued of this.#retrying) {
@@ -196,11 +196,11 @@ export class Broker {
       cancelled(queued, "while waiting to be retried");
     }
     for (const slot of [...this.#slots.all]) {
-      const running = slot.jobs.running;
+      const running = slot.jobs.first;
       // Held, not started: answered now; it stays held (the worker may have started it meanwhile)
       // until the worker reports it, so the broker's view of what the worker runs stays true.
       const dropped: string[] = [];
-      for (const held of slot.jobs.all()) {
+      for (const held of slot.jobs.toArray()) {
         if (held === running || held.cancelled || !ours(held.queued)) continue;
         held.cancelled = true;
         cancelled(held.queued, "before it started", { delegatedAt: held.delegatedAt, workerPid: slot.pid });
@@ -258,7 +258,7 @@ export class Broker {
     const clients: Buffer[] = [];
     let whole = true;
     for (const result of results) {
-      const held = slot.jobs.take(result.id);
+      const held = slot.jobs.take((held) => held.id === result.id);
       if (!held) {
         whole = false;
         continue;
@@ -331,10 +331,10 @@ export class Broker {
 
   /** Plans (or drops the plan) to send the successor of the long job the worker runs (scheduler.ts successorDelayMs). */
   #planNext(slot: WorkerSlot): void {
-    const running = slot.jobs.running;
+    const running = slot.jobs.first;
     const delayMs = running ? successorDelayMs(slot, running.queued, this.#times) : undefined;
     slot.planNext(delayMs, () => {
-      if (slot.jobs.running !== running) return;
+      if (slot.jobs.first !== running) return;
       const next = takeSuccessor(slot, this.#queue, this.#slots.all);
       if (!next) return;
       const dispatch = slot.hold(next, Date.now());
@@ -360,7 +360,7 @@ export class Broker {
   }
 
   #watchdogExpired(slot: WorkerSlot, limitMs: number): void {
-    const { id, fn, timeoutMs } = slot.jobs.running!.queued.request;
+    const { id, fn, timeoutMs } = slot.jobs.first!.queued.request;
     // Say how to allow longer: the limit that fired is the job's own timeout, else its pool's.
     const raise = timeoutMs !== undefined
       ? "raise the job's timeout option (seconds; 0 disables)"
@@ -372,17 +372,10 @@ export class Broker {
 
   /** Fails the job the worker runs with `error`, and kills the worker: the only way to stop running code. */
   #stopRunning(slot: WorkerSlot, error: Error): void {
-    const running = slot.jobs.take(slot.jobs.running!.id)!;
-    if (!running.cancelled) this.#replies.add(running.queued.client, { id: running.id, ok: false, error: brokerError(error), delegatedAt: running.delegatedAt, workerPid: slot.pid });
+    const running = slot.jobs.shift()!;
+    if (!running.cancelled) this.#replies.add(running.queued.client, { id: running.id, ok: false, error: stacklessErrorInfo(error), delegatedAt: running.delegatedAt, workerPid: slot.pid });
     this.workerGone(slot.id, `after ${error.name}`, false); // the jobs it held but had not started go back
     this.#hooks.killWorker(slot.id);
     this.#replies.flush();
   }
-}
-
-/** Errors the broker raises about a job: their stack would show the broker, not the user's code. */
-function brokerError(error: Error): ErrorInfo {
-  const info = toErrorInfo(error);
-  info.stack = `${info.name}: ${info.message}`;
-  return info;
 }

@@ -1,6 +1,6 @@
 import { Heartbeat, Liveness } from "../util/liveness.js";
 import type { JobDispatch } from "../wire/jobs.js";
-import { HeldJobs } from "./held-jobs.js";
+import { Fifo } from "../util/fifo.js";
 import type { QueuedJob, WorkerCredit } from "./scheduler.js";
 
 /** A job a worker holds: sent to it, not yet reported. */
@@ -20,7 +20,7 @@ export class WorkerSlot implements WorkerCredit {
   /** Its pool's watchdog limit (0: none), for jobs without a timeout of their own. */
   readonly watchdogMs: number;
   /** Jobs sent to the worker, in the order it runs them: the first is running. */
-  readonly jobs = new HeldJobs<HeldJob>();
+  readonly jobs = new Fifo<HeldJob>();
   aheadMs = 0;
   retiring = false;
   /** Any message from the worker counts as a heartbeat. */
@@ -55,7 +55,7 @@ export class WorkerSlot implements WorkerCredit {
   armWatchdog(expired: (limitMs: number) => void): void {
     clearTimeout(this.#watchdog);
     this.#watchdog = undefined;
-    const running = this.jobs.running;
+    const running = this.jobs.first;
     if (!running) return;
     const limitMs = running.queued.request.timeoutMs ?? this.watchdogMs;
     if (limitMs > 0) this.#watchdog = setTimeout(() => expired(limitMs), limitMs);
@@ -160,7 +160,7 @@ export class WorkerSlots {
   /** (Re)starts the watchdog of the job the worker runs now, the first it holds. */
   armWatchdog(slot: WorkerSlot): void {
     slot.armWatchdog((limitMs) => {
-      if (slot.jobs.running && this.#byId.get(slot.id) === slot) this.#events.watchdogExpired(slot, limitMs);
+      if (slot.jobs.first && this.#byId.get(slot.id) === slot) this.#events.watchdogExpired(slot, limitMs);
     });
   }
 

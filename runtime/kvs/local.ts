@@ -7,10 +7,11 @@ import type { KvsService } from "./server.js";
 /**
  * The KVS's local socket: a unix socket in the run directory (`localKvsAddress`,
  * runtime/transport/kvs-discovery.ts), for the host and the workers on this machine, beside the
- * zeromq ROUTER that every client (remote ones, the CLI, raw zeromq peers) can use. It carries the very same messages as zeromq (runtime/wire/kvs-batch.ts,
- * codec.ts), handled by the same KvsService: only the transport differs. It exists for latency: a
- * zeromq.js round trip crosses each side's I/O thread (~55–110 µs here), a unix socket's does not
- * (~15–25 µs), which is what sequential requests pay.
+ * zeromq ROUTER that every client (remote ones, the CLI, raw zeromq peers) can use. It carries the
+ * very same messages as zeromq (runtime/wire/kvs-batch.ts, kvs-codec.ts), handled by the same
+ * KvsService: only the transport differs. It exists for latency: a zeromq.js round trip crosses each
+ * side's I/O thread, a unix socket's does not, and sequential requests pay that difference on every
+ * round trip (BENCHMARKS.md).
  * Its framing is runtime/wire/framing.ts; its clients connect with runtime/transport/connect.ts.
  */
 

@@ -1,6 +1,6 @@
 import type { ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
-import type { ErrorInfo } from "../util/errors.js";
+import { stacklessErrorInfo, type ErrorInfo } from "../util/errors.js";
 import { exited, forkEntry } from "../transport/children.js";
 import { getLogger } from "../config/logger.js";
 import { packageUrl } from "../util/package-root.js";
@@ -174,7 +174,7 @@ export class Pool {
     // exit on their own at start mean the script cannot start.
     if (!wasRegistered && !signal && ++this.#startFailures >= MAX_START_FAILURES) {
       const message = `workers keep exiting before they start (the last one ${how}); see the log above`;
-      this.#fail({ name: "Error", message, stack: `Error: ${message}` });
+      this.#fail(stacklessErrorInfo(new Error(message)));
       return;
     }
     if (wasKilled) log.info(`worker ${id} exited ${how}, as asked; starting a replacement`);

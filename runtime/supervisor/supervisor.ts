@@ -12,6 +12,7 @@ import { PROTOCOL_VERSION, type CurveClientKeys } from "../wire/context.js";
 import { safeWriteFileSync } from "../util/safe-write.js";
 import { cachedBundle, localizeBundle, storeBundle } from "../util/bundle-cache.js";
 import { Heartbeat, Liveness } from "../util/liveness.js";
+import { clientSecurity } from "../transport/client-security.js";
 
 const log = getLogger("worker-supervisor");
 /** A hello goes out again this often until the host answers (it may not be up yet). */
@@ -85,11 +86,10 @@ export class WorkerSupervisor {
   }
 
   #join(): void {
-    const curve = this.#options.curve;
     const socket = new Dealer({
       linger: 500,
       maxMessageSize: BUNDLE_CHUNK_BYTES + 64 * 1024,
-      ...(curve ? { curveServerKey: curve.serverKey, curvePublicKey: curve.publicKey, curveSecretKey: curve.secretKey } : {}),
+      ...clientSecurity(this.#options.connect, this.#options.curve),
     });
     void this.#watch(socket); // before connecting: an event from before the monitor exists is lost
     socket.connect(this.#options.connect);

@@ -10,7 +10,8 @@ import { Front, type JobResult } from "../wire/jobs.js";
  * pool's lone job) straight to the QueueManager that queued it, as well as to the broker. The
  * broker's copy still decides the job's fate and always arrives (the QueueManager takes whichever
  * comes first and ignores the other), so a copy lost on the way loses nothing. The copy spares a
- * lone job's round trip the hop back through the hub: on this 2-core VM, median ~143 -> ~87 µs.
+ * lone job's round trip the hop back through the hub (figures: BENCHMARKS.md, "Figures behind
+ * choices in the code").
  */
 
 /** A dispatch of at most this many jobs asks for direct copies: past it, jobs queue at a worker and a copy would only double the host's work. */

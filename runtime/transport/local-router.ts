@@ -16,8 +16,8 @@ const SENT = Promise.resolve();
  * ROUTERs: no high-water mark (a send never waits), a message for an unknown peer is dropped, and
  * one over `maxMessageBytes` or malformed costs the sender its connection.
  *
- * Why not zeromq: a zeromq.js message crosses an I/O thread on each side (~40–80 µs a hop here),
- * a unix socket's does not, and a lone job crosses four hops.
+ * Why not zeromq: a zeromq.js message crosses an I/O thread on each side (BENCHMARKS.md), a unix
+ * socket's does not, and a lone job crosses four hops.
  */
 export class LocalRouter implements AsyncIterable<Buffer[]> {
   #server: Server;

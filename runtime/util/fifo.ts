@@ -2,8 +2,8 @@
 const SHED_AFTER = 4096;
 
 /**
- * A first-in first-out queue (the broker's jobs, messages read off a socket, the QueueManager's
- * finished jobs) that shifts in O(1) and whose memory follows the backlog. It grows by half again,
+ * A first-in first-out queue (the broker's jobs, the jobs a worker holds, messages read off a
+ * socket, the QueueManager's finished jobs) that shifts in O(1) and whose memory follows the backlog. It grows by half again,
  * or at once by as many as the caller expects: a million results pushed into an array that grew by
  * half each time left about twice their size in outgrown copies for the major collector
  * (BENCHMARKS.md, "Figures behind choices in the code").
@@ -36,6 +36,11 @@ export class Fifo<T> {
     }
   }
 
+  /** The oldest item, left in place; undefined when empty. */
+  get first(): T | undefined {
+    return this.#head === this.#tail ? undefined : this.#items[this.#head];
+  }
+
   /** The oldest item, removed; undefined when empty. */
   shift(): T | undefined {
     if (this.#head === this.#tail) return undefined;
@@ -48,6 +53,25 @@ export class Fifo<T> {
       this.#tail = this.#items.length;
     }
     return item;
+  }
+
+  /** Removes and returns the oldest item that `matches`, or undefined: O(1) when it is the first. */
+  take(matches: (item: T) => boolean): T | undefined {
+    if (this.#head === this.#tail) return undefined;
+    if (matches(this.#items[this.#head] as T)) return this.shift();
+    for (let i = this.#head + 1; i < this.#tail; i++) {
+      const item = this.#items[i] as T;
+      if (!matches(item)) continue;
+      this.#items.copyWithin(i, i + 1, this.#tail);
+      this.#items[--this.#tail] = undefined;
+      return item;
+    }
+    return undefined;
+  }
+
+  /** Every item, oldest first, as a copy; the queue is left as it is. */
+  toArray(): T[] {
+    return this.#items.slice(this.#head, this.#tail) as T[];
   }
 
   /** Removes and returns every item that `matches`, in one pass, keeping the others' order. */

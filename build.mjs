@@ -20,13 +20,32 @@ try {
 }
 
 async function build() {
-  execFileSync(process.execPath, [createRequire(import.meta.url).resolve("typescript/bin/tsc"), "-p", "tsconfig.json", "--outDir", outdir], { stdio: "inherit" });
-  const common = { outbase: ".", outdir, bundle: true, format: "esm", platform: "node", target: "node20", sourcemap: true, logLevel: "warning" };
+  execFileSync(
+    process.execPath,
+    [createRequire(import.meta.url).resolve("typescript/bin/tsc"), "-p", "tsconfig.json", "--outDir", outdir],
+    { stdio: "inherit" },
+  );
+  const common = {
+    outbase: ".",
+    outdir,
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    sourcemap: true,
+    logLevel: "warning",
+  };
   // Native code, each found through its own package at run time; and TypeScript (CommonJS, ~9 MB), loaded by --typecheck alone.
   const external = ["zeromq", "esbuild", "typescript"];
   // The hub never loads a job script: one file.
   await esbuild.build({ ...common, external, entryPoints: ["runtime/hub/main.ts"] });
   // The host, the workers and the key-value store each import the job script's bundle, which imports
   // dist/stdlib/index.js: what they share with the stdlib goes into chunks, so it exists once a process.
-  await esbuild.build({ ...common, external, entryPoints: ["cli/main.ts", "runtime/host/services.ts", "runtime/kvs/main.ts", "runtime/worker/main.ts", "stdlib/index.ts"], splitting: true, chunkNames: "chunks/[name]-[hash]" });
+  await esbuild.build({
+    ...common,
+    external,
+    entryPoints: ["cli/main.ts", "runtime/host/services.ts", "runtime/kvs/main.ts", "runtime/worker/main.ts", "stdlib/index.ts"],
+    splitting: true,
+    chunkNames: "chunks/[name]-[hash]",
+  });
 }

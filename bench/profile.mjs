@@ -30,12 +30,15 @@ killTagged(tag);
 console.log(`run: exit ${result.code}, ${result.stdout.trim()}`);
 if (result.leftover.length) console.log(`left behind: ${result.leftover.map((p) => p.command).join("; ")}`);
 
-for (const file of readdirSync(dir).filter((name) => name.endsWith(".cpuprofile")).sort()) {
+for (const file of readdirSync(dir)
+  .filter((name) => name.endsWith(".cpuprofile"))
+  .sort()) {
   const pid = Number(file.split(".")[3]);
   const profile = JSON.parse(readFileSync(join(dir, file), "utf8"));
   const { totalMs, rows } = selfTimes(profile);
   console.log(`\n${roles.get(pid) ?? "unknown"} (pid ${pid}): ${totalMs.toFixed(0)} ms sampled, ${file}`);
-  for (const r of rows.slice(0, Number(top))) console.log(`  ${r.ms.toFixed(0).padStart(6)} ms ${((100 * r.ms) / totalMs).toFixed(1).padStart(5)} %  ${r.name}`);
+  for (const r of rows.slice(0, Number(top)))
+    console.log(`  ${r.ms.toFixed(0).padStart(6)} ms ${((100 * r.ms) / totalMs).toFixed(1).padStart(5)} %  ${r.name}`);
 }
 console.log(`\nprofiles: ${dir} (open in Chrome DevTools → Performance, or speedscope)`);
 
@@ -59,7 +62,10 @@ function selfTimes({ nodes, samples, timeDeltas }) {
 function roleOf(pid) {
   try {
     const command = readFileSync(`/proc/${pid}/cmdline`, "utf8");
-    return ["hub", "worker", "kvs"].find((role) => command.includes(`runtime/${role}/main.js`)) ?? (command.includes("strmbrkr.js") ? "host" : command.split("\0")[0]);
+    return (
+      ["hub", "worker", "kvs"].find((role) => command.includes(`runtime/${role}/main.js`)) ??
+      (command.includes("strmbrkr.js") ? "host" : command.split("\0")[0])
+    );
   } catch {
     return "unknown";
   }

@@ -11,8 +11,26 @@ import { ensureRedisInstalled, startRedis } from "./lib/redis.mjs";
 import { markdownTable, row } from "./lib/table.mjs";
 
 const SIZES = {
-  full: { reps: 5, tinyJobs: 100_000, latencySamples: 2_000, cpuJobs: 80, scalingSmall: 10_000, scalingLarge: 1_000_000, kvsSequential: 20_000, kvsInFlight: 100_000 },
-  quick: { reps: 2, tinyJobs: 50_000, latencySamples: 500, cpuJobs: 80, scalingSmall: 10_000, scalingLarge: 100_000, kvsSequential: 5_000, kvsInFlight: 20_000 },
+  full: {
+    reps: 5,
+    tinyJobs: 100_000,
+    latencySamples: 2_000,
+    cpuJobs: 80,
+    scalingSmall: 10_000,
+    scalingLarge: 1_000_000,
+    kvsSequential: 20_000,
+    kvsInFlight: 100_000,
+  },
+  quick: {
+    reps: 2,
+    tinyJobs: 50_000,
+    latencySamples: 500,
+    cpuJobs: 80,
+    scalingSmall: 10_000,
+    scalingLarge: 100_000,
+    kvsSequential: 5_000,
+    kvsInFlight: 20_000,
+  },
 };
 const FIGURES = { tiny: tinyJobs, latency, cpu: cpuBound, scaling, startup, kvs };
 
@@ -43,10 +61,28 @@ async function latency(size) {
   // The goals are on the first `n` timed round trips; the warmed pool's p99 (the `n` after those) is shown beside them.
   const rows = [];
   const warmed = `a pool warmed by ${count(200 + n)} round trips`;
-  for (const [field, label, goal] of [["p50Us", "p50", { atMost: 150 }], ["p99Us", "p99", { atMost: 1000 }], ["warmP99Us", `p99 on ${warmed}`]]) {
-    for (const [name, peerLabel] of [["piscina", "piscina (2 threads)"], ["workerpool", "workerpool (2 processes)"]]) {
+  for (const [field, label, goal] of [
+    ["p50Us", "p50", { atMost: 150 }],
+    ["p99Us", "p99", { atMost: 1000 }],
+    ["warmP99Us", `p99 on ${warmed}`],
+  ]) {
+    for (const [name, peerLabel] of [
+      ["piscina", "piscina (2 threads)"],
+      ["workerpool", "workerpool (2 processes)"],
+    ]) {
       const figure = `Latency ${label}: queue → result, one job at a time, 2 workers`;
-      rows.push(row({ figure, unit: "µs", lowerIsBetter: true, peer: peerLabel, strmbrkr: pick(s.strmbrkr, field), peerValues: pick(s[name], field), goal, digits: 0 }));
+      rows.push(
+        row({
+          figure,
+          unit: "µs",
+          lowerIsBetter: true,
+          peer: peerLabel,
+          strmbrkr: pick(s.strmbrkr, field),
+          peerValues: pick(s[name], field),
+          goal,
+          digits: 0,
+        }),
+      );
     }
   }
   return rows;
@@ -61,7 +97,9 @@ async function cpuBound(size) {
     piscina: async () => efficiency(await peer("piscina.mjs", ["cpu", size.cpuJobs, iterations])),
   });
   const figure = `CPU-bound: ${size.cpuJobs} jobs × 50 ms, 2 workers, ideal ÷ wall time`;
-  return [row({ figure, unit: "%", peer: "piscina (2 threads)", strmbrkr: s.strmbrkr, peerValues: s.piscina, goal: { atLeast: 97 }, digits: 1 })];
+  return [
+    row({ figure, unit: "%", peer: "piscina (2 threads)", strmbrkr: s.strmbrkr, peerValues: s.piscina, goal: { atLeast: 97 }, digits: 1 }),
+  ];
 }
 
 async function scaling(size) {
@@ -89,7 +127,18 @@ async function scaling(size) {
     ["bytesPerJob", `Scaling: host memory per queued job at ${count(large)}`, "bytes", { atMost: 300 }, 0, true],
     ["peakRssMiB", `Scaling: host peak RSS at ${count(large)} jobs`, "MiB", undefined, 0, true],
   ];
-  return rows.map(([field, figure, unit, goal, digits, lowerIsBetter]) => row({ figure, unit, lowerIsBetter, peer: peerLabel, strmbrkr: pick(s.strmbrkr, field), peerValues: pick(s.piscina, field), goal, digits }));
+  return rows.map(([field, figure, unit, goal, digits, lowerIsBetter]) =>
+    row({
+      figure,
+      unit,
+      lowerIsBetter,
+      peer: peerLabel,
+      strmbrkr: pick(s.strmbrkr, field),
+      peerValues: pick(s.piscina, field),
+      goal,
+      digits,
+    }),
+  );
 }
 
 async function startup(size) {
@@ -102,7 +151,17 @@ async function startup(size) {
     fork4: async () => (await forkFour()).wallMs,
   });
   const figure = "Start-up: `strmbrkr run` hello world, 4 workers, command → exit";
-  return [row({ figure, unit: "ms", lowerIsBetter: true, peer: "node forking 4 children that import zeromq, until all ready, → exit", strmbrkr: s.strmbrkr, peerValues: s.fork4, goal: { atMost: 400 } })];
+  return [
+    row({
+      figure,
+      unit: "ms",
+      lowerIsBetter: true,
+      peer: "node forking 4 children that import zeromq, until all ready, → exit",
+      strmbrkr: s.strmbrkr,
+      peerValues: s.fork4,
+      goal: { atMost: 400 },
+    }),
+  ];
 }
 
 async function kvs(size) {
@@ -121,8 +180,22 @@ async function kvs(size) {
     });
     const peerLabel = `redis-server ${redis?.version ?? "(unavailable)"} + ioredis ${versions().ioredis}`;
     return [
-      row({ figure: "KVS: sequential set/get round trips, one client", unit: "ops/s", peer: peerLabel, strmbrkr: pick(s.strmbrkr, "sequentialOpsPerSecond"), peerValues: pick(s.redis ?? [], "sequentialOpsPerSecond"), goal: { ratio: 1 } }),
-      row({ figure: "KVS: set/get, 100 requests in flight, one client", unit: "ops/s", peer: peerLabel, strmbrkr: pick(s.strmbrkr, "inFlightOpsPerSecond"), peerValues: pick(s.redis ?? [], "inFlightOpsPerSecond"), goal: { ratio: 1 } }),
+      row({
+        figure: "KVS: sequential set/get round trips, one client",
+        unit: "ops/s",
+        peer: peerLabel,
+        strmbrkr: pick(s.strmbrkr, "sequentialOpsPerSecond"),
+        peerValues: pick(s.redis ?? [], "sequentialOpsPerSecond"),
+        goal: { ratio: 1 },
+      }),
+      row({
+        figure: "KVS: set/get, 100 requests in flight, one client",
+        unit: "ops/s",
+        peer: peerLabel,
+        strmbrkr: pick(s.strmbrkr, "inFlightOpsPerSecond"),
+        peerValues: pick(s.redis ?? [], "inFlightOpsPerSecond"),
+        goal: { ratio: 1 },
+      }),
     ];
   } finally {
     await redis?.stop();
@@ -137,7 +210,8 @@ function parseOptions(argv) {
   const only = argv.indexOf("--only");
   const figures = only >= 0 ? argv[only + 1].split(",") : Object.keys(FIGURES);
   const unknown = figures.filter((name) => !FIGURES[name]);
-  if (unknown.length > 0 || !(size.reps >= 1)) throw new Error(`usage: node bench/run.mjs [--quick] [--reps N] [--only ${Object.keys(FIGURES).join(",")}]`);
+  if (unknown.length > 0 || !(size.reps >= 1))
+    throw new Error(`usage: node bench/run.mjs [--quick] [--reps N] [--only ${Object.keys(FIGURES).join(",")}]`);
   return { mode, size, figures };
 }
 
@@ -150,7 +224,9 @@ async function main() {
   process.once("SIGINT", stop).once("SIGTERM", stop);
   const started = Date.now();
   const before = machine();
-  log(`${mode} run: ${size.reps} repetitions of ${figures.join(", ")} on ${before.cpus} cores (${before.cpuModel}), node ${before.node}, load ${before.loadAverage.join(" ")}`);
+  log(
+    `${mode} run: ${size.reps} repetitions of ${figures.join(", ")} on ${before.cpus} cores (${before.cpuModel}), node ${before.node}, load ${before.loadAverage.join(" ")}`,
+  );
   const rows = [];
   try {
     for (const name of figures) {
@@ -163,10 +239,22 @@ async function main() {
   }
   const table = markdownTable(rows);
   const seconds = (Date.now() - started) / 1000;
-  const results = { date: new Date(started).toISOString(), mode, seconds, machine: before, loadAverageAfter: machine().loadAverage, versions: versions(), size, rows, notes };
+  const results = {
+    date: new Date(started).toISOString(),
+    mode,
+    seconds,
+    machine: before,
+    loadAverageAfter: machine().loadAverage,
+    versions: versions(),
+    size,
+    rows,
+    notes,
+  };
   writeFileSync(new URL("./results.json", import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
   console.log(table);
-  console.log(`\n${mode} run, ${size.reps} repetitions, ${seconds.toFixed(0)} s; ${before.cpus} cores, node ${before.node}; load before ${before.loadAverage.join(" ")}, after ${results.loadAverageAfter.join(" ")}`);
+  console.log(
+    `\n${mode} run, ${size.reps} repetitions, ${seconds.toFixed(0)} s; ${before.cpus} cores, node ${before.node}; load before ${before.loadAverage.join(" ")}, after ${results.loadAverageAfter.join(" ")}`,
+  );
   for (const note of notes) console.log(`note: ${note}`);
   console.log("(also in bench/results.json)");
 }

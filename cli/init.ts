@@ -30,7 +30,8 @@ export default async function main({ queue, workers, argv }: MainContext): Promi
 
 export const initCommand: CommandModule<object, InitArgs> = {
   command: "init [dir]",
-  describe: "Write a starter job script (script.ts) and a tsconfig.json that finds strmbrkr's and Node's types in this installation, for editors and tsc",
+  describe:
+    "Write a starter job script (script.ts) and a tsconfig.json that finds strmbrkr's and Node's types in this installation, for editors and tsc",
   builder: (yargs) =>
     (yargs as Argv<object>)
       .positional("dir", { type: "string", default: ".", describe: "The folder to write them in (made if missing) [default: .]" })
@@ -41,7 +42,10 @@ export const initCommand: CommandModule<object, InitArgs> = {
 function init({ dir }: ArgumentsCamelCase<InitArgs>): void {
   const files = [
     { path: join(dir, "script.ts"), text: STARTER },
-    { path: join(dir, "tsconfig.json"), text: `${JSON.stringify({ compilerOptions: scriptCompilerOptions(), include: ["**/*.ts"] }, null, 2)}\n` },
+    {
+      path: join(dir, "tsconfig.json"),
+      text: `${JSON.stringify({ compilerOptions: scriptCompilerOptions(), include: ["**/*.ts"] }, null, 2)}\n`,
+    },
   ];
   // Both are looked for first, so a refusal writes neither; "wx" still never overwrites one made meanwhile.
   const taken = files.find(({ path }) => lstatSync(path, { throwIfNoEntry: false }));

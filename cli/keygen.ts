@@ -24,7 +24,12 @@ async function keygen({ name }: ArgumentsCamelCase<KeygenArgs>): Promise<void> {
     ({ publicKey } = writeKeyPair(name, basename(name)));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    fail(2, code === "EEXIST" ? `${name}.key or ${name}.pub exists already; not overwriting a key` : `cannot write ${name}.key: ${(error as Error).message}`);
+    fail(
+      2,
+      code === "EEXIST"
+        ? `${name}.key or ${name}.pub exists already; not overwriting a key`
+        : `cannot write ${name}.key: ${(error as Error).message}`,
+    );
   }
   process.stdout.write(`wrote ${name}.key (secret: keep it on this machine) and ${name}.pub\npublic key: ${publicKey}\n`);
 }

@@ -54,7 +54,10 @@ export const kvsCommand: CommandModule<object, KvsArgs> = {
       .conflicts("instance", "connect")
       .option("ttl", { type: "number", describe: "set: seconds until the key expires [default: none]" })
       .option("string", { type: "boolean", default: false, describe: "set: store the value as a string, even if it reads as JSON" })
-      .option("key", { type: "string", describe: "With --connect to a run's CURVE endpoint (--listen): a key pair file whose .pub is in its --authorized-keys" })
+      .option("key", {
+        type: "string",
+        describe: "With --connect to a run's CURVE endpoint (--listen): a key pair file whose .pub is in its --authorized-keys",
+      })
       .option("server-key", { type: "string", describe: "With --key: the host's public key (as --server-key='KEY'), or its .pub file" })
       .option("timeout", { type: "number", default: 2000, describe: "Milliseconds to wait for the store's answer" })
       .epilog(`Actions:\n${ACTION_NAMES.map((action) => `  ${usageOf(action).slice(4).padEnd(16)} ${ACTIONS[action].does}`).join("\n")}`)
@@ -72,7 +75,8 @@ async function kvs(args: ArgumentsCamelCase<KvsArgs>): Promise<void> {
   const usage = `usage: strmbrkr ${usageOf(args.action)} (--instance ID | --connect ENDPOINT)`;
   if (positionals.length < min || positionals.length > max) fail(2, usage);
   const by = args.action === "incr" && positionals[1] !== undefined ? Number(positionals[1]) : 1;
-  if (!Number.isFinite(by) || positionals[1]?.trim() === "") fail(2, `kvs incr: the amount must be a number, got ${JSON.stringify(positionals[1])}`);
+  if (!Number.isFinite(by) || positionals[1]?.trim() === "")
+    fail(2, `kvs incr: the amount must be a number, got ${JSON.stringify(positionals[1])}`);
   if (!args.instance && !args.connect) fail(2, "name the run: --instance ID, or --connect ENDPOINT");
   if (!(args.timeout > 0)) fail(2, `--timeout: ${args.timeout} must be a number of milliseconds > 0`);
   if (args.ttl !== undefined && !(args.ttl > 0)) fail(2, `--ttl: ${args.ttl} must be a number of seconds > 0`);
@@ -87,9 +91,13 @@ async function kvs(args: ArgumentsCamelCase<KvsArgs>): Promise<void> {
     return fail(2, (error as Error).message);
   }
   if (!/^(tcp|ipc):\/\/./.test(endpoint)) fail(2, `--connect ${JSON.stringify(endpoint)}: an endpoint is tcp://HOST:PORT or ipc://PATH`);
-  if ((args.key === undefined) !== (args.serverKey === undefined)) fail(2, "--key and --server-key go together (a run's CURVE endpoint needs both)");
+  if ((args.key === undefined) !== (args.serverKey === undefined))
+    fail(2, "--key and --server-key go together (a run's CURVE endpoint needs both)");
   // zeromq and the client load only here: every command's start would pay for them otherwise.
-  const [{ KvsClient, KvsRefused }, { readKeyPair, readPublicKey }] = await Promise.all([import("../runtime/client/kvs-client.js"), import("../runtime/transport/key-files.js")]);
+  const [{ KvsClient, KvsRefused }, { readKeyPair, readPublicKey }] = await Promise.all([
+    import("../runtime/client/kvs-client.js"),
+    import("../runtime/transport/key-files.js"),
+  ]);
   let curve: CurveClientKeys | undefined;
   try {
     // One of this user's runs: its own keys, from its 0700 directory. Anyone else's: none, and the store refuses.
@@ -146,7 +154,9 @@ async function kvs(args: ArgumentsCamelCase<KvsArgs>): Promise<void> {
     const refused = error instanceof KvsRefused;
     const reason = refused
       ? `refused: ${(error as Error).message}${args.key === undefined ? "; for your own run use --instance ID, for --listen --key and --server-key" : ""}`
-      : error instanceof TransactionTimeout ? `no answer from the key-value store at ${endpoint} in ${args.timeout} ms (is the run still going?)` : `${(error as Error).name}: ${(error as Error).message}`;
+      : error instanceof TransactionTimeout
+        ? `no answer from the key-value store at ${endpoint} in ${args.timeout} ms (is the run still going?)`
+        : `${(error as Error).name}: ${(error as Error).message}`;
     process.stderr.write(`strmbrkr: ${reason}\n`);
     code = error instanceof TransactionTimeout || refused ? 2 : 1;
   } finally {

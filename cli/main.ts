@@ -36,5 +36,7 @@ await yargs(argv)
   .version(STRMBRKR_VERSION)
   .help()
   .alias("h", "help")
-  .fail((message, error, usage) => fail(2, message ? unknownOptionMessage(message, knownWords(usage), argv) : error?.message || String(error)))
+  .fail((message, error, usage) =>
+    fail(2, message ? unknownOptionMessage(message, knownWords(usage), argv) : error?.message || String(error)),
+  )
   .parseAsync();

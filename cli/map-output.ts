@@ -35,7 +35,8 @@ export function checkOutputs(input: string, outputs: [flag: string, path: string
   for (const [flag, path] of outputs) {
     if (path === undefined || path === "-") continue;
     const stats = statOrUndefined(path);
-    if (sameFile(stats, inputStats) && stats!.isFile()) fail(2, `${flag} ${path} is the input file; writing it would destroy the input (write elsewhere, then rename)`);
+    if (sameFile(stats, inputStats) && stats!.isFile())
+      fail(2, `${flag} ${path} is the input file; writing it would destroy the input (write elsewhere, then rename)`);
     const twin = seen.find(([, other]) => sameFile(stats, other) && stats!.isFile());
     if (twin) fail(2, `${flag} ${path} is the same file as ${twin[0]}`);
     if (stats) seen.push([flag, stats]);

@@ -31,10 +31,28 @@ export const mapCommand: CommandModule<object, MapArgs> = {
       .positional("script", { type: "string", demandOption: true, describe: "The job script (.ts or .js)" })
       .positional("fn", { type: "string", demandOption: true, describe: "The exported function to run for each line" })
       // nargs 1: without it yargs reads the `-` of `--input -` as a stray positional.
-      .option("input", { alias: "i", type: "string", nargs: 1, demandOption: true, describe: "JSON Lines file, - for stdin: a JSON array is the argument list, any other value the only argument" })
-      .option("output", { alias: "o", type: "string", nargs: 1, default: "-", describe: "Where each return value goes, one JSON line per job that succeeded; - for stdout; a file is written whole or not at all (temporary file, renamed at the end)" })
+      .option("input", {
+        alias: "i",
+        type: "string",
+        nargs: 1,
+        demandOption: true,
+        describe: "JSON Lines file, - for stdin: a JSON array is the argument list, any other value the only argument",
+      })
+      .option("output", {
+        alias: "o",
+        type: "string",
+        nargs: 1,
+        default: "-",
+        describe:
+          "Where each return value goes, one JSON line per job that succeeded; - for stdout; a file is written whole or not at all (temporary file, renamed at the end)",
+      })
       .option("errors", { type: "string", nargs: 1, describe: "Write failures here as JSON lines ({ line, error }) instead of to stderr" })
-      .option("ordered", { type: "boolean", default: false, describe: "Write values in input order, one line per input line: null for a line that failed (default: as jobs finish, failures left out)" })
+      .option("ordered", {
+        type: "boolean",
+        default: false,
+        describe:
+          "Write values in input order, one line per input line: null for a line that failed (default: as jobs finish, failures left out)",
+      })
       .option("in-flight", { type: "string", default: "1000", describe: "Most jobs out at once; bounds memory however long the input" })
       .option("timeout", { type: "string", describe: "Seconds each job may run (its own watchdog)" })
       .option("retries", { type: "string", describe: "Times to run a job again after it throws" })
@@ -48,7 +66,10 @@ export const mapCommand: CommandModule<object, MapArgs> = {
         fail(2, `--input ${args.input}: ${(error as Error).message}`);
       }
     }
-    checkOutputs(args.input, [["--output", args.output], ["--errors", args.errors]]);
+    checkOutputs(args.input, [
+      ["--output", args.output],
+      ["--errors", args.errors],
+    ]);
     const inFlight = numberFlag("--in-flight", args.inFlight, { min: 1, integer: true });
     const jobOptions: JobOptions = {};
     if (args.timeout !== undefined) jobOptions.timeout = numberFlag("--timeout", args.timeout, { min: 0, above: true });
@@ -89,11 +110,21 @@ export const mapCommand: CommandModule<object, MapArgs> = {
           // --ordered keeps output line N for input line N: a failure holds its place with null.
           if (args.ordered && !(await write(out, "null\n"))) break;
           // On a terminal, over the progress line rather than after it.
-          if (!err) process.stderr.write(`${shown.progress ? "\r\x1b[2K" : ""}strmbrkr: line ${outcome.line}: ${error.name}: ${error.message}\n`);
-          else if (!(await write(err, `${JSON.stringify({ line: outcome.line, error: { name: error.name, message: error.message, stack: error.stack } })}\n`))) break;
+          if (!err)
+            process.stderr.write(`${shown.progress ? "\r\x1b[2K" : ""}strmbrkr: line ${outcome.line}: ${error.name}: ${error.message}\n`);
+          else if (
+            !(await write(
+              err,
+              `${JSON.stringify({ line: outcome.line, error: { name: error.name, message: error.message, stack: error.stack } })}\n`,
+            ))
+          )
+            break;
         }
         await Promise.all([close(out), err && close(err)]);
-        for (const [stream, path] of [[out, args.output], [err, args.errors]] as const) {
+        for (const [stream, path] of [
+          [out, args.output],
+          [err, args.errors],
+        ] as const) {
           const error = stream && writeErrors.get(stream);
           if (!error) continue;
           // The reader went away (`| head`): stop quietly, as Unix tools do on SIGPIPE.

@@ -15,7 +15,7 @@ export function warn(message: string): void {
 export function printError(prefix: string, error: unknown): void {
   // strmbrkr's own verdicts say all in their message; the user's errors need their stack.
   const ours = error instanceof StrmbrkrError && error.code === "ERR_STRMBRKR_SCRIPT";
-  const text = error instanceof Error ? ((!ours && error.stack) || `${error.name}: ${error.message}`) : String(error);
+  const text = error instanceof Error ? (!ours && error.stack) || `${error.name}: ${error.message}` : String(error);
   process.stderr.write(`strmbrkr: ${prefix}\n${text}\n`);
 }
 
@@ -23,9 +23,14 @@ export function printError(prefix: string, error: unknown): void {
  * A numeric flag's value (flags arrive as strings, so "five" is reported as typed); exits 2 with
  * one line naming the flag otherwise, e.g. `--in-flight must be an integer >= 1, got "0"`.
  */
-export function numberFlag(flag: string, text: string, { min, integer = false, above = false }: { min: number; integer?: boolean; above?: boolean }): number {
+export function numberFlag(
+  flag: string,
+  text: string,
+  { min, integer = false, above = false }: { min: number; integer?: boolean; above?: boolean },
+): number {
   const value = Number(text);
   const ok = text.trim() !== "" && Number.isFinite(value) && (!integer || Number.isInteger(value)) && (above ? value > min : value >= min);
-  if (!ok) fail(2, `${flag} must be ${integer ? "an integer" : "a number of seconds"} ${above ? ">" : ">="} ${min}, got ${JSON.stringify(text)}`);
+  if (!ok)
+    fail(2, `${flag} must be ${integer ? "an integer" : "a number of seconds"} ${above ? ">" : ">="} ${min}, got ${JSON.stringify(text)}`);
   return value;
 }

@@ -13,10 +13,17 @@ export const runCommand: CommandModule<object, RunArgs> = {
   describe: "Bundle a job script, start the broker, the key-value store and the workers, and run its default export",
   builder: (yargs) =>
     sessionOptions(yargs as Argv<object>)
-      .positional("script", { type: "string", demandOption: true, describe: "The job script (.ts or .js): exported jobs and a default-exported main" })
+      .positional("script", {
+        type: "string",
+        demandOption: true,
+        describe: "The job script (.ts or .js): exported jobs and a default-exported main",
+      })
       .example("$0 run examples/example.ts", "Run the example on 4 workers")
       .example("$0 run sim.ts --workers 8 -- --steps 1000", "Pass arguments to main after --")
-      .example("$0 run sim.ts --listen tcp://0.0.0.0:5555 --key host.key --authorized-keys workers.pub", "Also run jobs on other machines (docs/distributed.md)") as Argv<RunArgs>,
+      .example(
+        "$0 run sim.ts --listen tcp://0.0.0.0:5555 --key host.key --authorized-keys workers.pub",
+        "Also run jobs on other machines (docs/distributed.md)",
+      ) as Argv<RunArgs>,
   handler: (args: ArgumentsCamelCase<RunArgs>) =>
     hostSession(args, {
       script: args.script,

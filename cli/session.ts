@@ -30,16 +30,48 @@ export interface SessionArgs {
 export function sessionOptions<T>(yargs: Argv<T>): Argv<T & SessionArgs> {
   return yargs
     .option("workers", { alias: "w", type: "string", describe: "Worker processes [default: STRMBRKR_WORKER_PROC_COUNT or 4]" })
-    .option("watchdog", { type: "string", describe: "Seconds a job may run before its worker is killed; 0 disables [default: STRMBRKR_WORKER_WATCHDOG_TERMINATE_AFTER or 15]" })
-    .option("protocol", { type: "string", describe: "Transport of the broker's and the store's zeromq sockets (zeromq clients; this run's own processes use unix sockets): tcp (loopback) or ipc (private socket files) [default: STRMBRKR_SOCKET_PROTOCOL or tcp]" })
+    .option("watchdog", {
+      type: "string",
+      describe: "Seconds a job may run before its worker is killed; 0 disables [default: STRMBRKR_WORKER_WATCHDOG_TERMINATE_AFTER or 15]",
+    })
+    .option("protocol", {
+      type: "string",
+      describe:
+        "Transport of the broker's and the store's zeromq sockets (zeromq clients; this run's own processes use unix sockets): tcp (loopback) or ipc (private socket files) [default: STRMBRKR_SOCKET_PROTOCOL or tcp]",
+    })
     .option("log-level", { type: "string", describe: `Log level: ${LOG_LEVELS.join(", ")} [default: STRMBRKR_LOGGING_LEVEL or INFO]` })
-    .option("kvs-snapshot", { type: "string", describe: "File the key-value store loads at start and saves to at exit and every STRMBRKR_KVS_SNAPSHOT_INTERVAL s [default: STRMBRKR_KVS_SNAPSHOT or none]" })
-    .option("listen", { type: "string", describe: "Also accept remote workers (`strmbrkr worker`) on tcp://HOST:PORT and the next three ports; PORT * picks free ones [default: local only]" })
-    .option("authorized-keys", { type: "string", describe: "With --listen: file of the public keys (one per line) of the workers admitted" })
-    .option("key", { type: "string", describe: "With --listen: this host's key pair file (`strmbrkr keygen`) [default: a new key each run, printed at start]" })
-    .option("insecure", { type: "boolean", describe: "With --listen: no keys, no encryption; anyone who reaches the port can take jobs (warns at every start)" })
-    .option("progress", { type: "boolean", default: true, describe: "Show a live progress line on stderr when it is a terminal (--no-progress to hide)" })
-    .option("typecheck", { type: "boolean", describe: "Type-check the script with TypeScript first; a type error stops the run (exit 2) before any process starts [default: false: esbuild only strips types]" }) as Argv<T & SessionArgs>;
+    .option("kvs-snapshot", {
+      type: "string",
+      describe:
+        "File the key-value store loads at start and saves to at exit and every STRMBRKR_KVS_SNAPSHOT_INTERVAL s [default: STRMBRKR_KVS_SNAPSHOT or none]",
+    })
+    .option("listen", {
+      type: "string",
+      describe:
+        "Also accept remote workers (`strmbrkr worker`) on tcp://HOST:PORT and the next three ports; PORT * picks free ones [default: local only]",
+    })
+    .option("authorized-keys", {
+      type: "string",
+      describe: "With --listen: file of the public keys (one per line) of the workers admitted",
+    })
+    .option("key", {
+      type: "string",
+      describe: "With --listen: this host's key pair file (`strmbrkr keygen`) [default: a new key each run, printed at start]",
+    })
+    .option("insecure", {
+      type: "boolean",
+      describe: "With --listen: no keys, no encryption; anyone who reaches the port can take jobs (warns at every start)",
+    })
+    .option("progress", {
+      type: "boolean",
+      default: true,
+      describe: "Show a live progress line on stderr when it is a terminal (--no-progress to hide)",
+    })
+    .option("typecheck", {
+      type: "boolean",
+      describe:
+        "Type-check the script with TypeScript first; a type error stops the run (exit 2) before any process starts [default: false: esbuild only strips types]",
+    }) as Argv<T & SessionArgs>;
 }
 
 export interface Session<T> {
@@ -77,8 +109,13 @@ export async function hostSession<T>(args: SessionArgs, session: Session<T>): Pr
     instance = installContext(new HostContext(resolveConfig({ overrides, warn })));
     const flags = { listen: args.listen, key: args.key, authorizedKeys: args.authorizedKeys, insecure: args.insecure };
     // The remote-worker modules (and zeromq) load only for a run that names one of their flags.
-    listen = Object.values(flags).some((flag) => flag !== undefined && flag !== false) ? (await import("../runtime/remote/listen.js")).resolveListen(flags) : undefined;
-    if (instance.config.workerProcCount === 0 && !listen) throw new ConfigError(`--workers (STRMBRKR_WORKER_PROC_COUNT): "0" must be at least 1 (or 0 with --listen: every job on remote workers)`);
+    listen = Object.values(flags).some((flag) => flag !== undefined && flag !== false)
+      ? (await import("../runtime/remote/listen.js")).resolveListen(flags)
+      : undefined;
+    if (instance.config.workerProcCount === 0 && !listen)
+      throw new ConfigError(
+        `--workers (STRMBRKR_WORKER_PROC_COUNT): "0" must be at least 1 (or 0 with --listen: every job on remote workers)`,
+      );
     getLogger("config").log(instance.config.configLogLevel, `configuration: ${JSON.stringify(instance.config)}`);
     if (instance.config.kvsSnapshot) checkSnapshot(instance.config.kvsSnapshot); // before any process starts
   } catch (error) {
@@ -87,7 +124,10 @@ export async function hostSession<T>(args: SessionArgs, session: Session<T>): Pr
   if (args.typecheck) await typecheck(session.script);
   if (listen) {
     instance.listenForWorkers(listen);
-    if (!listen.curve) process.stderr.write(`strmbrkr: WARNING: --insecure: anyone who can reach ${listen.address} can take jobs, read the job script and the key-value store, and send results; nothing is encrypted\n`);
+    if (!listen.curve)
+      process.stderr.write(
+        `strmbrkr: WARNING: --insecure: anyone who can reach ${listen.address} can take jobs, read the job script and the key-value store, and send results; nothing is encrypted\n`,
+      );
   }
   const exit = async (code: number): Promise<never> => {
     await instance.shutdown().catch(() => {});
@@ -106,7 +146,10 @@ export async function hostSession<T>(args: SessionArgs, session: Session<T>): Pr
     // The store starts once the workers are up (WorkerManager), unless remote workers or a snapshot need it now.
     // With --listen both bind their ports now; the run waits for both (or the first failure) before main.
     if (listen) {
-      listening = Promise.all([hubReady, instance.kvsEndpoint()]).then(([{ gateway }]) => ({ gateway: gateway!, store: instance.remoteKvsEndpoint }));
+      listening = Promise.all([hubReady, instance.kvsEndpoint()]).then(([{ gateway }]) => ({
+        gateway: gateway!,
+        store: instance.remoteKvsEndpoint,
+      }));
       listening.catch(() => {});
     } else if (instance.config.kvsSnapshot) instance.startKvs();
     host = await import("./script-run.js");
@@ -182,7 +225,9 @@ function warnUnfinished(how: "returned" | "threw"): void {
   const { queued, processed, failed } = runStats;
   const unfinished = queued - processed - failed;
   if (unfinished === 0) return;
-  process.stderr.write(`strmbrkr: WARNING: main ${how} with ${unfinished} ${unfinished === 1 ? "job" : "jobs"} not finished (${processed} processed, ${failed} failed); they were stopped and their results dropped: await them (queue.blockUntilProcessed(), each submit) before main returns\n`);
+  process.stderr.write(
+    `strmbrkr: WARNING: main ${how} with ${unfinished} ${unfinished === 1 ? "job" : "jobs"} not finished (${processed} processed, ${failed} failed); they were stopped and their results dropped: await them (queue.blockUntilProcessed(), each submit) before main returns\n`,
+  );
 }
 
 /**
@@ -202,7 +247,10 @@ function announce(listen: ListenContext, { gateway, store }: Listening): void {
   // `=` and quotes: a Z85 key may start with "-" and holds shell characters.
   const keys = listen.curve ? ` --server-key='${listen.curve.publicKey}' --key WORKER.key` : " --insecure";
   process.stderr.write(`strmbrkr: join with: strmbrkr worker --connect tcp://THIS-HOST:${port}${keys}\n`);
-  if (store) process.stderr.write(`strmbrkr: the key-value store, from elsewhere: strmbrkr kvs … --connect ${store}${listen.curve ? " --key KEY --server-key=HOST.pub" : ""}\n`);
+  if (store)
+    process.stderr.write(
+      `strmbrkr: the key-value store, from elsewhere: strmbrkr kvs … --connect ${store}${listen.curve ? " --key KEY --server-key=HOST.pub" : ""}\n`,
+    );
 }
 
 /**
@@ -222,7 +270,9 @@ function handleInterrupts(instance: HostContext): void {
     await instance.runningHub?.drain(grace * 1000);
     await instance.shutdown().catch(() => {});
     const { queued, processed, failed } = runStats;
-    process.stderr.write(`strmbrkr: interrupted: ${processed} jobs processed, ${failed} failed, ${queued - processed - failed} not finished\n`);
+    process.stderr.write(
+      `strmbrkr: interrupted: ${processed} jobs processed, ${failed} failed, ${queued - processed - failed} not finished\n`,
+    );
     process.exit(code);
   };
   process.on("SIGINT", onSignal);

@@ -24,14 +24,20 @@ export function unknownOptionMessage(message: string, known: string[], argv: str
       // The first stray word says it: after `strmbrkr mapp x.ts` the x.ts is only its consequence.
       if (strayReported) return [];
       strayReported = true;
-      const command = closest(name, known.filter((word) => !word.startsWith("-")));
+      const command = closest(
+        name,
+        known.filter((word) => !word.startsWith("-")),
+      );
       return [`unknown argument ${JSON.stringify(name)}${command ? `; did you mean ${command}?` : ""}`];
     }
     if (typedSeen.has(typed)) return [];
     typedSeen.add(typed);
     const shown = typed.replace(/=.*$/, "");
     const negated = flagName(typed)!.startsWith("no-") && flagName(typed) !== name;
-    const flag = closest(name, known.filter((word) => word.startsWith("--")).map((word) => word.slice(2)));
+    const flag = closest(
+      name,
+      known.filter((word) => word.startsWith("--")).map((word) => word.slice(2)),
+    );
     return [`unknown option ${shown}${flag ? `; did you mean --${negated ? "no-" : ""}${flag}?` : ""}`];
   });
   return parts.join("; ");

@@ -14,7 +14,10 @@ export async function sleepAndReturn(howLong: number, throwMessage?: string, sec
 
   const sleepList = await KeyValueStore.appendValue("sleep_list", howLong);
   // The original's read-modify-write; KeyValueStore.transact (see docs) makes this atomic.
-  await KeyValueStore.setValue("sleep_sum", sleepList.reduce((sum, value) => sum + value, 0));
+  await KeyValueStore.setValue(
+    "sleep_sum",
+    sleepList.reduce((sum, value) => sum + value, 0),
+  );
   return howLong;
 }
 

@@ -18,7 +18,13 @@ async function main() {
 
   queue.queueJobs(...[1, 2, 3, 4].map((n) => new Job(square, [n])));
   await queue.blockUntilProcessed({ timeout: 30 });
-  console.log(queue.getResults().map((job) => job.retval).sort((a, b) => a - b).join(" "));
+  console.log(
+    queue
+      .getResults()
+      .map((job) => job.retval)
+      .sort((a, b) => a - b)
+      .join(" "),
+  );
 
   await workers.stopWorkers();
   await queue.stopHandling();

@@ -44,5 +44,7 @@ export default async function main({ queue, workers, argv }: MainContext): Promi
   const serialSeconds = ((performance.now() - start) / 1000) * (chunks / sample);
 
   console.log(`π ≈ ${((4 * inside) / (chunks * DARTS_PER_CHUNK)).toFixed(6)} from ${chunks * DARTS_PER_CHUNK} darts`);
-  console.log(`${workers.workerCount} workers: ${parallelSeconds.toFixed(2)} s; one process (estimated from ${sample} chunks): ${serialSeconds.toFixed(2)} s; speed-up ${(serialSeconds / parallelSeconds).toFixed(2)}×`);
+  console.log(
+    `${workers.workerCount} workers: ${parallelSeconds.toFixed(2)} s; one process (estimated from ${sample} chunks): ${serialSeconds.toFixed(2)} s; speed-up ${(serialSeconds / parallelSeconds).toFixed(2)}×`,
+  );
 }

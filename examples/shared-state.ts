@@ -26,5 +26,7 @@ export default async function main({ queue }: MainContext): Promise<void> {
   const best = queue.getResults().sort((a, b) => (b.retval as number) - (a.retval as number))[0]!;
   const scored = (await KeyValueStore.getValue<number[]>("scored"))!;
   console.log(`${scored.length} candidates scored by the workers`);
-  console.log(`best candidate: ${best.args[0]} (score ${best.retval}), cached: ${await KeyValueStore.cacheGrab("scores", String(best.args[0]))}`);
+  console.log(
+    `best candidate: ${best.args[0]} (score ${best.retval}), cached: ${await KeyValueStore.cacheGrab("scores", String(best.args[0]))}`,
+  );
 }

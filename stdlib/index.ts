@@ -10,8 +10,21 @@ export { WorkerManager, type WorkerManagerOptions } from "./worker-manager.js";
 export { KeyValueStore, type InitCacheOptions } from "./key-value-store.js";
 export type { SetOptions, TransactionStore, TransactionFunction } from "../runtime/wire/transaction-store.js";
 export {
-  StrmbrkrError, ConfigError, ScriptError, JobTimeoutError, TransactionTimeout, ValueAlreadySet, UninitializedCache,
-  CacheMiss, WatchdogTimeout, WorkerLost, TransactionAborted, Cancelled, Stopped, JobError, type ErrorInfo,
+  StrmbrkrError,
+  ConfigError,
+  ScriptError,
+  JobTimeoutError,
+  TransactionTimeout,
+  ValueAlreadySet,
+  UninitializedCache,
+  CacheMiss,
+  WatchdogTimeout,
+  WorkerLost,
+  TransactionAborted,
+  Cancelled,
+  Stopped,
+  JobError,
+  type ErrorInfo,
 } from "../runtime/util/errors.js";
 export type { MainContext } from "./main-context.js";
 export { currentWorkerId } from "./current-worker.js";

@@ -171,7 +171,10 @@ export class KeyValueStore {
   }
 
   /** Makes an LRU cache under `name`. ValueAlreadySet if the name holds a value, unless `clearExisting`. */
-  static initCache(name: string, { clearExisting = false, maxSize = 128 }: InitCacheOptions = {}): Promise<{ cacheName: string; clearExisting: boolean; maxSize: number }> {
+  static initCache(
+    name: string,
+    { clearExisting = false, maxSize = 128 }: InitCacheOptions = {},
+  ): Promise<{ cacheName: string; clearExisting: boolean; maxSize: number }> {
     return call("initCache", name, clearExisting, maxSize);
   }
 
@@ -192,7 +195,8 @@ export class KeyValueStore {
    */
   static async stopServerProcess(): Promise<void> {
     const run = currentRun();
-    if (run.kind !== "host") throw new Error("KeyValueStore.stopServerProcess(): the store belongs to the run's host; call it in main, not in a job");
+    if (run.kind !== "host")
+      throw new Error("KeyValueStore.stopServerProcess(): the store belongs to the run's host; call it in main, not in a job");
     await run.stopKvs();
   }
 }
@@ -200,6 +204,7 @@ export class KeyValueStore {
 /** The export name a transaction travels by, as for jobs; TypeError when `fn` is not an export. */
 async function exportName(fn: TransactionFunction | string): Promise<string> {
   if (typeof fn === "string" && fn !== "") return fn; // the server checks it against the script
-  if (typeof fn !== "function") throw new TypeError(`KeyValueStore.transact: fn must be an exported function or its name, got ${fn === null ? "null" : typeof fn}`);
+  if (typeof fn !== "function")
+    throw new TypeError(`KeyValueStore.transact: fn must be an exported function or its name, got ${fn === null ? "null" : typeof fn}`);
   return currentRun().script.nameOfLoaded(fn, "KeyValueStore.transact", "transactions");
 }

@@ -144,13 +144,14 @@ export class QueueManager {
         return this.#results.shift();
       },
       more: () => this.#client.outstanding > this.#pending.size && !this.#client.stopped,
-      changed: () => new Promise<void>((resolve) => {
-        const wake = () => {
-          this.#waiters.delete(wake);
-          resolve();
-        };
-        this.#waiters.add(wake);
-      }),
+      changed: () =>
+        new Promise<void>((resolve) => {
+          const wake = () => {
+            this.#waiters.delete(wake);
+            resolve();
+          };
+          this.#waiters.add(wake);
+        }),
     });
   }
 
@@ -186,15 +187,19 @@ export class QueueManager {
           resolve(true);
         }
       };
-      const timer = timeout === undefined ? undefined : setTimeout(() => {
-        this.#waiters.delete(check);
-        resolve(false);
-      }, timeout * 1000);
+      const timer =
+        timeout === undefined
+          ? undefined
+          : setTimeout(() => {
+              this.#waiters.delete(check);
+              resolve(false);
+            }, timeout * 1000);
       this.#waiters.add(check);
       check();
     });
     if (this.#error) throw this.#error;
-    if (this.#client.outstanding > 0 && this.#client.stopped) throw new Stopped(`QueueManager stopped with ${this.#client.outstanding} jobs left`);
+    if (this.#client.outstanding > 0 && this.#client.stopped)
+      throw new Stopped(`QueueManager stopped with ${this.#client.outstanding} jobs left`);
     if (settled) return;
     const left = this.#client.outstanding;
     if (dumpOnTimeout) {

@@ -49,11 +49,16 @@ export async function* mapWithBackPressure<T, R>(
         const slot: { result?: Settled<R> } = {};
         if (ordered) slots.push(slot);
         // Settle into a value at once so a failure never becomes an unhandled rejection.
-        start(next.value).then((value) => ({ ok: true, value }) as const, (error: unknown) => ({ ok: false, error }) as const).then((result) => {
-          if (ordered) slot.result = result;
-          else done.push(result);
-          wake?.();
-        });
+        start(next.value)
+          .then(
+            (value) => ({ ok: true, value }) as const,
+            (error: unknown) => ({ ok: false, error }) as const,
+          )
+          .then((result) => {
+            if (ordered) slot.result = result;
+            else done.push(result);
+            wake?.();
+          });
       }
       if (held === 0) return;
       const ready = () => (ordered ? slots[0]!.result !== undefined : done.length > 0);
@@ -72,7 +77,8 @@ export async function* mapWithBackPressure<T, R>(
 }
 
 function toAsyncIterator<T>(input: Iterable<T> | AsyncIterable<T>): AsyncIterator<T> {
-  if (input != null && typeof (input as AsyncIterable<T>)[Symbol.asyncIterator] === "function") return (input as AsyncIterable<T>)[Symbol.asyncIterator]();
+  if (input != null && typeof (input as AsyncIterable<T>)[Symbol.asyncIterator] === "function")
+    return (input as AsyncIterable<T>)[Symbol.asyncIterator]();
   if (input != null && typeof (input as Iterable<T>)[Symbol.iterator] === "function") {
     const sync = (input as Iterable<T>)[Symbol.iterator]();
     return {

@@ -42,13 +42,15 @@ export class WorkerManager {
   constructor({ procCount, watchdogTerminateAfter, script }: WorkerManagerOptions = {}) {
     const config = this.#run.config;
     if (procCount !== undefined) {
-      if (typeof procCount !== "number" || !Number.isInteger(procCount)) throw new TypeError(`WorkerManager: procCount must be an integer, got ${describe(procCount)}`);
+      if (typeof procCount !== "number" || !Number.isInteger(procCount))
+        throw new TypeError(`WorkerManager: procCount must be an integer, got ${describe(procCount)}`);
     }
     if (watchdogTerminateAfter !== undefined) {
       if (typeof watchdogTerminateAfter !== "number" || Number.isNaN(watchdogTerminateAfter)) {
         throw new TypeError(`WorkerManager: watchdogTerminateAfter must be a number of seconds, got ${describe(watchdogTerminateAfter)}`);
       }
-      if (watchdogTerminateAfter < 0) throw new RangeError(`WorkerManager: watchdogTerminateAfter must be >= 0, got ${watchdogTerminateAfter}`);
+      if (watchdogTerminateAfter < 0)
+        throw new RangeError(`WorkerManager: watchdogTerminateAfter must be >= 0, got ${watchdogTerminateAfter}`);
     }
     if (script !== undefined && typeof script !== "string" && !(script instanceof URL)) {
       throw new TypeError(`WorkerManager: script must be a path or a file URL, got ${describe(script)}`);
@@ -100,7 +102,8 @@ export class WorkerManager {
 
   async #start(): Promise<void> {
     const instance = this.#run;
-    if (instance.kind !== "host") throw new Error("WorkerManager.startWorkers: only the run's host (main, or a program using the library) starts workers, not a job");
+    if (instance.kind !== "host")
+      throw new Error("WorkerManager.startWorkers: only the run's host (main, or a program using the library) starts workers, not a job");
     const script = this.#script ?? instance.script.script;
     if (!script) throw new Error("WorkerManager: no job script; pass { script } or run under `strmbrkr run`");
     const hub = instance.retainHub();
@@ -115,10 +118,17 @@ export class WorkerManager {
         reject(error);
       };
       // A script whose top level never returns (an endless loop, a hung await) would wait forever.
-      const timer = startTimeoutS > 0 ? setTimeout(() => {
-        const ready = this.#status?.ready ?? 0;
-        fail(new ScriptError(`${this.procCount - ready} of ${this.procCount} workers did not load the job script within ${startTimeoutS} s (STRMBRKR_WORKER_START_TIMEOUT); does its top level run forever?`));
-      }, startTimeoutS * 1000) : undefined;
+      const timer =
+        startTimeoutS > 0
+          ? setTimeout(() => {
+              const ready = this.#status?.ready ?? 0;
+              fail(
+                new ScriptError(
+                  `${this.procCount - ready} of ${this.procCount} workers did not load the job script within ${startTimeoutS} s (STRMBRKR_WORKER_START_TIMEOUT); does its top level run forever?`,
+                ),
+              );
+            }, startTimeoutS * 1000)
+          : undefined;
       this.#onStatus = (status: PoolStatus) => {
         if (status.poolId !== poolId) return;
         this.#track(status);
@@ -130,7 +140,14 @@ export class WorkerManager {
       };
       hub.on("pool", this.#onStatus);
       hub.on("fatal", fail);
-      hub.send({ type: "start-pool", poolId, count: this.procCount, watchdogMs: this.watchdogTerminateAfter * 1000, bundle: bundle.path, kvs: instance.runningKvsEndpoint });
+      hub.send({
+        type: "start-pool",
+        poolId,
+        count: this.procCount,
+        watchdogMs: this.watchdogTerminateAfter * 1000,
+        bundle: bundle.path,
+        kvs: instance.runningKvsEndpoint,
+      });
     });
     this.#started = true;
     // The store starts now (or earlier, on first use): booting it beside the workers slowed every

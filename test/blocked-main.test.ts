@@ -20,18 +20,34 @@ interface Stamp {
 const JOBS = 8;
 
 t.test("jobs run and use the KVS while main busy-loops", async (t) => {
-  const { summary: s } = await runFixture(t, "kvs-blocked-main.ts", { cwd: scratchDir(t), workers: 2, args: [String(JOBS), "50"], timeoutMs: 90_000 });
+  const { summary: s } = await runFixture(t, "kvs-blocked-main.ts", {
+    cwd: scratchDir(t),
+    workers: 2,
+    args: [String(JOBS), "50"],
+    timeoutMs: 90_000,
+  });
   const { busyStart, busyEnd } = s;
   t.equal(s.allDone, true, `every job finished while main was busy (${busyEnd - busyStart} ms)`);
 
   const jobs: any[] = s.jobs ?? [];
   t.equal(jobs.length, JOBS, `${JOBS} jobs reported`);
-  t.ok(jobs.every((job) => job.status === "processed"), "every job was processed", { jobs });
+  t.ok(
+    jobs.every((job) => job.status === "processed"),
+    "every job was processed",
+    { jobs },
+  );
 
   const stamps: Stamp[] = s.stamps ?? [];
   t.equal(stamps.length, JOBS, "every job appended its stamp to the KVS");
-  t.same(stamps.map((stamp) => stamp.index).sort((a, b) => a - b), [...Array(JOBS).keys()], "one stamp per job");
-  t.ok(stamps.every((stamp) => stamp.readBack), "every job read its own write back");
+  t.same(
+    stamps.map((stamp) => stamp.index).sort((a, b) => a - b),
+    [...Array(JOBS).keys()],
+    "one stamp per job",
+  );
+  t.ok(
+    stamps.every((stamp) => stamp.readBack),
+    "every job read its own write back",
+  );
   const late = stamps.filter((stamp) => !(stamp.startedAt >= busyStart && stamp.doneAt <= busyEnd));
   t.same(late, [], "every job started, wrote, read back and finished inside main's busy window", { busyStart, busyEnd, stamps });
   const appendedLate = jobs.filter((job) => !(job.retval?.appendedAt <= busyEnd));

@@ -17,17 +17,24 @@ function project(t: TapTest): { dir: string; env: Record<string, string>; run: (
   t.teardown(() => {
     for (const path of [dir, cache]) rmSync(path, { recursive: true, force: true });
   });
-  writeFileSync(join(dir, "script.ts"), [
-    'import type { MainContext } from "strmbrkr";',
-    'import { label } from "./util";',
-    "export function describe(n: number): string { return `${label}:${n}`; }",
-    "export default async function main({ queue }: MainContext) {",
-    "  console.log(JSON.stringify({ value: await queue.submit(describe, 7) }));",
-    "}",
-  ].join("\n"));
+  writeFileSync(
+    join(dir, "script.ts"),
+    [
+      'import type { MainContext } from "strmbrkr";',
+      'import { label } from "./util";',
+      "export function describe(n: number): string { return `${label}:${n}`; }",
+      "export default async function main({ queue }: MainContext) {",
+      "  console.log(JSON.stringify({ value: await queue.submit(describe, 7) }));",
+      "}",
+    ].join("\n"),
+  );
   writeFileSync(join(dir, "util.js"), 'export const label = "js";\n');
   const env = { STRMBRKR_CACHE_DIR: cache };
-  return { dir, env, run: () => strmbrkr(["run", join(dir, "script.ts"), "--workers", "1", "--no-progress", "--log-level", "DEBUG"], { env }) };
+  return {
+    dir,
+    env,
+    run: () => strmbrkr(["run", join(dir, "script.ts"), "--workers", "1", "--no-progress", "--log-level", "DEBUG"], { env }),
+  };
 }
 
 t.test("a second run of an unchanged script reuses its bundle; the result is the same", async (t) => {

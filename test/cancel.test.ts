@@ -28,11 +28,18 @@ t.test("cancel stops a running job: its worker is killed and replaced", async (t
   t.equal(summary.twice, false, "a second cancel of the same job returns false");
   t.equal(summary.outcome.status, "failed");
   t.equal(summary.outcome.error.name, "Cancelled");
-  t.match(summary.outcome.error.message, new RegExp(`was cancelled while running; its worker \\(pid ${summary.pid}\\) was killed and replaced$`));
+  t.match(
+    summary.outcome.error.message,
+    new RegExp(`was cancelled while running; its worker \\(pid ${summary.pid}\\) was killed and replaced$`),
+  );
   t.equal(summary.after, 42, "a replacement worker runs the next job");
   t.notMatch(result.stderr, /Error/, "nothing else went wrong", { stderr: result.stderr });
   t.notMatch(result.stderr, / - WARNING - /, "the kill was asked for: no warning", { stderr: result.stderr });
-  t.match(result.stderr, / - INFO - worker \d+\.\d+ exited to signal SIGKILL, as asked; starting a replacement\n/, "its exit is logged as INFO");
+  t.match(
+    result.stderr,
+    / - INFO - worker \d+\.\d+ exited to signal SIGKILL, as asked; starting a replacement\n/,
+    "its exit is logged as INFO",
+  );
 });
 
 t.test("aborting submit's signal cancels the running job: JobError caused by Cancelled", async (t) => {
@@ -58,7 +65,12 @@ t.test("aborting map's signal stops pulling input and cancels the jobs in flight
   const { summary } = await run(t, "abort-map", 2);
   t.equal(summary.consumed, 10);
   t.ok(summary.pulled <= 10 + 4 + 1, `it stopped pulling (pulled ${summary.pulled})`);
-  const cancelled = { class: "Cancelled", name: "Cancelled", message: "map was cancelled: its signal was aborted", code: "ERR_STRMBRKR_CANCELLED" };
+  const cancelled = {
+    class: "Cancelled",
+    name: "Cancelled",
+    message: "map was cancelled: its signal was aborted",
+    code: "ERR_STRMBRKR_CANCELLED",
+  };
   t.same(summary.thrown, cancelled, "map threw Cancelled at once");
   t.equal(summary.leftover, 0, "the jobs in flight were cancelled: none left outstanding");
   t.same(summary.emptyMap, cancelled, "a signal aborted before the map starts");

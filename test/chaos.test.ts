@@ -50,6 +50,10 @@ t.test("workers SIGKILLed every few hundred ms: every job comes back exactly onc
   reliabilityRow(t, {
     scenario: `chaos: 2,000 × 5 ms jobs on 2 workers (${report.failed} FAILED as WorkerLost)`,
     fault: `SIGKILL a random worker every 200–400 ms (${kills} kills)`,
-    queued: report.queued, received: report.received, lost: report.missing, duplicated: report.duplicated, leftover: leftover.length,
+    queued: report.queued,
+    received: report.received,
+    lost: report.missing,
+    duplicated: report.duplicated,
+    leftover: leftover.length,
   });
 });

@@ -27,22 +27,33 @@ type Tap = Parameters<Parameters<typeof t.test>[0]>[0];
 t.test("a bad value in strmbrkr.env names the file and the line, quoted and commented or not", { timeout: 40_000 }, async (t) => {
   const result = await run(t, '# settings\n\nSTRMBRKR_WORKER_PROC_COUNT="x" # two\n');
   t.equal(result.code, 2, "exit 2");
-  t.equal(result.stderr, 'strmbrkr: strmbrkr.env:3: STRMBRKR_WORKER_PROC_COUNT: "x" is not an integer\n', "one line: file, line, option, value");
+  t.equal(
+    result.stderr,
+    'strmbrkr: strmbrkr.env:3: STRMBRKR_WORKER_PROC_COUNT: "x" is not an integer\n',
+    "one line: file, line, option, value",
+  );
   t.equal(result.stdout, "", "main did not run");
   t.same(result.started, [], "nothing started");
   t.same(await processesGone(result.instanceId), [], "no process left");
 });
 
-t.test("a quoted value with a trailing comment; unknown STRMBRKR_ names warned about, with the closest known one", { timeout: 40_000 }, async (t) => {
-  // STRMBRKR_CPU_PROF_DIR is read elsewhere (empty: no profiles): no warning.
-  const result = await run(t, 'STRMBRKR_WORKER_PROC_COUNT="2" # two\nSTRMBRKR_WORKERS=3\n', { STRMBRKR_LOGING_LEVEL: "DEBUG", STRMBRKR_CPU_PROF_DIR: "" });
-  t.equal(result.code, 0, `runs: ${result.stderr}`);
-  t.same(lastJson(result.stdout), { workerCount: 2 }, '"2" # two is 2');
-  t.equal(
-    result.stderr,
-    "strmbrkr: WARNING: strmbrkr.env:2: STRMBRKR_WORKERS is not a strmbrkr setting; it is ignored (did you mean STRMBRKR_WORKER_PROC_COUNT?)\n" +
-      "strmbrkr: WARNING: STRMBRKR_LOGING_LEVEL in the environment is not a strmbrkr setting; it is ignored (did you mean STRMBRKR_LOGGING_LEVEL?)\n",
-    "one line each, and nothing else",
-  );
-  t.same(await processesGone(result.instanceId), [], "no process left");
-});
+t.test(
+  "a quoted value with a trailing comment; unknown STRMBRKR_ names warned about, with the closest known one",
+  { timeout: 40_000 },
+  async (t) => {
+    // STRMBRKR_CPU_PROF_DIR is read elsewhere (empty: no profiles): no warning.
+    const result = await run(t, 'STRMBRKR_WORKER_PROC_COUNT="2" # two\nSTRMBRKR_WORKERS=3\n', {
+      STRMBRKR_LOGING_LEVEL: "DEBUG",
+      STRMBRKR_CPU_PROF_DIR: "",
+    });
+    t.equal(result.code, 0, `runs: ${result.stderr}`);
+    t.same(lastJson(result.stdout), { workerCount: 2 }, '"2" # two is 2');
+    t.equal(
+      result.stderr,
+      "strmbrkr: WARNING: strmbrkr.env:2: STRMBRKR_WORKERS is not a strmbrkr setting; it is ignored (did you mean STRMBRKR_WORKER_PROC_COUNT?)\n" +
+        "strmbrkr: WARNING: STRMBRKR_LOGING_LEVEL in the environment is not a strmbrkr setting; it is ignored (did you mean STRMBRKR_LOGGING_LEVEL?)\n",
+      "one line each, and nothing else",
+    );
+    t.same(await processesGone(result.instanceId), [], "no process left");
+  },
+);

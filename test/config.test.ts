@@ -63,12 +63,20 @@ for (const [name, value, pattern] of BAD_VALUES) {
 
 t.test("a bad value in strmbrkr.env names the option and the value", async (t) => {
   const cwd = workDir("STRMBRKR_SOCKET_PROTOCOL=udp\n");
-  await expectConfigError(t, await run(["run", "-w", "1", fixture("cli-print-workers.ts")], { cwd }), /^strmbrkr: strmbrkr\.env:1: STRMBRKR_SOCKET_PROTOCOL: "udp" is not a socket protocol/);
+  await expectConfigError(
+    t,
+    await run(["run", "-w", "1", fixture("cli-print-workers.ts")], { cwd }),
+    /^strmbrkr: strmbrkr\.env:1: STRMBRKR_SOCKET_PROTOCOL: "udp" is not a socket protocol/,
+  );
 });
 
 t.test("a line of strmbrkr.env that is not KEY=VALUE names the file and the line", async (t) => {
   const cwd = workDir("# settings\nSTRMBRKR_WORKER_PROC_COUNT=2\nthis is not a setting\n");
-  await expectConfigError(t, await run(["run", "-w", "1", fixture("cli-print-workers.ts")], { cwd }), /strmbrkr\.env:3: expected KEY=VALUE, got "this is not a setting"/);
+  await expectConfigError(
+    t,
+    await run(["run", "-w", "1", fixture("cli-print-workers.ts")], { cwd }),
+    /strmbrkr\.env:3: expected KEY=VALUE, got "this is not a setting"/,
+  );
 });
 
 t.test("strmbrkr.env in the cwd is honoured; the environment beats it; a CLI flag beats both", async (t) => {
@@ -98,7 +106,11 @@ t.test("strmbrkr.env in the cwd is honoured; the environment beats it; a CLI fla
   const fromEnv = await run(["run", script], { cwd, env: { STRMBRKR_WORKER_PROC_COUNT: "2" } });
   t.equal(fromEnv.code, 0, `runs: ${fromEnv.stderr}`);
   t.same(lastJson(fromEnv.stdout), { workerCount: 2 }, "the environment beats the file");
-  t.match(loggedConfig(fromEnv), { workerProcCount: 2, workerWatchdogTerminateAfter: 7 }, "the file still sets what the environment does not");
+  t.match(
+    loggedConfig(fromEnv),
+    { workerProcCount: 2, workerWatchdogTerminateAfter: 7 },
+    "the file still sets what the environment does not",
+  );
   t.same(await processesGone(fromEnv.instanceId), [], "no process left");
 
   const fromFlag = await run(["run", script, "--workers", "1"], { cwd, env: { STRMBRKR_WORKER_PROC_COUNT: "2" } });
@@ -110,7 +122,10 @@ t.test("strmbrkr.env in the cwd is honoured; the environment beats it; a CLI fla
 t.test("strmbrkr.env next to the script but not in the cwd is not read", async (t) => {
   const scriptDir = workDir("STRMBRKR_WORKER_WATCHDOG_TERMINATE_AFTER=7\n");
   const script = join(scriptDir, "print-workers.ts");
-  writeFileSync(script, 'export default async function main({ workers }: any) { console.log(JSON.stringify({ workerCount: workers.workerCount })); }\n');
+  writeFileSync(
+    script,
+    "export default async function main({ workers }: any) { console.log(JSON.stringify({ workerCount: workers.workerCount })); }\n",
+  );
   const result = await run(["run", script, "-w", "1"], { env: { STRMBRKR_CONFIG_LOG_LEVEL: "WARNING" } });
   t.equal(result.code, 0, `runs: ${result.stderr}`);
   t.same(lastJson(result.stdout), { workerCount: 1 });
@@ -120,7 +135,10 @@ t.test("strmbrkr.env next to the script but not in the cwd is not read", async (
 
 /** Runs three jobs in `cwd`; resolves with the pipeline report files written there. */
 async function pipelineReports(t: Test, expected: boolean, env: Record<string, string>, cwd = workDir()): Promise<string[]> {
-  const result = await run(["run", "-w", "1", fixture("cli-square.ts"), "--", "3"], { cwd, env: { STRMBRKR_CONFIG_LOG_LEVEL: "WARNING", ...env } });
+  const result = await run(["run", "-w", "1", fixture("cli-square.ts"), "--", "3"], {
+    cwd,
+    env: { STRMBRKR_CONFIG_LOG_LEVEL: "WARNING", ...env },
+  });
   t.equal(result.code, 0, `runs: ${result.stderr}`);
   t.match(lastJson(result.stdout), { statuses: ["processed"], squares: [1, 4, 9] }, "the jobs ran");
   t.same(await processesGone(result.instanceId), [], "no process left");
@@ -141,13 +159,20 @@ for (const value of ["True"]) {
   t.test(`STRMBRKR_KVS_DUMP_PIPELINE_STATUS_REPORTS=${value} is true: a report per job`, async (t) => {
     const reports = await pipelineReports(t, true, { STRMBRKR_KVS_DUMP_PIPELINE_STATUS_REPORTS: value });
     t.equal(reports.length, 3, `three reports: ${reports.join(", ")}`);
-    t.ok(reports.every((name) => name.endsWith(".json")), "JSON files");
+    t.ok(
+      reports.every((name) => name.endsWith(".json")),
+      "JSON files",
+    );
   });
 }
 
-t.test("booleans in strmbrkr.env: \"yes\" is true, and 0 in the environment beats it", async (t) => {
+t.test('booleans in strmbrkr.env: "yes" is true, and 0 in the environment beats it', async (t) => {
   const envFile = 'export STRMBRKR_KVS_DUMP_PIPELINE_STATUS_REPORTS="yes"\n';
   const reports = await pipelineReports(t, true, {}, workDir(envFile));
   t.equal(reports.length, 3, `the file turns reports on: ${reports.join(", ")}`);
-  t.same(await pipelineReports(t, false, { STRMBRKR_KVS_DUMP_PIPELINE_STATUS_REPORTS: "0" }, workDir(envFile)), [], "the environment turns them off");
+  t.same(
+    await pipelineReports(t, false, { STRMBRKR_KVS_DUMP_PIPELINE_STATUS_REPORTS: "0" }, workDir(envFile)),
+    [],
+    "the environment turns them off",
+  );
 });

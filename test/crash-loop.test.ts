@@ -13,7 +13,15 @@ t.test("a bundle that throws at import in the workers stops the run with that er
   t.ok(seconds < 15, "stopped quickly instead of forking forever");
   const leftover = await processesGone(result.instanceId);
   t.same(leftover, [], "no process left");
-  reliabilityRow(t, { scenario: `crash loop: the run stops with the script's error in ${seconds.toFixed(1)} s`, fault: "bundle throws at import in every worker", queued: 0, received: 0, lost: 0, duplicated: 0, leftover: leftover.length });
+  reliabilityRow(t, {
+    scenario: `crash loop: the run stops with the script's error in ${seconds.toFixed(1)} s`,
+    fault: "bundle throws at import in every worker",
+    queued: 0,
+    received: 0,
+    lost: 0,
+    duplicated: 0,
+    leftover: leftover.length,
+  });
 });
 
 t.test("workers that exit at start again and again stop the run", async (t) => {

@@ -16,7 +16,9 @@ import { fixture, lastJson, processesGone, strmbrkr } from "./lib/cli.js";
 t.test("each job settled once, and a result comes while the hub is stopped", { timeout: 90_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "strmbrkr-direct-test-"));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const result = await strmbrkr(["run", fixture("direct-results.ts"), "--workers", "1", "--no-progress", "--", join(dir, "hub.pid")], { timeoutMs: 60_000 });
+  const result = await strmbrkr(["run", fixture("direct-results.ts"), "--workers", "1", "--no-progress", "--", join(dir, "hub.pid")], {
+    timeoutMs: 60_000,
+  });
   t.equal(result.code, 0, "exit 0", { stderr: result.stderr.slice(-2000) });
   const { queued, submitted, called, ids, extra, value, cameWhileStopped } = lastJson(result.stdout);
   const rounds = Array.from({ length: 30 }, (_, i) => i);
@@ -34,7 +36,15 @@ t.test("results sockets: which paths the broker accepts", async (t) => {
   const mine = resultsSocketPath(runDir);
   t.ok(isResultsSocketPath(runDir, mine), "a path this process makes");
   t.ok(isResultsSocketPath(runDir, `${runDir}/results-1-2.sock`), "any process's in the run directory");
-  for (const path of [`/tmp/other/results-1-2.sock`, `${runDir}/sub/results-1-2.sock`, `${runDir}/results-1.sock`, `${runDir}/frontend-local.sock`, `${runDir}/../results-1-2.sock`, "", "/etc/passwd"]) {
+  for (const path of [
+    `/tmp/other/results-1-2.sock`,
+    `${runDir}/sub/results-1-2.sock`,
+    `${runDir}/results-1.sock`,
+    `${runDir}/frontend-local.sock`,
+    `${runDir}/../results-1-2.sock`,
+    "",
+    "/etc/passwd",
+  ]) {
     t.notOk(isResultsSocketPath(runDir, path), `not ${JSON.stringify(path)}`);
   }
 });
@@ -46,7 +56,14 @@ t.test("a copy reaches a listening socket; one with nowhere to go, or malformed,
     sender.close();
     rmSync(dir, { recursive: true, force: true });
   });
-  const result = (id: string, value: string): JobResult => ({ id, ok: true, value: Buffer.from(JSON.stringify(value)), delegatedAt: 1, startedAt: 2, processedAt: 3 });
+  const result = (id: string, value: string): JobResult => ({
+    id,
+    ok: true,
+    value: Buffer.from(JSON.stringify(value)),
+    delegatedAt: 1,
+    startedAt: 2,
+    processedAt: 3,
+  });
   sender.send([{ path: join(dir, "results-1-1.sock"), result: result("1-1", "lost") }]); // no one listens: no throw
   const path = resultsSocketPath(dir);
   const received: { id: string; value: string }[] = [];
@@ -69,10 +86,20 @@ t.test("a copy reaches a listening socket; one with nowhere to go, or malformed,
   const dropped = new Promise<void>((resolve) => hostile.on("close", () => resolve()));
   hostile.write(Buffer.from([0, 0, 0, 5, 0, 0, 0, 9, 1])); // a frame longer than its message: the listener hangs up
   await dropped;
-  sender.send([{ path, result: result("1-2", "a") }, { path, result: result("1-3", "b") }]);
+  sender.send([
+    { path, result: result("1-2", "a") },
+    { path, result: result("1-3", "b") },
+  ]);
   // Both sides are unref'd (copies never keep a process alive): this timer keeps the test's alive meanwhile.
   let timer!: NodeJS.Timeout;
   await Promise.race([done, new Promise<void>((resolve) => (timer = setTimeout(resolve, 10_000)))]);
   clearTimeout(timer);
-  t.same(received, [{ id: "1-2", value: "a" }, { id: "1-3", value: "b" }], "both results, in one batch, values intact");
+  t.same(
+    received,
+    [
+      { id: "1-2", value: "a" },
+      { id: "1-3", value: "b" },
+    ],
+    "both results, in one batch, values intact",
+  );
 });

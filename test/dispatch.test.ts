@@ -14,11 +14,18 @@ t.test("a short job never waits behind a long one while a worker is free; each j
   const { long, short1, short2, firstCount, many, manyIds } = lastJson(result.stdout);
   t.equal(firstCount, 3, "three results for three jobs");
   for (const job of [long, short1, short2]) t.equal(job.status, "processed", `${job.id} processed`);
-  t.ok(short1.endedAt < long.endedAt && short2.endedAt < long.endedAt, "both short jobs ended before the long one", { long, short1, short2 });
+  t.ok(short1.endedAt < long.endedAt && short2.endedAt < long.endedAt, "both short jobs ended before the long one", {
+    long,
+    short1,
+    short2,
+  });
   t.not(short1.pid, long.pid, "the first short job ran beside the long one, not after it");
   t.not(short2.pid, long.pid, "so did the second");
   t.same(many.map((job: any) => job.id).sort(), [...manyIds].sort(), "12 jobs of 100 ms, sent ahead: each came back once");
-  t.ok(many.every((job: any) => job.status === "processed"), "all processed");
+  t.ok(
+    many.every((job: any) => job.status === "processed"),
+    "all processed",
+  );
   t.equal(new Set(many.map((job: any) => job.pid)).size, 2, "on both workers");
   t.same(await processesGone(result.instanceId), [], "no process left");
 });

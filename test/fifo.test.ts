@@ -85,18 +85,34 @@ t.test("a long backlog drained while it fills: every item once, in order", async
 t.test("a worker's held jobs: first is the running one, take finds any by match, toArray copies", async (t) => {
   const held = new Fifo<{ id: string }>();
   t.equal(held.first, undefined, "empty: no first");
-  t.equal(held.take(() => true), undefined, "and nothing to take");
+  t.equal(
+    held.take(() => true),
+    undefined,
+    "and nothing to take",
+  );
   for (const id of ["a", "b", "c", "d"]) held.push({ id });
   t.equal(held.first?.id, "a", "first is the oldest, left in place");
   t.equal(held.length, 4);
   t.equal(held.take((job) => job.id === "c")?.id, "c", "one from the middle");
-  t.same(held.toArray().map((job) => job.id), ["a", "b", "d"], "the others keep their order");
+  t.same(
+    held.toArray().map((job) => job.id),
+    ["a", "b", "d"],
+    "the others keep their order",
+  );
   t.equal(held.take((job) => job.id === "a")?.id, "a", "the first, taken as a shift");
   t.equal(held.first?.id, "b", "the next is first");
-  t.equal(held.take((job) => job.id === "zz"), undefined, "no match: undefined, nothing removed");
+  t.equal(
+    held.take((job) => job.id === "zz"),
+    undefined,
+    "no match: undefined, nothing removed",
+  );
   const copy = held.toArray();
   copy.pop();
   t.equal(held.length, 2, "toArray's array is a copy");
   held.push({ id: "e" });
-  t.same(held.takeAll().map((job) => job.id), ["b", "d", "e"], "a push after a take from the middle goes last");
+  t.same(
+    held.takeAll().map((job) => job.id),
+    ["b", "d", "e"],
+    "a push after a take from the middle goes last",
+  );
 });

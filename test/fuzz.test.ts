@@ -74,7 +74,8 @@ class LocalFuzzer {
     }
     const bytes = randomInt(20) === 0 ? junk() : encodeMessage(frames);
     // A socket the server dropped earlier emitted "close" already: waiting for it would never end.
-    if (!this.#socket.write(bytes) && !this.#socket.destroyed) await new Promise((resolve) => this.#socket!.once("drain", resolve).once("close", resolve));
+    if (!this.#socket.write(bytes) && !this.#socket.destroyed)
+      await new Promise((resolve) => this.#socket!.once("drain", resolve).once("close", resolve));
   }
 
   close(): void {
@@ -123,13 +124,16 @@ t.test("malformed messages to the broker's two ends and the KVS are dropped; rea
   };
 
   // Real work goes on until the fuzzing is over (SIGUSR2), however slowly a busy machine runs either.
-  const result = await strmbrkr(["run", fixture("rel-steady.ts"), "--workers", "2", "--protocol", "ipc", "--no-progress", "--", "1", "until-signal"], {
-    env: { STRMBRKR_MAX_MESSAGE_BYTES: String(1024 * 1024), STRMBRKR_LOGGING_LEVEL: "CRITICAL" },
-    timeoutMs: 60_000,
-    onSpawn: (child, instanceId) => {
-      child.stdout!.once("data", () => (fuzzing = fuzz(instanceId).finally(() => child.kill("SIGUSR2"))));
+  const result = await strmbrkr(
+    ["run", fixture("rel-steady.ts"), "--workers", "2", "--protocol", "ipc", "--no-progress", "--", "1", "until-signal"],
+    {
+      env: { STRMBRKR_MAX_MESSAGE_BYTES: String(1024 * 1024), STRMBRKR_LOGGING_LEVEL: "CRITICAL" },
+      timeoutMs: 60_000,
+      onSpawn: (child, instanceId) => {
+        child.stdout!.once("data", () => (fuzzing = fuzz(instanceId).finally(() => child.kill("SIGUSR2"))));
+      },
     },
-  });
+  );
   await fuzzing;
   t.equal(result.code, 0, "the run finished normally", { stderr: result.stderr.slice(-3000) });
   const report = lastJson(result.stdout);
@@ -143,6 +147,10 @@ t.test("malformed messages to the broker's two ends and the KVS are dropped; rea
   reliabilityRow(t, {
     scenario: `hostile input: ${report.rounds} rounds of 20 real jobs + KVS writes (peak RSS ${maxRssMb.toFixed(0)} MiB)`,
     fault: `${sent} malformed or oversized messages to the broker's two ends and the KVS, on their zeromq and local sockets`,
-    queued: report.rounds * 20, received: report.rounds * 20 - report.wrong, lost: report.wrong, duplicated: 0, leftover: leftover.length,
+    queued: report.rounds * 20,
+    received: report.rounds * 20 - report.wrong,
+    lost: report.wrong,
+    duplicated: 0,
+    leftover: leftover.length,
   });
 });

@@ -33,11 +33,22 @@ t.test("a worker that stops answering (SIGSTOP) is declared lost and its job fin
   t.match(result.stderr, /was lost after 300 ms without a heartbeat/);
   const leftover = await processesGone(result.instanceId);
   t.same(leftover, [], "no process left, the stopped worker included");
-  reliabilityRow(t, { scenario: "silent worker: 1 job, 2 workers", fault: "SIGSTOP the worker running it", queued: 1, received: 1, lost: 0, duplicated: 0, leftover: leftover.length });
+  reliabilityRow(t, {
+    scenario: "silent worker: 1 job, 2 workers",
+    fault: "SIGSTOP the worker running it",
+    queued: 1,
+    received: 1,
+    lost: 0,
+    duplicated: 0,
+    leftover: leftover.length,
+  });
 });
 
 t.test("a job that blocks its worker's event loop far past the heartbeat limit is not declared lost", async (t) => {
-  const result = await strmbrkr(["run", script, "--workers", "1", "--no-progress", "--", "busy", "2000"], { env: FAST_BEATS, timeoutMs: 30_000 });
+  const result = await strmbrkr(["run", script, "--workers", "1", "--no-progress", "--", "busy", "2000"], {
+    env: FAST_BEATS,
+    timeoutMs: 30_000,
+  });
   t.equal(result.code, 0, "exit 0", { stderr: result.stderr.slice(-3000) });
   t.same(lastJson(result.stdout), { status: "processed", attempts: 1 }, "ran once, to the end");
   t.notMatch(result.stderr, /without a heartbeat/);
@@ -75,5 +86,13 @@ t.test("workers that lose the broker reconnect with backoff, and every job still
   t.same(report, { queued: 200, received: 200, processed: 200 }, "every job came back once");
   const leftover = await processesGone(result.instanceId);
   t.same(leftover, [], "no process left");
-  reliabilityRow(t, { scenario: "lost broker: 200 × 10 ms jobs, 2 workers reconnect with backoff", fault: "SIGSTOP the broker's process until workers back off", queued: report.queued, received: report.received, lost: report.queued - report.received, duplicated: 0, leftover: leftover.length });
+  reliabilityRow(t, {
+    scenario: "lost broker: 200 × 10 ms jobs, 2 workers reconnect with backoff",
+    fault: "SIGSTOP the broker's process until workers back off",
+    queued: report.queued,
+    received: report.received,
+    lost: report.queued - report.received,
+    duplicated: 0,
+    leftover: leftover.length,
+  });
 });

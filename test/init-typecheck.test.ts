@@ -21,7 +21,10 @@ t.test("init writes script.ts and a tsconfig.json with which tsc passes; it neve
   const result = await strmbrkr(["init", "project"], { cwd: dir });
   t.equal(result.code, 0, result.stderr);
   t.match(result.stdout, /wrote project\/script\.ts and project\/tsconfig\.json/);
-  t.doesNotThrow(() => execFileSync(process.execPath, [TSC, "--noEmit", "-p", project], { cwd: dir, encoding: "utf8" }), "tsc --noEmit -p passes");
+  t.doesNotThrow(
+    () => execFileSync(process.execPath, [TSC, "--noEmit", "-p", project], { cwd: dir, encoding: "utf8" }),
+    "tsc --noEmit -p passes",
+  );
 
   const again = await strmbrkr(["init", "project"], { cwd: dir });
   t.equal(again.code, 2);
@@ -38,10 +41,17 @@ t.test("run --typecheck: a type error stops the run with file:line:col, exit 2, 
   // And a script with no tsconfig.json of its own: the defaults init writes.
   execFileSync("mkdir", [broken]);
   copyFileSync(withConfig, join(broken, "script.ts"));
-  for (const [script, shown] of [[withConfig, "project/broken.ts"], [join(broken, "script.ts"), "broken/script.ts"]] as const) {
+  for (const [script, shown] of [
+    [withConfig, "project/broken.ts"],
+    [join(broken, "script.ts"), "broken/script.ts"],
+  ] as const) {
     const result = await strmbrkrWatched(["run", script, "--typecheck"], { cwd: dir, timeoutMs: 60_000 });
     t.equal(result.code, 2, `exit 2 (${shown})`);
-    t.match(result.stderr, `${shown}:${line}:14: error TS2322: Type 'string' is not assignable to type 'number'.\n`, "file:line:col: message");
+    t.match(
+      result.stderr,
+      `${shown}:${line}:14: error TS2322: Type 'string' is not assignable to type 'number'.\n`,
+      "file:line:col: message",
+    );
     t.match(result.stderr, /strmbrkr: .* 1 type error \(--typecheck\); not run\n$/);
     t.equal(result.stdout, "");
     t.same(result.started, [], "no broker, store or worker was started");

@@ -29,7 +29,10 @@ t.test("a job's return value comes back as retval", async (t) => {
 });
 
 /** The fixture's line marked with `marker`, 1-based. */
-const lineOf = (marker: string) => readFileSync(scriptPath, "utf8").split("\n").findIndex((line) => line.includes(marker)) + 1;
+const lineOf = (marker: string) =>
+  readFileSync(scriptPath, "utf8")
+    .split("\n")
+    .findIndex((line) => line.includes(marker)) + 1;
 
 /** The stack starts with the error and points at the fixture's own line where it was thrown. */
 function assertStack(t: TapTest, stack: string | undefined, header: string, fn: string, marker: string) {

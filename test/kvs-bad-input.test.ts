@@ -93,7 +93,9 @@ t.test("bad input gets typed errors; the store keeps serving (kvs2-bad-input.ts)
     for (const name of ["setFunction", "appendSymbol", "hashWeakMap", "nestedFunction"]) {
       rejectsWith(t, a[name], "TypeError", `${name}: an unserialisable value`, { message: /value cannot be stored/ });
     }
-    rejectsWith(t, a.overLimit, "RangeError", "a value over the limit", { message: new RegExp(`over STRMBRKR_KVS_MAX_VALUE_BYTES \\(${LIMIT}\\)`) });
+    rejectsWith(t, a.overLimit, "RangeError", "a value over the limit", {
+      message: new RegExp(`over STRMBRKR_KVS_MAX_VALUE_BYTES \\(${LIMIT}\\)`),
+    });
     resolvesWith(t, a.underLimit, LIMIT - 100, "a value under the limit is stored");
     t.same(s.after, { keys: ["fits", "k"], k: "intact" }, "none of the refused calls stored anything");
   });
@@ -110,7 +112,11 @@ t.test("bad input gets typed errors; the store keeps serving (kvs2-bad-input.ts)
     error("notArray", "TypeError", /arguments must be an array/);
     error("overLimit", "RangeError", new RegExp(`over STRMBRKR_KVS_MAX_VALUE_BYTES \\(${LIMIT}\\)`));
     error("transactName", "TypeError", /export name must be a string, got number/);
-    t.same(order, ["unknownOp", "numberKey", "junkArgs", "notArray", "overLimit", "transactName", "ping"], "answers in order, none for the malformed frames");
+    t.same(
+      order,
+      ["unknownOp", "numberKey", "junkArgs", "notArray", "overLimit", "transactName", "ping"],
+      "answers in order, none for the malformed frames",
+    );
     t.equal(answers.ping?.status, "ok", "a ping after them all is answered");
     t.match(run.stderr, /dropped a malformed request \(2 frames\)/, "a malformed frame is logged");
     t.match(run.stderr, /dropped a malformed request \(5 frames\)/, "so is one with too many frames");

@@ -22,8 +22,16 @@ t.test("KeyValueStore caches (kvs-cache.ts)", async (t) => {
 
   t.test("a second initCache rejects with ValueAlreadySet; clearExisting replaces the value", async (t) => {
     const s = r.duplicateInit ?? {};
-    rejectsWith(t, s.duplicate, "ValueAlreadySet", "initCache of an existing cache", { code: ALREADY_SET, message: /Value already set for key/, strmbrkrError: true });
-    rejectsWith(t, s.overPlain, "ValueAlreadySet", "initCache over a plain value", { code: ALREADY_SET, message: /Value already set for key/, strmbrkrError: true });
+    rejectsWith(t, s.duplicate, "ValueAlreadySet", "initCache of an existing cache", {
+      code: ALREADY_SET,
+      message: /Value already set for key/,
+      strmbrkrError: true,
+    });
+    rejectsWith(t, s.overPlain, "ValueAlreadySet", "initCache over a plain value", {
+      code: ALREADY_SET,
+      message: /Value already set for key/,
+      strmbrkrError: true,
+    });
     resolvesWith(t, s.oldStillThere, "record", "the existing cache is untouched by the refused init");
     resolvesWith(t, s.clear, { cacheName: "dup", clearExisting: true, maxSize: 8 }, "initCache with clearExisting");
     rejectsWith(t, s.oldAfterClear, "CacheMiss", "a record of the replaced cache", { code: MISS });
@@ -44,8 +52,16 @@ t.test("KeyValueStore caches (kvs-cache.ts)", async (t) => {
 
   t.test("cachePut/cacheGrab on a name never initialised reject with UninitializedCache", async (t) => {
     const s = r.uninitialized ?? {};
-    rejectsWith(t, s.put, "UninitializedCache", "cachePut", { code: UNINITIALIZED, message: /has not been initialized/, strmbrkrError: true });
-    rejectsWith(t, s.grab, "UninitializedCache", "cacheGrab", { code: UNINITIALIZED, message: /has not been initialized/, strmbrkrError: true });
+    rejectsWith(t, s.put, "UninitializedCache", "cachePut", {
+      code: UNINITIALIZED,
+      message: /has not been initialized/,
+      strmbrkrError: true,
+    });
+    rejectsWith(t, s.grab, "UninitializedCache", "cacheGrab", {
+      code: UNINITIALIZED,
+      message: /has not been initialized/,
+      strmbrkrError: true,
+    });
     resolvesUndefined(t, s.nameStillFree, "the failed put made nothing under the name");
   });
 
@@ -58,7 +74,11 @@ t.test("KeyValueStore caches (kvs-cache.ts)", async (t) => {
   });
 
   t.test("cacheGrab of an absent record rejects with CacheMiss", async (t) => {
-    rejectsWith(t, r.miss?.miss, "CacheMiss", "cacheGrab('m', 'absent')", { code: MISS, message: /does not have a populated value for key 'absent'/, strmbrkrError: true });
+    rejectsWith(t, r.miss?.miss, "CacheMiss", "cacheGrab('m', 'absent')", {
+      code: MISS,
+      message: /does not have a populated value for key 'absent'/,
+      strmbrkrError: true,
+    });
     resolvesWith(t, r.miss?.present, 1, "a present record of the same cache");
   });
 
@@ -67,8 +87,17 @@ t.test("KeyValueStore caches (kvs-cache.ts)", async (t) => {
     t.equal(grabs.length, 32, "32 grabs reported");
     const evicted = grabs.slice(0, 16);
     const kept = grabs.slice(16);
-    t.ok(evicted.every((g) => !g.ok && g.instanceOf && g.name === "CacheMiss" && g.code === MISS), "k0..k15 reject with CacheMiss", { evicted });
-    t.same(kept.map((g) => (g.ok ? g.value : g.name)), Array.from({ length: 16 }, (_, i) => (16 + i) * 10), "k16..k31 grab back their values", { kept });
+    t.ok(
+      evicted.every((g) => !g.ok && g.instanceOf && g.name === "CacheMiss" && g.code === MISS),
+      "k0..k15 reject with CacheMiss",
+      { evicted },
+    );
+    t.same(
+      kept.map((g) => (g.ok ? g.value : g.name)),
+      Array.from({ length: 16 }, (_, i) => (16 + i) * 10),
+      "k16..k31 grab back their values",
+      { kept },
+    );
   });
 
   t.test("LRU: a grab makes a record the most recently used", async (t) => {
@@ -85,8 +114,15 @@ t.test("KeyValueStore caches (kvs-cache.ts)", async (t) => {
     resolvesWith(t, s.grab, { by: "main" }, "the job grabs main's record");
     t.equal(s.put?.ok, true, "the job puts a record");
     rejectsWith(t, s.miss, "CacheMiss", "a miss in the job", { code: MISS, strmbrkrError: true });
-    rejectsWith(t, s.uninitialized, "UninitializedCache", "an uninitialised cache in the job", { code: UNINITIALIZED, strmbrkrError: true });
-    rejectsWith(t, s.alreadySet, "ValueAlreadySet", "a duplicate initCache in the job", { code: ALREADY_SET, message: /Value already set for key/, strmbrkrError: true });
+    rejectsWith(t, s.uninitialized, "UninitializedCache", "an uninitialised cache in the job", {
+      code: UNINITIALIZED,
+      strmbrkrError: true,
+    });
+    rejectsWith(t, s.alreadySet, "ValueAlreadySet", "a duplicate initCache in the job", {
+      code: ALREADY_SET,
+      message: /Value already set for key/,
+      strmbrkrError: true,
+    });
     resolvesWith(t, summary.seenByMain as Outcome, { by: "job" }, "main grabs the job's record");
   });
 });

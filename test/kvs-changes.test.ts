@@ -12,7 +12,10 @@ import { Transactions } from "../runtime/kvs/transactions.js";
 t.test("writes and transactions count as changes, reads do not", async (t) => {
   const dir = t.testdir({ "script.mjs": "export function bump(store, key) { return store.incrValue(key); }\n" });
   const store = new Store();
-  const service = new KvsService({ store, transactions: new Transactions(store, { timeoutMs: 5_000, maxValueBytes: 1 << 20, bundle: join(dir, "script.mjs") }) });
+  const service = new KvsService({
+    store,
+    transactions: new Transactions(store, { timeoutMs: 5_000, maxValueBytes: 1 << 20, bundle: join(dir, "script.mjs") }),
+  });
   let id = 0;
   const request = async (op: string, ...args: unknown[]) => {
     const requestId = Buffer.alloc(4);

@@ -61,7 +61,11 @@ async function shell(t: TapTest, id: string): Promise<void> {
   const get = await kvs("get", "user:1", "--instance", id);
   t.equal(get.code, 0, "kvs get exits 0");
   t.same(JSON.parse(get.stdout), { name: "ada" }, "kvs get prints the value as JSON");
-  t.same(JSON.parse((await kvs("get", "typed", "--instance", id)).stdout), { map: { a: "1" }, set: [1] }, "Map, Set and BigInt spelled as JSON");
+  t.same(
+    JSON.parse((await kvs("get", "typed", "--instance", id)).stdout),
+    { map: { a: "1" }, set: [1] },
+    "Map, Set and BigInt spelled as JSON",
+  );
   oneLine(t, await kvs("get", "nothing", "--instance", id), 1, /^strmbrkr: no value under "nothing"$/m, "kvs get of a missing key");
 
   const set = await kvs("set", "fromCli", '{"a":[1,2]}', "--instance", id);
@@ -84,19 +88,57 @@ async function shell(t: TapTest, id: string): Promise<void> {
   };
   t.equal(await out("incr", "incr", "hits"), "1\n", "kvs incr: a missing key counts as 0");
   t.equal(await out("incr by", "incr", "hits", "41"), "42\n", "kvs incr KEY BY");
-  t.equal(await out("exists", "exists", "hits", "nothing", "hits"), "2\n", "kvs exists counts the keys that hold a value, a key named twice twice");
+  t.equal(
+    await out("exists", "exists", "hits", "nothing", "hits"),
+    "2\n",
+    "kvs exists counts the keys that hold a value, a key named twice twice",
+  );
   t.equal(await out("del", "del", "hits", "nothing", "hits"), "1\n", "kvs del prints how many were deleted");
   t.equal(await out("exists after del", "exists", "hits"), "0\n", "the key is gone");
-  t.match(JSON.parse(await out("ping", "ping")), { pid: Number, keys: Number, uptimeSeconds: Number }, "kvs ping prints the server's pid, keys, uptime");
-  oneLine(t, await kvs("del", "--instance", id), 2, /^strmbrkr: usage: strmbrkr kvs del <key>\.\.\. \(--instance ID \| --connect ENDPOINT\)$/m, "kvs del without a key");
-  oneLine(t, await kvs("incr", "hits", "lots", "--instance", id), 2, /^strmbrkr: kvs incr: the amount must be a number, got "lots"$/m, "kvs incr with an amount that is no number");
+  t.match(
+    JSON.parse(await out("ping", "ping")),
+    { pid: Number, keys: Number, uptimeSeconds: Number },
+    "kvs ping prints the server's pid, keys, uptime",
+  );
+  oneLine(
+    t,
+    await kvs("del", "--instance", id),
+    2,
+    /^strmbrkr: usage: strmbrkr kvs del <key>\.\.\. \(--instance ID \| --connect ENDPOINT\)$/m,
+    "kvs del without a key",
+  );
+  oneLine(
+    t,
+    await kvs("incr", "hits", "lots", "--instance", id),
+    2,
+    /^strmbrkr: kvs incr: the amount must be a number, got "lots"$/m,
+    "kvs incr with an amount that is no number",
+  );
 
-  oneLine(t, await kvs("get", "x", "--instance", "no-such-run"), 2, /^strmbrkr: no running strmbrkr run with instance id no-such-run/, "an unknown instance");
-  oneLine(t, await kvs("get", "x", "--connect", "tcp://127.0.0.1:9", "--timeout", "300"), 2, /no answer from the key-value store at tcp:\/\/127\.0\.0\.1:9 in 300 ms/, "a store that does not answer");
+  oneLine(
+    t,
+    await kvs("get", "x", "--instance", "no-such-run"),
+    2,
+    /^strmbrkr: no running strmbrkr run with instance id no-such-run/,
+    "an unknown instance",
+  );
+  oneLine(
+    t,
+    await kvs("get", "x", "--connect", "tcp://127.0.0.1:9", "--timeout", "300"),
+    2,
+    /no answer from the key-value store at tcp:\/\/127\.0\.0\.1:9 in 300 ms/,
+    "a store that does not answer",
+  );
   oneLine(t, await kvs("get", "--instance", id), 2, /usage: strmbrkr kvs get <key>/, "kvs get without a key");
   oneLine(t, await kvs("keys"), 2, /--instance ID, or --connect ENDPOINT/, "no run named");
   oneLine(t, await kvs("get", "x", "--instance", id, "--connect", endpoint), 2, /mutually exclusive/, "both --instance and --connect");
-  oneLine(t, await kvs("bogus", "--instance", id), 2, /^strmbrkr: kvs: unknown action "bogus" \(get, set, del, exists, incr, keys, dump, flush, ping\)$/m, "an unknown action");
+  oneLine(
+    t,
+    await kvs("bogus", "--instance", id),
+    2,
+    /^strmbrkr: kvs: unknown action "bogus" \(get, set, del, exists, incr, keys, dump, flush, ping\)$/m,
+    "an unknown action",
+  );
   oneLine(t, await kvs("get", "x", "--instance", "../etc"), 2, /an instance id is 1-64 letters/, "an instance id that is a path");
   oneLine(t, await kvs("get", "x", "--connect", "http://x"), 2, /an endpoint is tcp:\/\/HOST:PORT or ipc:\/\/PATH/, "a bad endpoint");
 }

@@ -50,7 +50,13 @@ async function fromOutside(runDir: string): Promise<Outside> {
   client.close();
 
   // Raw frames on the ROUTER.
-  const socket = new Dealer({ linger: 0, receiveTimeout: 5_000, curveServerKey: keys.serverKey, curvePublicKey: keys.publicKey, curveSecretKey: keys.secretKey });
+  const socket = new Dealer({
+    linger: 0,
+    receiveTimeout: 5_000,
+    curveServerKey: keys.serverKey,
+    curvePublicKey: keys.publicKey,
+    curveSecretKey: keys.secretKey,
+  });
   socket.connect(endpoint);
   await socket.send([BATCH_MARKER, Buffer.from([0, 0, 0, 1, 3, 0x73, 0x65])]); // cut short
   await socket.send([BATCH_MARKER, Buffer.alloc(0)]);
@@ -61,10 +67,17 @@ async function fromOutside(runDir: string): Promise<Outside> {
     { id: 13, op: "exists", payload: Buffer.from([1, 1, 0x42]) }, // undecodable arguments
     { id: 14, op: "ping", payload: encodeArgs([]) },
   ];
-  await socket.send([BATCH_MARKER, packRequests(requests, requests.reduce((sum, r) => sum + requestBytes(r.op, r.payload), 0))]);
+  await socket.send([
+    BATCH_MARKER,
+    packRequests(
+      requests,
+      requests.reduce((sum, r) => sum + requestBytes(r.op, r.payload), 0),
+    ),
+  ]);
   const [marker, packed] = await socket.receive();
   const entries = marker!.length === 0 ? unpackAnswers(packed!) : "not a batch";
-  const batchAnswers = typeof entries === "string" ? [] : entries.map(({ id, ok, start, end }) => ({ id, ok, value: decodePayload(packed!, start, end) }));
+  const batchAnswers =
+    typeof entries === "string" ? [] : entries.map(({ id, ok, start, end }) => ({ id, ok, value: decodePayload(packed!, start, end) }));
 
   // Garbage on the local socket: a length far past the limit.
   const localPath = localPathOf(localKvsAddress(runDir))!;
@@ -79,7 +92,14 @@ async function fromOutside(runDir: string): Promise<Outside> {
   await socket.send([id, Buffer.from("ping"), encodeArgs([])]);
   const [pingId, status] = await socket.receive();
   socket.close();
-  return { clientWrong, clientErrors, batchAnswers, localDropped, localExisted: readdirSync(runDir).includes("kvs-local.sock"), pingAfter: pingId!.equals(id) && status!.toString() === "ok" };
+  return {
+    clientWrong,
+    clientErrors,
+    batchAnswers,
+    localDropped,
+    localExisted: readdirSync(runDir).includes("kvs-local.sock"),
+    pingAfter: pingId!.equals(id) && status!.toString() === "ok",
+  };
 }
 
 t.test("thousands in flight, from main, a job and outside; malformed batches dropped (kvs2-in-flight.ts)", async (t) => {
@@ -103,7 +123,11 @@ t.test("thousands in flight, from main, a job and outside; malformed batches dro
   t.equal(run.code, 0, "the run ends normally", { stderr: run.stderr.slice(-2000) });
   const s = lastJson(run.stdout);
 
-  for (const [who, r, count] of [["main", s.fromMain, 5_000], ["a job", s.fromJob, 2_000], ["main, after the outside traffic", s.again, 1_000]] as const) {
+  for (const [who, r, count] of [
+    ["main", s.fromMain, 5_000],
+    ["a job", s.fromJob, 2_000],
+    ["main, after the outside traffic", s.again, 1_000],
+  ] as const) {
     t.same(r?.wrong, [], `${who}: every answer is its own request's`);
     t.equal(r?.errors?.length, 1, `${who}: one request rejected`, { errors: r?.errors });
     t.match(r?.errors?.[0], /TypeError: keys must be strings/, `${who}: the bad key, with its TypeError`);
@@ -117,11 +141,23 @@ t.test("thousands in flight, from main, a job and outside; malformed batches dro
   t.equal(outside.localExisted, true, "the store had its local socket");
   t.equal(outside.clientWrong, 0, "a zeromq client with 3,000 in flight got every answer right");
   t.same(outside.clientErrors, [], "and no errors");
-  t.same(outside.batchAnswers.map((a) => a.id), [11, 12, 13, 14], "a raw batch is answered as a batch, in order");
+  t.same(
+    outside.batchAnswers.map((a) => a.id),
+    [11, 12, 13, 14],
+    "a raw batch is answered as a batch, in order",
+  );
   t.same(outside.batchAnswers[0], { id: 11, ok: true, value: "from zeromq" }, "a good request in it gets its value");
   t.equal(outside.batchAnswers[1]?.ok, false, "an unknown op in it gets an error");
-  t.match(outside.batchAnswers[1]?.value, { name: "TypeError", message: /unknown KeyValueStore operation "nope"/ }, "a TypeError naming it");
-  t.match(outside.batchAnswers[2]?.value, { name: "TypeError", message: /arguments cannot be decoded/ }, "undecodable arguments in it get a TypeError");
+  t.match(
+    outside.batchAnswers[1]?.value,
+    { name: "TypeError", message: /unknown KeyValueStore operation "nope"/ },
+    "a TypeError naming it",
+  );
+  t.match(
+    outside.batchAnswers[2]?.value,
+    { name: "TypeError", message: /arguments cannot be decoded/ },
+    "undecodable arguments in it get a TypeError",
+  );
   t.equal(outside.batchAnswers[3]?.ok, true, "the ping after them is answered");
   t.match(run.stderr, /dropped a malformed batch of requests \(truncated at byte 0\)/, "a batch cut short is logged and dropped");
   t.match(run.stderr, /dropped a malformed batch of requests \(empty\)/, "so is an empty one");

@@ -24,13 +24,20 @@ t.test("costly requests answer or are refused; the store keeps serving (kvs2-lim
   resolvesWith(t, s.pathological, [], "keys with 511 '*a' then '#'");
   resolvesWith(t, s.longest, 500, "keys with the longest pattern (1,023 stars, '9'): the keys ending in 9");
   resolvesWith(t, s.getAfter, "intact", "the get sent with them");
-  rejectsWith(t, s.refused?.tooLong, "TypeError", "a 1,025-character pattern", { message: /^keys pattern is 1025 characters, over MAX_PATTERN_LENGTH \(1024\)$/ });
-  rejectsWith(t, s.refused?.deep, "RangeError", "a value nested 2,000 deep", { message: /nested deeper than MAX_VALUE_DEPTH \(512 levels\)/ });
-  rejectsWith(t, s.refused?.shared, "TypeError", "a value that holds the level below twice, 40 levels deep", { message: /refer to the same objects too often/ });
+  rejectsWith(t, s.refused?.tooLong, "TypeError", "a 1,025-character pattern", {
+    message: /^keys pattern is 1025 characters, over MAX_PATTERN_LENGTH \(1024\)$/,
+  });
+  rejectsWith(t, s.refused?.deep, "RangeError", "a value nested 2,000 deep", {
+    message: /nested deeper than MAX_VALUE_DEPTH \(512 levels\)/,
+  });
+  rejectsWith(t, s.refused?.shared, "TypeError", "a value that holds the level below twice, 40 levels deep", {
+    message: /refer to the same objects too often/,
+  });
   rejectsWith(t, s.refused?.cyclic, "RangeError", "a value that holds itself", { message: /hold themselves \(a cycle\)/ });
   rejectsWith(t, s.refused?.bigint, "RangeError", "a 70,001-bit BigInt", { message: /over MAX_BIGINT_BITS \(65536 bits\)/ });
   rejectsWith(t, s.refused?.sparse, "RangeError", "an array of length 2**32 - 1 with one element", { message: /mostly holes/ });
-  for (const [name, message] of Object.entries(s.refused ?? {})) t.notMatch((message as { message?: string }).message, /\n/, `${name}: one line`);
+  for (const [name, message] of Object.entries(s.refused ?? {}))
+    t.notMatch((message as { message?: string }).message, /\n/, `${name}: one line`);
   resolvesWith(t, s.accepted?.nested500, true, "a value nested 500 deep is stored");
   resolvesWith(t, s.accepted?.bigint, "true", "a 60,001-bit BigInt is stored");
   resolvesWith(t, s.accepted?.sameMapTwiceApart, 2, "equal Maps that are not the same object are stored");
@@ -52,7 +59,11 @@ t.test("KvsService: deep JSON text is refused unparsed; a batch over MAX_BATCH_B
   await handle([id(1), Buffer.from("set"), Buffer.from(`["deep",${"[".repeat(deep)}${"]".repeat(deep)}]`)]);
   const refused = answer(replies.shift());
   t.equal(refused.status, "error", "JSON nested 10,000,000 deep: an error answer");
-  t.match(refused.value, { name: "RangeError", message: new RegExp(`MAX_VALUE_DEPTH \\(${MAX_VALUE_DEPTH} levels\\)`) }, "naming the limit");
+  t.match(
+    refused.value,
+    { name: "RangeError", message: new RegExp(`MAX_VALUE_DEPTH \\(${MAX_VALUE_DEPTH} levels\\)`) },
+    "naming the limit",
+  );
   await handle([id(2), Buffer.from("set"), Buffer.from(`["brackets","${"[".repeat(2_000)}"]`)]);
   t.same(answer(replies.shift()), { status: "ok", value: "[".repeat(2_000) }, "brackets inside a string are not nesting");
   await handle([id(3), Buffer.from("set"), serialize(["v8", [[[[1]]]]])]);

@@ -28,7 +28,10 @@ const ops = Object.keys(KVS_OPS) as KvsOp[];
 
 t.test("the server has a handler for each op of the table, and no other", async (t) => {
   t.same(Object.keys(HANDLERS).sort(), [...ops].sort());
-  t.ok(Object.values(HANDLERS).every((handler) => typeof handler === "function"), "each a function");
+  t.ok(
+    Object.values(HANDLERS).every((handler) => typeof handler === "function"),
+    "each a function",
+  );
 });
 
 t.test("the read-only set is the table's read-only ops", async (t) => {
@@ -39,8 +42,14 @@ t.test("the read-only set is the table's read-only ops", async (t) => {
 t.test("KeyValueStore and a transaction's store have the methods the table names", async (t) => {
   const publicNames = ops.flatMap((op) => KVS_OPS[op].method ?? []);
   for (const name of publicNames) t.type(publicMethods[name], "function", `KeyValueStore.${name}`);
-  const publicStatics = Object.getOwnPropertyNames(KeyValueStore).filter((name) => typeof (KeyValueStore as unknown as Record<string, unknown>)[name] === "function");
-  t.same(publicStatics.filter((name) => name !== "stopServerProcess").sort(), [...publicNames].sort(), "and no method beside them but stopServerProcess");
+  const publicStatics = Object.getOwnPropertyNames(KeyValueStore).filter(
+    (name) => typeof (KeyValueStore as unknown as Record<string, unknown>)[name] === "function",
+  );
+  t.same(
+    publicStatics.filter((name) => name !== "stopServerProcess").sort(),
+    [...publicNames].sort(),
+    "and no method beside them but stopServerProcess",
+  );
 
   const view = transactionMethods(new TransactionView(new Store()));
   const transactionNames = ops.flatMap((op) => (KVS_OPS[op].inTransaction ? [KVS_OPS[op].method!] : [])) as TransactionMethod[];

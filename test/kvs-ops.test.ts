@@ -70,7 +70,10 @@ t.test("atomic operations (kvs2-ops.ts)", async (t) => {
     t.same(s.before, { get: 1, exists: true, keys: ["t", "tCleared", "tHash", "tKept"] }, "before expiry the key is there");
     t.ok(s.goneMs >= summary.ttlSeconds * 1000 - 20, `it expired after its TTL, not before (${s.goneMs} ms)`);
     t.ok(s.goneMs < summary.ttlSeconds * 1000 + 1000, `and promptly (${s.goneMs} ms)`);
-    t.ok(s.othersGoneMs?.every((ms: number) => ms >= summary.ttlSeconds * 1000 - 20), `the other keys with a TTL expired too (${s.othersGoneMs} ms)`);
+    t.ok(
+      s.othersGoneMs?.every((ms: number) => ms >= summary.ttlSeconds * 1000 - 20),
+      `the other keys with a TTL expired too (${s.othersGoneMs} ms)`,
+    );
     resolvesUndefined(t, s.get, "getValue after expiry");
     resolvesWith(t, s.keys, ["tCleared"], "keys after expiry: only the key whose TTL a plain set cleared");
     resolvesUndefined(t, s.kept, "a key incremented after its set expired too");
@@ -89,7 +92,17 @@ t.test("atomic operations (kvs2-ops.ts)", async (t) => {
     resolvesUndefined(t, s.getMissingKey, "hashGet of a missing key");
     resolvesWith(t, s.incr, 1, "hashIncr of a missing field");
     resolvesWith(t, s.incrBy, 10, "hashIncr by 9");
-    resolvesWith(t, s.all, { map: [["a", { x: 1 }], ["n", 10]] }, "hashGetAll");
+    resolvesWith(
+      t,
+      s.all,
+      {
+        map: [
+          ["a", { x: 1 }],
+          ["n", 10],
+        ],
+      },
+      "hashGetAll",
+    );
     resolvesWith(t, s.allIsMap, true, "hashGetAll resolves with a Map");
     resolvesWith(t, s.allMissing, { map: [] }, "hashGetAll of a missing key is an empty Map");
     resolvesWith(t, s.delete, true, "hashDelete");

@@ -10,12 +10,17 @@ import { join } from "node:path";
 import { fixture, lastJson, processesGone, strmbrkr, strmbrkrWatched } from "./lib/cli.js";
 import { rejectsWith, resolvesWith, runFixture, scratchDir, waitForLine } from "./lib/kvs-helpers.js";
 
-const run = (file: string, ...args: string[]) => strmbrkr(["run", fixture("kvs2-snapshot.ts"), "--workers", "1", "--kvs-snapshot", file, "--", ...args], { timeoutMs: 30_000 });
+const run = (file: string, ...args: string[]) =>
+  strmbrkr(["run", fixture("kvs2-snapshot.ts"), "--workers", "1", "--kvs-snapshot", file, "--", ...args], { timeoutMs: 30_000 });
 
 t.test("saved at exit, loaded by the next run: types, caches, TTLs", async (t) => {
   const dir = scratchDir(t);
   const file = join(dir, "store.snapshot");
-  const { summary: w } = await runFixture(t, "kvs2-snapshot.ts", { cwd: dir, args: ["write"], env: { STRMBRKR_KVS_SNAPSHOT: "store.snapshot" } });
+  const { summary: w } = await runFixture(t, "kvs2-snapshot.ts", {
+    cwd: dir,
+    args: ["write"],
+    env: { STRMBRKR_KVS_SNAPSHOT: "store.snapshot" },
+  });
   t.not(w.restarted?.pid, w.beforePid, "stopServerProcess started a new server");
   t.same(w.restarted?.typed?.big, { bigint: String(2n ** 70n) }, "which loaded the snapshot the old one saved as it stopped");
   t.ok(w.keys?.includes("short"), "the short-lived key was there at exit");
@@ -25,8 +30,22 @@ t.test("saved at exit, loaded by the next run: types, caches, TTLs", async (t) =
   t.equal(read.code, 0, "the next run (--kvs-snapshot, relative path resolved in the first) exits 0", { stderr: read.stderr });
   t.same(await processesGone(read.instanceId), [], "no process of the run is left");
   const r = lastJson(read.stdout);
-  t.same(r.kinds, { map: true, big: "bigint", date: true, set: true, bytes: true }, "Map, BigInt, Date, Set and Uint8Array come back as such");
-  t.same(r.typed, { map: { map: [["a", 1]] }, big: { bigint: String(2n ** 70n) }, date: { date: new Date(1_000).toISOString() }, set: { set: [1, "x"] }, bytes: { 0: 1, 1: 2, 2: 3 } }, "with their contents");
+  t.same(
+    r.kinds,
+    { map: true, big: "bigint", date: true, set: true, bytes: true },
+    "Map, BigInt, Date, Set and Uint8Array come back as such",
+  );
+  t.same(
+    r.typed,
+    {
+      map: { map: [["a", 1]] },
+      big: { bigint: String(2n ** 70n) },
+      date: { date: new Date(1_000).toISOString() },
+      set: { set: [1, "x"] },
+      bytes: { 0: 1, 1: 2, 2: 3 },
+    },
+    "with their contents",
+  );
   t.same(r.hash, { map: [["f", { bigint: "1" }]] }, "a hash");
   t.same(r.queue, ["first", "second"], "a list");
   resolvesWith(t, r.cacheR1, 1, "a cache record");
@@ -38,7 +57,10 @@ t.test("saved at exit, loaded by the next run: types, caches, TTLs", async (t) =
     t.ok(r.midReadAt >= r.midTtlSeconds * 1000 - 50, `a key read after its TTL had passed was gone (${r.midReadAt} ms after it was set)`);
   } else {
     t.equal(r.midAtStart, "expires in the next run", "a key whose TTL had not passed is there");
-    t.ok(r.midGoneAfterMs >= r.midTtlSeconds * 1000 - 50 && r.midGoneAfterMs < r.midTtlSeconds * 1000 + 2_000, `and expires on time: its TTL was kept (${r.midGoneAfterMs} ms after it was set)`);
+    t.ok(
+      r.midGoneAfterMs >= r.midTtlSeconds * 1000 - 50 && r.midGoneAfterMs < r.midTtlSeconds * 1000 + 2_000,
+      `and expires on time: its TTL was kept (${r.midGoneAfterMs} ms after it was set)`,
+    );
   }
   t.not(readFileSync(file).equals(first), "the second run saved again at exit");
 });
@@ -46,7 +68,11 @@ t.test("saved at exit, loaded by the next run: types, caches, TTLs", async (t) =
 t.test("saved every STRMBRKR_KVS_SNAPSHOT_INTERVAL seconds: a server killed later loses nothing saved", async (t) => {
   const dir = scratchDir(t);
   const file = join(dir, "interval.snapshot");
-  const { summary: p } = await runFixture(t, "kvs2-snapshot.ts", { cwd: dir, args: ["periodic", file], env: { STRMBRKR_KVS_SNAPSHOT: file, STRMBRKR_KVS_SNAPSHOT_INTERVAL: "0.2" } });
+  const { summary: p } = await runFixture(t, "kvs2-snapshot.ts", {
+    cwd: dir,
+    args: ["periodic", file],
+    env: { STRMBRKR_KVS_SNAPSHOT: file, STRMBRKR_KVS_SNAPSHOT_INTERVAL: "0.2" },
+  });
   t.ok(p.killed > 0, "the fixture saw an interval save, then SIGKILLed the server (no exit save)");
   const read = await run(file, "read");
   t.equal(read.code, 0, "the next run exits 0", { stderr: read.stderr });

@@ -30,13 +30,19 @@ t.test("a stopped server: TransactionTimeout within ~1 s in main and in a job, t
   const concurrent: any[] = s.concurrent ?? [];
   t.equal(concurrent.length, 3, "three requests were in flight at once");
   for (const [i, op] of ["get", "set", "append"].entries()) {
-    rejectsWith(t, concurrent[i], "TransactionTimeout", `concurrent ${op}`, { code: "ERR_STRMBRKR_KVS_TIMEOUT", message: new RegExp(`${op} got no answer`) });
+    rejectsWith(t, concurrent[i], "TransactionTimeout", `concurrent ${op}`, {
+      code: "ERR_STRMBRKR_KVS_TIMEOUT",
+      message: new RegExp(`${op} got no answer`),
+    });
   }
   t.ok(s.concurrentMs < 3 * TIMEOUT_MS, `they timed out together, not one after another (${s.concurrentMs} ms)`);
 
   t.equal(s.job?.status, "processed", "the job came back", { job: s.job });
   rejectsWith(t, s.job?.retval, "TransactionTimeout", "getValue from a job", { code: "ERR_STRMBRKR_KVS_TIMEOUT", strmbrkrError: true });
-  t.ok(s.job?.retval?.ms >= TIMEOUT_MS - 10 && s.job?.retval?.ms < 1_000, `the job's request rejected after ~${TIMEOUT_MS} ms (${s.job?.retval?.ms} ms)`);
+  t.ok(
+    s.job?.retval?.ms >= TIMEOUT_MS - 10 && s.job?.retval?.ms < 1_000,
+    `the job's request rejected after ~${TIMEOUT_MS} ms (${s.job?.retval?.ms} ms)`,
+  );
 
   t.notMatch(s.continuedState, /^[tT]$/, "the server was continued");
   resolvesWith(t, s.afterB, "B", "getValue('b') after SIGCONT (not the stale answer for 'a')");
@@ -62,7 +68,12 @@ t.test("a request resent because the answer was slow is applied once", async (t)
   // The server pauses 450 ms: past the first 300 ms attempt, well within 5 × 300 ms. The client
   // resends the append; the caller sees one append succeed, so the store must hold it once.
   const retryEnv = { STRMBRKR_KVS_CLIENT_SOCKET_TIMEOUT: "300", STRMBRKR_KVS_CLIENT_SOCKET_ATTEMPTS: "5" };
-  const { summary: s } = await runFixture(t, "kvs-timeout.ts", { cwd: scratchDir(t), env: retryEnv, args: ["retry", "450"], timeoutMs: 30_000 });
+  const { summary: s } = await runFixture(t, "kvs-timeout.ts", {
+    cwd: scratchDir(t),
+    env: retryEnv,
+    args: ["retry", "450"],
+    timeoutMs: 30_000,
+  });
   t.match(s.stoppedState, /^[tT]$/, "the server was stopped before the append");
   t.equal(s.append?.ok, true, "appendValue resolved (the server answered within the attempts)", { append: s.append });
   t.ok(s.append?.ms >= 300 - 10, `the first attempt went unanswered, so the request was resent (${s.append?.ms} ms)`);

@@ -24,7 +24,12 @@ t.test("transactions (kvs2-transact.ts)", async (t) => {
     resolvesWith(t, s.transfer, 4, "transact(transfer, 'alice', 'bob', 4)");
     t.equal(s.alice, 6, "alice was debited");
     t.equal(s.bob, 4, "bob was credited");
-    resolvesWith(t, s.args, [1, "two", { map: [["x", { bigint: "3" }]] }, null], "arguments arrive structured-cloned (Map, BigInt, undefined)");
+    resolvesWith(
+      t,
+      s.args,
+      [1, "two", { map: [["x", { bigint: "3" }]] }, null],
+      "arguments arrive structured-cloned (Map, BigInt, undefined)",
+    );
   });
 
   t.test("a transaction that throws changes nothing; the error arrives typed", async (t) => {
@@ -38,7 +43,12 @@ t.test("transactions (kvs2-transact.ts)", async (t) => {
     for (const kind of ["range", "cacheMiss", "custom", "string"]) t.same(s[`${kind}State`], UNCHANGED, `${kind}: the store is unchanged`);
     const stack = String(s.stack);
     t.match(stack, /^RangeError: refused on purpose\n/, "the stack starts with the error");
-    t.match(stack, new RegExp(`at writeThenThrow \\(${fixture("kvs2-transact.ts").replace(/[.]/g, "\\.")}:24:\\d+\\)`), "it shows the throwing line of the script (source-mapped)", { stack });
+    t.match(
+      stack,
+      new RegExp(`at writeThenThrow \\(${fixture("kvs2-transact.ts").replace(/[.]/g, "\\.")}:24:\\d+\\)`),
+      "it shows the throwing line of the script (source-mapped)",
+      { stack },
+    );
     t.match(stack, /at async main \(.*kvs2-transact\.ts:\d+:\d+\)/, "and the caller's line in main", { stack });
     t.notMatch(stack, /runtime\/kvs\//, "but not strmbrkr's server frames", { stack });
   });
@@ -61,17 +71,31 @@ t.test("transactions (kvs2-transact.ts)", async (t) => {
     rejectsWith(t, s.asyncTx, "TypeError", "an async function", { message: /asyncTx is async; transactions must be synchronous/ });
     rejectsWith(t, s.returnsPromise, "TypeError", "a function returning a promise", { message: /returned a promise/ });
     rejectsWith(t, s.returnsFunction, "TypeError", "a function returning a function", { message: /cannot be sent back/ });
-    rejectsWith(t, s.storesFunction, "TypeError", "a function storing a function", { message: /wrote a value under 'fn' that cannot be stored/ });
-    for (const name of ["asyncTx", "returnsPromise", "returnsFunction", "storesFunction"]) t.same(s[`${name}State`], UNCHANGED, `${name}: the store is unchanged`);
-    rejectsWith(t, s.notExported, "TypeError", "a function the script does not export", { message: /notExported is not an export of .*kvs2-transact\.ts/ });
+    rejectsWith(t, s.storesFunction, "TypeError", "a function storing a function", {
+      message: /wrote a value under 'fn' that cannot be stored/,
+    });
+    for (const name of ["asyncTx", "returnsPromise", "returnsFunction", "storesFunction"])
+      t.same(s[`${name}State`], UNCHANGED, `${name}: the store is unchanged`);
+    rejectsWith(t, s.notExported, "TypeError", "a function the script does not export", {
+      message: /notExported is not an export of .*kvs2-transact\.ts/,
+    });
     rejectsWith(t, s.unknownName, "TypeError", "an unknown export name", { message: /noSuchExport is not an exported function/ });
     rejectsWith(t, s.notFunction, "TypeError", "a number", { message: /fn must be an exported function or its name/ });
   });
 
   t.test("the view: in-place changes, deletes and new keys commit together; a kept view is dead", async (t) => {
     const s = r.view ?? {};
-    resolvesWith(t, s.inside, { keysInside: ["a", "c", "h", "list"], existsB: false, list: [1, 2, 3] }, "what the transaction saw of its own writes");
-    t.same(s.after, { a: "original", list: [1, 2, 3], fn: false, c: { map: [["k", { bigint: "1" }]] }, h: 3, keys: ["a", "c", "h", "list"] }, "what it committed");
+    resolvesWith(
+      t,
+      s.inside,
+      { keysInside: ["a", "c", "h", "list"], existsB: false, list: [1, 2, 3] },
+      "what the transaction saw of its own writes",
+    );
+    t.same(
+      s.after,
+      { a: "original", list: [1, 2, 3], fn: false, c: { map: [["k", { bigint: "1" }]] }, h: 3, keys: ["a", "c", "h", "list"] },
+      "what it committed",
+    );
     resolvesWith(t, s.kept, "original", "a transaction that keeps its view");
     rejectsWith(t, s.reuse, "Error", "using that view in a later transaction", { message: /this transaction has ended/ });
     t.equal(s.aAfterReuse, "original", "changed nothing");

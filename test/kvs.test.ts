@@ -110,7 +110,16 @@ t.test("KeyValueStore from main (kvs-basic.ts)", async (t) => {
   t.test("Map, BigInt, Date and Set values round trip", async (t) => {
     const s = r.roundTrip ?? {};
     t.equal(s.mapIsMap, true, "a Map comes back a Map");
-    t.same(s.mapEntries, { map: [["a", 1], [2, { b: true }]] }, "with its entries and non-string keys");
+    t.same(
+      s.mapEntries,
+      {
+        map: [
+          ["a", 1],
+          [2, { b: true }],
+        ],
+      },
+      "with its entries and non-string keys",
+    );
     t.equal(s.mapNestedB, true, "nested values inside the Map survive");
     t.equal(s.bigType, "bigint", "a BigInt comes back a bigint");
     t.equal(s.bigEqual, true, "2n ** 70n + 1n is unchanged");
@@ -151,19 +160,31 @@ t.test("workers that use the store at their top level, before main has (kvs-top-
   t.same(s.status, ["processed"], "every job was processed");
   t.equal(s.loaded?.length, 2, "each of the 2 workers wrote once at its top level", { loaded: s.loaded });
   t.notOk(s.loaded?.includes(s.hostPid), "the host did not write (its top level skips the store)");
-  t.ok(s.ranIn?.every((pid: number) => s.loaded?.includes(pid)), "every worker that ran a job had written first", { ranIn: s.ranIn, loaded: s.loaded });
+  t.ok(
+    s.ranIn?.every((pid: number) => s.loaded?.includes(pid)),
+    "every worker that ran a job had written first",
+    { ranIn: s.ranIn, loaded: s.loaded },
+  );
 });
 
 t.test("the global KeyValueStore inside jobs, no import (kvs-global.ts)", async (t) => {
   const source = readFileSync(fixture("kvs-global.ts"), "utf8");
   const imports = source.split("\n").filter((line) => /^\s*import\b/.test(line));
-  t.notOk(imports.some((line) => line.includes("KeyValueStore")), "the fixture does not import KeyValueStore", { imports });
+  t.notOk(
+    imports.some((line) => line.includes("KeyValueStore")),
+    "the fixture does not import KeyValueStore",
+    { imports },
+  );
   t.notMatch(readFileSync(fixture("kvs-lib.ts"), "utf8"), /^\s*import\b.*"strmbrkr"/m, "nor does the helper it bundles import strmbrkr");
 
   const cwd = scratchDir(t);
   const { summary: s } = await runFixture(t, "kvs-global.ts", { cwd });
   t.equal(s.mainGlobal, "function", "main sees the global");
-  t.same(s.jobs, { ops: { status: "processed" }, typed: { status: "processed" }, flush: { status: "processed" } }, "every job was processed");
+  t.same(
+    s.jobs,
+    { ops: { status: "processed" }, typed: { status: "processed" }, flush: { status: "processed" } },
+    "every job was processed",
+  );
   const ops = s.ops ?? {};
   t.equal(ops.globalType, "function", "the job sees the global");
   t.not(ops.pid, s.hostPid, "the job ran in a worker process");
@@ -182,8 +203,16 @@ t.test("the global KeyValueStore inside jobs, no import (kvs-global.ts)", async 
   t.equal(ops.ping?.ok, true, "pingServer from a job");
   t.same(s.seenByMain, { tag: "one" }, "main reads what the job set");
   t.same(s.leftByJob, ["one"], "main reads the job's list");
-  t.same(s.typed, { mapIsMap: true, mapA: 1, bigType: "bigint", big: String(2n ** 64n), dateIsDate: true, dateTime: 1_000_000 }, "a job reads main's Map, BigInt and Date as such");
-  t.same(s.typedFromJob, { mapIsMap: true, map: { map: [["j", 2]] }, bigEqual: true, dateIsDate: true, dateTime: 86_400_000 }, "main reads a job's Map, BigInt and Date as such");
+  t.same(
+    s.typed,
+    { mapIsMap: true, mapA: 1, bigType: "bigint", big: String(2n ** 64n), dateIsDate: true, dateTime: 1_000_000 },
+    "a job reads main's Map, BigInt and Date as such",
+  );
+  t.same(
+    s.typedFromJob,
+    { mapIsMap: true, map: { map: [["j", 2]] }, bigEqual: true, dateIsDate: true, dateTime: 86_400_000 },
+    "main reads a job's Map, BigInt and Date as such",
+  );
   resolvesWith(t, s.flush, {}, "flush from a job");
   resolvesUndefined(t, s.afterFlush?.fromMain, "main's value after the job's flush");
   t.equal(s.afterFlush?.keys, 0, "no key left after the job's flush");

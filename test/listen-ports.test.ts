@@ -32,9 +32,26 @@ const WHAT = ["the gateway", "jobs", "nested submits", "the key-value store"];
 for (const offset of [1, 3]) {
   t.test(`PORT+${offset} in use (${WHAT[offset]})`, { timeout: 30_000 }, async (t) => {
     const taken = await takePort(t);
-    const result = await strmbrkr(["run", fixture("cli-print-workers.ts"), "-w", "1", "--listen", `tcp://127.0.0.1:${taken - offset}`, "--authorized-keys", authorized, "--no-progress"], { timeoutMs: 25_000 });
+    const result = await strmbrkr(
+      [
+        "run",
+        fixture("cli-print-workers.ts"),
+        "-w",
+        "1",
+        "--listen",
+        `tcp://127.0.0.1:${taken - offset}`,
+        "--authorized-keys",
+        authorized,
+        "--no-progress",
+      ],
+      { timeoutMs: 25_000 },
+    );
     t.equal(result.code, 1, "exit 1", { stderr: result.stderr });
-    t.equal(result.stderr, `strmbrkr: --listen: cannot bind tcp://127.0.0.1:${taken} (${WHAT[offset]}): the port is in use (the next three ports must be free too)\n`, "one line naming the port");
+    t.equal(
+      result.stderr,
+      `strmbrkr: --listen: cannot bind tcp://127.0.0.1:${taken} (${WHAT[offset]}): the port is in use (the next three ports must be free too)\n`,
+      "one line naming the port",
+    );
     t.equal(result.stdout, "", "main did not run");
     t.same(await processesGone(result.instanceId), [], "no process left");
   });

@@ -26,5 +26,9 @@ t.test("a heartbeat checks on a timer, with the time of the check, until stopped
     });
   });
   t.equal(checks.length, 3, "three checks");
-  t.ok(checks.every((now, i) => now >= before && (i === 0 || now >= checks[i - 1]!)), "each given the time, in order", { checks });
+  t.ok(
+    checks.every((now, i) => now >= before && (i === 0 || now >= checks[i - 1]!)),
+    "each given the time, in order",
+    { checks },
+  );
 });

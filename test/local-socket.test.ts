@@ -24,13 +24,18 @@ t.test("framing: messages cut anywhere come out whole; bad lengths throw", async
   for (const size of [1, 3, 7, 4096, stream.length]) {
     const reader = new MessageReader();
     const seen: Buffer[][] = [];
-    for (let at = 0; at < stream.length; at += size) reader.push(stream.subarray(at, at + size), (frames) => seen.push(frames.map((f) => Buffer.from(f))));
+    for (let at = 0; at < stream.length; at += size)
+      reader.push(stream.subarray(at, at + size), (frames) => seen.push(frames.map((f) => Buffer.from(f))));
     t.same(seen, messages, `messages cut into ${size}-byte chunks come out whole`);
   }
   const seen: Buffer[][] = [];
   new MessageReader().push(encodeMessage(["ключ", new Uint8Array([1, 2]), Buffer.from("b")]), (frames) => seen.push(frames));
   t.same(seen[0]?.map(String), ["ключ", "\u0001\u0002", "b"], "strings travel as UTF-8, typed arrays as their bytes");
-  t.throws(() => new MessageReader(100).push(encodeMessage([Buffer.alloc(200)]), () => {}), /over the limit/, "a message over the limit throws");
+  t.throws(
+    () => new MessageReader(100).push(encodeMessage([Buffer.alloc(200)]), () => {}),
+    /over the limit/,
+    "a message over the limit throws",
+  );
   const badFrame = Buffer.from([0, 0, 0, 6, 0, 0, 0, 9, 1, 2]);
   t.throws(() => new MessageReader().push(badFrame, () => {}), /longer than its message/, "so does a frame longer than its message");
 });

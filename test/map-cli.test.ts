@@ -22,7 +22,11 @@ t.test("map over a file: values in input order, failures on stderr with their li
   writeFileSync(join(dir, "in.jsonl"), ["1", "2", "", "[3]", "7", "{oops", "5"].join("\n") + "\n");
   const result = await map(t, ["square", "--input", join(dir, "in.jsonl"), "--output", join(dir, "out.jsonl"), "--ordered"]);
   t.equal(result.code, 1, "a line failed", { stderr: result.stderr });
-  t.same(readFileSync(join(dir, "out.jsonl"), "utf8").split("\n"), ["1", "4", "null", "9", "null", "null", "25", ""], "one line per input line, in input order: null for a blank or failed line");
+  t.same(
+    readFileSync(join(dir, "out.jsonl"), "utf8").split("\n"),
+    ["1", "4", "null", "9", "null", "null", "25", ""],
+    "one line per input line, in input order: null for a blank or failed line",
+  );
   const [seven, notJson, count, ...rest] = lines(result.stderr);
   t.equal(seven, "strmbrkr: line 5: TypeError: seven is not allowed");
   t.match(notJson, /^strmbrkr: line 6: SyntaxError: not JSON: Expected property name/);
@@ -35,19 +39,36 @@ t.test("map from stdin to stdout composes with pipes; a JSON array is the argume
   const input = Array.from({ length: 40 }, (_, i) => JSON.stringify([i, 100])).join("\n");
   const result = await map(t, ["add", "--input", "-"], input);
   t.equal(result.code, 0, "every line succeeded", { stderr: result.stderr });
-  t.same(lines(result.stdout).map(Number).sort((a, b) => a - b), Array.from({ length: 40 }, (_, i) => i + 100));
+  t.same(
+    lines(result.stdout)
+      .map(Number)
+      .sort((a, b) => a - b),
+    Array.from({ length: 40 }, (_, i) => i + 100),
+  );
 });
 
 t.test("unordered map writes values as jobs finish; --ordered keeps input order with a small window", async (t) => {
   const input = Array.from({ length: 500 }, (_, i) => String(i)).join("\n");
   const ordered = await map(t, ["late", "-i", "-", "--ordered", "--in-flight", "16"], input);
   t.equal(ordered.code, 0, "", { stderr: ordered.stderr });
-  t.same(lines(ordered.stdout).map(Number), Array.from({ length: 500 }, (_, i) => i), "500 values in input order");
+  t.same(
+    lines(ordered.stdout).map(Number),
+    Array.from({ length: 500 }, (_, i) => i),
+    "500 values in input order",
+  );
   const unordered = await map(t, ["late", "-i", "-", "--in-flight", "16"], input);
   t.equal(unordered.code, 0);
   const values = lines(unordered.stdout).map(Number);
-  t.same([...values].sort((a, b) => a - b), Array.from({ length: 500 }, (_, i) => i), "every value once");
-  t.notSame(values, [...values].sort((a, b) => a - b), "in finishing order, not input order");
+  t.same(
+    [...values].sort((a, b) => a - b),
+    Array.from({ length: 500 }, (_, i) => i),
+    "every value once",
+  );
+  t.notSame(
+    values,
+    [...values].sort((a, b) => a - b),
+    "in finishing order, not input order",
+  );
 });
 
 t.test("--errors FILE takes the failures as JSON lines; a BigInt is written as a string", async (t) => {
@@ -84,7 +105,11 @@ t.test("bad input to the command: one clear line, exit 2, nothing left running",
 t.test("a reader that goes away (| head -n 2) stops the map quietly with 141, as SIGPIPE would", async (t) => {
   const instanceId = newInstanceId();
   const command = `seq 1 100000 | "${process.execPath}" "${BIN}" map "${SCRIPT}" add -i - -w 2 | head -n 2; echo "status \${PIPESTATUS[1]}" >&2`;
-  const result = spawnSync("bash", ["-c", command], { encoding: "utf8", env: { ...process.env, STRMBRKR_INSTANCE_ID: instanceId }, timeout: 60_000 });
+  const result = spawnSync("bash", ["-c", command], {
+    encoding: "utf8",
+    env: { ...process.env, STRMBRKR_INSTANCE_ID: instanceId },
+    timeout: 60_000,
+  });
   t.equal(lines(result.stdout).length, 2, "head printed its two lines");
   t.same(lines(result.stderr), ["status 141"], "nothing but the status on stderr");
   t.same(await processesGone(instanceId), [], "no process of the run is left");

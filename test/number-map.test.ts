@@ -31,7 +31,8 @@ t.test("a page emptied is reused for the next page, clean", async (t) => {
   map.set(5000, "far"); // another page: made from the one just emptied
   t.equal(map.get(5000), "far");
   for (let key = 1; key <= 3; key++) t.equal(map.get(key), undefined, `key ${key} stays gone`);
-  for (let key = 4097; key <= 4099; key++) t.equal(map.get(key), undefined, `key ${key}: the reused page (keys 4096-5119) holds nothing of its past`);
+  for (let key = 4097; key <= 4099; key++)
+    t.equal(map.get(key), undefined, `key ${key}: the reused page (keys 4096-5119) holds nothing of its past`);
   t.same([...map.keys()], [5000], "one key");
   t.equal(map.size, 1);
   map.set(7, "near"); // the first page again, new now that the spare is taken

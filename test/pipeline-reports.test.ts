@@ -17,14 +17,22 @@ t.test("with the flag true: one report per job, stages in order", async (t) => {
   const { summary } = await runFixture(t, "kvs-pipeline.ts", { cwd, workers: 2, args: [String(JOBS)], env: { [FLAG]: "true" } });
   const jobs: { id: string; status: string; pipeline: Record<string, number> }[] = summary.jobs ?? [];
   t.equal(jobs.length, JOBS, `${JOBS} jobs ran`);
-  t.same(jobs.map((job) => job.status), [...Array(JOBS - 1).fill("processed"), "failed"], "all processed but the last, which threw");
+  t.same(
+    jobs.map((job) => job.status),
+    [...Array(JOBS - 1).fill("processed"), "failed"],
+    "all processed but the last, which threw",
+  );
 
   const dir = join(cwd, ".strmbrkr_pipelines");
   t.ok(existsSync(dir), ".strmbrkr_pipelines was made in the host's cwd");
   const files = existsSync(dir) ? readdirSync(dir).sort() : [];
   t.same(files, jobs.map((job) => `${job.id}.json`).sort(), "one <job id>.json per job, nothing else");
   t.equal(existsSync(dir) && statSync(dir).mode & 0o777, 0o700, "the folder is private (0700)");
-  t.same(files.map((file) => statSync(join(dir, file)).mode & 0o777).filter((mode) => mode !== 0o600), [], "and so is every report (0600)");
+  t.same(
+    files.map((file) => statSync(join(dir, file)).mode & 0o777).filter((mode) => mode !== 0o600),
+    [],
+    "and so is every report (0600)",
+  );
 
   for (const job of jobs) {
     let report: Record<string, unknown> = {};
@@ -38,10 +46,18 @@ t.test("with the flag true: one report per job, stages in order", async (t) => {
     t.equal(report.fn, "pipelineJob", `job ${job.id}: and its function`);
     t.equal(report.status, job.status, `job ${job.id}: and its status (${job.status})`);
     const times = STAGES.map((stage) => report[stage]);
-    t.ok(times.every((time) => typeof time === "number" && Number.isFinite(time)), `job ${job.id}: every stage has a time`, { report });
+    t.ok(
+      times.every((time) => typeof time === "number" && Number.isFinite(time)),
+      `job ${job.id}: every stage has a time`,
+      { report },
+    );
     const ordered = times.every((time, i) => i === 0 || (times[i - 1] as number) <= (time as number));
     t.ok(ordered, `job ${job.id}: queued ≤ delegated ≤ started ≤ processed ≤ returned`, { report });
-    t.same(Object.fromEntries(STAGES.map((stage) => [stage, report[stage]])), Object.fromEntries(STAGES.map((stage) => [stage, job.pipeline[stage]])), `job ${job.id}: the same times as job.pipeline in main`);
+    t.same(
+      Object.fromEntries(STAGES.map((stage) => [stage, report[stage]])),
+      Object.fromEntries(STAGES.map((stage) => [stage, job.pipeline[stage]])),
+      `job ${job.id}: the same times as job.pipeline in main`,
+    );
   }
 });
 

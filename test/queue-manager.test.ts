@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { runScenario, type TapTest } from "./lib/scenario.js";
 
 const SCRIPT = "jobs-queue.ts";
-const run = (t: TapTest, scenario: string, options: Parameters<typeof runScenario>[3] = {}) => runScenario(t, SCRIPT, scenario, { workers: 2, ...options });
+const run = (t: TapTest, scenario: string, options: Parameters<typeof runScenario>[3] = {}) =>
+  runScenario(t, SCRIPT, scenario, { workers: 2, ...options });
 const tempCwd = (t: TapTest, name: string) => {
   const dir = mkdtempSync(join(tmpdir(), `strmbrkr-jobs-${name}-`));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -41,7 +42,11 @@ t.test("queue, then wait: ids are outstanding until the jobs come back, getResul
   t.equal(summary.after.stats.finished, 3, "stats count the three jobs");
   t.ok(summary.after.stats.averageDurationMs >= 40, `average duration ${summary.after.stats.averageDurationMs} ms covers the 50 ms naps`);
   t.same(sorted(summary.results.map((r: any) => r.id)), sorted(summary.jobIds), "getResults returns every job");
-  t.same(summary.results.map((r: any) => [r.status, r.retval]).sort(), [["processed", "a"], ["processed", "b"], ["processed", "c"]]);
+  t.same(summary.results.map((r: any) => [r.status, r.retval]).sort(), [
+    ["processed", "a"],
+    ["processed", "b"],
+    ["processed", "c"],
+  ]);
   t.equal(summary.again, 0, "a second getResults is empty");
 });
 
@@ -74,7 +79,15 @@ t.test("blockUntilProcessed timeout with dumpOnTimeout false writes no dump", as
 t.test("processedCallback receives each finished job; getResults stays empty", async (t) => {
   const { summary } = await run(t, "callback");
   t.same(sorted(summary.seen.map((job: any) => job.id)), sorted(summary.jobIds), "the callback saw every job once");
-  t.same(summary.seen.map((job: any) => [job.status, job.retval]).sort(), [["processed", "x"], ["processed", "y"], ["processed", "z"]], "finished, with their values");
+  t.same(
+    summary.seen.map((job: any) => [job.status, job.retval]).sort(),
+    [
+      ["processed", "x"],
+      ["processed", "y"],
+      ["processed", "z"],
+    ],
+    "finished, with their values",
+  );
   t.equal(summary.results, 0, "getResults returns nothing");
 });
 
@@ -101,9 +114,17 @@ t.test("queueJobs refuses anything but a Job with a TypeError, queueing nothing"
 
 t.test("several QueueManagers on one broker each get only their own results", async (t) => {
   const { summary } = await run(t, "two-queues");
-  for (const [name, prefix] of [["main", "main-"], ["other", "other-"], ["third", "third-"]] as const) {
+  for (const [name, prefix] of [
+    ["main", "main-"],
+    ["other", "other-"],
+    ["third", "third-"],
+  ] as const) {
     const { queued, results } = summary[name];
     t.same(sorted(results.map(([id]: [string]) => id)), sorted(queued), `${name}: exactly the jobs it queued`);
-    t.ok(results.every(([, retval]: [string, string]) => retval.startsWith(prefix)), `${name}: only its own values`, { results });
+    t.ok(
+      results.every(([, retval]: [string, string]) => retval.startsWith(prefix)),
+      `${name}: only its own values`,
+      { results },
+    );
   }
 });

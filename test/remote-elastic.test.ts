@@ -8,9 +8,40 @@ const script = fixture("remote-jobs.ts");
 t.test("a remote worker whose machine vanishes mid-job: its job finishes on a worker that joins mid-run", async (t) => {
   const keys = makeKeys(t);
   const cache = cacheDir(t);
-  const host = launch(t, ["run", script, "--workers", "0", "--listen", "tcp://127.0.0.1:*", "--key", keys.host, "--authorized-keys", keys.authorized, "--no-progress", "--", "slow", "1500"], { env: FAST_BEATS });
+  const host = launch(
+    t,
+    [
+      "run",
+      script,
+      "--workers",
+      "0",
+      "--listen",
+      "tcp://127.0.0.1:*",
+      "--key",
+      keys.host,
+      "--authorized-keys",
+      keys.authorized,
+      "--no-progress",
+      "--",
+      "slow",
+      "1500",
+    ],
+    { env: FAST_BEATS },
+  );
   const gateway = await gatewayOf(host);
-  const join = () => launch(t, ["worker", "--connect", gateway, "--key", keys.worker, `--server-key=${keys.public.host}`, "--workers", "1", "--cache-dir", cache]);
+  const join = () =>
+    launch(t, [
+      "worker",
+      "--connect",
+      gateway,
+      "--key",
+      keys.worker,
+      `--server-key=${keys.public.host}`,
+      "--workers",
+      "1",
+      "--cache-dir",
+      cache,
+    ]);
   const first = join();
   const running = await first.waitFor(/slow job running on (r\d+\.\d+)/, "stdout");
   t.equal(running[1], "r1.1", "the first remote worker took the job");
@@ -30,9 +61,40 @@ t.test("a remote worker that leaves mid-job (SIGTERM) hands its job back without
   const keys = makeKeys(t);
   const cache = cacheDir(t);
   // STRMBRKR_JOB_MAX_LOST=0: a job whose worker is *lost* fails at once; one whose worker *leaves* is re-dispatched.
-  const host = launch(t, ["run", script, "--workers", "0", "--listen", "tcp://127.0.0.1:*", "--key", keys.host, "--authorized-keys", keys.authorized, "--no-progress", "--", "slow", "1500"], { env: { ...FAST_BEATS, STRMBRKR_JOB_MAX_LOST: "0" } });
+  const host = launch(
+    t,
+    [
+      "run",
+      script,
+      "--workers",
+      "0",
+      "--listen",
+      "tcp://127.0.0.1:*",
+      "--key",
+      keys.host,
+      "--authorized-keys",
+      keys.authorized,
+      "--no-progress",
+      "--",
+      "slow",
+      "1500",
+    ],
+    { env: { ...FAST_BEATS, STRMBRKR_JOB_MAX_LOST: "0" } },
+  );
   const gateway = await gatewayOf(host);
-  const join = () => launch(t, ["worker", "--connect", gateway, "--key", keys.worker, `--server-key=${keys.public.host}`, "--workers", "1", "--cache-dir", cache]);
+  const join = () =>
+    launch(t, [
+      "worker",
+      "--connect",
+      gateway,
+      "--key",
+      keys.worker,
+      `--server-key=${keys.public.host}`,
+      "--workers",
+      "1",
+      "--cache-dir",
+      cache,
+    ]);
   const leaving = join();
   await leaving.waitFor(/slow job running on r1\.1/, "stdout");
   leaving.child.kill("SIGTERM");
@@ -48,8 +110,38 @@ t.test("a remote worker that leaves mid-job (SIGTERM) hands its job back without
 
 t.test("Ctrl-C on the host lets a remote worker finish its job within the grace, then the worker exits", async (t) => {
   const keys = makeKeys(t);
-  const host = launch(t, ["run", script, "--workers", "0", "--listen", "tcp://127.0.0.1:*", "--key", keys.host, "--authorized-keys", keys.authorized, "--no-progress", "--", "slow", "1500"], { env: FAST_BEATS });
-  const worker = launch(t, ["worker", "--connect", await gatewayOf(host), "--key", keys.worker, `--server-key=${keys.public.host}`, "--workers", "2", "--cache-dir", cacheDir(t)]);
+  const host = launch(
+    t,
+    [
+      "run",
+      script,
+      "--workers",
+      "0",
+      "--listen",
+      "tcp://127.0.0.1:*",
+      "--key",
+      keys.host,
+      "--authorized-keys",
+      keys.authorized,
+      "--no-progress",
+      "--",
+      "slow",
+      "1500",
+    ],
+    { env: FAST_BEATS },
+  );
+  const worker = launch(t, [
+    "worker",
+    "--connect",
+    await gatewayOf(host),
+    "--key",
+    keys.worker,
+    `--server-key=${keys.public.host}`,
+    "--workers",
+    "2",
+    "--cache-dir",
+    cacheDir(t),
+  ]);
   await worker.waitFor(/slow job running on r1\.\d/, "stdout");
   host.child.kill("SIGINT");
   const [hostResult, workerResult] = await Promise.all([host.done, worker.done]);
@@ -62,9 +154,45 @@ t.test("Ctrl-C on the host lets a remote worker finish its job within the grace,
 
 t.test("a host that vanishes without a word: the worker stops its workers, says hello for --give-up seconds, then exits 1", async (t) => {
   const keys = makeKeys(t);
-  const host = launch(t, ["run", script, "--workers", "0", "--listen", "tcp://127.0.0.1:*", "--key", keys.host, "--authorized-keys", keys.authorized, "--no-progress", "--", "slow", "60000"], { env: FAST_BEATS });
+  const host = launch(
+    t,
+    [
+      "run",
+      script,
+      "--workers",
+      "0",
+      "--listen",
+      "tcp://127.0.0.1:*",
+      "--key",
+      keys.host,
+      "--authorized-keys",
+      keys.authorized,
+      "--no-progress",
+      "--",
+      "slow",
+      "60000",
+    ],
+    { env: FAST_BEATS },
+  );
   const gateway = await gatewayOf(host);
-  const worker = launch(t, ["worker", "--connect", gateway, "--key", keys.worker, `--server-key=${keys.public.host}`, "--workers", "1", "--cache-dir", cacheDir(t), "--give-up", "2"], { env: FAST_BEATS });
+  const worker = launch(
+    t,
+    [
+      "worker",
+      "--connect",
+      gateway,
+      "--key",
+      keys.worker,
+      `--server-key=${keys.public.host}`,
+      "--workers",
+      "1",
+      "--cache-dir",
+      cacheDir(t),
+      "--give-up",
+      "2",
+    ],
+    { env: FAST_BEATS },
+  );
   await worker.waitFor(/slow job running on r\d+\.\d+/, "stdout");
   killInstance(host.instanceId); // the host's machine is gone: no goodbye
   const result = await worker.done;
@@ -77,7 +205,20 @@ t.test("a host that vanishes without a word: the worker stops its workers, says 
 
 t.test("a worker started with no host to answer gives up after --give-up seconds; --give-up must be a number", async (t) => {
   const keys = makeKeys(t);
-  const worker = launch(t, ["worker", "--connect", "tcp://127.0.0.1:9", "--key", keys.worker, `--server-key=${keys.public.host}`, "--workers", "1", "--cache-dir", cacheDir(t), "--give-up", "1"]);
+  const worker = launch(t, [
+    "worker",
+    "--connect",
+    "tcp://127.0.0.1:9",
+    "--key",
+    keys.worker,
+    `--server-key=${keys.public.host}`,
+    "--workers",
+    "1",
+    "--cache-dir",
+    cacheDir(t),
+    "--give-up",
+    "1",
+  ]);
   const result = await worker.done;
   t.equal(result.code, 1, "", { stderr: result.stderr });
   t.match(result.stderr, /strmbrkr worker: no answer from tcp:\/\/127\.0\.0\.1:9 for 1 s; giving up/);

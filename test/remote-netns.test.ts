@@ -24,7 +24,10 @@ function unavailable(): string | undefined {
   }
   ip("link", "set", HOST_IF, "netns", HOST_NS);
   ip("link", "set", WORKER_IF, "netns", WORKER_NS);
-  for (const [ns, dev, address] of [[HOST_NS, HOST_IF, `${subnet}.1/24`], [WORKER_NS, WORKER_IF, `${subnet}.2/24`]] as const) {
+  for (const [ns, dev, address] of [
+    [HOST_NS, HOST_IF, `${subnet}.1/24`],
+    [WORKER_NS, WORKER_IF, `${subnet}.2/24`],
+  ] as const) {
     ip("-n", ns, "addr", "add", address, "dev", dev);
     ip("-n", ns, "link", "set", dev, "up");
     ip("-n", ns, "link", "set", "lo", "up"); // the host's own services bind to loopback
@@ -45,26 +48,65 @@ function removeNamespaces(): void {
 const skip = unavailable();
 t.teardown(removeNamespaces);
 
-t.test("host and worker in two network namespaces: the link is cut mid-job and the job finishes on another worker", { skip, timeout: 60_000 }, async (t) => {
-  const keys = makeKeys(t);
-  const inNs = (ns: string) => ["ip", "netns", "exec", ns];
-  const host = launch(t, ["run", fixture("remote-jobs.ts"), "--workers", "0", "--listen", "tcp://*:*", "--key", keys.host, "--authorized-keys", keys.authorized, "--no-progress", "--", "slow", "2500"], { prefix: inNs(HOST_NS), env: FAST_BEATS });
-  const port = (await gatewayOf(host)).split(":").pop()!;
-  const join = (ns: string, address: string) => launch(t, ["worker", "--connect", `tcp://${address}:${port}`, "--key", keys.worker, `--server-key=${keys.public.host}`, "--workers", "1", "--cache-dir", cacheDir(t)], { prefix: inNs(ns) });
+t.test(
+  "host and worker in two network namespaces: the link is cut mid-job and the job finishes on another worker",
+  { skip, timeout: 60_000 },
+  async (t) => {
+    const keys = makeKeys(t);
+    const inNs = (ns: string) => ["ip", "netns", "exec", ns];
+    const host = launch(
+      t,
+      [
+        "run",
+        fixture("remote-jobs.ts"),
+        "--workers",
+        "0",
+        "--listen",
+        "tcp://*:*",
+        "--key",
+        keys.host,
+        "--authorized-keys",
+        keys.authorized,
+        "--no-progress",
+        "--",
+        "slow",
+        "2500",
+      ],
+      { prefix: inNs(HOST_NS), env: FAST_BEATS },
+    );
+    const port = (await gatewayOf(host)).split(":").pop()!;
+    const join = (ns: string, address: string) =>
+      launch(
+        t,
+        [
+          "worker",
+          "--connect",
+          `tcp://${address}:${port}`,
+          "--key",
+          keys.worker,
+          `--server-key=${keys.public.host}`,
+          "--workers",
+          "1",
+          "--cache-dir",
+          cacheDir(t),
+        ],
+        { prefix: inNs(ns) },
+      );
 
-  const remote = join(WORKER_NS, `${subnet}.1`);
-  await remote.waitFor(/slow job running on r1\.1/, "stdout");
-  ip("-n", HOST_NS, "link", "set", HOST_IF, "down"); // the cable is pulled: no FIN, no RST, just silence
-  const local = join(HOST_NS, "127.0.0.1");
-  const [hostResult, localResult] = await Promise.all([host.done, local.done]);
-  t.equal(hostResult.code, 0, "host exits 0", { stderr: hostResult.stderr.slice(-3000) });
-  t.same(lastJson(hostResult.stdout), { worker: "r2.1", attempts: 2 }, "the job was re-dispatched and finished on the other worker");
-  t.match(hostResult.stderr, /lost the link to the worker supervisor|without a heartbeat/, "the host noticed the silence");
-  t.equal(localResult.code, 0, "the other worker exits 0 when the run ends");
+    const remote = join(WORKER_NS, `${subnet}.1`);
+    await remote.waitFor(/slow job running on r1\.1/, "stdout");
+    ip("-n", HOST_NS, "link", "set", HOST_IF, "down"); // the cable is pulled: no FIN, no RST, just silence
+    const local = join(HOST_NS, "127.0.0.1");
+    const [hostResult, localResult] = await Promise.all([host.done, local.done]);
+    t.equal(hostResult.code, 0, "host exits 0", { stderr: hostResult.stderr.slice(-3000) });
+    t.same(lastJson(hostResult.stdout), { worker: "r2.1", attempts: 2 }, "the job was re-dispatched and finished on the other worker");
+    t.match(hostResult.stderr, /lost the link to the worker supervisor|without a heartbeat/, "the host noticed the silence");
+    t.equal(localResult.code, 0, "the other worker exits 0 when the run ends");
 
-  await remote.waitFor(/the host has been silent for \d+ ms; stopping this machine's workers and joining again/, "stderr");
-  remote.child.kill("SIGTERM"); // cut off, it would try to rejoin forever
-  t.equal((await remote.done).code, 0, "the cut-off worker leaves on SIGTERM");
-  for (const run of [host, local, remote]) t.same(await processesGone(run.instanceId), [], "no process left");
-  for (const run of [host, local, remote]) killInstance(run.instanceId);
-});
+    await remote.waitFor(/the host has been silent for \d+ ms; stopping this machine's workers and joining again/, "stderr");
+    remote.child.kill("SIGTERM"); // cut off, it would try to rejoin forever
+    t.equal((await remote.done).code, 0, "the cut-off worker leaves on SIGTERM");
+    for (const run of [host, local, remote]) t.same(await processesGone(run.instanceId), [], "no process left");
+    for (const run of [host, local, remote]) killInstance(run.instanceId);
+  },
+);

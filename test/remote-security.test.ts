@@ -13,7 +13,12 @@ const square = fixture("cli-square.ts");
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /** A raw client socket: CURVE with `pair` against the host's key, or no security at all. */
-function client(t: { teardown(fn: () => void): void }, keys: Keys, pair?: { publicKey: string; secretKey: string }, routingId?: string): Dealer {
+function client(
+  t: { teardown(fn: () => void): void },
+  keys: Keys,
+  pair?: { publicKey: string; secretKey: string },
+  routingId?: string,
+): Dealer {
   const socket = new Dealer({
     linger: 0,
     ...(routingId ? { routingId } : {}),
@@ -31,7 +36,22 @@ async function handshake(socket: Dealer): Promise<string> {
 
 t.test("without an allowed key, a worker or client can neither get the bundle, nor take or submit jobs, nor use the KVS", async (t) => {
   const keys = makeKeys(t);
-  const host = launch(t, ["run", script, "--workers", "0", "--listen", "tcp://127.0.0.1:*", "--key", keys.host, "--authorized-keys", keys.authorized, "--no-progress", "--", "slow", "60000"]);
+  const host = launch(t, [
+    "run",
+    script,
+    "--workers",
+    "0",
+    "--listen",
+    "tcp://127.0.0.1:*",
+    "--key",
+    keys.host,
+    "--authorized-keys",
+    keys.authorized,
+    "--no-progress",
+    "--",
+    "slow",
+    "60000",
+  ]);
   const gateway = await gatewayOf(host);
   const base = gateway.slice(0, gateway.lastIndexOf(":"));
 
@@ -54,13 +74,26 @@ t.test("without an allowed key, a worker or client can neither get the bundle, n
 
   // A stranger's key, and no key at all, on every socket, each sending what it would want.
   const attempts: [string, number, string | undefined, (string | Buffer)[]][] = [
-    ["gateway: hello, then fetch the bundle", Number(gateway.slice(gateway.lastIndexOf(":") + 1)), undefined, ["fetch", JSON.stringify({ hash: bundle.hash, offset: 0 })]],
-    ["backend: register as a remote worker to take jobs", ports.backend, "r1.1", ["ready", JSON.stringify({ version: 1, pid: 1, poolId: 1 })]],
+    [
+      "gateway: hello, then fetch the bundle",
+      Number(gateway.slice(gateway.lastIndexOf(":") + 1)),
+      undefined,
+      ["fetch", JSON.stringify({ hash: bundle.hash, offset: 0 })],
+    ],
+    [
+      "backend: register as a remote worker to take jobs",
+      ports.backend,
+      "r1.1",
+      ["ready", JSON.stringify({ version: 1, pid: 1, poolId: 1 })],
+    ],
     ["frontend: submit a job", ports.frontend, undefined, ["submit", JSON.stringify([{ id: "x-1", fn: "where" }]), serialize([1])]],
     ["kvs: write a key", ports.kvs, undefined, [Buffer.from([0, 0, 0, 1]), "set", serialize(["stolen", 1])]],
   ];
   for (const [what, port, routingId, message] of attempts) {
-    for (const [who, pair, refusal] of [["stranger's key", readPair(keys.stranger), /^handshake:error:auth$/], ["no key", undefined, /^handshake:error:/]] as const) {
+    for (const [who, pair, refusal] of [
+      ["stranger's key", readPair(keys.stranger), /^handshake:error:auth$/],
+      ["no key", undefined, /^handshake:error:/],
+    ] as const) {
       const socket = client(t, keys, pair, routingId);
       const outcome = handshake(socket);
       socket.connect(`${base}:${port}`);
@@ -74,7 +107,16 @@ t.test("without an allowed key, a worker or client can neither get the bundle, n
   t.equal(deserialize((await kvs.receive())[2]!), undefined, "the stranger's write never reached the store");
 
   // The real worker with a stranger's key gives up with a clear reason.
-  const stranger = launch(t, ["worker", "--connect", gateway, "--key", keys.stranger, `--server-key=${keys.public.host}`, "--cache-dir", cacheDir(t)]);
+  const stranger = launch(t, [
+    "worker",
+    "--connect",
+    gateway,
+    "--key",
+    keys.stranger,
+    `--server-key=${keys.public.host}`,
+    "--cache-dir",
+    cacheDir(t),
+  ]);
   const refused = await stranger.done;
   t.equal(refused.code, 2, "a refused worker exits 2");
   t.match(refused.stderr, `refused this worker's key ${keys.public.stranger}: add it to the host's --authorized-keys`);
@@ -103,9 +145,20 @@ t.test("--listen refuses to start without keys unless --insecure, which warns at
   t.teardown(() => busy.close());
   await new Promise<void>((resolve) => busy.listen(0, "127.0.0.1", resolve));
   const taken = (busy.address() as AddressInfo).port;
-  const inUse = await strmbrkr(["run", square, "--listen", `tcp://127.0.0.1:${taken - 1}`, "--authorized-keys", keys.authorized, "--no-progress"]);
+  const inUse = await strmbrkr([
+    "run",
+    square,
+    "--listen",
+    `tcp://127.0.0.1:${taken - 1}`,
+    "--authorized-keys",
+    keys.authorized,
+    "--no-progress",
+  ]);
   t.equal(inUse.code, 1, "a port in use: exit 1");
-  t.equal(inUse.stderr, `strmbrkr: --listen: cannot bind tcp://127.0.0.1:${taken} (jobs): the port is in use (the next three ports must be free too)\n`);
+  t.equal(
+    inUse.stderr,
+    `strmbrkr: --listen: cannot bind tcp://127.0.0.1:${taken} (jobs): the port is in use (the next three ports must be free too)\n`,
+  );
   t.same(await processesGone(inUse.instanceId), [], "no process left");
   const workerNoKeys = await strmbrkr(["worker", "--connect", "tcp://127.0.0.1:1"]);
   t.equal(workerNoKeys.code, 2);
@@ -142,9 +195,30 @@ t.test("strmbrkr keygen writes a secret .key (mode 0600) and a .pub, and never o
 
 t.test("strmbrkr kvs reaches a listening run's store over CURVE with an admitted key, and not without one", async (t) => {
   const keys = makeKeys(t);
-  const host = launch(t, ["run", script, "--workers", "0", "--listen", "tcp://127.0.0.1:*", "--key", keys.host, "--authorized-keys", keys.authorized, "--no-progress", "--", "slow", "60000"]);
-  const store = (await host.waitFor(/the key-value store, from elsewhere: strmbrkr kvs … --connect (tcp:\/\/\S+) --key KEY --server-key=HOST\.pub/, "stderr"))[1]!;
-  const kvs = (args: string[], key = keys.worker) => strmbrkr(["kvs", ...args, "--connect", store, "--key", key, `--server-key=${keys.public.host}`, "--timeout", "1000"]);
+  const host = launch(t, [
+    "run",
+    script,
+    "--workers",
+    "0",
+    "--listen",
+    "tcp://127.0.0.1:*",
+    "--key",
+    keys.host,
+    "--authorized-keys",
+    keys.authorized,
+    "--no-progress",
+    "--",
+    "slow",
+    "60000",
+  ]);
+  const store = (
+    await host.waitFor(
+      /the key-value store, from elsewhere: strmbrkr kvs … --connect (tcp:\/\/\S+) --key KEY --server-key=HOST\.pub/,
+      "stderr",
+    )
+  )[1]!;
+  const kvs = (args: string[], key = keys.worker) =>
+    strmbrkr(["kvs", ...args, "--connect", store, "--key", key, `--server-key=${keys.public.host}`, "--timeout", "1000"]);
   const set = await kvs(["set", "from-afar", "42"]);
   t.equal(set.code, 0, "set with the admitted key", { stderr: set.stderr });
   const got = await kvs(["get", "from-afar"]);

@@ -9,10 +9,30 @@ const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 t.test("the host refuses a worker of another strmbrkr version with a clear error, and logs it", async (t) => {
   const keys = makeKeys(t);
-  const host = launch(t, ["run", fixture("remote-jobs.ts"), "--workers", "0", "--listen", "tcp://127.0.0.1:*", "--key", keys.host, "--authorized-keys", keys.authorized, "--no-progress", "--", "slow", "60000"]);
+  const host = launch(t, [
+    "run",
+    fixture("remote-jobs.ts"),
+    "--workers",
+    "0",
+    "--listen",
+    "tcp://127.0.0.1:*",
+    "--key",
+    keys.host,
+    "--authorized-keys",
+    keys.authorized,
+    "--no-progress",
+    "--",
+    "slow",
+    "60000",
+  ]);
   const gateway = await gatewayOf(host);
   const pair = readPair(keys.worker);
-  const socket = new Dealer({ linger: 0, curveServerKey: keys.public.host, curvePublicKey: pair.publicKey, curveSecretKey: pair.secretKey });
+  const socket = new Dealer({
+    linger: 0,
+    curveServerKey: keys.public.host,
+    curvePublicKey: pair.publicKey,
+    curveSecretKey: pair.secretKey,
+  });
   t.teardown(() => socket.close());
   socket.connect(gateway);
   await socket.send(["hello", JSON.stringify({ protocol: 2, version: "9.9.9", workers: 4, hostname: "elsewhere", pid: 7 })]);
@@ -20,7 +40,9 @@ t.test("the host refuses a worker of another strmbrkr version with a clear error
   t.equal(command!.toString(), "refused", "refused, not welcomed");
   const refused = JSON.parse(body!.toString());
   t.same({ protocol: refused.protocol, version: refused.version }, { protocol: 1, version }, "the host says what it runs");
-  const expected = new RegExp(`the worker on elsewhere runs strmbrkr 9\\.9\\.9 \\(protocol 2\\) but this host runs strmbrkr ${escape(version)} \\(protocol 1\\); install the same version on both`);
+  const expected = new RegExp(
+    `the worker on elsewhere runs strmbrkr 9\\.9\\.9 \\(protocol 2\\) but this host runs strmbrkr ${escape(version)} \\(protocol 1\\); install the same version on both`,
+  );
   t.match(refused.message, expected, "the worker is told why");
   await host.waitFor(/refused a remote worker: the worker on elsewhere/, "stderr");
   t.match(host.stderr, expected, "the host logs the same reason");
@@ -39,14 +61,31 @@ t.test("a worker told of another strmbrkr version by the host exits 2 with a cle
     for await (const [routing, command, body] of gateway) {
       if (command!.toString() !== "hello") continue;
       hello = JSON.parse(body!.toString());
-      const welcome = { protocol: 1, version: "9.9.9", supervisorId: "r1", poolId: 1, bundle: { hash: "0".repeat(64), bytes: 0, stdlibUrl: "" }, ports: { backend: 1, frontend: 1, kvs: 1 }, config: {} };
+      const welcome = {
+        protocol: 1,
+        version: "9.9.9",
+        supervisorId: "r1",
+        poolId: 1,
+        bundle: { hash: "0".repeat(64), bytes: 0, stdlibUrl: "" },
+        ports: { backend: 1, frontend: 1, kvs: 1 },
+        config: {},
+      };
       await gateway.send([routing!, "welcome", JSON.stringify(welcome)]);
     }
   })();
   const worker = launch(t, ["worker", "--connect", gateway.lastEndpoint!, "--insecure", "--cache-dir", cacheDir(t)]);
   const result = await worker.done;
-  t.same(hello && { protocol: hello.protocol, version: hello.version }, { protocol: 1, version }, "the worker's hello names its versions first");
+  t.same(
+    hello && { protocol: hello.protocol, version: hello.version },
+    { protocol: 1, version },
+    "the worker's hello names its versions first",
+  );
   t.equal(result.code, 2, "exit 2");
-  t.match(result.stderr, new RegExp(`strmbrkr worker: the host runs strmbrkr 9\\.9\\.9 \\(protocol 1\\) but this worker runs strmbrkr ${escape(version)} \\(protocol 1\\); install the same version on both`));
+  t.match(
+    result.stderr,
+    new RegExp(
+      `strmbrkr worker: the host runs strmbrkr 9\\.9\\.9 \\(protocol 1\\) but this worker runs strmbrkr ${escape(version)} \\(protocol 1\\); install the same version on both`,
+    ),
+  );
   t.same(await processesGone(worker.instanceId), [], "no worker process left");
 });

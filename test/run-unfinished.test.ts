@@ -10,7 +10,12 @@ const warning = (count: number, jobs: string) =>
 
 const cases = [
   { scenario: "queued", what: "an async main that queues jobs and returns", stdout: "", stderr: warning(3, "jobs") },
-  { scenario: "timeout", what: "a main that catches blockUntilProcessed's timeout and returns", stdout: "caught: 2 jobs left after waiting 0.2 s\n", stderr: warning(2, "jobs") },
+  {
+    scenario: "timeout",
+    what: "a main that catches blockUntilProcessed's timeout and returns",
+    stdout: "caught: 2 jobs left after waiting 0.2 s\n",
+    stderr: warning(2, "jobs"),
+  },
   // Its submit's promise rejects as the queue closes and nobody handles it: no stack into strmbrkr's files.
   { scenario: "sync", what: "a non-async main whose submit(...).then(...) outlives it", stdout: "", stderr: warning(1, "job") },
 ];

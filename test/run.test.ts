@@ -37,7 +37,10 @@ t.test("examples/example.ts -- 0.01 prints its ten results and their total", asy
   const ids = returned.map((match) => match?.[1]);
   t.equal(new Set(ids).size, 10, "ten distinct job ids");
   const values = returned.map((match) => Number(match?.[2]));
-  t.ok(values.every((n) => n >= 3 && n <= 9), `each slept 3-9 "seconds": ${values.join(" ")}`);
+  t.ok(
+    values.every((n) => n >= 3 && n <= 9),
+    `each slept 3-9 "seconds": ${values.join(" ")}`,
+  );
   t.equal(out.at(-1), `Total time processed: ${values.reduce((sum, n) => sum + n, 0)}`, "the total is the sum of the results");
 });
 
@@ -68,11 +71,20 @@ t.test("examples/typed.ts: submit, map, results with a priority, and a cancelled
 });
 
 t.test("strmbrkr map examples/map.ts estimatePi over examples/pi-samples.jsonl", async (t) => {
-  const result = await strmbrkr(["map", "examples/map.ts", "estimatePi", "--input", "examples/pi-samples.jsonl", "--ordered", "-w", "2"], { timeoutMs: 60_000 });
+  const result = await strmbrkr(["map", "examples/map.ts", "estimatePi", "--input", "examples/pi-samples.jsonl", "--ordered", "-w", "2"], {
+    timeoutMs: 60_000,
+  });
   await expectSuccess(t, result);
   const values = lines(result.stdout).map((line) => JSON.parse(line) as { seed: number; pi: number });
-  t.same(values.map((value) => value.seed), [1, 2, 3, 4, 5, 6, 7, 8], "one line per input line, in order");
-  t.ok(values.every((value) => Math.abs(value.pi - Math.PI) < 0.01), "each close to π");
+  t.same(
+    values.map((value) => value.seed),
+    [1, 2, 3, 4, 5, 6, 7, 8],
+    "one line per input line, in order",
+  );
+  t.ok(
+    values.every((value) => Math.abs(value.pi - Math.PI) < 0.01),
+    "each close to π",
+  );
 });
 
 t.test("node examples/library.mjs (library mode, no CLI)", async (t) => {
@@ -172,8 +184,16 @@ t.test("two runs of the same script in the same folder at the same time", async 
   ]);
   await expectSuccess(t, three!);
   await expectSuccess(t, five!);
-  t.same(lastJson(three!.stdout), { statuses: ["processed"], squares: [1, 4, 9], instanceId: three!.instanceId }, "the first run's own results");
-  t.same(lastJson(five!.stdout), { statuses: ["processed"], squares: [1, 4, 9, 16, 25], instanceId: five!.instanceId }, "the second run's own results");
+  t.same(
+    lastJson(three!.stdout),
+    { statuses: ["processed"], squares: [1, 4, 9], instanceId: three!.instanceId },
+    "the first run's own results",
+  );
+  t.same(
+    lastJson(five!.stdout),
+    { statuses: ["processed"], squares: [1, 4, 9, 16, 25], instanceId: five!.instanceId },
+    "the second run's own results",
+  );
 });
 
 t.test("the examples run from another cwd", async (t) => {

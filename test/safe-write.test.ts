@@ -4,7 +4,21 @@
  * over the target; removed if anything fails.
  */
 import t from "tap";
-import { mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, closeSync, lstatSync, readlinkSync, rmSync, statSync, symlinkSync, watch, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  closeSync,
+  lstatSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  watch,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { safeWriteFile, safeWriteFileSync } from "../runtime/util/safe-write.js";
@@ -63,7 +77,12 @@ for (const [form, write] of Object.entries(writers)) {
     const target = join(dir, "full");
     mkdirSync(target);
     writeFileSync(join(target, "inside"), "x"); // a folder that is not empty: the rename fails
-    const error = await Promise.resolve().then(() => write(target, "data")).then(() => undefined, (error: NodeJS.ErrnoException) => error);
+    const error = await Promise.resolve()
+      .then(() => write(target, "data"))
+      .then(
+        () => undefined,
+        (error: NodeJS.ErrnoException) => error,
+      );
     t.ok(error && ["EISDIR", "ENOTEMPTY", "EEXIST"].includes(error.code!), `the rename failed (${error?.code})`);
     t.same(readdirSync(dir), ["full"], "no temporary file is left");
     t.same(readdirSync(target), ["inside"], "the target is as it was");
@@ -83,16 +102,22 @@ for (const [form, write] of Object.entries(writers)) {
     await write(join(dir, "target"), "2");
     await two;
     const names = [...seen];
-    t.ok(names.every((name) => /^target\.[0-9a-f]{16}\.tmp$/.test(name)), `named target.<16 random hex digits>.tmp (${names})`);
+    t.ok(
+      names.every((name) => /^target\.[0-9a-f]{16}\.tmp$/.test(name)),
+      `named target.<16 random hex digits>.tmp (${names})`,
+    );
   });
 }
 
 t.test("a file or symlink already at the temporary name makes the write fail; it is neither written nor removed", async (t) => {
   // With randomBytes fixed, the temporary name is known: as if another user had guessed it.
   const fixed = Buffer.alloc(8, 0xab);
-  const { safeWriteFile: writeAsync, safeWriteFileSync: writeSync } = await t.mockImport<typeof import("../runtime/util/safe-write.js")>("../runtime/util/safe-write.js", {
-    "node:crypto": { randomBytes: () => fixed },
-  });
+  const { safeWriteFile: writeAsync, safeWriteFileSync: writeSync } = await t.mockImport<typeof import("../runtime/util/safe-write.js")>(
+    "../runtime/util/safe-write.js",
+    {
+      "node:crypto": { randomBytes: () => fixed },
+    },
+  );
   for (const [form, write] of Object.entries({ sync: writeSync, async: writeAsync })) {
     const dir = scratch(t);
     const target = join(dir, "target");
@@ -101,13 +126,23 @@ t.test("a file or symlink already at the temporary name makes the write fail; it
     writeFileSync(victim, "precious");
 
     writeFileSync(temp, "planted", { mode: 0o666 });
-    const onFile = await Promise.resolve().then(() => write(target, "secret")).then(() => undefined, (error: NodeJS.ErrnoException) => error);
+    const onFile = await Promise.resolve()
+      .then(() => write(target, "secret"))
+      .then(
+        () => undefined,
+        (error: NodeJS.ErrnoException) => error,
+      );
     t.equal(onFile?.code, "EEXIST", `${form}: a planted file: EEXIST`);
     t.equal(readFileSync(temp, "utf8"), "planted", `${form}: the planted file was not written to`);
 
     rmSync(temp);
     symlinkSync(victim, temp);
-    const onLink = await Promise.resolve().then(() => write(target, "secret")).then(() => undefined, (error: NodeJS.ErrnoException) => error);
+    const onLink = await Promise.resolve()
+      .then(() => write(target, "secret"))
+      .then(
+        () => undefined,
+        (error: NodeJS.ErrnoException) => error,
+      );
     t.equal(onLink?.code, "EEXIST", `${form}: a planted symlink: EEXIST`);
     t.equal(readlinkSync(temp), victim, `${form}: the symlink is still there (not ours to remove)`);
     t.equal(readFileSync(victim, "utf8"), "precious", `${form}: the file it points at is unchanged`);

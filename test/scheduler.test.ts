@@ -7,8 +7,16 @@ import t from "tap";
 import { JobTimes, MAX_AHEAD, NEXT_LEAD_MS, TARGET_AHEAD_MS } from "../runtime/hub/credit.js";
 import { PriorityQueue } from "../runtime/hub/priority-queue.js";
 import {
-  expectedMs, priorityOf, retryAfterMs, retryDelayMs, schedule, successorDelayMs, takeSuccessor,
-  type Dispatch, type QueuedJob, type WorkerCredit,
+  expectedMs,
+  priorityOf,
+  retryAfterMs,
+  retryDelayMs,
+  schedule,
+  successorDelayMs,
+  takeSuccessor,
+  type Dispatch,
+  type QueuedJob,
+  type WorkerCredit,
 } from "../runtime/hub/scheduler.js";
 import { DIRECT_MAX_JOBS } from "../runtime/transport/direct.js";
 
@@ -18,7 +26,10 @@ interface TestWorker extends WorkerCredit {
 
 const worker = (name: string, { held = 0, aheadMs = 0, retiring = false } = {}): TestWorker => ({ name, held, aheadMs, retiring });
 
-function job(id: string, { fn = "short", priority, retries, failures = 0 }: { fn?: string; priority?: number; retries?: number; failures?: number } = {}): QueuedJob {
+function job(
+  id: string,
+  { fn = "short", priority, retries, failures = 0 }: { fn?: string; priority?: number; retries?: number; failures?: number } = {},
+): QueuedJob {
   return { client: Buffer.from("client"), request: { id, fn, args: new Uint8Array(), priority, retries }, lost: 0, failures };
 }
 
@@ -38,7 +49,8 @@ function left(queue: PriorityQueue<QueuedJob>): string[] {
 }
 
 /** Which worker gets which jobs, in order. */
-const plan = (dispatches: Dispatch<TestWorker>[]) => dispatches.map(({ worker, jobs }) => [worker.name, jobs.map(({ request }) => request.id)]);
+const plan = (dispatches: Dispatch<TestWorker>[]) =>
+  dispatches.map(({ worker, jobs }) => [worker.name, jobs.map(({ request }) => request.id)]);
 
 /** Run times: "short" jobs a quarter of a worker's credit, "tiny" ones nearly nothing, "long" ones 50 ms; anything else untimed. */
 function times(): JobTimes {
@@ -53,8 +65,19 @@ t.test("a job not timed yet goes only to a worker that holds nothing", async (t)
   const queue = queueOf(jobs(5, { fn: "untimed" }));
   const workers = [worker("a"), worker("b", { held: 1, aheadMs: 0.5 }), worker("c")];
   const dispatches = schedule(queue, workers, times());
-  t.same(plan(dispatches), [["a", ["j1"]], ["c", ["j2"]]], "one each to the idle workers; none to the busy one");
-  t.same(dispatches.map((d) => d.aheadMs), [TARGET_AHEAD_MS, TARGET_AHEAD_MS], "an untimed job fills a worker's credit");
+  t.same(
+    plan(dispatches),
+    [
+      ["a", ["j1"]],
+      ["c", ["j2"]],
+    ],
+    "one each to the idle workers; none to the busy one",
+  );
+  t.same(
+    dispatches.map((d) => d.aheadMs),
+    [TARGET_AHEAD_MS, TARGET_AHEAD_MS],
+    "an untimed job fills a worker's credit",
+  );
   t.same(left(queue), ["j3", "j4", "j5"], "the rest wait, in order");
   t.equal(expectedMs(new JobTimes(), job("x", { fn: "untimed" })), TARGET_AHEAD_MS, "expected: a whole worker's credit until timed");
 });
@@ -62,24 +85,58 @@ t.test("a job not timed yet goes only to a worker that holds nothing", async (t)
 t.test("short jobs go in batches up to each worker's credit", async (t) => {
   const queue = queueOf(jobs(10));
   const dispatches = schedule(queue, [worker("a"), worker("b")], times());
-  t.same(plan(dispatches), [["a", ["j1", "j2", "j3", "j4"]], ["b", ["j5", "j6", "j7", "j8"]]], "four quarter-credit jobs each");
-  t.same(dispatches.map((d) => d.aheadMs), [TARGET_AHEAD_MS, TARGET_AHEAD_MS], "each worker's credit used up exactly");
+  t.same(
+    plan(dispatches),
+    [
+      ["a", ["j1", "j2", "j3", "j4"]],
+      ["b", ["j5", "j6", "j7", "j8"]],
+    ],
+    "four quarter-credit jobs each",
+  );
+  t.same(
+    dispatches.map((d) => d.aheadMs),
+    [TARGET_AHEAD_MS, TARGET_AHEAD_MS],
+    "each worker's credit used up exactly",
+  );
   t.same(left(queue), ["j9", "j10"], "the rest wait for room");
 });
 
 t.test("a worker's credit counts the work it already holds", async (t) => {
   const queue = queueOf(jobs(6));
-  const workers = [worker("full", { held: 4, aheadMs: TARGET_AHEAD_MS }), worker("half", { held: 2, aheadMs: TARGET_AHEAD_MS / 2 }), worker("idle")];
+  const workers = [
+    worker("full", { held: 4, aheadMs: TARGET_AHEAD_MS }),
+    worker("half", { held: 2, aheadMs: TARGET_AHEAD_MS / 2 }),
+    worker("idle"),
+  ];
   const dispatches = schedule(queue, workers, times());
-  t.same(plan(dispatches), [["half", ["j1", "j2"]], ["idle", ["j3", "j4", "j5", "j6"]]], "none to the full worker, two to the half-full one");
-  t.same(dispatches.map((d) => d.aheadMs), [TARGET_AHEAD_MS, TARGET_AHEAD_MS], "the held work plus the new");
+  t.same(
+    plan(dispatches),
+    [
+      ["half", ["j1", "j2"]],
+      ["idle", ["j3", "j4", "j5", "j6"]],
+    ],
+    "none to the full worker, two to the half-full one",
+  );
+  t.same(
+    dispatches.map((d) => d.aheadMs),
+    [TARGET_AHEAD_MS, TARGET_AHEAD_MS],
+    "the held work plus the new",
+  );
   t.same(left(queue), [], "nothing left");
 });
 
 t.test("a short queue is shared over the open workers, not all given to the first", async (t) => {
   const queue = queueOf(jobs(7, { fn: "tiny" }));
   const dispatches = schedule(queue, [worker("a"), worker("b"), worker("c")], times());
-  t.same(plan(dispatches), [["a", ["j1", "j2", "j3"]], ["b", ["j4", "j5"]], ["c", ["j6", "j7"]]], "3, 2 and 2 of 7");
+  t.same(
+    plan(dispatches),
+    [
+      ["a", ["j1", "j2", "j3"]],
+      ["b", ["j4", "j5"]],
+      ["c", ["j6", "j7"]],
+    ],
+    "3, 2 and 2 of 7",
+  );
 });
 
 t.test("retiring workers get nothing and take no share", async (t) => {
@@ -105,7 +162,14 @@ t.test("only a small dispatch asks for direct copies of its results", async (t) 
 });
 
 t.test("higher priorities go first, FIFO among equals; a job refused for credit keeps its place", async (t) => {
-  const queue = queueOf([job("a0"), job("b5", { priority: 5 }), job("c0"), job("d5", { priority: 5 }), job("e9", { priority: 9 }), job("f-1", { priority: -1 })]);
+  const queue = queueOf([
+    job("a0"),
+    job("b5", { priority: 5 }),
+    job("c0"),
+    job("d5", { priority: 5 }),
+    job("e9", { priority: 9 }),
+    job("f-1", { priority: -1 }),
+  ]);
   const dispatches = schedule(queue, [worker("w")], times());
   t.same(plan(dispatches), [["w", ["e9", "b5", "d5", "a0"]]], "9, then the fives in order, then the first 0");
   t.same(left(queue), ["c0", "f-1"], "the 0 refused for credit is still first, before the -1");
@@ -115,7 +179,11 @@ t.test("a long job's successor is planned NEXT_LEAD_MS before the job should end
   const running = job("long1", { fn: "long" });
   t.equal(successorDelayMs(worker("w", { held: 1 }), running, times()), 50 - NEXT_LEAD_MS, "50 ms expected: sent after 48");
   t.equal(successorDelayMs(worker("w", { held: 2 }), running, times()), undefined, "not when the worker holds a successor already");
-  t.equal(successorDelayMs(worker("w", { held: 1 }), job("s", { fn: "short" }), times()), undefined, "not for a short job (it travels in batches)");
+  t.equal(
+    successorDelayMs(worker("w", { held: 1 }), job("s", { fn: "short" }), times()),
+    undefined,
+    "not for a short job (it travels in batches)",
+  );
   t.equal(successorDelayMs(worker("w", { held: 1 }), job("u", { fn: "untimed" }), times()), undefined, "not for a job not timed yet");
 });
 
@@ -125,7 +193,11 @@ t.test("the successor is taken only while the queue holds more jobs than there a
   t.equal(takeSuccessor(workers[0]!, deep, workers)?.request.id, "j1", "3 waiting, 2 open workers: the next job");
   t.equal(deep.length, 2, "taken from the queue");
   t.equal(takeSuccessor(workers[0]!, deep, workers), undefined, "2 waiting, 2 open workers: each keeps one for another worker");
-  t.equal(takeSuccessor(worker("w", { held: 2 }), queueOf(jobs(5)), workers), undefined, "not when the worker holds more than the running job");
+  t.equal(
+    takeSuccessor(worker("w", { held: 2 }), queueOf(jobs(5)), workers),
+    undefined,
+    "not when the worker holds more than the running job",
+  );
   t.equal(takeSuccessor(worker("w", { held: 1, retiring: true }), queueOf(jobs(5)), workers), undefined, "not for a retiring worker");
 });
 

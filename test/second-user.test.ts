@@ -35,13 +35,21 @@ interface Attempt {
 }
 
 /** Runs the attacker as `user` (no groups, no environment of ours) and collects what it tried. */
-function attackAs(t: Test, user: { uid: number; gid: number }, config: object): Promise<{ code: number | null; attempts: Attempt[]; stdout: string; stderr: string }> {
+function attackAs(
+  t: Test,
+  user: { uid: number; gid: number },
+  config: object,
+): Promise<{ code: number | null; attempts: Attempt[]; stdout: string; stderr: string }> {
   // setpriv execs node: this pid is the attacker's.
-  const child = spawn("setpriv", [`--reuid=${user.uid}`, `--regid=${user.gid}`, "--clear-groups", "--", process.execPath, ATTACKER, JSON.stringify(config)], {
-    cwd: "/",
-    env: { PATH: process.env.PATH, HOME: "/" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    "setpriv",
+    [`--reuid=${user.uid}`, `--regid=${user.gid}`, "--clear-groups", "--", process.execPath, ATTACKER, JSON.stringify(config)],
+    {
+      cwd: "/",
+      env: { PATH: process.env.PATH, HOME: "/" },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   t.teardown(() => void child.kill("SIGKILL"));
   let stdout = "";
   let stderr = "";
@@ -82,21 +90,25 @@ async function attackRun(t: Test, user: { uid: number; gid: number; name: string
   const ready = new Promise<string>((resolve) => (sawReady = resolve));
   t.teardown(() => {
     killInstance(instanceId);
-    for (const name of readdirSync(tmpdir())) if (instanceId && name.startsWith(`strmbrkr-${instanceId}-`)) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+    for (const name of readdirSync(tmpdir()))
+      if (instanceId && name.startsWith(`strmbrkr-${instanceId}-`)) rmSync(join(tmpdir(), name), { recursive: true, force: true });
   });
-  const run = strmbrkr(["run", OWNER, "--workers", String(WORKERS), "--no-progress", ...flags, "--", secret, work, String(JOBS), String(WORKERS)], {
-    cwd: work,
-    timeoutMs: 40_000,
-    onSpawn: (child, id) => {
-      instanceId = id;
-      child.stdout!.on("data", (chunk) => {
-        stdout += chunk;
-        const line = /^ready (.*)$/m.exec(stdout)?.[1];
-        if (line) sawReady(line);
-      });
-      child.stderr!.on("data", (chunk) => (stderr += chunk));
+  const run = strmbrkr(
+    ["run", OWNER, "--workers", String(WORKERS), "--no-progress", ...flags, "--", secret, work, String(JOBS), String(WORKERS)],
+    {
+      cwd: work,
+      timeoutMs: 40_000,
+      onSpawn: (child, id) => {
+        instanceId = id;
+        child.stdout!.on("data", (chunk) => {
+          stdout += chunk;
+          const line = /^ready (.*)$/m.exec(stdout)?.[1];
+          if (line) sawReady(line);
+        });
+        child.stderr!.on("data", (chunk) => (stderr += chunk));
+      },
     },
-  });
+  );
   const first = await Promise.race([ready, run]);
   if (typeof first !== "string") {
     t.fail("the owner's run ended before it was ready", { stdout: first.stdout, stderr: first.stderr.slice(-3000) });
@@ -106,9 +118,15 @@ async function attackRun(t: Test, user: { uid: number; gid: number; name: string
 
   const targets = listenersOf(instanceId);
   const contexts = contextsOf(instanceId);
-  const workerIds = contexts.map((context) => context.workerId).filter((id) => typeof id === "string").sort();
+  const workerIds = contexts
+    .map((context) => context.workerId)
+    .filter((id) => typeof id === "string")
+    .sort();
   t.same(workerIds, GUESSED_WORKER_IDS, "the workers' ids are the ones an intruder would guess");
-  t.ok(targets.some((target) => target.unix?.endsWith("kvs-local.sock")), "the store's local socket is among the run's listening sockets");
+  t.ok(
+    targets.some((target) => target.unix?.endsWith("kvs-local.sock")),
+    "the store's local socket is among the run's listening sockets",
+  );
   // The key --listen prints, and any other public key of the run: a CURVE attempt against each.
   const serverKeys = [...publicKeysIn(contexts, new Set(/\(server key (\S{40})\)/.exec(stderr)?.slice(1)))];
   if (flags.includes("--listen")) {
@@ -116,7 +134,9 @@ async function attackRun(t: Test, user: { uid: number; gid: number; name: string
     t.ok(gateway && targets.some((target) => target.tcp === gateway), `the gateway ${gateway} is among the run's listening sockets`);
     t.equal(targets.filter((target) => target.tcp).length >= 4, true, "so are the other CURVE ports");
   }
-  t.comment(`${serverKeys.length} CURVE server keys known to the intruder; ${targets.length} listening sockets:\n${targets.map((target) => `  ${target.label}`).join("\n")}`);
+  t.comment(
+    `${serverKeys.length} CURVE server keys known to the intruder; ${targets.length} listening sockets:\n${targets.map((target) => `  ${target.label}`).join("\n")}`,
+  );
 
   const attack = await attackAs(t, user, {
     root: ROOT,
@@ -134,7 +154,11 @@ async function attackRun(t: Test, user: { uid: number; gid: number; name: string
   // Forged results, cancels and submits get no answer even when they work: their effects are checked below.
   const through = attack.attempts.filter(({ outcome }) => !/^(refused|no answer \(never connected\))/.test(outcome));
   for (const { socket, action, outcome } of through) t.comment(`OPEN: ${socket}: ${action}: ${outcome.slice(0, 160)}`);
-  t.equal(through.filter(({ outcome }) => outcome.startsWith("answered")).length, 0, "no attempt got an answer (each OPEN line above is one that did or got through)");
+  t.equal(
+    through.filter(({ outcome }) => outcome.startsWith("answered")).length,
+    0,
+    "no attempt got an answer (each OPEN line above is one that did or got through)",
+  );
   t.equal(through.length, 0, "no attempt got a connection through: each was refused (EACCES, a failed CURVE handshake)");
   t.notOk(attack.stdout.includes(secret), "the intruder never saw the secret");
 
@@ -182,5 +206,7 @@ t.test("another user on the machine can neither read, change, stop nor feed a ru
     await attackRun(t, user, ["--listen", "tcp://127.0.0.1:0", "--authorized-keys", join(keys, "authorized_keys")]);
   });
 
-  t.test("a run with --protocol ipc (every socket a file in the run directory)", { timeout: 45_000 }, (t) => attackRun(t, user, ["--protocol", "ipc"]));
+  t.test("a run with --protocol ipc (every socket a file in the run directory)", { timeout: 45_000 }, (t) =>
+    attackRun(t, user, ["--protocol", "ipc"]),
+  );
 });

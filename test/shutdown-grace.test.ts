@@ -25,7 +25,15 @@ t.test("Ctrl-C lets running jobs finish within the grace period and reports them
   t.match(result.stderr, /interrupted: 2 jobs processed, 0 failed, 2 not finished/);
   const leftover = await processesGone(result.instanceId);
   t.same(leftover, [], "no process left");
-  reliabilityRow(t, { scenario: "Ctrl-C mid-run: 4 × 1.5 s jobs, 2 workers (2 never started, reported as not finished)", fault: "SIGINT with 2 jobs running", queued: 4, received: 2, lost: 0, duplicated: 0, leftover: leftover.length });
+  reliabilityRow(t, {
+    scenario: "Ctrl-C mid-run: 4 × 1.5 s jobs, 2 workers (2 never started, reported as not finished)",
+    fault: "SIGINT with 2 jobs running",
+    queued: 4,
+    received: 2,
+    lost: 0,
+    duplicated: 0,
+    leftover: leftover.length,
+  });
 });
 
 t.test("jobs still running when the grace period ends are killed", async (t) => {

@@ -62,7 +62,8 @@ function hadEveryProcess(t: Asserts, before: string[]): void {
 }
 
 /** A host that exits at once (or is killed) cannot remove its run directory: tidy up after it. */
-const removeRunDirs = (instanceId: string) => runDirsOf(instanceId).forEach((name) => rmSync(join(tmpdir(), name), { recursive: true, force: true }));
+const removeRunDirs = (instanceId: string) =>
+  runDirsOf(instanceId).forEach((name) => rmSync(join(tmpdir(), name), { recursive: true, force: true }));
 
 // Running jobs get STRMBRKR_SHUTDOWN_GRACE seconds to finish; these jobs never would, so keep it short.
 const SHORT_GRACE = { STRMBRKR_SHUTDOWN_GRACE: "1" };
@@ -110,6 +111,14 @@ t.test("SIGKILL to the host: hub, KVS and workers exit by themselves within 5 s"
   t.equal(result.signal, "SIGKILL", "the host was killed");
   const leftover = await processesGone(result.instanceId, 5_000);
   t.same(leftover, [], "within 5 s no process of the run is left");
-  reliabilityRow(t, { scenario: "host killed mid-run (its results die with it)", fault: "SIGKILL the host", queued: 0, received: 0, lost: 0, duplicated: 0, leftover: leftover.length });
+  reliabilityRow(t, {
+    scenario: "host killed mid-run (its results die with it)",
+    fault: "SIGKILL the host",
+    queued: 0,
+    received: 0,
+    lost: 0,
+    duplicated: 0,
+    leftover: leftover.length,
+  });
   removeRunDirs(result.instanceId);
 });

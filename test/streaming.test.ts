@@ -25,7 +25,11 @@ t.test("ordered map keeps input order; unordered yields all of them", async (t) 
   const { summary } = await run(t, "ordered");
   const inputs = Array.from({ length: 200 }, (_, i) => i);
   t.same(summary.orderedOut, inputs, "in input order");
-  t.same([...summary.unordered].sort((a: number, b: number) => a - b), inputs, "every value");
+  t.same(
+    [...summary.unordered].sort((a: number, b: number) => a - b),
+    inputs,
+    "every value",
+  );
 });
 
 t.test("map pulls its input with back-pressure: never more than inFlight jobs held", async (t) => {

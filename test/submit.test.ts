@@ -30,7 +30,10 @@ t.test("a failed submit rejects with JobError carrying the job id and the remote
   t.same(summary.remote.message, "cannot divide");
   t.equal(summary.causeIsRangeError, true, "cause is the rebuilt RangeError");
   const path = fixture(SCRIPT);
-  const line = readFileSync(path, "utf8").split("\n").findIndex((l) => l.includes("SUBMIT-THROW-LINE")) + 1;
+  const line =
+    readFileSync(path, "utf8")
+      .split("\n")
+      .findIndex((l) => l.includes("SUBMIT-THROW-LINE")) + 1;
   t.ok(summary.stack.startsWith("RangeError: cannot divide\n"), "stack is the remote stack", { stack: summary.stack });
   t.match(summary.stack, `${path}:${line}:`, `the stack points at ${SCRIPT}:${line}`);
   t.equal(summary.remote.stack, summary.stack);
@@ -44,7 +47,10 @@ t.test("submitted jobs are not in getResults; blockUntilProcessed waits for them
 });
 
 t.test("tsc refuses a submit whose argument does not match the function's parameter (TS2345)", async (t) => {
-  const tsc = spawnSync(process.execPath, [`${ROOT}node_modules/typescript/bin/tsc`, "--noEmit", "-p", fixture("types/tsconfig.json")], { cwd: ROOT, encoding: "utf8" });
+  const tsc = spawnSync(process.execPath, [`${ROOT}node_modules/typescript/bin/tsc`, "--noEmit", "-p", fixture("types/tsconfig.json")], {
+    cwd: ROOT,
+    encoding: "utf8",
+  });
   t.equal(tsc.status, 2, "tsc fails", { stdout: tsc.stdout, stderr: tsc.stderr });
   t.match(tsc.stdout, /wrong-submit\.ts\(9,\d+\): error TS2345: Argument of type 'string' is not assignable to parameter of type 'number'/);
   t.equal(tsc.stdout.trim().split("\n").length, 1, "and nothing else", { stdout: tsc.stdout });

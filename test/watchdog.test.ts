@@ -34,32 +34,53 @@ function assertRecovered(t: TapTest, summary: any) {
 
 t.test("--watchdog 1 kills a sleeping and a spinning job after 1 s, and the pool is replaced", async (t) => {
   const { summary, result } = await run(t, "pool-limit", 1);
-  t.same(summary.stuck.map((job: any) => job.fn), ["nap", "spin"]);
+  t.same(
+    summary.stuck.map((job: any) => job.fn),
+    ["nap", "spin"],
+  );
   for (const job of summary.stuck) assertKilled(t, job, 1);
   for (const job of summary.stuck) {
-    t.match(job.error?.message, /; to allow longer, raise it with --watchdog SECONDS, STRMBRKR_WORKER_WATCHDOG_TERMINATE_AFTER or WorkerManager's watchdogTerminateAfter \(0 disables\), or give the job a timeout option \(seconds\)$/, `${job.fn}: says how to allow longer`);
+    t.match(
+      job.error?.message,
+      /; to allow longer, raise it with --watchdog SECONDS, STRMBRKR_WORKER_WATCHDOG_TERMINATE_AFTER or WorkerManager's watchdogTerminateAfter \(0 disables\), or give the job a timeout option \(seconds\)$/,
+      `${job.fn}: says how to allow longer`,
+    );
   }
   assertRecovered(t, summary);
   const jobs = [...summary.stuck, ...summary.later];
   reliabilityRow(t, {
     scenario: `watchdog: ${jobs.length} jobs, 2 workers (2 FAILED as WatchdogTimeout, pool back to 2)`,
     fault: "a sleeping and a `while (true) {}` job past --watchdog 1",
-    queued: jobs.length, received: jobs.filter((job: any) => job.status !== "unprocessed").length, lost: 0, duplicated: 0,
+    queued: jobs.length,
+    received: jobs.filter((job: any) => job.status !== "unprocessed").length,
+    lost: 0,
+    duplicated: 0,
     leftover: processesOf(result.instanceId).length,
   });
 });
 
 t.test("a job's own timeout kills a sleeping and a spinning job, with no pool watchdog", async (t) => {
   const { summary } = await run(t, "job-limit", 0);
-  t.same(summary.stuck.map((job: any) => job.fn), ["nap", "spin"]);
+  t.same(
+    summary.stuck.map((job: any) => job.fn),
+    ["nap", "spin"],
+  );
   for (const job of summary.stuck) assertKilled(t, job, 0.5);
-  for (const job of summary.stuck) t.match(job.error?.message, /; to allow longer, raise the job's timeout option \(seconds; 0 disables\)$/, `${job.fn}: points at its own timeout`);
+  for (const job of summary.stuck)
+    t.match(
+      job.error?.message,
+      /; to allow longer, raise the job's timeout option \(seconds; 0 disables\)$/,
+      `${job.fn}: points at its own timeout`,
+    );
   assertRecovered(t, summary);
 });
 
 t.test("WorkerManager({ watchdogTerminateAfter: 0.5 }) kills a sleeping and a spinning job of its pool", async (t) => {
   const { summary } = await run(t, "manager-limit", 0);
-  t.same(summary.stuck.map((job: any) => job.fn), ["nap", "spin"]);
+  t.same(
+    summary.stuck.map((job: any) => job.fn),
+    ["nap", "spin"],
+  );
   for (const job of summary.stuck) assertKilled(t, job, 0.5);
   assertRecovered(t, summary);
 });
@@ -75,7 +96,10 @@ t.test("--watchdog 0 disables the pool's limit: a job runs past the configured 1
 t.test("a job's timeout overrides --watchdog 1: 0 means no limit, 5 a longer one", async (t) => {
   const { summary } = await run(t, "job-disabled", 1);
   assertKilled(t, summary.stuck[0], 1);
-  for (const [long, timeout] of [[summary.later[0], 0], [summary.later[1], 5]]) {
+  for (const [long, timeout] of [
+    [summary.later[0], 0],
+    [summary.later[1], 5],
+  ]) {
     t.equal(long.status, "processed", `the 1.5 s job with timeout ${timeout} finished`, { error: long.error });
     t.ok(long.outMs >= 1_500, `it ran its full 1.5 s (${long.outMs} ms)`);
   }

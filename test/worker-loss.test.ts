@@ -16,14 +16,22 @@ t.test("a worker lost mid-job is replaced and its job re-dispatched; a poison jo
   t.match(alwaysExit, { status: "failed", error: { name: "WorkerLost" } }, "a job that always kills its worker comes back FAILED");
   t.match(alwaysExit.error.message, /was lost with exit code 9 \(2 workers lost running it; quarantined\)/);
   t.match(throwsTwice, { status: "processed", retval: 3, attempts: 3 }, "retries: 2 runs a throwing job again until it succeeds");
-  t.match(alwaysThrows, { status: "failed", error: { name: "Error", message: "attempt 2 failed" }, attempts: 2 }, "retries exhausted: FAILED with the last error");
+  t.match(
+    alwaysThrows,
+    { status: "failed", error: { name: "Error", message: "attempt 2 failed" }, attempts: 2 },
+    "retries exhausted: FAILED with the last error",
+  );
   t.equal(workerCount, 2, "the pool kept its size");
   const leftover = await processesGone(result.instanceId);
   t.same(leftover, [], "no process left");
   reliabilityRow(t, {
     scenario: "worker loss: 6 jobs, 2 workers (1 poison job FAILED as WorkerLost, 1 FAILED after its retries)",
     fault: "process.exit, self-SIGKILL, throw in a timer, always-exit; throws with retries",
-    queued: jobs.length, received: jobs.filter((job: { status: string }) => job.status !== "unprocessed").length, lost: 0, duplicated: 0, leftover: leftover.length,
+    queued: jobs.length,
+    received: jobs.filter((job: { status: string }) => job.status !== "unprocessed").length,
+    lost: 0,
+    duplicated: 0,
+    leftover: leftover.length,
   });
 });
 
@@ -33,7 +41,15 @@ t.test("a worker that runs out of memory is replaced and its job re-dispatched",
   t.match(lastJson(result.stdout).jobs[0], { status: "processed", retval: 2, attempts: 2 });
   const leftover = await processesGone(result.instanceId);
   t.same(leftover, [], "no process left");
-  reliabilityRow(t, { scenario: "out of memory: 1 job, 1 worker", fault: "heap exhausted under --max-old-space-size=48", queued: 1, received: 1, lost: 0, duplicated: 0, leftover: leftover.length });
+  reliabilityRow(t, {
+    scenario: "out of memory: 1 job, 1 worker",
+    fault: "heap exhausted under --max-old-space-size=48",
+    queued: 1,
+    received: 1,
+    lost: 0,
+    duplicated: 0,
+    leftover: leftover.length,
+  });
 });
 
 t.test("a worker past STRMBRKR_WORKER_MAX_MEMORY_MB is recycled between jobs", async (t) => {

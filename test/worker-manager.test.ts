@@ -33,7 +33,11 @@ t.test("twice as many jobs as workers all complete, spread over the workers", as
   const { summary } = await runScenario(t, SCRIPT, "many-jobs", { workers: 2 });
   t.equal(summary.workerCount, 2);
   t.equal(summary.jobs.length, 4);
-  t.same(summary.jobs.map((job: any) => job.status), Array(4).fill("processed"), "every job PROCESSED");
+  t.same(
+    summary.jobs.map((job: any) => job.status),
+    Array(4).fill("processed"),
+    "every job PROCESSED",
+  );
   t.equal(new Set(summary.jobs.map((job: any) => job.retval)).size, 2, "both workers ran jobs");
   t.equal(summary.after.workerCount, 2, "the pool keeps its size");
 });
@@ -42,7 +46,10 @@ t.test("stopWorkers() lets a busy worker finish its job, and its result arrives"
   const { summary } = await runScenario(t, SCRIPT, "stop-busy", { workers: 1 });
   t.ok(summary.sawBusy, "the worker was busy when stopWorkers was called");
   t.ok(summary.stopCalledAt < summary.finishedAt, "stopWorkers was called before the job finished");
-  t.ok(summary.finishedAt <= summary.stopDoneAt, `stopWorkers resolved after the job finished (${summary.stopDoneAt - summary.finishedAt} ms later)`);
+  t.ok(
+    summary.finishedAt <= summary.stopDoneAt,
+    `stopWorkers resolved after the job finished (${summary.stopDoneAt - summary.finishedAt} ms later)`,
+  );
   t.same(summary.stopped, { started: false, workerCount: 0, isProcessing: false }, "stopped");
   t.equal(summary.error, null, "the job came back", { error: summary.error });
   t.equal(summary.job.status, "processed", "the job finished");

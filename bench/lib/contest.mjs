@@ -18,7 +18,9 @@ export async function repeat(figure, reps, contestants) {
       try {
         const value = await contestants[name]();
         samples[name].push(value);
-        log(`${figure} ${rep + 1}/${reps} ${name}: ${JSON.stringify(value, (_, v) => (typeof v === "number" ? Math.round(v * 10) / 10 : v))}`);
+        log(
+          `${figure} ${rep + 1}/${reps} ${name}: ${JSON.stringify(value, (_, v) => (typeof v === "number" ? Math.round(v * 10) / 10 : v))}`,
+        );
       } catch (error) {
         samples[name].push(undefined);
         notes.push(`${figure} ${rep + 1}/${reps} ${name} failed: ${error.message.split("\n")[0]}`);
@@ -42,7 +44,9 @@ export function peer(script, args) {
 async function run(args, label) {
   const result = await runNode(args, { timeoutMs: RUN_TIMEOUT_MS });
   if (result.leftover.length > 0) {
-    notes.push(`${label} left ${result.leftover.length} process(es) running after it exited (killed): ${result.leftover.map((p) => `${p.pid} ${p.command}`).join("; ")}`);
+    notes.push(
+      `${label} left ${result.leftover.length} process(es) running after it exited (killed): ${result.leftover.map((p) => `${p.pid} ${p.command}`).join("; ")}`,
+    );
   }
   if (result.code !== 0) {
     const why = result.timedOut ? `timed out after ${RUN_TIMEOUT_MS / 1000} s` : `exited ${result.code ?? result.signal}`;

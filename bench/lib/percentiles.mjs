@@ -9,5 +9,12 @@ export function percentiles(micros, count) {
   const at = (part, q) => part[Math.min(part.length - 1, Math.floor(q * part.length))];
   const cold = sorted(micros.slice(0, count));
   const warm = sorted(micros.slice(count));
-  return { samples: count, p50Us: at(cold, 0.5), p99Us: at(cold, 0.99), maxUs: cold[cold.length - 1], warmP50Us: at(warm, 0.5), warmP99Us: at(warm, 0.99) };
+  return {
+    samples: count,
+    p50Us: at(cold, 0.5),
+    p99Us: at(cold, 0.99),
+    maxUs: cold[cold.length - 1],
+    warmP50Us: at(warm, 0.5),
+    warmP99Us: at(warm, 0.99),
+  };
 }

@@ -24,7 +24,22 @@ export function ensureRedisInstalled() {
 export async function startRedis() {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "strmbrkr-bench-redis-"));
-  const args = ["--bind", "127.0.0.1", "--port", String(port), "--save", "", "--appendonly", "no", "--dir", dir, "--daemonize", "no", "--loglevel", "warning"];
+  const args = [
+    "--bind",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+    "--dir",
+    dir,
+    "--daemonize",
+    "no",
+    "--loglevel",
+    "warning",
+  ];
   const server = spawn("redis-server", args, { env: { ...process.env, [TAG_VARIABLE]: newTag() }, stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   server.stderr.on("data", (chunk) => (stderr += chunk));

@@ -11,5 +11,11 @@ export function median(values) {
 export function summarize(values) {
   const numbers = values.filter((value) => typeof value === "number" && Number.isFinite(value));
   if (numbers.length === 0) return { median: undefined, min: undefined, max: undefined, values: numbers, failed: values.length };
-  return { median: median(numbers), min: Math.min(...numbers), max: Math.max(...numbers), values: numbers, failed: values.length - numbers.length };
+  return {
+    median: median(numbers),
+    min: Math.min(...numbers),
+    max: Math.max(...numbers),
+    values: numbers,
+    failed: values.length - numbers.length,
+  };
 }

@@ -11,7 +11,18 @@ export function row({ figure, unit, peer, strmbrkr, peerValues, goal, digits = 0
   const theirs = summarize(peerValues ?? []);
   let ratio;
   if (ours.median && theirs.median) ratio = lowerIsBetter ? theirs.median / ours.median : ours.median / theirs.median;
-  return { figure, unit, lowerIsBetter, peer, digits, goal: goalText(goal), met: goalMet(goal, ours.median, ratio), ratio, strmbrkr: ours, peerStats: theirs };
+  return {
+    figure,
+    unit,
+    lowerIsBetter,
+    peer,
+    digits,
+    goal: goalText(goal),
+    met: goalMet(goal, ours.median, ratio),
+    ratio,
+    strmbrkr: ours,
+    peerStats: theirs,
+  };
 }
 
 function goalText(goal) {
@@ -29,14 +40,25 @@ function goalMet(goal, median, ratio) {
 }
 
 export function markdownTable(rows) {
-  const header = ["figure", "strmbrkr median", "peer median", "ratio (> 1: strmbrkr ahead)", "strmbrkr min–max", "peer min–max", "goal", "met"];
+  const header = [
+    "figure",
+    "strmbrkr median",
+    "peer median",
+    "ratio (> 1: strmbrkr ahead)",
+    "strmbrkr min–max",
+    "peer min–max",
+    "goal",
+    "met",
+  ];
   const lines = [`| ${header.join(" | ")} |`, `|${header.map((_, i) => (i === 0 ? "---" : "--:")).join("|")}|`];
   for (const r of rows) {
     const n = (value) => format(value, r.digits);
     const range = (s) => (s.median === undefined ? "n/a" : `${n(s.min)}–${n(s.max)}`);
     const failed = (s) => (s.failed ? ` (${s.failed} failed)` : "");
     const met = !r.goal ? "–" : r.met === undefined ? "?" : r.met ? "yes" : "**no**";
-    lines.push(`| ${r.figure}, ${r.unit}${r.lowerIsBetter ? " (lower is better)" : ""} — vs ${r.peer} | ${n(r.strmbrkr.median)}${failed(r.strmbrkr)} | ${n(r.peerStats.median)}${failed(r.peerStats)} | ${r.ratio === undefined ? "n/a" : `${r.ratio.toFixed(2)}×`} | ${range(r.strmbrkr)} | ${range(r.peerStats)} | ${r.goal || "–"} | ${met} |`);
+    lines.push(
+      `| ${r.figure}, ${r.unit}${r.lowerIsBetter ? " (lower is better)" : ""} — vs ${r.peer} | ${n(r.strmbrkr.median)}${failed(r.strmbrkr)} | ${n(r.peerStats.median)}${failed(r.peerStats)} | ${r.ratio === undefined ? "n/a" : `${r.ratio.toFixed(2)}×`} | ${range(r.strmbrkr)} | ${range(r.peerStats)} | ${r.goal || "–"} | ${met} |`,
+    );
   }
   return lines.join("\n");
 }

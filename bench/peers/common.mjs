@@ -26,7 +26,15 @@ export async function tiny(count, task) {
   const values = await Promise.all(Array.from({ length: count }, (_, i) => task(i)));
   const seconds = (performance.now() - start) / 1000;
   const wrong = values.filter((value, i) => value !== i).length;
-  return { count, received: values.length, wrong, seconds, jobsPerSecond: count / seconds, rssBeforeBytes, peakRssBytes: highWaterMarkBytes() };
+  return {
+    count,
+    received: values.length,
+    wrong,
+    seconds,
+    jobsPerSecond: count / seconds,
+    rssBeforeBytes,
+    peakRssBytes: highWaterMarkBytes(),
+  };
 }
 
 export function highWaterMarkBytes() {

@@ -7,7 +7,9 @@ import { latency, report, tiny } from "./common.mjs";
 const PROCESSES = 2;
 const [figure, a] = process.argv.slice(2);
 const pool = workerpool.pool(fileURLToPath(new URL("./workerpool-worker.mjs", import.meta.url)), {
-  workerType: "process", minWorkers: PROCESSES, maxWorkers: PROCESSES,
+  workerType: "process",
+  minWorkers: PROCESSES,
+  maxWorkers: PROCESSES,
 });
 await Promise.all(Array.from({ length: PROCESSES * 4 }, (_, i) => pool.exec("echo", [i])));
 

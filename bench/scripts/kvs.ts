@@ -20,9 +20,11 @@ async function sequential(count: number): Promise<number> {
 async function inFlight(count: number): Promise<number> {
   let next = 0;
   const start = performance.now();
-  await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
-    while (next < count) await request(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT }, async () => {
+      while (next < count) await request(next++);
+    }),
+  );
   return count / ((performance.now() - start) / 1000);
 }
 

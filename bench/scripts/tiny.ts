@@ -23,7 +23,9 @@ export default async function main({ queue, workers, argv }: MainContext): Promi
   const peakRssBytes = highWaterMarkBytes();
   const results = queue.getResults();
   const wrong = results.filter((job) => job.retval !== job.args[0]).length;
-  console.log(JSON.stringify({ count, received: results.length, wrong, seconds, jobsPerSecond: count / seconds, rssBeforeBytes, peakRssBytes }));
+  console.log(
+    JSON.stringify({ count, received: results.length, wrong, seconds, jobsPerSecond: count / seconds, rssBeforeBytes, peakRssBytes }),
+  );
   if (argv[1] === "stop-workers") await workers.stopWorkers();
 }
 

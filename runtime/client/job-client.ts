@@ -236,10 +236,13 @@ export class JobClient {
     this.#outbox.sendFirst([Front.DIRECT, path]);
     listenForResults(path, this.#context.config.maxMessageBytes + FRAME_OVERHEAD_BYTES, (frames) => {
       if (frames[0]?.toString() === Front.RESULTS && !this.#stopped) this.#settle(readBatch<JobResult>(frames, 1));
-    }).then((socket) => {
-      if (this.#stopped) socket.close();
-      else this.#resultsSocket = socket;
-    }, (error: Error) => log.debug(`no results socket at ${path}: ${error.message}`));
+    }).then(
+      (socket) => {
+        if (this.#stopped) socket.close();
+        else this.#resultsSocket = socket;
+      },
+      (error: Error) => log.debug(`no results socket at ${path}: ${error.message}`),
+    );
   }
 
   async #receive(socket: DealerLike): Promise<void> {
@@ -316,7 +319,11 @@ export class JobClient {
 
 /** The result of a job whose signal was aborted before it was queued. */
 function cancelledHere(job: Job): JobResult {
-  return { id: job.id, ok: false, error: toErrorInfo(new Cancelled(`Job ${job.id} (${job.name}) was cancelled before it was queued: its signal was already aborted`)) };
+  return {
+    id: job.id,
+    ok: false,
+    error: toErrorInfo(new Cancelled(`Job ${job.id} (${job.name}) was cancelled before it was queued: its signal was already aborted`)),
+  };
 }
 
 /**
@@ -331,7 +338,8 @@ function encodeLater(args: readonly unknown[], maxBytes: number): boolean {
     if (typeof arg === "number") {
       if (!Number.isFinite(arg) || Object.is(arg, -0)) return false; // JSON would change them
       chars += 25;
-    } else if (typeof arg === "string") chars += 6 * arg.length + 3; // \u escapes at worst
+    } else if (typeof arg === "string")
+      chars += 6 * arg.length + 3; // \u escapes at worst
     else if (typeof arg === "boolean" || arg === null) chars += 6;
     else return false;
     if (chars > LATE_ARGS_CHARS) return false;
@@ -349,7 +357,9 @@ function encodeArgs(job: Job, maxBytes: number): Buffer {
     throw new TypeError(`Job ${job.id} (${job.name}): argument ${index} cannot be sent to a worker: it is ${reason}`);
   }
   if (bytes.length > maxBytes) {
-    throw new RangeError(`Job ${job.id} (${job.name}): its arguments are ${bytes.length} bytes, over STRMBRKR_MAX_MESSAGE_BYTES (${maxBytes})`);
+    throw new RangeError(
+      `Job ${job.id} (${job.name}): its arguments are ${bytes.length} bytes, over STRMBRKR_MAX_MESSAGE_BYTES (${maxBytes})`,
+    );
   }
   return bytes;
 }

@@ -25,7 +25,6 @@ export interface PipelineReport {
   returned?: number;
 }
 
-
 /** The stages of a job's pipeline, in order. */
 export type PipelineStage = keyof PipelineReport;
 const STAGES: readonly PipelineStage[] = ["queued", "delegated", "started", "processed", "returned"];
@@ -113,10 +112,15 @@ export class Job<F extends JobFunction = JobFunction> {
       throw new RangeError(`Job: timeout must be a number of seconds >= 0, got ${String(timeout)}`);
     }
     if (!Number.isInteger(retries) || retries < 0) throw new RangeError(`Job: retries must be an integer >= 0, got ${String(retries)}`);
-    if (typeof priority !== "number" || !Number.isFinite(priority)) throw new RangeError(`Job: priority must be a finite number, got ${String(priority)}`);
-    if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError(`Job: signal must be an AbortSignal, got ${typeof signal}`);
+    if (typeof priority !== "number" || !Number.isFinite(priority))
+      throw new RangeError(`Job: priority must be a finite number, got ${String(priority)}`);
+    if (signal !== undefined && !(signal instanceof AbortSignal))
+      throw new TypeError(`Job: signal must be an AbortSignal, got ${typeof signal}`);
     this.#number = ++sequence;
-    this.#options = timeout === undefined && retries === 0 && priority === 0 && signal === undefined ? DEFAULT_OPTIONS : { timeout, retries, priority, signal };
+    this.#options =
+      timeout === undefined && retries === 0 && priority === 0 && signal === undefined
+        ? DEFAULT_OPTIONS
+        : { timeout, retries, priority, signal };
     this.fn = fn;
     // A copy: an array the caller reuses for the next job cannot change this one's arguments.
     this.args = (args ? args.slice() : []) as Parameters<F>;
@@ -150,7 +154,11 @@ export class Job<F extends JobFunction = JobFunction> {
     return { id, fn: name, args, status, retval, error, timeout, retries, priority, pipeline: this.pipeline };
   }
 
-  [Symbol.for("nodejs.util.inspect.custom")](_depth: number, options: object, inspect: (value: unknown, options: object) => string): string {
+  [Symbol.for("nodejs.util.inspect.custom")](
+    _depth: number,
+    options: object,
+    inspect: (value: unknown, options: object) => string,
+  ): string {
     return `Job ${inspect(this.toJSON(), options)}`;
   }
 

@@ -90,9 +90,14 @@ export class KvsClient {
     this.#attempts = attempts;
     this.#maxValueBytes = maxValueBytes;
     // A refused handshake is final: say so at once, instead of letting every request time out.
-    const onRefused = () => this.#failAll(new KvsRefused(curve
-      ? `${endpoint} refused this client's CURVE key (it is not among the keys the store admits)`
-      : `no credentials for ${endpoint}: it requires CURVE keys (a run's TCP endpoints admit its own processes and keys only)`));
+    const onRefused = () =>
+      this.#failAll(
+        new KvsRefused(
+          curve
+            ? `${endpoint} refused this client's CURVE key (it is not among the keys the store admits)`
+            : `no credentials for ${endpoint}: it requires CURVE keys (a run's TCP endpoints admit its own processes and keys only)`,
+        ),
+      );
     // What is sent while the connection is down may be lost past 1000 messages: a request is resent on timeout.
     this.#link = connect(endpoint, { curve, sendLimit: { bytes: 0 }, maxHeld: 1000, onRefused });
     receiveEach(this.#link, (frames) => this.#onMessage(frames)).catch((error: Error) => this.#link.closed || this.#failAll(error));
@@ -110,7 +115,11 @@ export class KvsClient {
       return Promise.reject(new TypeError(`KeyValueStore.${op}: value cannot be stored: ${(error as Error).message}`));
     }
     if (payload.length > this.#maxValueBytes) {
-      return Promise.reject(new RangeError(`KeyValueStore.${op}: ${payload.length} bytes of arguments, over STRMBRKR_KVS_MAX_VALUE_BYTES (${this.#maxValueBytes})`));
+      return Promise.reject(
+        new RangeError(
+          `KeyValueStore.${op}: ${payload.length} bytes of arguments, over STRMBRKR_KVS_MAX_VALUE_BYTES (${this.#maxValueBytes})`,
+        ),
+      );
     }
     const id = this.#nextId++ >>> 0;
     const answer = new Promise((resolve, reject) => {

@@ -18,6 +18,17 @@ export interface KvsConnectionOptions {
  */
 export async function connectKvs(endpoint: string, { config, runDir, curve }: KvsConnectionOptions): Promise<KvsClient> {
   const { KvsClient, transactTimeoutMs } = await import("./kvs-client.js");
-  const { kvsClientSocketTimeout: timeoutMs, kvsClientSocketAttempts: attempts, kvsTransactionTimeout, kvsMaxValueBytes: maxValueBytes } = config;
-  return new KvsClient(nearestKvsEndpoint(runDir, endpoint), { timeoutMs, attempts, transactTimeoutMs: transactTimeoutMs(timeoutMs, kvsTransactionTimeout), maxValueBytes, curve });
+  const {
+    kvsClientSocketTimeout: timeoutMs,
+    kvsClientSocketAttempts: attempts,
+    kvsTransactionTimeout,
+    kvsMaxValueBytes: maxValueBytes,
+  } = config;
+  return new KvsClient(nearestKvsEndpoint(runDir, endpoint), {
+    timeoutMs,
+    attempts,
+    transactTimeoutMs: transactTimeoutMs(timeoutMs, kvsTransactionTimeout),
+    maxValueBytes,
+    curve,
+  });
 }

@@ -36,6 +36,8 @@ async function ownFolder(dir: string): Promise<void> {
   const info = await lstat(dir);
   const uid = process.getuid?.();
   if (!info.isDirectory() || (uid !== undefined && info.uid !== uid)) {
-    throw new Error(`${resolve(dir)} is not a folder of yours (${info.isDirectory() ? `owned by uid ${info.uid}` : "a symlink or a file"})`);
+    throw new Error(
+      `${resolve(dir)} is not a folder of yours (${info.isDirectory() ? `owned by uid ${info.uid}` : "a symlink or a file"})`,
+    );
   }
 }

@@ -59,7 +59,9 @@ export class ScriptExports {
     }
     const name = exports ? this.#byValue(exports).get(fn) : names?.includes(fn.name) ? fn.name : undefined;
     if (name !== undefined) return name;
-    throw new TypeError(`${caller}: function ${fn.name || "<anonymous>"} is not an export of ${this.#scriptName}; ${kind} run exported functions only`);
+    throw new TypeError(
+      `${caller}: function ${fn.name || "<anonymous>"} is not an export of ${this.#scriptName}; ${kind} run exported functions only`,
+    );
   }
 
   /**
@@ -67,7 +69,8 @@ export class ScriptExports {
    * at its top level): importing it again hands back that same module.
    */
   async nameOfLoaded(fn: ((...args: never[]) => unknown) | string, caller: string, kind: string): Promise<string> {
-    if (!this.#exports && this.#source.bundlePath) this.setExports((await import(pathToFileURL(this.#source.bundlePath).href)) as Record<string, unknown>);
+    if (!this.#exports && this.#source.bundlePath)
+      this.setExports((await import(pathToFileURL(this.#source.bundlePath).href)) as Record<string, unknown>);
     return this.nameOf(fn, caller, kind);
   }
 
@@ -78,7 +81,8 @@ export class ScriptExports {
   #byValue(exports: Record<string, unknown>): Map<unknown, string> {
     if (!this.#names) {
       this.#names = new Map();
-      for (const [name, value] of Object.entries(exports)) if (typeof value === "function" && !this.#names.has(value)) this.#names.set(value, name);
+      for (const [name, value] of Object.entries(exports))
+        if (typeof value === "function" && !this.#names.has(value)) this.#names.set(value, name);
     }
     return this.#names;
   }

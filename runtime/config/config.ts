@@ -55,7 +55,11 @@ const OPTIONS: { [K in keyof Options]-?: { env: string; fallback: () => Config[K
   loggingLevel: { env: "STRMBRKR_LOGGING_LEVEL", fallback: () => "INFO", parse: parseLevel },
   configLogLevel: { env: "STRMBRKR_CONFIG_LOG_LEVEL", fallback: () => "DEBUG", parse: parseLevel },
   workerProcCount: { env: "STRMBRKR_WORKER_PROC_COUNT", fallback: () => 4, parse: parseWorkerCount },
-  workerWatchdogTerminateAfter: { env: "STRMBRKR_WORKER_WATCHDOG_TERMINATE_AFTER", fallback: () => 15, parse: (raw) => parseNumber(raw, 0) },
+  workerWatchdogTerminateAfter: {
+    env: "STRMBRKR_WORKER_WATCHDOG_TERMINATE_AFTER",
+    fallback: () => 15,
+    parse: (raw) => parseNumber(raw, 0),
+  },
   kvsClientSocketTimeout: { env: "STRMBRKR_KVS_CLIENT_SOCKET_TIMEOUT", fallback: () => 500, parse: (raw) => parseInteger(raw, 1) },
   kvsClientSocketAttempts: { env: "STRMBRKR_KVS_CLIENT_SOCKET_ATTEMPTS", fallback: () => 1, parse: (raw) => parseInteger(raw, 1) },
   kvsDumpPipelineStatusReports: { env: "STRMBRKR_KVS_DUMP_PIPELINE_STATUS_REPORTS", fallback: () => false, parse: parseBoolean },
@@ -76,14 +80,18 @@ const OPTIONS: { [K in keyof Options]-?: { env: string; fallback: () => Config[K
 
 /** Command-line flags of `strmbrkr run` that set an option, for error messages. */
 const FLAGS: Partial<Record<keyof Options, string>> = {
-  loggingLevel: "log-level", workerProcCount: "workers", workerWatchdogTerminateAfter: "watchdog", socketProtocol: "protocol",
+  loggingLevel: "log-level",
+  workerProcCount: "workers",
+  workerWatchdogTerminateAfter: "watchdog",
+  socketProtocol: "protocol",
   kvsSnapshot: "kvs-snapshot",
 };
 
 /** Environment names of the options, for `--help` and the docs. */
-export const OPTION_ENV_NAMES = Object.fromEntries(
-  Object.entries(OPTIONS).map(([key, spec]) => [key, spec.env]),
-) as Record<keyof Options, string>;
+export const OPTION_ENV_NAMES = Object.fromEntries(Object.entries(OPTIONS).map(([key, spec]) => [key, spec.env])) as Record<
+  keyof Options,
+  string
+>;
 
 /**
  * STRMBRKR_ variables strmbrkr reads that are not options: set by strmbrkr itself, or read by one
@@ -114,7 +122,8 @@ export function resolveConfig({ env = process.env, cwd = process.cwd(), override
   const file = readEnvFile(join(cwd, ENV_FILE), ENV_FILE);
   if (warn) {
     for (const [name, { line }] of file) if (name.startsWith("STRMBRKR_")) warnIfUnknown(`${ENV_FILE}:${line}: `, name, "", warn);
-    for (const name of Object.keys(env)) if (name.startsWith("STRMBRKR_") && !file.has(name)) warnIfUnknown("", name, " in the environment", warn);
+    for (const name of Object.keys(env))
+      if (name.startsWith("STRMBRKR_") && !file.has(name)) warnIfUnknown("", name, " in the environment", warn);
   }
   const resolved: Record<string, unknown> = {};
   for (const [key, spec] of Object.entries(OPTIONS) as [keyof Options, (typeof OPTIONS)[keyof Options]][]) {
@@ -143,7 +152,11 @@ function warnIfUnknown(before: string, name: string, after: string, warn: (messa
 
 /** The known name nearest `name` (edit distance), if it is near: a few letters off, or a word in common. */
 function closestName(name: string): string | undefined {
-  const words = (text: string) => text.slice("STRMBRKR_".length).split("_").filter((word) => word.length >= 4);
+  const words = (text: string) =>
+    text
+      .slice("STRMBRKR_".length)
+      .split("_")
+      .filter((word) => word.length >= 4);
   let best: { name: string; distance: number } | undefined;
   for (const known of KNOWN_ENV_NAMES) {
     const distance = editDistance(name, known);

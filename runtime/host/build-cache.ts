@@ -33,7 +33,11 @@ function recordPath(cacheDir: string, entry: string, options: string): string {
 }
 
 /** The cached bundle of `entry` and its exports, if nothing it was made from has changed since. */
-export function cachedBuild(entry: string, options: string, cacheDir = defaultCacheDir()): { bytes: Buffer; exports: string[] } | undefined {
+export function cachedBuild(
+  entry: string,
+  options: string,
+  cacheDir = defaultCacheDir(),
+): { bytes: Buffer; exports: string[] } | undefined {
   let record: BuildRecord;
   try {
     record = JSON.parse(readFileSync(recordPath(cacheDir, entry, options), "utf8")) as BuildRecord;
@@ -47,7 +51,14 @@ export function cachedBuild(entry: string, options: string, cacheDir = defaultCa
 }
 
 /** Keeps a build of `entry` for the next run; best effort (a read-only cache folder only costs the next run esbuild). */
-export function storeBuild(entry: string, options: string, inputs: string[], bytes: Buffer, exports: string[], cacheDir = defaultCacheDir()): void {
+export function storeBuild(
+  entry: string,
+  options: string,
+  inputs: string[],
+  bytes: Buffer,
+  exports: string[],
+  cacheDir = defaultCacheDir(),
+): void {
   try {
     const files: BuildRecord["files"] = {};
     const folders: BuildRecord["folders"] = {};

@@ -31,7 +31,8 @@ const resolveStrmbrkr: Plugin = {
 };
 
 // Bundled CommonJS dependencies call require() for node builtins; ESM has none of its own.
-const REQUIRE_SHIM = 'import { createRequire as __strmbrkrCreateRequire } from "node:module"; const require = __strmbrkrCreateRequire(import.meta.url);';
+const REQUIRE_SHIM =
+  'import { createRequire as __strmbrkrCreateRequire } from "node:module"; const require = __strmbrkrCreateRequire(import.meta.url);';
 
 /** Checks that `script` names a readable JS/TS file; throws a one-line ScriptError otherwise. */
 export async function checkScript(script: string): Promise<string> {
@@ -62,7 +63,8 @@ const OPTIONS: BuildOptions = {
 /** Everything besides the inputs that shapes a bundle: a cached build made otherwise is not reused. */
 const CACHE_KEY = JSON.stringify({
   strmbrkr: STRMBRKR_VERSION,
-  esbuild: (JSON.parse(readFileSync(createRequire(import.meta.url).resolve("esbuild/package.json"), "utf8")) as { version: string }).version,
+  esbuild: (JSON.parse(readFileSync(createRequire(import.meta.url).resolve("esbuild/package.json"), "utf8")) as { version: string })
+    .version,
   stdlib: STDLIB_URL,
   options: { ...OPTIONS, plugins: undefined },
 });
@@ -92,7 +94,13 @@ export async function bundleScript(script: string, runDir: string): Promise<Bund
   const bytes = Buffer.from(output.contents);
   await safeWriteFile(output.path, bytes);
   const exports = Object.values(result.metafile!.outputs)[0]?.exports ?? [];
-  storeBuild(entry, CACHE_KEY, Object.keys(result.metafile!.inputs).map((input) => resolve(input)), bytes, exports);
+  storeBuild(
+    entry,
+    CACHE_KEY,
+    Object.keys(result.metafile!.inputs).map((input) => resolve(input)),
+    bytes,
+    exports,
+  );
   return { script: entry, path: output.path, exports };
 }
 

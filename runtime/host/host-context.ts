@@ -83,11 +83,13 @@ export class HostContext implements ClientContext {
     }
     this.#bundleScript = script;
     // esbuild loads only where a script is bundled (the host), not in every worker.
-    this.#bundle ??= import("./bundle.js").then(({ bundleScript }) => bundleScript(script, this.runDir)).then((bundle) => {
-      this.#kvs?.useBundle(bundle.path); // a store started first learns it now, for transact
-      this.script.useBundle(bundle.script, bundle.exports);
-      return (this.#resolved = bundle);
-    });
+    this.#bundle ??= import("./bundle.js")
+      .then(({ bundleScript }) => bundleScript(script, this.runDir))
+      .then((bundle) => {
+        this.#kvs?.useBundle(bundle.path); // a store started first learns it now, for transact
+        this.script.useBundle(bundle.script, bundle.exports);
+        return (this.#resolved = bundle);
+      });
     return this.#bundle;
   }
 
@@ -135,12 +137,22 @@ export class HostContext implements ClientContext {
   async kvsEndpoint(): Promise<string> {
     if (!this.#kvs?.running) {
       this.#mayStart("key-value store");
-      const kvs = new KvsProcess({ config: this.config, runDir: this.runDir, kvs: this.#lastKvsEndpoint, remoteKvs: this.#lastRemoteKvs, bundle: this.#resolved?.path, listen: this.#listen });
-      kvs.ready.then((endpoint) => {
-        this.#lastKvsEndpoint = endpoint;
-        this.#lastRemoteKvs = kvs.remote;
-        this.#tellRemoteKvs();
-      }, () => {});
+      const kvs = new KvsProcess({
+        config: this.config,
+        runDir: this.runDir,
+        kvs: this.#lastKvsEndpoint,
+        remoteKvs: this.#lastRemoteKvs,
+        bundle: this.#resolved?.path,
+        listen: this.#listen,
+      });
+      kvs.ready.then(
+        (endpoint) => {
+          this.#lastKvsEndpoint = endpoint;
+          this.#lastRemoteKvs = kvs.remote;
+          this.#tellRemoteKvs();
+        },
+        () => {},
+      );
       this.#kvs = kvs;
     }
     return this.#kvs.ready;
@@ -170,14 +182,21 @@ export class HostContext implements ClientContext {
     // it starts on a busy machine.
     if (this.#kvsClient && this.#kvs?.died) {
       const client = this.#kvsClient;
-      const restart: Promise<KvsClient> = this.kvsEndpoint().then(() => client, () => client).finally(() => {
-        if (this.#kvsRestart === restart) this.#kvsRestart = undefined;
-      });
+      const restart: Promise<KvsClient> = this.kvsEndpoint()
+        .then(
+          () => client,
+          () => client,
+        )
+        .finally(() => {
+          if (this.#kvsRestart === restart) this.#kvsRestart = undefined;
+        });
       this.#kvsRestart = restart;
     }
     if (this.#kvsRestart) return this.#kvsRestart;
     if (!this.#kvsClient) {
-      const made = this.kvsEndpoint().then((endpoint) => connectKvs(endpoint, { config: this.config, runDir: this.#runDir, curve: this.clientKeys }));
+      const made = this.kvsEndpoint().then((endpoint) =>
+        connectKvs(endpoint, { config: this.config, runDir: this.#runDir, curve: this.clientKeys }),
+      );
       this.#kvsClient = made;
       made.then(
         (client) => this.#kvsClient === made && (this.#readyKvsClient = client),
@@ -210,7 +229,11 @@ export class HostContext implements ClientContext {
   #tellRemoteKvs(): void {
     const hub = this.#hub;
     const endpoint = this.#lastRemoteKvs;
-    if (hub && endpoint) void hub.ready.then(() => hub.send({ type: "remote-kvs", endpoint }), () => {});
+    if (hub && endpoint)
+      void hub.ready.then(
+        () => hub.send({ type: "remote-kvs", endpoint }),
+        () => {},
+      );
   }
 
   nextPoolId(): number {

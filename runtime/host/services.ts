@@ -35,7 +35,8 @@ abstract class ServiceProcess<Ready, Message extends { type: string }> extends E
     });
     this.child.on("message", (message: Message) => handleMessage(this.messages, message));
     this.child.once("exit", (code, signal) => {
-      const error = this.#startError ?? new Error(`the ${name} process exited ${signal ? `to signal ${signal}` : `with exit code ${code}`}`);
+      const error =
+        this.#startError ?? new Error(`the ${name} process exited ${signal ? `to signal ${signal}` : `with exit code ${code}`}`);
       this.#reject(error);
       if (!this.#stopping) this.emit("fatal", error);
       this.emit("exit");

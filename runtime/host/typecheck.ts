@@ -59,7 +59,13 @@ export async function typecheckScript(script: string): Promise<string[]> {
   } else {
     options = ts.convertCompilerOptionsFromJson(scriptCompilerOptions(), dirname(path)).options;
   }
-  options = { ...options, noEmit: true, declaration: false, emitDeclarationOnly: false, paths: { ...options.paths, strmbrkr: [STDLIB_TYPES] } };
+  options = {
+    ...options,
+    noEmit: true,
+    declaration: false,
+    emitDeclarationOnly: false,
+    paths: { ...options.paths, strmbrkr: [STDLIB_TYPES] },
+  };
   const program = ts.createProgram([path], options);
   return ts
     .getPreEmitDiagnostics(program)

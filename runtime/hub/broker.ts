@@ -131,7 +131,13 @@ export class Broker {
       if (queued.lost > this.#limits.maxLost) {
         const times = queued.lost > 1 ? ` (${queued.lost} workers lost running it; quarantined)` : "";
         const message = `Job ${queued.request.id} (${queued.request.fn}) failed: its worker (pid ${slot.pid}) was lost ${how}${times}`;
-        this.#replies.add(queued.client, { id: queued.request.id, ok: false, error: stacklessErrorInfo(new WorkerLost(message)), delegatedAt: running.delegatedAt, workerPid: slot.pid });
+        this.#replies.add(queued.client, {
+          id: queued.request.id,
+          ok: false,
+          error: stacklessErrorInfo(new WorkerLost(message)),
+          delegatedAt: running.delegatedAt,
+          workerPid: slot.pid,
+        });
       } else {
         if (countAsLoss) log.warning(`worker pid ${slot.pid} was lost ${how}; re-dispatching job ${queued.request.id}`);
         requeue.unshift(queued);
@@ -146,21 +152,25 @@ export class Broker {
   #onClient(frames: Buffer[]): void {
     const [identity, command] = frames;
     const name = command?.toString();
-    if (!identity || (name !== Front.SUBMIT && name !== Front.CANCEL && name !== Front.DIRECT)) throw new Error(`unknown frontend command ${name?.slice(0, 32)}`);
+    if (!identity || (name !== Front.SUBMIT && name !== Front.CANCEL && name !== Front.DIRECT))
+      throw new Error(`unknown frontend command ${name?.slice(0, 32)}`);
     const client = this.#intern(identity);
     if (name === Front.CANCEL) return this.#cancel(client, JSON.parse(frames[2]!.toString()) as unknown);
     if (name === Front.DIRECT) return this.#acceptResultsSocket(client, frames[2]?.toString() ?? "");
     const requests = unpackBatch<JobRequest>(frames, 2, "args");
     for (const request of requests) {
-      if (typeof request.id !== "string" || typeof request.fn !== "string" || !request.args) throw new Error("submit holds a malformed job");
-      if (request.priority !== undefined && !Number.isFinite(request.priority)) throw new Error(`job ${request.id} has a malformed priority`);
+      if (typeof request.id !== "string" || typeof request.fn !== "string" || !request.args)
+        throw new Error("submit holds a malformed job");
+      if (request.priority !== undefined && !Number.isFinite(request.priority))
+        throw new Error(`job ${request.id} has a malformed priority`);
     }
     for (const request of requests) this.#queue.push({ client, request, lost: 0, failures: 0 });
     this.#dispatch();
   }
 
   #acceptResultsSocket(client: Buffer, path: string): void {
-    if (!this.#hooks.acceptsResultsSocket(client, path)) throw new Error(`direct: ${JSON.stringify(path.slice(0, 200))} is not a results socket of this run`);
+    if (!this.#hooks.acceptsResultsSocket(client, path))
+      throw new Error(`direct: ${JSON.stringify(path.slice(0, 200))} is not a results socket of this run`);
     if (this.#resultsSockets.size > 10_000) this.#resultsSockets.clear(); // bounded, as #clients; a forgotten client only gets no direct copies
     this.#resultsSockets.set(client.toString("latin1"), path);
   }
@@ -187,7 +197,12 @@ export class Broker {
     const ours = (queued: QueuedJob) => wanted.has(queued.request.id) && queued.client.equals(client);
     const cancelled = (queued: QueuedJob, how: string, extra: Partial<JobResult> = {}) => {
       const { id, fn } = queued.request;
-      this.#replies.add(queued.client, { id, ok: false, error: stacklessErrorInfo(new Cancelled(`Job ${id} (${fn}) was cancelled ${how}`)), ...extra });
+      this.#replies.add(queued.client, {
+        id,
+        ok: false,
+        error: stacklessErrorInfo(new Cancelled(`Job ${id} (${fn}) was cancelled ${how}`)),
+        ...extra,
+      });
     };
     for (const queued of this.#queue.removeAll(ours)) cancelled(queued, "before it started");
     for (const queued of this.#retrying) {
@@ -208,7 +223,12 @@ export class Broker {
       }
       if (dropped.length > 0) this.#back.send([slot.id, Back.CANCEL, JSON.stringify(dropped)]);
       if (running && !running.cancelled && ours(running.queued)) {
-        this.#stopRunning(slot, new Cancelled(`Job ${running.id} (${running.queued.request.fn}) was cancelled while running; its worker (pid ${slot.pid}) was killed and replaced`));
+        this.#stopRunning(
+          slot,
+          new Cancelled(
+            `Job ${running.id} (${running.queued.request.fn}) was cancelled while running; its worker (pid ${slot.pid}) was killed and replaced`,
+          ),
+        );
       }
     }
     this.#hooks.changed();
@@ -234,7 +254,8 @@ export class Broker {
 
   #register(id: string, hello: WorkerHello): void {
     if (!this.#hooks.isWorker(id)) throw new Error(`READY from unknown worker ${JSON.stringify(id.slice(0, 64))}`);
-    if (hello.version !== PROTOCOL_VERSION) throw new Error(`worker ${id} speaks protocol ${hello.version}, this broker ${PROTOCOL_VERSION}`);
+    if (hello.version !== PROTOCOL_VERSION)
+      throw new Error(`worker ${id} speaks protocol ${hello.version}, this broker ${PROTOCOL_VERSION}`);
     if (this.#slots.has(id)) {
       // It lost us and reconnected: whatever it held went with the old connection.
       log.warning(`worker ${id} reconnected; re-dispatching any job it held`);
@@ -349,7 +370,9 @@ export class Broker {
     const delayMs = retryAfterMs(queued);
     if (delayMs === undefined) return false;
     queued.failures++;
-    log.info(`job ${queued.request.id} (${queued.request.fn}) threw; retry ${queued.failures} of ${queued.request.retries} in ${delayMs} ms`);
+    log.info(
+      `job ${queued.request.id} (${queued.request.fn}) threw; retry ${queued.failures} of ${queued.request.retries} in ${delayMs} ms`,
+    );
     this.#retrying.add(queued);
     setTimeout(() => {
       if (!this.#retrying.delete(queued)) return; // cancelled meanwhile
@@ -362,9 +385,10 @@ export class Broker {
   #watchdogExpired(slot: WorkerSlot, limitMs: number): void {
     const { id, fn, timeoutMs } = slot.jobs.first!.queued.request;
     // Say how to allow longer: the limit that fired is the job's own timeout, else its pool's.
-    const raise = timeoutMs !== undefined
-      ? "raise the job's timeout option (seconds; 0 disables)"
-      : "raise it with --watchdog SECONDS, STRMBRKR_WORKER_WATCHDOG_TERMINATE_AFTER or WorkerManager's watchdogTerminateAfter (0 disables), or give the job a timeout option (seconds)";
+    const raise =
+      timeoutMs !== undefined
+        ? "raise the job's timeout option (seconds; 0 disables)"
+        : "raise it with --watchdog SECONDS, STRMBRKR_WORKER_WATCHDOG_TERMINATE_AFTER or WorkerManager's watchdogTerminateAfter (0 disables), or give the job a timeout option (seconds)";
     const message = `Job ${id} (${fn}) ran longer than its ${limitMs / 1000} s watchdog limit; its worker (pid ${slot.pid}) was killed and replaced; to allow longer, ${raise}`;
     log.warning(message);
     this.#stopRunning(slot, new WatchdogTimeout(message));
@@ -373,7 +397,14 @@ export class Broker {
   /** Fails the job the worker runs with `error`, and kills the worker: the only way to stop running code. */
   #stopRunning(slot: WorkerSlot, error: Error): void {
     const running = slot.jobs.shift()!;
-    if (!running.cancelled) this.#replies.add(running.queued.client, { id: running.id, ok: false, error: stacklessErrorInfo(error), delegatedAt: running.delegatedAt, workerPid: slot.pid });
+    if (!running.cancelled)
+      this.#replies.add(running.queued.client, {
+        id: running.id,
+        ok: false,
+        error: stacklessErrorInfo(error),
+        delegatedAt: running.delegatedAt,
+        workerPid: slot.pid,
+      });
     this.workerGone(slot.id, `after ${error.name}`, false); // the jobs it held but had not started go back
     this.#hooks.killWorker(slot.id);
     this.#replies.flush();

@@ -55,27 +55,38 @@ function reportStatusNow(): void {
   clearTimeout(statusTimer);
   statusTimer = undefined;
   for (const pool of pools.values()) {
-    send({ type: "pool", poolId: pool.id, workers: pool.size, ...broker.counts(pool.id), remote: remote?.gateway.workerCount, remoteInPool: remote?.gateway.poolId === pool.id || undefined });
+    send({
+      type: "pool",
+      poolId: pool.id,
+      workers: pool.size,
+      ...broker.counts(pool.id),
+      remote: remote?.gateway.workerCount,
+      remoteInPool: remote?.gateway.poolId === pool.id || undefined,
+    });
   }
 }
 
 // With --listen: remote workers' sockets beside the local ones (runtime/remote/).
 const remote = context.listen
-  ? await (await import("./remote-listener.js")).listenForWorkers({
-    listen: context.listen,
-    sockets: { frontend: frontends, backend: backends },
-    config: context.config,
-    maxMessageSize,
-    hooks: {
-      workerGone: (id, how, countAsLoss) => broker.workerGone(id, how, countAsLoss),
-      changed: () => {
-        reportStatus();
-        checkDrained();
-      },
-    },
-  }).catch((error: Error) =>
-    // A port in use: the host reports it (one line) and stops the run; nothing here goes on.
-    new Promise<never>(() => send({ type: "fatal", error: toErrorInfo(error) }, () => process.exit(2))))
+  ? await (await import("./remote-listener.js"))
+      .listenForWorkers({
+        listen: context.listen,
+        sockets: { frontend: frontends, backend: backends },
+        config: context.config,
+        maxMessageSize,
+        hooks: {
+          workerGone: (id, how, countAsLoss) => broker.workerGone(id, how, countAsLoss),
+          changed: () => {
+            reportStatus();
+            checkDrained();
+          },
+        },
+      })
+      .catch(
+        (error: Error) =>
+          // A port in use: the host reports it (one line) and stops the run; nothing here goes on.
+          new Promise<never>(() => send({ type: "fatal", error: toErrorInfo(error) }, () => process.exit(2))),
+      )
   : undefined;
 const withRemote = (hooks: BrokerHooks) => remote?.hooks(hooks) ?? hooks;
 

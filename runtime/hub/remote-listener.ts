@@ -47,7 +47,12 @@ export async function listenForWorkers({ listen, sockets, config, maxMessageSize
   await bind(frontend, remoteAddress(listen, "frontend"), "nested submits");
   await bind(gatewaySocket, remoteAddress(listen, "gateway"), "the gateway");
 
-  const gateway = new Gateway({ socket: gatewaySocket, ports: { backend: portOf(backend.lastEndpoint!), frontend: portOf(frontend.lastEndpoint!) }, config, hooks });
+  const gateway = new Gateway({
+    socket: gatewaySocket,
+    ports: { backend: portOf(backend.lastEndpoint!), frontend: portOf(frontend.lastEndpoint!) },
+    config,
+    hooks,
+  });
   // A remote worker speaks as itself only: its routing id holds its supervisor's secret (Gateway.admitWorker).
   sockets.backend.add(backend, (id) => gateway.admitWorker(id));
   // QueueManagers set no routing id: zeromq gives each one that starts with a zero byte, which no
@@ -65,7 +70,8 @@ export async function listenForWorkers({ listen, sockets, config, maxMessageSize
       isRunning: (id) => (Gateway.owns(id) ? gateway.isRunning(id) : localHooks.isRunning(id)),
       workerReady: (id) => (Gateway.owns(id) ? gateway.registered(id) : localHooks.workerReady(id)),
       // A remote client's job ids are another machine's: a copy could reach a process here whose ids they match.
-      acceptsResultsSocket: (client, path) => !client.subarray(0, REMOTE_CLIENT_TAG.length).equals(REMOTE_CLIENT_TAG) && localHooks.acceptsResultsSocket(client, path),
+      acceptsResultsSocket: (client, path) =>
+        !client.subarray(0, REMOTE_CLIENT_TAG.length).equals(REMOTE_CLIENT_TAG) && localHooks.acceptsResultsSocket(client, path),
     }),
     async close() {
       await gateway.close();

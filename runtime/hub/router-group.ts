@@ -77,7 +77,9 @@ export class RouterGroup {
           // Logged at most every few seconds: a peer that floods us must not flood the log too.
           dropped++;
           if (Date.now() - loggedAt >= DROP_LOG_MS) {
-            log.warning(`dropped a message from ${JSON.stringify(id?.toString("latin1").slice(0, 32))}: not admitted on this socket${dropped > 1 ? ` (${dropped} dropped since the last such line)` : ""}`);
+            log.warning(
+              `dropped a message from ${JSON.stringify(id?.toString("latin1").slice(0, 32))}: not admitted on this socket${dropped > 1 ? ` (${dropped} dropped since the last such line)` : ""}`,
+            );
             loggedAt = Date.now();
             dropped = 0;
           }

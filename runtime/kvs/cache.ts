@@ -3,7 +3,10 @@ import { CacheMiss } from "../util/errors.js";
 /** An LRU cache stored under one key: Map order is recency order. */
 export class Cache {
   readonly records = new Map<string, unknown>();
-  constructor(readonly name: string, readonly maxSize: number) {}
+  constructor(
+    readonly name: string,
+    readonly maxSize: number,
+  ) {}
 
   grab(key: string): unknown {
     if (!this.records.has(key)) throw new CacheMiss(`Cache '${this.name}' does not have a populated value for key '${key}'`);
@@ -37,6 +40,6 @@ export function jsonReplacer(_key: string, value: unknown): unknown {
 
 /** A value in at most 80 characters, for error messages. */
 export function abbreviate(value: unknown): string {
-  const text = value instanceof Cache ? `<cache '${value.name}'>` : JSON.stringify(value, jsonReplacer) ?? String(value);
+  const text = value instanceof Cache ? `<cache '${value.name}'>` : (JSON.stringify(value, jsonReplacer) ?? String(value));
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

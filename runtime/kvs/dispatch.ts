@@ -37,7 +37,15 @@ export class Dispatcher {
    * while the job script loads for a first `transact`: the caller waits, holding later requests,
    * so they still see the transaction's effect in order.
    */
-  answer(client: string, requestId: number | string, op: string, payload: Buffer, start: number, end: number, compact: boolean): Answer | Promise<Answer> {
+  answer(
+    client: string,
+    requestId: number | string,
+    op: string,
+    payload: Buffer,
+    start: number,
+    end: number,
+    compact: boolean,
+  ): Answer | Promise<Answer> {
     let kept: ClientAnswers | undefined;
     if (!KVS_READ_ONLY_OPS.has(op)) {
       if (client !== this.#client) {
@@ -53,7 +61,9 @@ export class Dispatcher {
     try {
       if (!isKvsOp(op)) throw new TypeError(`unknown KeyValueStore operation ${JSON.stringify(op.slice(0, 64))}`);
       if (end - start > this.#maxValueBytes) {
-        throw new RangeError(`KeyValueStore.${op}: ${end - start} bytes of arguments, over STRMBRKR_KVS_MAX_VALUE_BYTES (${this.#maxValueBytes})`);
+        throw new RangeError(
+          `KeyValueStore.${op}: ${end - start} bytes of arguments, over STRMBRKR_KVS_MAX_VALUE_BYTES (${this.#maxValueBytes})`,
+        );
       }
       args = decodeArgs(payload, start, end);
       if (op === "transact") {
@@ -72,7 +82,15 @@ export class Dispatcher {
     return this.#settle(client, kept, requestId, op, compact, args, failure);
   }
 
-  #settle(client: string, kept: ClientAnswers | undefined, requestId: number | string, op: string, compact: boolean, args: unknown[] | undefined, failure: unknown): Answer {
+  #settle(
+    client: string,
+    kept: ClientAnswers | undefined,
+    requestId: number | string,
+    op: string,
+    compact: boolean,
+    args: unknown[] | undefined,
+    failure: unknown,
+  ): Answer {
     let value: unknown;
     if (failure === NONE) {
       try {

@@ -43,7 +43,9 @@ const socket = new Router({ ...socketOptions, ...security });
 await socket.bind(context.kvs ?? bindAddress(config.socketProtocol, context.runDir, "kvs"));
 const endpoint = socket.lastEndpoint!;
 // Remote clients' modules load only with --listen.
-const remote = context.listen ? await (await import("./remote-listener.js")).listenForKvsClients(context.listen, context.remoteKvs, socketOptions) : undefined;
+const remote = context.listen
+  ? await (await import("./remote-listener.js")).listenForKvsClients(context.listen, context.remoteKvs, socketOptions)
+  : undefined;
 // The script's top level, loaded here for transact, may use KeyValueStore: it must reach this store.
 adoptRuntimeContext({ ...context, kvs: endpoint });
 
@@ -57,7 +59,11 @@ const stop = () => {
 followOwner(stop);
 process.on("SIGTERM", stop);
 
-const transactions = new Transactions(store, { timeoutMs: config.kvsTransactionTimeout, maxValueBytes: config.kvsMaxValueBytes, bundle: context.bundle });
+const transactions = new Transactions(store, {
+  timeoutMs: config.kvsTransactionTimeout,
+  maxValueBytes: config.kvsMaxValueBytes,
+  bundle: context.bundle,
+});
 process.on("message", (message: HostToKvs) => message.type === "bundle" && transactions.useBundle(message.path));
 setInterval(() => store.purgeExpired(), 1_000).unref();
 

@@ -37,7 +37,8 @@ export const OPERATIONS = {
   exists: (space, [name]) => space.has(key(name)),
   keys: (space, [pattern = "*"]) => {
     if (typeof pattern !== "string") throw new TypeError(`keys pattern must be a string, got ${typeof pattern}`);
-    if (pattern.length > MAX_PATTERN_LENGTH) throw new TypeError(`keys pattern is ${pattern.length} characters, over MAX_PATTERN_LENGTH (${MAX_PATTERN_LENGTH})`);
+    if (pattern.length > MAX_PATTERN_LENGTH)
+      throw new TypeError(`keys pattern is ${pattern.length} characters, over MAX_PATTERN_LENGTH (${MAX_PATTERN_LENGTH})`);
     const glob = compileGlob(pattern);
     const found: string[] = [];
     for (const k of space.keys()) if (glob.matches(k)) found.push(k);
@@ -52,7 +53,8 @@ export const OPERATIONS = {
   compareAndSet: (space, [name, expected, next]) => {
     const k = key(name);
     const current = space.read(k);
-    const same = expected === undefined ? !space.has(k) || current === undefined : !(current instanceof Cache) && isDeepStrictEqual(current, expected);
+    const same =
+      expected === undefined ? !space.has(k) || current === undefined : !(current instanceof Cache) && isDeepStrictEqual(current, expected);
     if (same) space.write(k, next, "keep");
     return same;
   },
@@ -94,9 +96,11 @@ export const OPERATIONS = {
   initCache: (space, [name, clearExisting, maxSize]) => {
     const cacheName = key(name);
     const size = maxSize ?? 128;
-    if (!Number.isInteger(size) || (size as number) < 1) throw new RangeError(`initCache maxSize must be a positive integer, got ${String(size)}`);
+    if (!Number.isInteger(size) || (size as number) < 1)
+      throw new RangeError(`initCache maxSize must be a positive integer, got ${String(size)}`);
     const existing = space.read(cacheName);
-    if (existing !== undefined && !clearExisting) throw new ValueAlreadySet(`Value already set for key '${cacheName}': ${abbreviate(existing)}`);
+    if (existing !== undefined && !clearExisting)
+      throw new ValueAlreadySet(`Value already set for key '${cacheName}': ${abbreviate(existing)}`);
     space.write(cacheName, new Cache(cacheName, size as number));
     return { cacheName, clearExisting: Boolean(clearExisting), maxSize: size };
   },
@@ -122,12 +126,14 @@ const describe = (value: unknown) => (value instanceof Cache ? value.describe() 
 
 function setOptions(options: unknown): { ttl?: number; onlyIfAbsent?: boolean } {
   if (options === undefined) return {};
-  if (typeof options !== "object" || options === null) throw new TypeError(`setValue options must be an object, got ${options === null ? "null" : typeof options}`);
+  if (typeof options !== "object" || options === null)
+    throw new TypeError(`setValue options must be an object, got ${options === null ? "null" : typeof options}`);
   const { ttl, onlyIfAbsent } = options as { ttl?: unknown; onlyIfAbsent?: unknown };
   if (ttl !== undefined && (typeof ttl !== "number" || !(ttl > 0) || !Number.isFinite(ttl))) {
     throw new RangeError(`setValue ttl must be a number of seconds > 0, got ${String(ttl)}`);
   }
-  if (onlyIfAbsent !== undefined && typeof onlyIfAbsent !== "boolean") throw new TypeError(`setValue onlyIfAbsent must be a boolean, got ${typeof onlyIfAbsent}`);
+  if (onlyIfAbsent !== undefined && typeof onlyIfAbsent !== "boolean")
+    throw new TypeError(`setValue onlyIfAbsent must be a boolean, got ${typeof onlyIfAbsent}`);
   return { ttl: ttl as number | undefined, onlyIfAbsent: onlyIfAbsent as boolean | undefined };
 }
 
@@ -136,8 +142,10 @@ function add(current: unknown, by: unknown, what: string): number | bigint {
     throw new TypeError(`increment must be a finite number or a bigint, got ${typeof by === "number" ? by : typeof by}`);
   }
   if (current === undefined) return by as number | bigint;
-  if (typeof current !== "number" && typeof current !== "bigint") throw new TypeError(`cannot increment ${what}: its value is not a number`);
-  if (typeof current !== typeof by) throw new TypeError(`cannot increment ${what}: it holds a ${typeof current}, the increment is a ${typeof by}`);
+  if (typeof current !== "number" && typeof current !== "bigint")
+    throw new TypeError(`cannot increment ${what}: its value is not a number`);
+  if (typeof current !== typeof by)
+    throw new TypeError(`cannot increment ${what}: it holds a ${typeof current}, the increment is a ${typeof by}`);
   return (current as number) + (by as number);
 }
 

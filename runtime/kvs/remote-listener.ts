@@ -10,10 +10,16 @@ import { bind, remoteAddress, serverSecurity } from "../remote/listen.js";
  * started first, admits the allow-listed keys), or plain TCP with --insecure. A restarted
  * store binds `previous`, the endpoint remote workers already know.
  */
-export async function listenForKvsClients(listen: ListenContext, previous: string | undefined, options: SocketOptions<Router>): Promise<Router> {
+export async function listenForKvsClients(
+  listen: ListenContext,
+  previous: string | undefined,
+  options: SocketOptions<Router>,
+): Promise<Router> {
   const socket = new Router({ ...options, ...serverSecurity(listen) });
-  await bind(socket, previous ?? remoteAddress(listen, "kvs"), "the key-value store").catch((error: Error) =>
-    // A port in use: the host reports it (one line) and stops the run; nothing here goes on.
-    new Promise<never>(() => sendToOwner({ type: "fatal", error: toErrorInfo(error) } satisfies KvsToHost, () => process.exit(2))));
+  await bind(socket, previous ?? remoteAddress(listen, "kvs"), "the key-value store").catch(
+    (error: Error) =>
+      // A port in use: the host reports it (one line) and stops the run; nothing here goes on.
+      new Promise<never>(() => sendToOwner({ type: "fatal", error: toErrorInfo(error) } satisfies KvsToHost, () => process.exit(2))),
+  );
   return socket;
 }

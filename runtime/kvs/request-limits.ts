@@ -47,17 +47,23 @@ export function checkStructuredValue(args: unknown[], bytes: number): void {
     const value = pending.pop();
     const depth = depths.pop()!;
     if (typeof value === "bigint") {
-      if (value >= BIGINT_LIMIT || value <= -BIGINT_LIMIT) throw new RangeError(`KeyValueStore arguments hold a BigInt over MAX_BIGINT_BITS (${MAX_BIGINT_BITS} bits)`);
+      if (value >= BIGINT_LIMIT || value <= -BIGINT_LIMIT)
+        throw new RangeError(`KeyValueStore arguments hold a BigInt over MAX_BIGINT_BITS (${MAX_BIGINT_BITS} bits)`);
       continue;
     }
     const children = childrenOf(value);
     if (!children) continue;
     if (depth > MAX_VALUE_DEPTH) throw tooDeep();
     if (Array.isArray(value) && value.length > bytes) {
-      throw new RangeError(`KeyValueStore arguments hold an array of length ${value.length} in ${bytes} bytes: arrays that are mostly holes are refused`);
+      throw new RangeError(
+        `KeyValueStore arguments hold an array of length ${value.length} in ${bytes} bytes: arrays that are mostly holes are refused`,
+      );
     }
     for (const child of children) {
-      if (--budget < 0) throw new TypeError(`KeyValueStore arguments refer to the same objects too often (cyclic, or shared at many levels): as a tree they would be over ${2 * bytes + 1_000} nodes`);
+      if (--budget < 0)
+        throw new TypeError(
+          `KeyValueStore arguments refer to the same objects too often (cyclic, or shared at many levels): as a tree they would be over ${2 * bytes + 1_000} nodes`,
+        );
       pending.push(child);
       depths.push(depth + 1);
     }
@@ -75,4 +81,7 @@ function childrenOf(value: unknown): Iterable<unknown> | undefined {
   return undefined;
 }
 
-const tooDeep = () => new RangeError(`KeyValueStore arguments are nested deeper than MAX_VALUE_DEPTH (${MAX_VALUE_DEPTH} levels), or hold themselves (a cycle)`);
+const tooDeep = () =>
+  new RangeError(
+    `KeyValueStore arguments are nested deeper than MAX_VALUE_DEPTH (${MAX_VALUE_DEPTH} levels), or hold themselves (a cycle)`,
+  );

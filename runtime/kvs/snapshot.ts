@@ -48,7 +48,8 @@ function readChecked(path: string): Buffer | undefined {
     throw new SnapshotError(`KVS snapshot ${path} is not a strmbrkr snapshot; move it away or name another file`);
   }
   const version = bytes.readUInt32BE(MAGIC.length);
-  if (version !== VERSION) throw new SnapshotError(`KVS snapshot ${path} has format version ${version}; this strmbrkr reads version ${VERSION}`);
+  if (version !== VERSION)
+    throw new SnapshotError(`KVS snapshot ${path} has format version ${version}; this strmbrkr reads version ${VERSION}`);
   const body = bytes.subarray(HEADER_BYTES);
   const sum = bytes.subarray(MAGIC.length + 4, HEADER_BYTES);
   if (!createHash("sha256").update(body).digest().equals(sum)) {
@@ -67,10 +68,13 @@ function readChecked(path: string): Buffer | undefined {
 function refuseForeign(path: string, info: Stats, what: "is" | "is a symlink" | "is a symlink to a file"): void {
   const uid = process.getuid?.();
   if (uid === undefined) return; // Windows: no owners to compare
-  if (info.uid !== uid) throw new SnapshotError(`KVS snapshot ${path} ${what} owned by uid ${info.uid}, not by you (uid ${uid}): refusing to load it`);
+  if (info.uid !== uid)
+    throw new SnapshotError(`KVS snapshot ${path} ${what} owned by uid ${info.uid}, not by you (uid ${uid}): refusing to load it`);
   if (what !== "is a symlink" && info.mode & 0o022) {
     const mode = (info.mode & 0o777).toString(8).padStart(4, "0");
-    throw new SnapshotError(`KVS snapshot ${path} ${what} writable by others (mode ${mode}): refusing to load it; chmod go-w it if it is yours`);
+    throw new SnapshotError(
+      `KVS snapshot ${path} ${what} writable by others (mode ${mode}): refusing to load it; chmod go-w it if it is yours`,
+    );
   }
 }
 
@@ -83,7 +87,9 @@ export function checkSnapshot(path: string): void {
   try {
     accessSync(dir, constants.W_OK);
   } catch (error) {
-    throw new SnapshotError(`KVS snapshot ${path} cannot be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message} in ${dir})`);
+    throw new SnapshotError(
+      `KVS snapshot ${path} cannot be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message} in ${dir})`,
+    );
   }
 }
 

@@ -65,7 +65,11 @@ export class Transactions {
   /** Imports the bundle (its top level runs here, as in every process of the run). */
   load(): Promise<void> {
     if (!this.#bundle) {
-      return Promise.reject(new TypeError("KeyValueStore.transact: the store has no job script; run one with `strmbrkr run`, or start a WorkerManager with `script` first"));
+      return Promise.reject(
+        new TypeError(
+          "KeyValueStore.transact: the store has no job script; run one with `strmbrkr run`, or start a WorkerManager with `script` first",
+        ),
+      );
     }
     this.#loading ??= import(pathToFileURL(this.#bundle).href).then((exports: Record<string, unknown>) => {
       this.#exports = exports;
@@ -86,7 +90,10 @@ export class Transactions {
   }
 
   #run([name, ...args]: unknown[]): EncodedReply {
-    if (typeof name !== "string") throw new TypeError(`KeyValueStore.transact: the function's export name must be a string, got ${name === null ? "null" : typeof name}`);
+    if (typeof name !== "string")
+      throw new TypeError(
+        `KeyValueStore.transact: the function's export name must be a string, got ${name === null ? "null" : typeof name}`,
+      );
     const fn = this.#function(name);
     for (let rerun = 0; ; rerun++) {
       const view = new TransactionView(this.#store);
@@ -101,7 +108,9 @@ export class Transactions {
         const { user, system } = process.cpuUsage(cpuBefore);
         const cpuMs = (user + system) / 1000;
         if (cpuMs >= this.#timeoutMs / 2 || rerun >= MAX_STARVED_RERUNS) {
-          throw new TransactionAborted(`transaction ${name} was stopped after ${this.#timeoutMs} ms (STRMBRKR_KVS_TRANSACTION_TIMEOUT); the store is unchanged`);
+          throw new TransactionAborted(
+            `transaction ${name} was stopped after ${this.#timeoutMs} ms (STRMBRKR_KVS_TRANSACTION_TIMEOUT); the store is unchanged`,
+          );
         }
         log.debug(`transaction ${name} ran out of time with ${cpuMs.toFixed(0)} ms of CPU (starved): running it again`);
       }
@@ -126,7 +135,9 @@ export class Transactions {
     try {
       reply = encode(result);
     } catch (error) {
-      throw new TypeError(`transaction ${name} returned a value that cannot be sent back: ${(error as Error).message}; the store is unchanged`);
+      throw new TypeError(
+        `transaction ${name} returned a value that cannot be sent back: ${(error as Error).message}; the store is unchanged`,
+      );
     }
     view.commit(this.#maxValueBytes);
     return new EncodedReply(reply);

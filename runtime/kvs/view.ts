@@ -65,26 +65,58 @@ export class TransactionView implements TransactionStore {
     this.#journal = new Journal(store);
   }
 
-  getValue<T>(key: string): T | undefined { return this.#run("get", [key]) as T | undefined; }
-  setValue<T>(key: string, value: T, options?: SetOptions): T { return this.#run("set", [key, value, options]) as T; }
-  deleteValue(key: string): boolean { return this.#run("delete", [key]) as boolean; }
-  exists(key: string): boolean { return this.#run("exists", [key]) as boolean; }
-  keys(pattern?: string): string[] { return this.#run("keys", [pattern]) as string[]; }
+  getValue<T>(key: string): T | undefined {
+    return this.#run("get", [key]) as T | undefined;
+  }
+  setValue<T>(key: string, value: T, options?: SetOptions): T {
+    return this.#run("set", [key, value, options]) as T;
+  }
+  deleteValue(key: string): boolean {
+    return this.#run("delete", [key]) as boolean;
+  }
+  exists(key: string): boolean {
+    return this.#run("exists", [key]) as boolean;
+  }
+  keys(pattern?: string): string[] {
+    return this.#run("keys", [pattern]) as string[];
+  }
   incrValue(key: string, by?: number): number;
   incrValue(key: string, by: bigint): bigint;
-  incrValue(key: string, by?: number | bigint): number | bigint { return this.#run("incr", [key, by]) as number; }
-  compareAndSet<T>(key: string, expected: unknown, next: T): boolean { return this.#run("compareAndSet", [key, expected, next]) as boolean; }
-  appendValue<T>(key: string, value: T): T[] { return this.#run("append", [key, value]) as T[]; }
-  popValue<T>(key: string, index: number): T | undefined { return this.#run("pop", [key, index]) as T | undefined; }
-  pushValue<T>(key: string, ...values: T[]): number { return this.#run("push", [key, ...values]) as number; }
-  shiftValue<T>(key: string): T | undefined { return this.#run("shift", [key]) as T | undefined; }
-  hashSet<T>(key: string, field: string, value: T): T { return this.#run("hashSet", [key, field, value]) as T; }
-  hashGet<T>(key: string, field: string): T | undefined { return this.#run("hashGet", [key, field]) as T | undefined; }
-  hashGetAll<T>(key: string): Map<string, T> { return this.#run("hashGetAll", [key]) as Map<string, T>; }
+  incrValue(key: string, by?: number | bigint): number | bigint {
+    return this.#run("incr", [key, by]) as number;
+  }
+  compareAndSet<T>(key: string, expected: unknown, next: T): boolean {
+    return this.#run("compareAndSet", [key, expected, next]) as boolean;
+  }
+  appendValue<T>(key: string, value: T): T[] {
+    return this.#run("append", [key, value]) as T[];
+  }
+  popValue<T>(key: string, index: number): T | undefined {
+    return this.#run("pop", [key, index]) as T | undefined;
+  }
+  pushValue<T>(key: string, ...values: T[]): number {
+    return this.#run("push", [key, ...values]) as number;
+  }
+  shiftValue<T>(key: string): T | undefined {
+    return this.#run("shift", [key]) as T | undefined;
+  }
+  hashSet<T>(key: string, field: string, value: T): T {
+    return this.#run("hashSet", [key, field, value]) as T;
+  }
+  hashGet<T>(key: string, field: string): T | undefined {
+    return this.#run("hashGet", [key, field]) as T | undefined;
+  }
+  hashGetAll<T>(key: string): Map<string, T> {
+    return this.#run("hashGetAll", [key]) as Map<string, T>;
+  }
   hashIncr(key: string, field: string, by?: number): number;
   hashIncr(key: string, field: string, by: bigint): bigint;
-  hashIncr(key: string, field: string, by?: number | bigint): number | bigint { return this.#run("hashIncr", [key, field, by]) as number; }
-  hashDelete(key: string, field: string): boolean { return this.#run("hashDelete", [key, field]) as boolean; }
+  hashIncr(key: string, field: string, by?: number | bigint): number | bigint {
+    return this.#run("hashIncr", [key, field, by]) as number;
+  }
+  hashDelete(key: string, field: string): boolean {
+    return this.#run("hashDelete", [key, field]) as boolean;
+  }
 
   /**
    * Checks every value the transaction wrote (or read and could have changed) can be stored, then
@@ -101,7 +133,8 @@ export class TransactionView implements TransactionStore {
       } catch (error) {
         throw new TypeError(`the transaction wrote a value under '${key}' that cannot be stored: ${(error as Error).message}`);
       }
-      if (bytes > maxValueBytes) throw new RangeError(`the transaction wrote ${bytes} bytes under '${key}', over STRMBRKR_KVS_MAX_VALUE_BYTES (${maxValueBytes})`);
+      if (bytes > maxValueBytes)
+        throw new RangeError(`the transaction wrote ${bytes} bytes under '${key}', over STRMBRKR_KVS_MAX_VALUE_BYTES (${maxValueBytes})`);
     }
     for (const [key, entry] of entries) {
       if (entry === DELETED) base.remove(key);

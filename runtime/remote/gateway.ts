@@ -205,13 +205,16 @@ export class Gateway {
       case Gate.FETCH:
         return this.#sendChunk(supervisor, String(body.hash), Number(body.offset));
       case Gate.GONE:
-        if (this.#supervisorOf(String(body.workerId)) !== supervisor) throw new Error(`gone: ${String(body.workerId).slice(0, 32)} is not a worker of ${supervisor.id}`);
+        if (this.#supervisorOf(String(body.workerId)) !== supervisor)
+          throw new Error(`gone: ${String(body.workerId).slice(0, 32)} is not a worker of ${supervisor.id}`);
         supervisor.workers.delete(String(body.workerId));
         this.#hooks.workerGone(String(body.workerId), `on ${supervisor.hostname} ${body.how}`, body.countAsLoss !== false);
         this.#hooks.changed();
         return;
       case Gate.FATAL:
-        log.error(`the workers on ${supervisor.hostname} cannot load the job script: ${(body as ErrorInfo).stack ?? (body as ErrorInfo).message}`);
+        log.error(
+          `the workers on ${supervisor.hostname} cannot load the job script: ${(body as ErrorInfo).stack ?? (body as ErrorInfo).message}`,
+        );
         return this.#forget(supervisor, "(its workers cannot load the job script)", false);
       case Gate.BYE:
         log.info(`the worker supervisor on ${supervisor.hostname} (pid ${supervisor.pid}) left`);
@@ -238,11 +241,20 @@ export class Gateway {
     if (!this.#bundle || this.#kvsPort === undefined || this.#draining) return;
     for (const { routing, hello } of this.#waiting.values()) {
       const supervisor: Supervisor = {
-        id: `r${++this.#seq}`, secret: Buffer.from(randomBytes(16).toString("hex")), routing, hostname: String(hello.hostname), pid: Number(hello.pid), liveness: new Liveness(this.#silenceMs), workers: new Set(), running: new Set(),
+        id: `r${++this.#seq}`,
+        secret: Buffer.from(randomBytes(16).toString("hex")),
+        routing,
+        hostname: String(hello.hostname),
+        pid: Number(hello.pid),
+        liveness: new Liveness(this.#silenceMs),
+        workers: new Set(),
+        running: new Set(),
       };
       this.#byId.set(supervisor.id, supervisor);
       this.#byRouting.set(routing.toString("latin1"), supervisor);
-      log.info(`remote worker supervisor ${supervisor.id} joined from ${supervisor.hostname} (pid ${supervisor.pid}, ${hello.workers} workers)`);
+      log.info(
+        `remote worker supervisor ${supervisor.id} joined from ${supervisor.hostname} (pid ${supervisor.pid}, ${hello.workers} workers)`,
+      );
       this.#welcome(supervisor);
     }
     this.#waiting.clear();
@@ -265,7 +277,11 @@ export class Gateway {
   #sendChunk(supervisor: Supervisor, hash: string, offset: number): void {
     const bundle = this.#bundle!;
     if (hash !== bundle.hash || !Number.isInteger(offset) || offset < 0 || offset > bundle.bytes.length) {
-      this.#send(supervisor.routing, Gate.REFUSED, { protocol: PROTOCOL_VERSION, version: STRMBRKR_VERSION, message: `no bundle ${hash.slice(0, 16)} at offset ${offset}` } satisfies Refused);
+      this.#send(supervisor.routing, Gate.REFUSED, {
+        protocol: PROTOCOL_VERSION,
+        version: STRMBRKR_VERSION,
+        message: `no bundle ${hash.slice(0, 16)} at offset ${offset}`,
+      } satisfies Refused);
       return;
     }
     const bytes = bundle.bytes.subarray(offset, offset + BUNDLE_CHUNK_BYTES);
@@ -277,7 +293,9 @@ export class Gateway {
     for (const supervisor of [...this.#byId.values()]) {
       this.#send(supervisor.routing, Gate.HEARTBEAT, {});
       if (!supervisor.liveness.isSilent(now)) continue;
-      log.warning(`lost the link to the worker supervisor on ${supervisor.hostname} (silent for ${supervisor.liveness.silentForMs(now)} ms); re-dispatching the jobs of its workers`);
+      log.warning(
+        `lost the link to the worker supervisor on ${supervisor.hostname} (silent for ${supervisor.liveness.silentForMs(now)} ms); re-dispatching the jobs of its workers`,
+      );
       this.#forget(supervisor, `when the link to ${supervisor.hostname} dropped`, true);
     }
   }

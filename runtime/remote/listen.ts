@@ -26,20 +26,34 @@ const ADDRESS = /^tcp:\/\/([A-Za-z0-9.\-_]+|\*):(\d+|\*)$/;
  */
 export function resolveListen(flags: ListenFlags): ListenContext | undefined {
   if (flags.listen === undefined) {
-    const stray = flags.key !== undefined ? "--key" : flags.authorizedKeys !== undefined ? "--authorized-keys" : flags.insecure ? "--insecure" : undefined;
+    const stray =
+      flags.key !== undefined
+        ? "--key"
+        : flags.authorizedKeys !== undefined
+          ? "--authorized-keys"
+          : flags.insecure
+            ? "--insecure"
+            : undefined;
     if (stray) throw new ConfigError(`${stray} applies only with --listen tcp://HOST:PORT`);
     return undefined;
   }
   const match = ADDRESS.exec(flags.listen);
-  if (!match) throw new ConfigError(`--listen ${JSON.stringify(flags.listen)}: expected tcp://HOST:PORT (e.g. tcp://0.0.0.0:5555; PORT * picks free ports)`);
-  if (match[2] !== "*" && Number(match[2]) > 65_532) throw new ConfigError(`--listen ${flags.listen}: the port must be at most 65532 (it and the next three are used)`);
+  if (!match)
+    throw new ConfigError(
+      `--listen ${JSON.stringify(flags.listen)}: expected tcp://HOST:PORT (e.g. tcp://0.0.0.0:5555; PORT * picks free ports)`,
+    );
+  if (match[2] !== "*" && Number(match[2]) > 65_532)
+    throw new ConfigError(`--listen ${flags.listen}: the port must be at most 65532 (it and the next three are used)`);
   const address = `tcp://${match[1] === "*" ? "0.0.0.0" : match[1]}:${match[2]}`;
   if (flags.insecure) {
-    if (flags.key !== undefined || flags.authorizedKeys !== undefined) throw new ConfigError("--insecure turns keys off: drop --key and --authorized-keys, or drop --insecure");
+    if (flags.key !== undefined || flags.authorizedKeys !== undefined)
+      throw new ConfigError("--insecure turns keys off: drop --key and --authorized-keys, or drop --insecure");
     return { address };
   }
   if (flags.authorizedKeys === undefined) {
-    throw new ConfigError("--listen needs --authorized-keys FILE (the public keys of the workers it admits; make keys with `strmbrkr keygen`), or --insecure to accept anyone unencrypted");
+    throw new ConfigError(
+      "--listen needs --authorized-keys FILE (the public keys of the workers it admits; make keys with `strmbrkr keygen`), or --insecure to accept anyone unencrypted",
+    );
   }
   const authorized = readAuthorizedKeys(flags.authorizedKeys, "--authorized-keys");
   // Without --key the run gets a fresh server key, printed at start for the workers' --server-key.
@@ -68,6 +82,8 @@ export async function bind(socket: Router, address: string, what: string): Promi
     await socket.bind(address);
   } catch (error) {
     const { code, message } = error as { code?: string; message: string };
-    throw new Error(`--listen: cannot bind ${address} (${what}): ${code === "EADDRINUSE" ? "the port is in use (the next three ports must be free too)" : message}`);
+    throw new Error(
+      `--listen: cannot bind ${address} (${what}): ${code === "EADDRINUSE" ? "the port is in use (the next three ports must be free too)" : message}`,
+    );
   }
 }

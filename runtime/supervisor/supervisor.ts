@@ -96,18 +96,29 @@ export class WorkerSupervisor {
     this.#socket = socket;
     this.#outbox = new Outbox(socket, (error) => log.error(`send to the host failed: ${error.message}`));
     void this.#receive(socket);
-    const hello: SupervisorHello = { protocol: PROTOCOL_VERSION, version: STRMBRKR_VERSION, workers: this.#options.workers, hostname: hostname(), pid: process.pid };
+    const hello: SupervisorHello = {
+      protocol: PROTOCOL_VERSION,
+      version: STRMBRKR_VERSION,
+      workers: this.#options.workers,
+      hostname: hostname(),
+      pid: process.pid,
+    };
     const since = Date.now();
     let warned = false;
     const sayHello = () => {
       if (!warned && Date.now() - since > NO_ANSWER_WARNING_MS) {
         warned = true;
-        log.warning(`no answer from ${this.#options.connect} yet; still trying (is the run started with --listen, and --server-key its key?)`);
+        log.warning(
+          `no answer from ${this.#options.connect} yet; still trying (is the run started with --listen, and --server-key its key?)`,
+        );
       }
       if (socket.closed || this.#welcome) return clearInterval(this.#helloTimer);
       const { giveUpMs } = this.#options;
       if (giveUpMs > 0 && Date.now() - since > giveUpMs) {
-        return void this.#finish({ code: 1, message: `no answer from ${this.#options.connect} for ${Math.round(giveUpMs / 1000)} s; giving up (--give-up SECONDS to wait longer, 0 or --persist for ever)` });
+        return void this.#finish({
+          code: 1,
+          message: `no answer from ${this.#options.connect} for ${Math.round(giveUpMs / 1000)} s; giving up (--give-up SECONDS to wait longer, 0 or --persist for ever)`,
+        });
       }
       this.#send(Gate.HELLO, hello);
     };
@@ -122,7 +133,10 @@ export class WorkerSupervisor {
       for await (const event of socket.events) {
         if (event.type === "handshake:error:auth") {
           const key = this.#options.curve?.publicKey;
-          return void this.#finish({ code: 2, message: `the host at ${this.#options.connect} refused this worker's key${key ? ` ${key}` : ""}: add it to the host's --authorized-keys` });
+          return void this.#finish({
+            code: 2,
+            message: `the host at ${this.#options.connect} refused this worker's key${key ? ` ${key}` : ""}: add it to the host's --authorized-keys`,
+          });
         }
       }
     } catch {
@@ -161,7 +175,8 @@ export class WorkerSupervisor {
       case Gate.DRAIN:
         return this.#pool?.stop(false, () => false); // no replacements; each worker leaves on its RELEASE
       case Gate.BYE:
-        if (body.rejoin || this.#options.persist) return void this.#rejoin(body.rejoin ? "the host forgot this worker (its link was down)" : "the run ended; waiting for the next");
+        if (body.rejoin || this.#options.persist)
+          return void this.#rejoin(body.rejoin ? "the host forgot this worker (its link was down)" : "the run ended; waiting for the next");
         return void this.#finish({ code: 0 });
       case Gate.HEARTBEAT:
         return;
@@ -172,7 +187,10 @@ export class WorkerSupervisor {
 
   #welcomed(welcome: Welcome): void {
     if (welcome.protocol !== PROTOCOL_VERSION || welcome.version !== STRMBRKR_VERSION) {
-      return void this.#finish({ code: 2, message: `the host runs strmbrkr ${welcome.version} (protocol ${welcome.protocol}) but this worker runs strmbrkr ${STRMBRKR_VERSION} (protocol ${PROTOCOL_VERSION}); install the same version on both` });
+      return void this.#finish({
+        code: 2,
+        message: `the host runs strmbrkr ${welcome.version} (protocol ${welcome.protocol}) but this worker runs strmbrkr ${STRMBRKR_VERSION} (protocol ${PROTOCOL_VERSION}); install the same version on both`,
+      });
     }
     if (this.#welcome) return; // an answer to a resent hello
     this.#welcome = welcome;
@@ -192,7 +210,8 @@ export class WorkerSupervisor {
     if (!download || header.hash !== download.hash || header.offset !== download.received) return;
     download.chunks.push(bytes);
     download.received += bytes.length;
-    if (download.received < header.total && bytes.length > 0) return this.#send(Gate.FETCH, { hash: download.hash, offset: download.received });
+    if (download.received < header.total && bytes.length > 0)
+      return this.#send(Gate.FETCH, { hash: download.hash, offset: download.received });
     this.#download = undefined;
     const bundle = Buffer.concat(download.chunks);
     try {

@@ -54,7 +54,11 @@ function forkWith(entry: URL, env: NodeJS.ProcessEnv): ChildProcess {
     stdio: ["ignore", viaParent && process.stdout.isTTY ? "pipe" : "inherit", viaParent ? "pipe" : "inherit", "ipc"],
   });
   const forwarded = [forwardLines(child.stdout, process.stdout), forwardLines(child.stderr, process.stderr)];
-  if (viaParent) outputDone.set(child, Promise.all(forwarded).then(() => {}));
+  if (viaParent)
+    outputDone.set(
+      child,
+      Promise.all(forwarded).then(() => {}),
+    );
   return child;
 }
 

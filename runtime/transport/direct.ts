@@ -43,7 +43,11 @@ export interface ResultsSocket {
  * `maxMessageBytes`, malformed, or that it throws on costs its sender the connection. Neither the
  * socket nor its connections keep the process alive: the copies are only a shortcut.
  */
-export async function listenForResults(path: string, maxMessageBytes: number, onMessage: (frames: Buffer[]) => void): Promise<ResultsSocket> {
+export async function listenForResults(
+  path: string,
+  maxMessageBytes: number,
+  onMessage: (frames: Buffer[]) => void,
+): Promise<ResultsSocket> {
   const connections = new Set<Socket>();
   const server = await listenLocal(path, (socket) => {
     connections.add(socket);

@@ -10,7 +10,11 @@ export type { KeyPair };
  */
 export function writeKeyPair(base: string, comment: string): KeyPair {
   const pair = newKeyPair();
-  writeFileSync(`${base}.key`, `# strmbrkr CURVE key pair (${comment}): keep this file secret\npublic-key ${pair.publicKey}\nsecret-key ${pair.secretKey}\n`, { mode: 0o600, flag: "wx" });
+  writeFileSync(
+    `${base}.key`,
+    `# strmbrkr CURVE key pair (${comment}): keep this file secret\npublic-key ${pair.publicKey}\nsecret-key ${pair.secretKey}\n`,
+    { mode: 0o600, flag: "wx" },
+  );
   writeFileSync(`${base}.pub`, `${pair.publicKey} ${comment}\n`, { mode: 0o644, flag: "wx" });
   return pair;
 }
@@ -34,13 +38,18 @@ export function readKeyPair(path: string, flag: string): KeyPair {
  */
 export function readAuthorizedKeys(path: string, flag: string): string[] {
   const keys: string[] = [];
-  readText(path, flag).split(/\r?\n/).forEach((line, index) => {
-    const trimmed = line.trim();
-    if (trimmed === "" || trimmed === "#" || trimmed.startsWith("# ")) return;
-    const key = trimmed.split(/\s+/)[0]!;
-    if (!isKey(key)) throw new ConfigError(`${flag} ${path}:${index + 1}: expected a public key (40 Z85 characters), got ${JSON.stringify(key.slice(0, 48))}`);
-    keys.push(key);
-  });
+  readText(path, flag)
+    .split(/\r?\n/)
+    .forEach((line, index) => {
+      const trimmed = line.trim();
+      if (trimmed === "" || trimmed === "#" || trimmed.startsWith("# ")) return;
+      const key = trimmed.split(/\s+/)[0]!;
+      if (!isKey(key))
+        throw new ConfigError(
+          `${flag} ${path}:${index + 1}: expected a public key (40 Z85 characters), got ${JSON.stringify(key.slice(0, 48))}`,
+        );
+      keys.push(key);
+    });
   if (keys.length === 0) throw new ConfigError(`${flag} ${path}: lists no public key, so no worker could connect`);
   return keys;
 }

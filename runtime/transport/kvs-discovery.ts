@@ -40,7 +40,8 @@ export interface FoundRun {
  * user share the id (it names them: which one is meant is the user's to say).
  */
 export function findRun(instanceId: string, dir = tmpdir()): FoundRun {
-  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(instanceId)) throw new Error(`--instance ${JSON.stringify(instanceId)}: an instance id is 1-64 letters, digits, '.', '_' or '-'`);
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(instanceId))
+    throw new Error(`--instance ${JSON.stringify(instanceId)}: an instance id is 1-64 letters, digits, '.', '_' or '-'`);
   const prefix = `strmbrkr-${instanceId}-`;
   const uid = process.getuid?.();
   const others: number[] = [];
@@ -62,8 +63,12 @@ export function findRun(instanceId: string, dir = tmpdir()): FoundRun {
     })
     .filter(({ endpoint }) => endpoint !== "");
   if (runs.length === 1) return runs[0]!;
-  if (runs.length > 1) throw new Error(`--instance ${instanceId} is ambiguous: ${runs.length} of your runs have it (${runs.map((run) => `${run.runDir} at ${run.endpoint}`).join("; ")}); use --connect with one of those endpoints`);
-  if (others.length > 0) throw new Error(`not your run: the run with instance id ${instanceId} belongs to uid ${others[0]} (a run answers its owner only)`);
+  if (runs.length > 1)
+    throw new Error(
+      `--instance ${instanceId} is ambiguous: ${runs.length} of your runs have it (${runs.map((run) => `${run.runDir} at ${run.endpoint}`).join("; ")}); use --connect with one of those endpoints`,
+    );
+  if (others.length > 0)
+    throw new Error(`not your run: the run with instance id ${instanceId} belongs to uid ${others[0]} (a run answers its owner only)`);
   throw new Error(`no running strmbrkr run with instance id ${instanceId} (no ${join(dir, `${prefix}*`, KVS_ENDPOINT_FILE)})`);
 }
 
@@ -109,7 +114,8 @@ export function awaitEndpoint(runDir: string, timeoutMs: number, ask: () => void
     const timer = setInterval(() => {
       const endpoint = read();
       if (endpoint) resolve(endpoint);
-      else if (timeoutMs > 0 && Date.now() > deadline) reject(new Error(`the key-value store did not start within ${timeoutMs / 1000} s (no ${path})`));
+      else if (timeoutMs > 0 && Date.now() > deadline)
+        reject(new Error(`the key-value store did not start within ${timeoutMs / 1000} s (no ${path})`));
       else return;
       clearInterval(timer);
     }, POLL_MS);

@@ -31,7 +31,12 @@ export class Outbox {
       return;
     }
     // Rejected: the caller reports why; pending sends are dropped.
-    this.#ready = socket.then((connected) => void (this.#socket = connected), () => {}).finally(() => (this.#ready = undefined));
+    this.#ready = socket
+      .then(
+        (connected) => void (this.#socket = connected),
+        () => {},
+      )
+      .finally(() => (this.#ready = undefined));
   }
 
   send(frames: MessageLike[]): void {

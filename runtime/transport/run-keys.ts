@@ -56,4 +56,8 @@ export interface ServerSecurity {
 }
 
 /** Socket options of a run's loopback server socket. */
-export const runServerSecurity = (keys: RunKeys): ServerSecurity => ({ curveServer: true, curveSecretKey: keys.server.secretKey, zapDomain: RUN_ZAP_DOMAIN });
+export const runServerSecurity = (keys: RunKeys): ServerSecurity => ({
+  curveServer: true,
+  curveSecretKey: keys.server.secretKey,
+  zapDomain: RUN_ZAP_DOMAIN,
+});

@@ -32,7 +32,11 @@ export async function startZapHandler(admitted: Record<string, readonly string[]
         if (refusedAt.size > 1_000) refusedAt.clear(); // bounded: a flood of keys costs no memory
         if (!ok && Date.now() - (refusedAt.get(key) ?? 0) > REFUSAL_LOG_MS) {
           refusedAt.set(key, Date.now());
-          const why = !key ? `no CURVE key (${mechanism?.toString()})` : domain === RUN_ZAP_DOMAIN ? "not this run's key (its sockets admit the run's own processes and tools only)" : `public key ${key} is not in --authorized-keys`;
+          const why = !key
+            ? `no CURVE key (${mechanism?.toString()})`
+            : domain === RUN_ZAP_DOMAIN
+              ? "not this run's key (its sockets admit the run's own processes and tools only)"
+              : `public key ${key} is not in --authorized-keys`;
           log.warning(`refused a connection from ${address?.toString()}: ${why}`);
         }
         await socket.send(["1.0", requestId ?? "", ok ? "200" : "400", ok ? "OK" : "not authorized", ok ? key : "", ""]);

@@ -36,7 +36,10 @@ export class JobTimeoutError extends StrmbrkrError {
 /** A KeyValueStore request got no answer within the client timeout, after every attempt. */
 export class TransactionTimeout extends StrmbrkrError {
   constructor(operation: string, timeoutMs: number, attempts: number) {
-    super("ERR_STRMBRKR_KVS_TIMEOUT", `Transaction timed out: ${operation} got no answer in ${timeoutMs} ms (${attempts} attempt${attempts === 1 ? "" : "s"})`);
+    super(
+      "ERR_STRMBRKR_KVS_TIMEOUT",
+      `Transaction timed out: ${operation} got no answer in ${timeoutMs} ms (${attempts} attempt${attempts === 1 ? "" : "s"})`,
+    );
   }
 }
 
@@ -149,8 +152,19 @@ export function stacklessErrorInfo(error: Error): ErrorInfo {
 }
 
 const REBUILT: Record<string, new (message: string) => Error> = {
-  TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError,
-  ValueAlreadySet, UninitializedCache, CacheMiss, WatchdogTimeout, WorkerLost, TransactionAborted, Cancelled,
+  TypeError,
+  RangeError,
+  SyntaxError,
+  ReferenceError,
+  EvalError,
+  URIError,
+  ValueAlreadySet,
+  UninitializedCache,
+  CacheMiss,
+  WatchdogTimeout,
+  WorkerLost,
+  TransactionAborted,
+  Cancelled,
 };
 
 /** Rebuilds a known error class from its wire form, so callers can use `instanceof`. */

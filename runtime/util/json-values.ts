@@ -39,7 +39,8 @@ function toJsonValue(value: unknown, path: string, ancestors: object[]): unknown
       return value;
   }
   if (value === null) return null;
-  if (ancestors.includes(value)) throw new JsonValueError(`a cycle cannot be written as JSON${where} (it refers back to an object that contains it)`);
+  if (ancestors.includes(value))
+    throw new JsonValueError(`a cycle cannot be written as JSON${where} (it refers back to an object that contains it)`);
   ancestors.push(value);
   try {
     return objectToJsonValue(value, path, ancestors);
@@ -54,16 +55,21 @@ function objectToJsonValue(value: object, path: string, ancestors: object[]): un
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
   if (value instanceof Map) {
     const keys = [...value.keys()];
-    if (keys.every((key) => typeof key === "string")) return Object.fromEntries([...value].map(([key, item]) => [key, inner(item, `.${key}`)]));
+    if (keys.every((key) => typeof key === "string"))
+      return Object.fromEntries([...value].map(([key, item]) => [key, inner(item, `.${key}`)]));
     return [...value].map(([key, item], i) => [inner(key, `[${i}][0]`), inner(item, `[${i}][1]`)]);
   }
   if (value instanceof Set) return items(value);
   if (Array.isArray(value)) return items(value);
-  if (value instanceof ArrayBuffer || value instanceof DataView) return Array.from(new Uint8Array(value instanceof DataView ? value.buffer.slice(value.byteOffset, value.byteOffset + value.byteLength) : value));
+  if (value instanceof ArrayBuffer || value instanceof DataView)
+    return Array.from(
+      new Uint8Array(value instanceof DataView ? value.buffer.slice(value.byteOffset, value.byteOffset + value.byteLength) : value),
+    );
   if (ArrayBuffer.isView(value)) return items(value as unknown as Iterable<unknown>); // BigInt64Array items become strings
   if (value instanceof RegExp) return String(value);
   if (value instanceof Error) return { name: value.name, message: value.message };
-  if (typeof (value as { toJSON?: unknown }).toJSON === "function") return inner((value as { toJSON(key: string): unknown }).toJSON(""), "");
+  if (typeof (value as { toJSON?: unknown }).toJSON === "function")
+    return inner((value as { toJSON(key: string): unknown }).toJSON(""), "");
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
     if (item === undefined) continue; // as JSON.stringify: the property is left out

@@ -17,7 +17,8 @@ export function packageUrl(path: string): URL {
 export const STDLIB_URL = packageUrl("dist/stdlib/index.js").href;
 
 /** This installation's strmbrkr version: a remote worker must run the same one as its host. */
-export const STRMBRKR_VERSION: string = (JSON.parse(readFileSync(join(PACKAGE_ROOT, "package.json"), "utf8")) as { version: string }).version;
+export const STRMBRKR_VERSION: string = (JSON.parse(readFileSync(join(PACKAGE_ROOT, "package.json"), "utf8")) as { version: string })
+  .version;
 
 function findPackageRoot(start: string): string {
   for (let dir = start; ; dir = dirname(dir)) {

@@ -61,7 +61,11 @@ export function safeWriteFileSync(path: string, data: FileData, { mode = 0o600, 
  *
  * @example await safeWriteFile(snapshotPath, parts, { fsync: true, signal });
  */
-export async function safeWriteFile(path: string, data: FileData, { mode = 0o600, fsync = false, signal }: SafeWriteOptions & { signal?: AbortSignal } = {}): Promise<void> {
+export async function safeWriteFile(
+  path: string,
+  data: FileData,
+  { mode = 0o600, fsync = false, signal }: SafeWriteOptions & { signal?: AbortSignal } = {},
+): Promise<void> {
   signal?.throwIfAborted();
   const temp = tempBeside(path);
   let created = false;

@@ -74,7 +74,11 @@ function toBuffer(frame: MessageLike): Buffer {
  * that `onMessage` throws on costs the connection (`dropped` hears why): the stream cannot be
  * trusted after it.
  */
-export function readMessages(socket: Socket, onMessage: (frames: Buffer[]) => void, { maxMessageBytes = Infinity, dropped }: { maxMessageBytes?: number; dropped?: (error: Error) => void } = {}): void {
+export function readMessages(
+  socket: Socket,
+  onMessage: (frames: Buffer[]) => void,
+  { maxMessageBytes = Infinity, dropped }: { maxMessageBytes?: number; dropped?: (error: Error) => void } = {},
+): void {
   const reader = new MessageReader(maxMessageBytes);
   socket.on("data", (chunk: Buffer) => {
     try {

@@ -13,8 +13,18 @@ import type { Config } from "../config/config.js";
 // hub -> supervisor: [DRAIN, {}]                        shutting down: replace no worker; RELEASEs follow
 // both ways:         [BYE, {rejoin?}]                    the run ends / the supervisor leaves; rejoin: the hub forgot it, hello again
 export const Gate = {
-  HELLO: "hello", WELCOME: "welcome", REFUSED: "refused", FETCH: "fetch", CHUNK: "chunk", HEARTBEAT: "heartbeat",
-  GONE: "gone", FATAL: "fatal", KILL: "kill", RELEASE: "release", DRAIN: "drain", BYE: "bye",
+  HELLO: "hello",
+  WELCOME: "welcome",
+  REFUSED: "refused",
+  FETCH: "fetch",
+  CHUNK: "chunk",
+  HEARTBEAT: "heartbeat",
+  GONE: "gone",
+  FATAL: "fatal",
+  KILL: "kill",
+  RELEASE: "release",
+  DRAIN: "drain",
+  BYE: "bye",
 } as const;
 
 export interface SupervisorHello {

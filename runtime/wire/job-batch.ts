@@ -82,7 +82,8 @@ class GrowingBuffer {
   write(data: Uint8Array | string): number {
     const most = typeof data === "string" ? data.length * 3 : data.byteLength;
     if (this.length + most > this.#buffer.length) this.#grow(this.length + most);
-    const written = typeof data === "string" ? this.#buffer.write(data, this.length) : (this.#buffer.set(data, this.length), data.byteLength);
+    const written =
+      typeof data === "string" ? this.#buffer.write(data, this.length) : (this.#buffer.set(data, this.length), data.byteLength);
     this.length += written;
     return written;
   }
@@ -101,7 +102,11 @@ class GrowingBuffer {
 }
 
 /** The messages that carry `items`: one, or one per ~BATCH_BYTES (a large payload travels alone). */
-export function packBatches<T extends object, K extends keyof T>(command: string, items: readonly T[], payloadKey: K): (Buffer | string)[][] {
+export function packBatches<T extends object, K extends keyof T>(
+  command: string,
+  items: readonly T[],
+  payloadKey: K,
+): (Buffer | string)[][] {
   const messages: (Buffer | string)[][] = [];
   let builder = new BatchBuilder();
   for (const item of items) {
@@ -137,7 +142,8 @@ export interface ReceivedBatch<T> {
 export function readBatch<T extends object>(frames: Buffer[], start: number): ReceivedBatch<T> {
   const json = frames[start];
   const blob = frames[start + 1];
-  if (!json || !blob || frames.length !== start + 2) throw new Error(`batch of ${frames.length - start} frames, expected 2 (header, payloads)`);
+  if (!json || !blob || frames.length !== start + 2)
+    throw new Error(`batch of ${frames.length - start} frames, expected 2 (header, payloads)`);
   const { items, sizes } = (JSON.parse(json.toString()) ?? {}) as { items?: unknown; sizes?: unknown };
   if (!Array.isArray(items) || !Array.isArray(sizes)) throw new Error("batch header is not {items, sizes}");
   if (items.length !== sizes.length) throw new Error(`batch of ${items.length} items has ${sizes.length} sizes`);
@@ -146,7 +152,8 @@ export function readBatch<T extends object>(frames: Buffer[], start: number): Re
     const item = items[i] as unknown;
     const bytes = sizes[i] as unknown;
     if (typeof item !== "object" || item === null || Array.isArray(item)) throw new Error("batch item is not an object");
-    if (typeof bytes !== "number" || !Number.isInteger(bytes) || bytes < -1 || offset + bytes > blob.length) throw new Error("batch item has a bad payload size");
+    if (typeof bytes !== "number" || !Number.isInteger(bytes) || bytes < -1 || offset + bytes > blob.length)
+      throw new Error("batch item has a bad payload size");
     if (bytes > 0) offset += bytes;
   }
   if (offset !== blob.length) throw new Error(`batch payloads take ${offset} of the blob's ${blob.length} bytes`);

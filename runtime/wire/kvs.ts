@@ -64,7 +64,9 @@ export type TransactionOp = { [Op in KvsOp]: (typeof KVS_OPS)[Op]["inTransaction
 /** True for the ops of KVS_OPS, not for other strings (`toString` included). */
 export const isKvsOp = (op: string): op is KvsOp => Object.hasOwn(KVS_OPS, op);
 /** Ops that never change the store: not kept for resends, not counted as changes for snapshots. */
-export const KVS_READ_ONLY_OPS: ReadonlySet<string> = new Set(Object.entries(KVS_OPS).flatMap(([op, { readOnly }]) => (readOnly ? [op] : [])));
+export const KVS_READ_ONLY_OPS: ReadonlySet<string> = new Set(
+  Object.entries(KVS_OPS).flatMap(([op, { readOnly }]) => (readOnly ? [op] : [])),
+);
 export const KvsStatus = { OK: "ok", ERROR: "error" } as const;
 /**
  * Times the store may run one `transact` before it answers: a transaction stopped by

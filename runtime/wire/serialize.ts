@@ -20,7 +20,8 @@ export function decode<T = unknown>(bytes: Uint8Array): T {
 
 /** `decode(buffer.subarray(start, end))`, with no view made for JSON text. */
 export function decodeAt<T = unknown>(buffer: Buffer, start: number, end: number): T {
-  if (buffer[start] === V8_VERSION_TAG) return deserialize(start === 0 && end === buffer.length ? buffer : buffer.subarray(start, end)) as T;
+  if (buffer[start] === V8_VERSION_TAG)
+    return deserialize(start === 0 && end === buffer.length ? buffer : buffer.subarray(start, end)) as T;
   return JSON.parse(buffer.toString("utf8", start, end)) as T;
 }
 

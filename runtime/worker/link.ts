@@ -142,9 +142,13 @@ export class BrokerLink {
    */
   #drop(ids: string[]): void {
     const cancelled = new Set(ids);
-    const skipped: JobResult[] = this.#waiting.removeAll((job) => cancelled.has(job.id)).map(({ id }) => ({
-      id, ok: false, error: { name: "Cancelled", message: `Job ${id} was skipped: it was cancelled` },
-    }));
+    const skipped: JobResult[] = this.#waiting
+      .removeAll((job) => cancelled.has(job.id))
+      .map(({ id }) => ({
+        id,
+        ok: false,
+        error: { name: "Cancelled", message: `Job ${id} was skipped: it was cancelled` },
+      }));
     if (skipped.length > 0) for (const message of packBatches(Back.RESULTS, skipped, "value")) this.#outbox.send(message);
   }
 

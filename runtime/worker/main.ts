@@ -23,7 +23,6 @@ process.setSourceMapsEnabled(true); // stacks of jobs point at the user's .ts li
 try {
   exports = (await import(pathToFileURL(context.bundle!).href)) as Record<string, unknown>;
   run.script.setExports(exports); // nested jobs, by function reference, travel by export name
-
 } catch (error) {
   sendToOwner({ type: "fatal", error: toErrorInfo(error) } satisfies WorkerToHub, () => process.exit(1));
   await new Promise(() => {});

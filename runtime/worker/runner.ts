@@ -8,7 +8,12 @@ export async function runJob(exports: Record<string, unknown>, job: JobDispatch,
   const started = performance.now();
   const finish = (fields: Pick<JobResult, "ok" | "value" | "error">): JobResult => ({
     // runMs to the microsecond: its 17 digits were a tenth of a tiny job's bytes through the hub.
-    id: job.id, ...fields, delegatedAt: job.delegatedAt, startedAt, processedAt: Date.now(), runMs: Math.round((performance.now() - started) * 1000) / 1000,
+    id: job.id,
+    ...fields,
+    delegatedAt: job.delegatedAt,
+    startedAt,
+    processedAt: Date.now(),
+    runMs: Math.round((performance.now() - started) * 1000) / 1000,
   });
   const fn = exports[job.fn];
   if (typeof fn !== "function") {
@@ -19,16 +24,30 @@ export async function runJob(exports: Record<string, unknown>, job: JobDispatch,
     value = await fn(...decode<unknown[]>(job.args));
   } catch (error) {
     // A thrown non-Error travels too, in the value's place: the QueueManager puts it on `error.thrown`.
-    return finish({ ok: false, error: toErrorInfo(error), value: error instanceof Error ? undefined : encodeThrown(error, maxMessageBytes) });
+    return finish({
+      ok: false,
+      error: toErrorInfo(error),
+      value: error instanceof Error ? undefined : encodeThrown(error, maxMessageBytes),
+    });
   }
   let encoded: Buffer;
   try {
     encoded = encode(value);
   } catch (error) {
-    return finish({ ok: false, error: stacklessErrorInfo(new TypeError(`Job ${job.id} (${job.fn}) returned a value that cannot be sent back: ${(error as Error).message}`)) });
+    return finish({
+      ok: false,
+      error: stacklessErrorInfo(
+        new TypeError(`Job ${job.id} (${job.fn}) returned a value that cannot be sent back: ${(error as Error).message}`),
+      ),
+    });
   }
   if (encoded.length > maxMessageBytes) {
-    return finish({ ok: false, error: stacklessErrorInfo(new RangeError(`Job ${job.id} (${job.fn}) returned ${encoded.length} bytes, over STRMBRKR_MAX_MESSAGE_BYTES (${maxMessageBytes})`)) });
+    return finish({
+      ok: false,
+      error: stacklessErrorInfo(
+        new RangeError(`Job ${job.id} (${job.fn}) returned ${encoded.length} bytes, over STRMBRKR_MAX_MESSAGE_BYTES (${maxMessageBytes})`),
+      ),
+    });
   }
   return finish({ ok: true, value: encoded });
 }

@@ -46,7 +46,9 @@ export class WorkerContext implements ClientContext {
 
   brokerEndpoint(): Promise<string> {
     const frontend = this.#runtime.frontend;
-    return frontend ? Promise.resolve(frontend) : Promise.reject(new Error("this process has no broker to queue jobs to: queue them from main or a job"));
+    return frontend
+      ? Promise.resolve(frontend)
+      : Promise.reject(new Error("this process has no broker to queue jobs to: queue them from main or a job"));
   }
 
   async releaseBroker(): Promise<void> {}
@@ -64,7 +66,9 @@ export class WorkerContext implements ClientContext {
 
   kvsClient(): Promise<KvsClient> {
     if (!this.#kvsClient) {
-      const made = this.kvsEndpoint().then((endpoint) => connectKvs(endpoint, { config: this.config, runDir: this.runDir, curve: this.clientKeys }));
+      const made = this.kvsEndpoint().then((endpoint) =>
+        connectKvs(endpoint, { config: this.config, runDir: this.runDir, curve: this.clientKeys }),
+      );
       this.#kvsClient = made;
       made.then(
         (client) => this.#kvsClient === made && (this.#readyKvsClient = client),

@@ -51,7 +51,11 @@ export interface FixtureOptions extends RunOptions {
  * `strmbrkr run test/fixtures/<script> --workers N [-- args]`: asserts the exit code, that main
  * printed a JSON summary last, and that no process of the run is left.
  */
-export async function runFixture<S = any>(t: Asserts, script: string, options: FixtureOptions = {}): Promise<{ result: RunResult; summary: S }> {
+export async function runFixture<S = any>(
+  t: Asserts,
+  script: string,
+  options: FixtureOptions = {},
+): Promise<{ result: RunResult; summary: S }> {
   const { workers = 1, args = [], expectCode = 0, timeoutMs = 45_000, ...runOptions } = options;
   const cli = ["run", fixture(script), "--workers", String(workers), ...(args.length ? ["--", ...args] : [])];
   const result = await strmbrkr(cli, { timeoutMs, ...runOptions });
@@ -98,7 +102,8 @@ export function rejectsWith(
   t.equal(outcome?.name, name, `${what}: error name ${name}`, { outcome });
   if (code !== undefined) t.equal(outcome?.code, code, `${what}: error code ${code}`, { outcome });
   if (message) t.match(outcome?.message, message, `${what}: message`, { outcome });
-  if (strmbrkrError !== undefined) t.equal(outcome?.instanceOfBase, strmbrkrError, `${what}: instanceof StrmbrkrError is ${strmbrkrError}`, { outcome });
+  if (strmbrkrError !== undefined)
+    t.equal(outcome?.instanceOfBase, strmbrkrError, `${what}: instanceof StrmbrkrError is ${strmbrkrError}`, { outcome });
 }
 
 /** Fails for each scenario of a `scenarios()` summary that threw instead of reporting. */

@@ -66,7 +66,10 @@ export function listenersOf(instanceId: string): Target[] {
     }
   }
   const targets: Target[] = [];
-  for (const [file, v6] of [["/proc/net/tcp", false], ["/proc/net/tcp6", true]] as const) {
+  for (const [file, v6] of [
+    ["/proc/net/tcp", false],
+    ["/proc/net/tcp6", true],
+  ] as const) {
     if (!existsSync(file)) continue;
     for (const line of readFileSync(file, "utf8").trim().split("\n").slice(1)) {
       const fields = line.trim().split(/\s+/);
@@ -98,7 +101,9 @@ export function contextsOf(instanceId: string): Record<string, unknown>[] {
   const contexts: Record<string, unknown>[] = [];
   for (const pid of processesOf(instanceId)) {
     try {
-      const entry = readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").find((name) => name.startsWith(`${RUNTIME_ENV}=`));
+      const entry = readFileSync(`/proc/${pid}/environ`, "utf8")
+        .split("\0")
+        .find((name) => name.startsWith(`${RUNTIME_ENV}=`));
       if (entry) contexts.push(JSON.parse(entry.slice(RUNTIME_ENV.length + 1)) as Record<string, unknown>);
     } catch {
       // gone while we looked

@@ -27,10 +27,18 @@ export interface Launched {
  * Starts `strmbrkr <args>` (after `prefix`, e.g. `ip netns exec NS`) with its own instance id and
  * collects its output; `t.teardown` kills whatever of it is left.
  */
-export function launch(t: { teardown(fn: () => void): void }, args: string[], { env = {}, prefix = [], timeoutMs = 60_000 }: { env?: Record<string, string>; prefix?: string[]; timeoutMs?: number } = {}): Launched {
+export function launch(
+  t: { teardown(fn: () => void): void },
+  args: string[],
+  { env = {}, prefix = [], timeoutMs = 60_000 }: { env?: Record<string, string>; prefix?: string[]; timeoutMs?: number } = {},
+): Launched {
   const instanceId = newInstanceId();
   const command = [...prefix, process.execPath, BIN, ...args];
-  const child = spawn(command[0]!, command.slice(1), { cwd: ROOT, env: { ...process.env, ...env, STRMBRKR_INSTANCE_ID: instanceId }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(command[0]!, command.slice(1), {
+    cwd: ROOT,
+    env: { ...process.env, ...env, STRMBRKR_INSTANCE_ID: instanceId },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const out = { stdout: "", stderr: "" };
   const watchers = new Set<() => void>();
   for (const name of ["stdout", "stderr"] as const) {
@@ -51,7 +59,8 @@ export function launch(t: { teardown(fn: () => void): void }, args: string[], { 
     killInstance(instanceId);
     // A host or supervisor the test SIGKILLed had no chance to remove its run directory.
     for (const name of readdirSync(tmpdir())) {
-      if (name.startsWith(`strmbrkr-${instanceId}-`) || name.startsWith(`strmbrkr-worker-${instanceId}-`)) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+      if (name.startsWith(`strmbrkr-${instanceId}-`) || name.startsWith(`strmbrkr-worker-${instanceId}-`))
+        rmSync(join(tmpdir(), name), { recursive: true, force: true });
     }
   });
   return {
@@ -103,7 +112,11 @@ export function makeKeys(t: { teardown(fn: () => void): void }): Keys {
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const pairs = { host: curveKeyPair(), worker: curveKeyPair(), stranger: curveKeyPair() };
   for (const [name, pair] of Object.entries(pairs)) {
-    writeFileSync(join(dir, `${name}.key`), `# strmbrkr CURVE key pair (${name}): keep this file secret\npublic-key ${pair.publicKey}\nsecret-key ${pair.secretKey}\n`, { mode: 0o600 });
+    writeFileSync(
+      join(dir, `${name}.key`),
+      `# strmbrkr CURVE key pair (${name}): keep this file secret\npublic-key ${pair.publicKey}\nsecret-key ${pair.secretKey}\n`,
+      { mode: 0o600 },
+    );
     writeFileSync(join(dir, `${name}.pub`), `${pair.publicKey} ${name}\n`);
   }
   const authorized = join(dir, "authorized_keys");

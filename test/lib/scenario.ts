@@ -6,7 +6,7 @@
 import { fixture, lastJson, processesGone, strmbrkr, type RunOptions, type RunResult } from "./cli.js";
 
 /** The `t` a tap test callback receives. */
-export type TapTest = Parameters<Parameters<(typeof import("tap"))["test"]>[0]>[0];
+export type TapTest = Parameters<Parameters<typeof import("tap")["test"]>[0]>[0];
 
 export interface ScenarioOptions extends RunOptions {
   /** --workers; default 1. */
@@ -26,9 +26,23 @@ export interface ScenarioRun<S> {
 }
 
 /** `strmbrkr run test/fixtures/<script> --workers N [--watchdog S] -- <scenario> [args…]` */
-export async function runScenario<S = any>(t: TapTest, script: string, scenario: string, options: ScenarioOptions = {}): Promise<ScenarioRun<S>> {
+export async function runScenario<S = any>(
+  t: TapTest,
+  script: string,
+  scenario: string,
+  options: ScenarioOptions = {},
+): Promise<ScenarioRun<S>> {
   const { workers = 1, watchdog, args = [], expectCode = 0, ...runOptions } = options;
-  const cli = ["run", fixture(script), "--workers", String(workers), ...(watchdog === undefined ? [] : ["--watchdog", String(watchdog)]), "--", scenario, ...args];
+  const cli = [
+    "run",
+    fixture(script),
+    "--workers",
+    String(workers),
+    ...(watchdog === undefined ? [] : ["--watchdog", String(watchdog)]),
+    "--",
+    scenario,
+    ...args,
+  ];
   const result = await strmbrkr(cli, runOptions);
   const diagnostics = { command: `strmbrkr ${cli.join(" ")}`, stdout: result.stdout, stderr: result.stderr };
   t.equal(result.code, expectCode, `${script} ${scenario}: exit code ${expectCode}`, diagnostics);

@@ -36,6 +36,10 @@ t.test(`soak: ${JOBS} jobs on 4 workers while workers are SIGKILLed every 100-30
   reliabilityRow(t, {
     scenario: `soak: ${JOBS} × 5 ms jobs on 4 workers, STRMBRKR_JOB_MAX_LOST=3 (${report.failed} FAILED as WorkerLost)`,
     fault: `SIGKILL a random worker every 100–300 ms (${kills} kills)`,
-    queued: report.queued, received: report.received, lost: report.missing, duplicated: report.duplicated, leftover: leftover.length,
+    queued: report.queued,
+    received: report.received,
+    lost: report.missing,
+    duplicated: report.duplicated,
+    leftover: leftover.length,
   });
 });

@@ -72,7 +72,10 @@ export class KeyValueStore {
     return call("keys", globPattern);
   }
 
-  /** Adds `by` (default 1) to the number or BigInt under `key` (missing counts as 0); resolves with the sum. TypeError for any other value. Keeps the key's TTL. */
+  /**
+   * Adds `by` (default 1) to the number or BigInt under `key` (missing counts as 0); resolves with
+   * the sum. TypeError for any other value. Keeps the key's TTL.
+   */
   static incrValue(key: string, by?: number): Promise<number>;
   static incrValue(key: string, by: bigint): Promise<bigint>;
   static incrValue(key: string, by: number | bigint = 1): Promise<number | bigint> {

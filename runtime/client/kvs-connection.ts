@@ -32,3 +32,43 @@ export async function connectKvs(endpoint: string, { config, runDir, curve }: Kv
     curve,
   });
 }
+
+/** A process's one store client: made on first use by `open`, made again after an attempt that failed or a `close`. */
+export class KvsConnection {
+  readonly #open: () => Promise<KvsClient>;
+  #client?: Promise<KvsClient>;
+  #ready?: KvsClient;
+
+  constructor(open: () => Promise<KvsClient>) {
+    this.#open = open;
+  }
+
+  /** Whether a client was asked for (and not closed since). */
+  get made(): boolean {
+    return this.#client !== undefined;
+  }
+
+  /** The client once connected: a request through it waits for nothing else. */
+  get ready(): KvsClient | undefined {
+    return this.#ready;
+  }
+
+  client(): Promise<KvsClient> {
+    if (!this.#client) {
+      const made = this.#open();
+      this.#client = made;
+      made.then(
+        (client) => this.#client === made && (this.#ready = client),
+        () => this.#client === made && (this.#client = undefined),
+      );
+    }
+    return this.#client;
+  }
+
+  /** Closes the client, if one was made; the next `client()` makes another. */
+  async close(): Promise<void> {
+    const client = await this.#client?.catch(() => undefined);
+    client?.close();
+    this.#client = this.#ready = undefined;
+  }
+}

@@ -5,7 +5,7 @@ import { ScriptError, Stopped } from "../util/errors.js";
 import type { Bundle } from "./bundle.js";
 import type { ClientContext } from "../client/context.js";
 import type { KvsClient } from "../client/kvs-client.js";
-import { connectKvs } from "../client/kvs-connection.js";
+import { connectKvs, KvsConnection } from "../client/kvs-connection.js";
 import { ScriptExports } from "../client/script-exports.js";
 import type { Config } from "../config/config.js";
 import { getLogger, setLogLevel } from "../config/logger.js";
@@ -32,8 +32,9 @@ export class HostContext implements ClientContext {
   #resolved?: Bundle;
   #hub?: HubProcess;
   #kvs?: KvsProcess;
-  #kvsClient?: Promise<KvsClient>;
-  #readyKvsClient?: KvsClient;
+  readonly #kvsConnection = new KvsConnection(() =>
+    this.kvsEndpoint().then((endpoint) => connectKvs(endpoint, { config: this.config, runDir: this.#runDir, curve: this.clientKeys })),
+  );
   /** The client, once a store started after the last one died is up. */
   #kvsRestart?: Promise<KvsClient>;
   #nextPoolId = 1;
@@ -180,8 +181,8 @@ export class HostContext implements ClientContext {
     // the client, which reconnects by itself (zeromq or the local socket), carries on with it.
     // Requests wait until the fresh store is up: sent at once, their timeouts could run out while
     // it starts on a busy machine.
-    if (this.#kvsClient && this.#kvs?.died) {
-      const client = this.#kvsClient;
+    if (this.#kvsConnection.made && this.#kvs?.died) {
+      const client = this.#kvsConnection.client();
       const restart: Promise<KvsClient> = this.kvsEndpoint()
         .then(
           () => client,
@@ -193,29 +194,17 @@ export class HostContext implements ClientContext {
       this.#kvsRestart = restart;
     }
     if (this.#kvsRestart) return this.#kvsRestart;
-    if (!this.#kvsClient) {
-      const made = this.kvsEndpoint().then((endpoint) =>
-        connectKvs(endpoint, { config: this.config, runDir: this.#runDir, curve: this.clientKeys }),
-      );
-      this.#kvsClient = made;
-      made.then(
-        (client) => this.#kvsClient === made && (this.#readyKvsClient = client),
-        () => this.#kvsClient === made && (this.#kvsClient = undefined),
-      );
-    }
-    return this.#kvsClient;
+    return this.#kvsConnection.client();
   }
 
   /** The KVS connection once made, while its server needs no restart: a request through it waits for nothing else. */
   get readyKvsClient(): KvsClient | undefined {
-    return this.#kvs?.died || this.#kvsRestart ? undefined : this.#readyKvsClient;
+    return this.#kvs?.died || this.#kvsRestart ? undefined : this.#kvsConnection.ready;
   }
 
   /** Stops the store this host owns (it writes its snapshot as it goes) and forgets the client; the next call starts a fresh one. */
   async stopKvs(): Promise<void> {
-    const client = await this.#kvsClient?.catch(() => undefined);
-    client?.close();
-    this.#kvsClient = this.#readyKvsClient = undefined;
+    await this.#kvsConnection.close();
     await this.#kvs?.stop();
     this.#kvs = undefined;
   }
@@ -257,9 +246,7 @@ export class HostContext implements ClientContext {
   /** Stops the services this process started and removes the run directory; nothing starts again. */
   async shutdown(): Promise<void> {
     this.beginShutdown();
-    const client = await this.#kvsClient?.catch(() => undefined);
-    client?.close();
-    this.#kvsClient = this.#readyKvsClient = undefined;
+    await this.#kvsConnection.close();
     await Promise.all([this.#hub?.stop(), this.#kvs?.stop()]);
     this.#hub = this.#kvs = this.#lastKvsEndpoint = this.#lastRemoteKvs = undefined;
     if (this.#runDir) rmSync(this.#runDir, { recursive: true, force: true });

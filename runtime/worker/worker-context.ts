@@ -1,6 +1,6 @@
 import type { ClientContext } from "../client/context.js";
 import type { KvsClient } from "../client/kvs-client.js";
-import { connectKvs } from "../client/kvs-connection.js";
+import { connectKvs, KvsConnection } from "../client/kvs-connection.js";
 import { ScriptExports } from "../client/script-exports.js";
 import type { Config } from "../config/config.js";
 import { setLogLevel } from "../config/logger.js";
@@ -22,8 +22,9 @@ export class WorkerContext implements ClientContext {
   readonly script: ScriptExports;
   readonly #runtime: RuntimeContext;
   #kvsEndpoint?: Promise<string>;
-  #kvsClient?: Promise<KvsClient>;
-  #readyKvsClient?: KvsClient;
+  readonly #kvsConnection = new KvsConnection(() =>
+    this.kvsEndpoint().then((endpoint) => connectKvs(endpoint, { config: this.config, runDir: this.runDir, curve: this.clientKeys })),
+  );
   #clientKeys?: CurveClientKeys;
 
   constructor(runtime: RuntimeContext) {
@@ -65,20 +66,10 @@ export class WorkerContext implements ClientContext {
   }
 
   kvsClient(): Promise<KvsClient> {
-    if (!this.#kvsClient) {
-      const made = this.kvsEndpoint().then((endpoint) =>
-        connectKvs(endpoint, { config: this.config, runDir: this.runDir, curve: this.clientKeys }),
-      );
-      this.#kvsClient = made;
-      made.then(
-        (client) => this.#kvsClient === made && (this.#readyKvsClient = client),
-        () => this.#kvsClient === made && (this.#kvsClient = undefined),
-      );
-    }
-    return this.#kvsClient;
+    return this.#kvsConnection.client();
   }
 
   get readyKvsClient(): KvsClient | undefined {
-    return this.#readyKvsClient;
+    return this.#kvsConnection.ready;
   }
 }

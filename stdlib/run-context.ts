@@ -3,7 +3,7 @@ import { resolveConfig } from "../runtime/config/config.js";
 import { getLogger } from "../runtime/config/logger.js";
 import { HostContext } from "../runtime/host/host-context.js";
 import { readRuntimeContext } from "../runtime/transport/children.js";
-import { WorkerContext } from "../runtime/worker/worker-context.js";
+import { WorkerContext } from "../runtime/client/worker-context.js";
 
 export type RunContext = HostContext | WorkerContext;
 

@@ -5,7 +5,7 @@ import type { ScriptExports } from "./script-exports.js";
 
 /**
  * What the clients (of the broker, of the store) need of the run this process belongs to. The
- * host's context (runtime/host/host-context.ts) and a worker's (runtime/worker/worker-context.ts)
+ * host's context (runtime/host/host-context.ts) and a worker's (runtime/client/worker-context.ts)
  * both provide it: the public API (stdlib/) looks up this process's once and hands it down.
  */
 export interface ClientContext {

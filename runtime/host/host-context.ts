@@ -19,7 +19,7 @@ const log = getLogger("host");
 /**
  * The run as its host (the CLI, or a program using the library) owns it: the run directory, the
  * script's bundle, and the broker and the store, each started on first use. Workers have a
- * context of their own (runtime/worker/worker-context.ts), without any of the services.
+ * context of their own (runtime/client/worker-context.ts), without any of the services.
  */
 export class HostContext implements ClientContext {
   readonly kind = "host";

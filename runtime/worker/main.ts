@@ -9,7 +9,7 @@ import { type HubToWorker, type WorkerToHub } from "../wire/ipc.js";
 import { type WorkerHello } from "../wire/jobs.js";
 import { BrokerLink } from "./link.js";
 import { runJob } from "./runner.js";
-import { WorkerContext } from "./worker-context.js";
+import { WorkerContext } from "../client/worker-context.js";
 
 // A worker process: imports the run's bundle, then takes jobs from the broker one at a time.
 // Heartbeats only beat while the event loop is free; a job that blocks it is vouched for by the hub,

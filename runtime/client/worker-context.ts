@@ -1,7 +1,7 @@
-import type { ClientContext } from "../client/context.js";
-import type { KvsClient } from "../client/kvs-client.js";
-import { connectKvs, KvsConnection } from "../client/kvs-connection.js";
-import { ScriptExports } from "../client/script-exports.js";
+import type { ClientContext } from "./context.js";
+import type { KvsClient } from "./kvs-client.js";
+import { connectKvs, KvsConnection } from "./kvs-connection.js";
+import { ScriptExports } from "./script-exports.js";
 import type { Config } from "../config/config.js";
 import { setLogLevel } from "../config/logger.js";
 import { sendToOwner } from "../transport/children.js";

@@ -35,8 +35,9 @@ async function build() {
     sourcemap: true,
     logLevel: "warning",
   };
-  // Native code, each found through its own package at run time; and TypeScript (CommonJS, ~9 MB), loaded by --typecheck alone.
-  const external = ["zeromq", "esbuild", "typescript"];
+  // Native code, each found through its own package at run time; TypeScript (CommonJS, ~9 MB), loaded by --typecheck alone;
+  // prom-client (CommonJS, which an ES module bundle cannot require), loaded by --dashboard and --metrics alone.
+  const external = ["zeromq", "esbuild", "typescript", "prom-client"];
   // The hub never loads a job script: one file.
   await esbuild.build({ ...common, external, entryPoints: ["runtime/hub/main.ts"] });
   // The host, the workers and the key-value store each import the job script's bundle, which imports

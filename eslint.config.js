@@ -19,6 +19,7 @@ export const LAYERS = [
   ["runtime/pool", "runtime/remote"],
   ["runtime/hub", "runtime/kvs", "runtime/supervisor", "runtime/worker"],
   ["runtime/host"],
+  ["runtime/dashboard"],
   ["stdlib"],
   ["cli"],
 ];

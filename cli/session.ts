@@ -10,6 +10,7 @@ import { runStats } from "../runtime/util/stats.js";
 import { startProgress, type ProgressCounts } from "./progress.js";
 import { fail, printError, warn } from "./report.js";
 import type { Run } from "./script-run.js";
+import type { RunDashboard } from "../runtime/dashboard/start.js";
 
 /** The options every command that hosts a run takes (`run`, `map`). */
 export interface SessionArgs {
@@ -25,6 +26,8 @@ export interface SessionArgs {
   insecure?: boolean;
   progress: boolean;
   typecheck?: boolean;
+  dashboard?: string;
+  metrics?: string;
 }
 
 export function sessionOptions<T>(yargs: Argv<T>): Argv<T & SessionArgs> {
@@ -61,6 +64,15 @@ export function sessionOptions<T>(yargs: Argv<T>): Argv<T & SessionArgs> {
     .option("insecure", {
       type: "boolean",
       describe: "With --listen: no keys, no encryption; anyone who reaches the port can take jobs (warns at every start)",
+    })
+    .option("dashboard", {
+      type: "string",
+      describe:
+        "Serve a live dashboard of the run on [HOST:]PORT (alone: 127.0.0.1, a free port); the address, with its token, is printed at start [default: STRMBRKR_DASHBOARD or none]",
+    })
+    .option("metrics", {
+      type: "string",
+      describe: "Serve Prometheus /metrics on [HOST:]PORT (with --dashboard: on its port too) [default: STRMBRKR_METRICS or none]",
     })
     .option("progress", {
       type: "boolean",
@@ -102,6 +114,9 @@ export async function hostSession<T>(args: SessionArgs, session: Session<T>): Pr
     socketProtocol: args.protocol,
     loggingLevel: args.logLevel,
     kvsSnapshot: args.kvsSnapshot,
+    // Alone (`--dashboard`), the flag means loopback, a free port.
+    dashboard: args.dashboard === "" ? "0" : args.dashboard,
+    metrics: args.metrics === "" ? "0" : args.metrics,
   };
   let instance: HostContext;
   let listen: ListenContext | undefined;
@@ -129,11 +144,13 @@ export async function hostSession<T>(args: SessionArgs, session: Session<T>): Pr
         `strmbrkr: WARNING: --insecure: anyone who can reach ${listen.address} can take jobs, read the job script and the key-value store, and send results; nothing is encrypted\n`,
       );
   }
+  let dashboard: RunDashboard | undefined;
   const exit = async (code: number): Promise<never> => {
+    await dashboard?.close();
     await instance.shutdown().catch(() => {});
     process.exit(code);
   };
-  handleInterrupts(instance);
+  handleInterrupts(instance, { stopping: () => dashboard?.stopping(), close: async () => dashboard?.close() });
 
   let prepared: T;
   let host: typeof import("./script-run.js");
@@ -163,6 +180,14 @@ export async function hostSession<T>(args: SessionArgs, session: Session<T>): Pr
     return exit(1);
   }
 
+  if (instance.config.dashboard || instance.config.metrics) {
+    try {
+      dashboard = await (await import("../runtime/dashboard/start.js")).startDashboard(instance, session.script);
+    } catch (error) {
+      process.stderr.write(`strmbrkr: ${(error as Error).message}\n`);
+      return exit(1);
+    }
+  }
   if (listen && listening) {
     try {
       announce(listen, await listening);
@@ -189,6 +214,7 @@ export async function hostSession<T>(args: SessionArgs, session: Session<T>): Pr
     code = 1;
   }
   progress?.stop();
+  dashboard?.stopping();
   instance.beginShutdown();
   if (session.warnUnfinished) warnUnfinished(code === 0 ? "returned" : "threw");
   process.on("unhandledRejection", unlessStopped);
@@ -257,17 +283,19 @@ function announce(listen: ListenContext, { gateway, store }: Listening): void {
  * Ctrl-C or SIGTERM: running jobs get STRMBRKR_SHUTDOWN_GRACE seconds to finish, then every process
  * of the run stops; a second Ctrl-C exits at once (children notice their owner is gone).
  */
-function handleInterrupts(instance: HostContext): void {
+function handleInterrupts(instance: HostContext, dashboard: { stopping(): void; close(): Promise<void> }): void {
   const log = getLogger("run");
   let interrupted = false;
   const onSignal = async (signal: NodeJS.Signals) => {
     const code = signal === "SIGINT" ? 130 : 143;
     if (interrupted) process.exit(code);
     interrupted = true;
+    dashboard.stopping();
     instance.beginShutdown();
     const grace = instance.config.shutdownGrace;
     log.warning(`${signal}: letting running jobs finish (up to ${grace} s), then stopping; Ctrl-C again to exit at once`);
     await instance.runningHub?.drain(grace * 1000);
+    await dashboard.close();
     await instance.shutdown().catch(() => {});
     const { queued, processed, failed } = runStats;
     process.stderr.write(

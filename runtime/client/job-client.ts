@@ -4,7 +4,7 @@ import { listenForResults, resultsSocketPath, type ResultsSocket } from "../tran
 import { localPathOf } from "../transport/endpoints.js";
 import { Outbox } from "../transport/outbox.js";
 import { NumberMap } from "../util/number-map.js";
-import { runStats } from "../util/stats.js";
+import { recordFailure, runStats, tallyOf } from "../util/stats.js";
 import { Cancelled, toErrorInfo } from "../util/errors.js";
 import { kindOf } from "../util/describe.js";
 import { FRAME_OVERHEAD_BYTES } from "../wire/context.js";
@@ -148,6 +148,7 @@ export class JobClient {
         continue;
       }
       if (job.signal) this.#listen(job, job.signal);
+      tallyOf(job.name).queued++;
     }
     runStats.queued += jobs.length;
     if (!aborted) return jobs;
@@ -296,11 +297,14 @@ export class JobClient {
       job.status = Job.Status.PROCESSED;
       job.retval = decodeAt(blob, start, end);
       runStats.processed++;
+      tallyOf(job.name).processed++;
     } else {
       job.status = Job.Status.FAILED;
       job.error = result.error;
       if (job.error && end > start) job.error.thrown = decodeAt(blob, start, end); // a non-Error the job threw
       runStats.failed++;
+      tallyOf(job.name).failed++;
+      recordFailure({ id: job.id, fn: job.name, error: job.error, args: job.args, retries: job.retries ?? 0, at: Date.now() });
     }
     if (result.startedAt !== undefined && result.processedAt !== undefined) {
       this.#finished++;

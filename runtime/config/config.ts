@@ -43,6 +43,10 @@ export interface Options {
   kvsSnapshot?: string;
   /** Seconds between snapshots while running; 0: only at exit. */
   kvsSnapshotInterval?: number;
+  /** Where the live dashboard (and /metrics) listens, `HOST:PORT` (port 0: a free one); "" for none. */
+  dashboard?: string;
+  /** Where /metrics alone listens, when there is no dashboard; "" for none. */
+  metrics?: string;
 }
 export type Config = Readonly<Required<Options>>;
 /** Options as text from a command line, or typed from code: both go through the same parsers. */
@@ -76,6 +80,8 @@ const OPTIONS: { [K in keyof Options]-?: { env: string; fallback: () => Config[K
   kvsTransactionTimeout: { env: "STRMBRKR_KVS_TRANSACTION_TIMEOUT", fallback: () => 200, parse: (raw) => parseInteger(raw, 1) },
   kvsSnapshot: { env: "STRMBRKR_KVS_SNAPSHOT", fallback: () => "", parse: (raw) => (raw === "" ? "" : resolve(raw)) },
   kvsSnapshotInterval: { env: "STRMBRKR_KVS_SNAPSHOT_INTERVAL", fallback: () => 60, parse: (raw) => parseNumber(raw, 0) },
+  dashboard: { env: "STRMBRKR_DASHBOARD", fallback: () => "", parse: parseHttpAddress },
+  metrics: { env: "STRMBRKR_METRICS", fallback: () => "", parse: parseHttpAddress },
 };
 
 /** Command-line flags of `strmbrkr run` that set an option, for error messages. */
@@ -85,6 +91,8 @@ const FLAGS: Partial<Record<keyof Options, string>> = {
   workerWatchdogTerminateAfter: "watchdog",
   socketProtocol: "protocol",
   kvsSnapshot: "kvs-snapshot",
+  dashboard: "dashboard",
+  metrics: "metrics",
 };
 
 /** Environment names of the options, for `--help` and the docs. */
@@ -102,6 +110,7 @@ const OTHER_ENV_NAMES = [
   "STRMBRKR_CPU_PROF_DIR", // CPU profiles of every process (runtime/transport/children.ts)
   "STRMBRKR_CACHE_DIR", // the bundle cache (runtime/util/bundle-cache.ts)
   "STRMBRKR_BENCH_TAG", // marks the benchmark's processes (bench/)
+  "STRMBRKR_DASHBOARD_TOKEN", // the dashboard's token, when it must stay the same (runtime/dashboard/token.ts)
 ];
 
 export interface ConfigSources {
@@ -237,6 +246,14 @@ function parseProtocol(raw: string): Protocol {
   const lower = raw.toLowerCase();
   if (lower !== "tcp" && lower !== "ipc") throw new Error("is not a socket protocol (tcp, ipc)");
   return lower;
+}
+
+/** `[HOST:]PORT` (an IPv6 host in brackets) as `HOST:PORT`; the host defaults to 127.0.0.1, port 0 picks a free one. */
+export function parseHttpAddress(raw: string): string {
+  const match = /^(?:(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):)?(\d{1,5})$/.exec(raw);
+  const port = Number(match?.[2]);
+  if (!match || port > 65_535) throw new Error("is not [HOST:]PORT (e.g. 8787, 127.0.0.1:8787, 0.0.0.0:0; port 0 picks a free one)");
+  return `${match[1] ?? "127.0.0.1"}:${port}`;
 }
 
 function parseInstanceId(raw: string): string {

@@ -209,6 +209,11 @@ export class HostContext implements ClientContext {
     this.#kvs = undefined;
   }
 
+  /** The store process's pid while it runs. */
+  get kvsPid(): number | undefined {
+    return this.#kvs?.running ? this.#kvs.child.pid : undefined;
+  }
+
   /** With --listen, once the store is up: its CURVE endpoint (for remote workers and `strmbrkr kvs`). */
   get remoteKvsEndpoint(): string | undefined {
     return this.#lastRemoteKvs;

@@ -88,7 +88,7 @@ export interface HubEndpoints {
   gateway?: string;
 }
 
-/** The hub process (broker + worker pools). Emits "pool", "pool-stopped", "drained", "need-kvs" and "fatal". */
+/** The hub process (broker + worker pools). Emits "pool", "pool-stopped", "drained", "need-kvs", "activity" and "fatal". */
 export class HubProcess extends ServiceProcess<HubEndpoints, HubToHost> {
   protected override readonly messages: MessageHandlers<HubToHost> = {
     ready: ({ frontend, backend, gateway }) => this.onReady({ frontend, backend, gateway }),
@@ -99,6 +99,7 @@ export class HubProcess extends ServiceProcess<HubEndpoints, HubToHost> {
     "pool-stopped": (message) => this.emit("pool-stopped", message),
     drained: (message) => this.emit("drained", message),
     "need-kvs": (message) => this.emit("need-kvs", message),
+    activity: ({ activity }) => this.emit("activity", activity),
   };
 
   constructor(context: RuntimeContext) {

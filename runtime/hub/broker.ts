@@ -4,6 +4,7 @@ import { getLogger } from "../config/logger.js";
 import { Outbox } from "../transport/outbox.js";
 import { Back, Front, type JobDispatch, type JobRequest, type JobResult, type WorkerHello } from "../wire/jobs.js";
 import { PROTOCOL_VERSION } from "../wire/context.js";
+import type { Activity } from "./activity.js";
 import { JobTimes } from "./credit.js";
 import { PriorityQueue } from "./priority-queue.js";
 import { Replies } from "./replies.js";
@@ -75,6 +76,8 @@ export class Broker {
   #times = new JobTimes();
   #replies: Replies;
   #clients = new Map<string, Buffer>();
+  /** While the host watches (the dashboard, metrics): what each job's end adds to it. */
+  #activity?: Activity;
 
   constructor({ frontend, backend, hooks, limits }: BrokerOptions) {
     const onError = (error: Error) => log.error(`send failed: ${error.message}`);
@@ -106,6 +109,27 @@ export class Broker {
     this.#slots.close();
   }
 
+  /** From now on, tell `activity` of every job's end. */
+  watch(activity: Activity): void {
+    this.#activity = activity;
+  }
+
+  /** The registered workers, in the order they registered. */
+  get workers(): readonly WorkerSlot[] {
+    return this.#slots.all;
+  }
+
+  /** Jobs not sent to a worker yet: queued, or waiting out a retry's backoff. */
+  get waiting(): number {
+    return this.#queue.length + this.#retrying.size;
+  }
+
+  /** The dashboard's cancel: as a client's own, for jobs whoever submitted them. */
+  cancelAnywhere(ids: string[]): void {
+    this.#cancel(undefined, ids);
+    this.#replies.flush();
+  }
+
   /** Workers that registered and are alive, and those holding jobs, for one pool. */
   counts(poolId: number): { ready: number; busy: number } {
     return this.#slots.counts(poolId);
@@ -127,7 +151,10 @@ export class Broker {
     const requeue = waiting.map(({ queued }) => queued);
     if (running) {
       const { queued } = running;
-      if (countAsLoss) queued.lost++;
+      if (countAsLoss) {
+        queued.lost++;
+        this.#activity?.ended(slot, queued.request.fn, false, slot.runningSince, Date.now(), undefined);
+      }
       if (queued.lost > this.#limits.maxLost) {
         const times = queued.lost > 1 ? ` (${queued.lost} workers lost running it; quarantined)` : "";
         const message = `Job ${queued.request.id} (${queued.request.fn}) failed: its worker (pid ${slot.pid}) was lost ${how}${times}`;
@@ -190,11 +217,12 @@ export class Broker {
    * Ends the client's jobs with `ids` FAILED with Cancelled: a waiting job leaves the queue, a job
    * held but not started is dropped by its worker, and a running one has its worker killed (the
    * pool replaces it). Ids the broker no longer holds (finished, or never sent) are ignored.
+   * Without `client`: whoever submitted them (the dashboard's cancel).
    */
-  #cancel(client: Buffer, ids: unknown): void {
+  #cancel(client: Buffer | undefined, ids: unknown): void {
     if (!Array.isArray(ids)) throw new Error("cancel holds no list of job ids");
     const wanted = new Set(ids);
-    const ours = (queued: QueuedJob) => wanted.has(queued.request.id) && queued.client.equals(client);
+    const ours = (queued: QueuedJob) => wanted.has(queued.request.id) && (!client || queued.client.equals(client));
     const cancelled = (queued: QueuedJob, how: string, extra: Partial<JobResult> = {}) => {
       const { id, fn } = queued.request;
       this.#replies.add(queued.client, {
@@ -275,6 +303,7 @@ export class Broker {
    */
   #finish(slot: WorkerSlot, results: JobResult[], batch: Buffer[]): void {
     let memoryMb = 0;
+    const now = Date.now();
     const replies: JobResult[] = [];
     const clients: Buffer[] = [];
     let whole = true;
@@ -288,6 +317,9 @@ export class Broker {
       slot.aheadMs = Math.max(0, slot.aheadMs - expectedMs(this.#times, queued));
       if (result.runMs !== undefined) this.#times.observe(queued.request.fn, result.runMs);
       memoryMb = Math.max(memoryMb, result.memoryMb ?? 0);
+      if (result.ok) slot.done++;
+      else slot.failed++;
+      this.#activity?.ended(slot, queued.request.fn, result.ok, result.startedAt ?? delegatedAt, result.processedAt ?? now, result.runMs);
       if (held.cancelled || (!result.ok && this.#retry(queued))) {
         whole = false;
         continue;
@@ -298,6 +330,8 @@ export class Broker {
       clients.push(queued.client);
     }
     if (slot.jobs.length === 0) slot.aheadMs = 0; // drop rounding drift
+    slot.runningSince = now;
+    if (memoryMb > 0) slot.memoryMb = memoryMb;
     this.#slots.armWatchdog(slot);
     this.#planNext(slot);
     if (this.#limits.maxMemoryMb > 0 && memoryMb > this.#limits.maxMemoryMb && !slot.retiring) {
@@ -329,6 +363,7 @@ export class Broker {
       if (copies) this.#askForCopies(batch, jobs);
       if (slot.jobs.length === batch.length) {
         // It was idle: the first job starts now.
+        slot.runningSince = delegatedAt;
         this.#slots.armWatchdog(slot);
         this.#planNext(slot);
       }
@@ -397,6 +432,8 @@ export class Broker {
   /** Fails the job the worker runs with `error`, and kills the worker: the only way to stop running code. */
   #stopRunning(slot: WorkerSlot, error: Error): void {
     const running = slot.jobs.shift()!;
+    slot.failed++;
+    this.#activity?.ended(slot, running.queued.request.fn, false, slot.runningSince, Date.now(), undefined);
     if (!running.cancelled)
       this.#replies.add(running.queued.client, {
         id: running.id,

@@ -11,6 +11,7 @@ import { type HostToHub, type HubToHost } from "../wire/ipc.js";
 import { handleMessage, type MessageHandlers } from "../util/message-handlers.js";
 import { isResultsSocketPath } from "../transport/direct.js";
 import { secureRunSockets } from "../transport/zap.js";
+import { Activity } from "./activity.js";
 import { Broker, type BrokerHooks } from "./broker.js";
 import { Pool } from "../pool/pool.js";
 import { RouterGroup } from "./router-group.js";
@@ -115,6 +116,20 @@ const broker = new Broker({
   },
 });
 
+/** The dashboard or metrics are on: what the hub knows of the workers and jobs goes to the host every `intervalMs`. */
+function watch(intervalMs: number): void {
+  if (watching) return;
+  const activity = new Activity();
+  broker.watch(activity);
+  const places = {
+    machineOf: (id: string) => remote?.gateway.hostnameOf(id),
+    restartsOf: (poolId: number) => pools.get(poolId)?.restarts ?? 0,
+  };
+  watching = setInterval(() => send({ type: "activity", activity: activity.take(broker.workers, broker.waiting, places) }), intervalMs);
+  watching.unref();
+}
+let watching: NodeJS.Timeout | undefined;
+
 /** Shutting down on the host's request: no pool gets new jobs; "drained" once all are stopped. */
 let draining = false;
 function checkDrained(): void {
@@ -151,6 +166,8 @@ const hostMessages: MessageHandlers<HostToHub> = {
     else send({ type: "pool-stopped", poolId });
   },
   "remote-kvs": ({ endpoint }) => remote?.gateway.useKvs(endpoint),
+  watch: ({ intervalMs }) => watch(intervalMs),
+  cancel: ({ ids }) => broker.cancelAnywhere(ids),
   drain: () => {
     draining = true;
     remote?.gateway.drain((id) => broker.retire(id));
@@ -164,6 +181,7 @@ let closing = false;
 async function shutdown(): Promise<void> {
   if (closing) return;
   closing = true;
+  clearInterval(watching);
   broker.close();
   await Promise.all([...pools.values()].map((pool) => pool.destroy()));
   await remote?.close();

@@ -23,6 +23,13 @@ export class WorkerSlot implements WorkerCredit {
   readonly jobs = new Fifo<HeldJob>();
   aheadMs = 0;
   retiring = false;
+  /** Jobs it ran to the end, ok or not (a retried failure counts each time). */
+  done = 0;
+  failed = 0;
+  /** Resident memory, as it last reported. */
+  memoryMb = 0;
+  /** When the job it runs now started, about: the previous one's result came, or it was sent to an idle worker. */
+  runningSince = 0;
   /** Any message from the worker counts as a heartbeat. */
   readonly liveness: Liveness;
   /** Watchdog of the running job. */

@@ -95,6 +95,7 @@ export class Dispatcher {
     if (failure === NONE) {
       try {
         if (kept) this.#store.countChange(); // kept: the op is not read-only
+        this.#store.operations++;
         value = HANDLERS[op as KvsOp](this.#store, args!, this.#transactions); // answer() checked the op
       } catch (error) {
         failure = error;

@@ -19,6 +19,7 @@ export const HANDLERS = {
   },
   dump: (store) => store.dump(),
   entries: (store) => store.entries(),
+  overview: (store, [limit]) => store.overview(typeof limit === "number" ? limit : 200),
   // The dispatcher has checked this store runs transactions, and loaded the job script.
   transact: (_store, args, transactions) => transactions!.run(args),
 } satisfies Record<KvsOp, Handler>;

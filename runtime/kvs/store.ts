@@ -2,6 +2,8 @@ import { resolve } from "node:path";
 import { safeWriteFileSync } from "../util/safe-write.js";
 import { Cache, jsonReplacer } from "./cache.js";
 import type { KeySpace } from "./ops.js";
+import { summarize } from "./summarize.js";
+import type { StoreEntryView } from "../wire/dashboard.js";
 
 /** One key as a snapshot keeps it: a value or a cache, and when it expires (epoch ms). */
 export interface SnapshotEntry {
@@ -27,6 +29,9 @@ export class Store implements KeySpace {
   }
 
   /** Counts a request that could change the data, whether or not it did. */
+  /** Requests served, for the dashboard and /metrics. */
+  operations = 0;
+
   countChange(): void {
     this.#changes++;
   }
@@ -72,6 +77,19 @@ export class Store implements KeySpace {
   /** Every live key and its value (a cache described), for `strmbrkr kvs dump`. */
   entries(): Map<string, unknown> {
     return new Map([...this.keys()].map((k) => [k, this.#shown(k)]));
+  }
+
+  /**
+   * How many keys, and the first `limit` (insertion order: O(limit), however big the store) with
+   * their type, size and a short preview, for the dashboard.
+   */
+  overview(limit: number): { keys: number; operations: number; entries: StoreEntryView[] } {
+    const entries: StoreEntryView[] = [];
+    for (const key of this.keys()) {
+      if (entries.length >= limit) break;
+      entries.push({ key, ...summarize(this.#shown(key)) });
+    }
+    return { keys: this.size, operations: this.operations, entries };
   }
 
   /** Drops every expired key; O(keys with a TTL). */

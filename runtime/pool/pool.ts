@@ -56,6 +56,7 @@ export class Pool {
   /** Workers killed on request (a cancel, the watchdog, silence): their exit was asked for, so it is no warning. */
   #killed = new Set<string>();
   #seq = 0;
+  #restarts = 0;
   #startFailures = 0;
   #stopping = false;
   #failed = false;
@@ -78,6 +79,11 @@ export class Pool {
 
   get size(): number {
     return this.#children.size;
+  }
+
+  /** Workers started to replace one that exited. */
+  get restarts(): number {
+    return this.#restarts;
   }
 
   get stopping(): boolean {
@@ -179,7 +185,10 @@ export class Pool {
     }
     if (wasKilled) log.info(`worker ${id} exited ${how}, as asked; starting a replacement`);
     else if (!wasReleased) log.warning(`worker ${id} exited ${how}; starting a replacement`);
-    if (this.#children.size < this.#count) this.#spawn();
+    if (this.#children.size < this.#count) {
+      this.#restarts++;
+      this.#spawn();
+    }
   }
 
   #fail(error: ErrorInfo): void {

@@ -121,6 +121,11 @@ export class Gateway {
     return this.#supervisorOf(id) !== undefined;
   }
 
+  /** The machine a remote worker runs on, as its supervisor named it. */
+  hostnameOf(id: string): string | undefined {
+    return this.#supervisorOf(id)?.hostname;
+  }
+
   /** Its supervisor is heard from and last saw the process running (not stopped). */
   isRunning(id: string): boolean {
     const supervisor = this.#supervisorOf(id);

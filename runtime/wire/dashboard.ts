@@ -45,7 +45,7 @@ export interface WorkerView {
   job?: { id: string; fn: string; since: number };
   done: number;
   failed: number;
-  /** Times a worker in this local slot was replaced (it died, was killed by the watchdog or a cancel, or outgrew its memory); remote: 0. */
+  /** Workers its local pool has replaced so far (one died, was killed by the watchdog or a cancel, or outgrew its memory); remote: 0. */
   restarts: number;
   /** Resident memory, as the worker last reported it. */
   rssMb?: number;
@@ -106,7 +106,9 @@ export interface StoreEntryView {
 
 export interface StoreView {
   keys: number;
-  /** The first keys in sorted order (at most 200). */
+  /** Requests the store has served. */
+  operations: number;
+  /** The first keys it holds, in the order they were made (at most 200). */
   entries: StoreEntryView[];
   at: number;
 }

@@ -1,5 +1,6 @@
 /** The private IPC channels between the run's processes (Node's fork channel, JSON). */
 import type { ErrorInfo } from "../util/errors.js";
+import type { HubActivity } from "./dashboard.js";
 
 // ---- IPC: host <-> hub (broker + worker pools) -------------------------------------------------
 export type HostToHub =
@@ -9,7 +10,11 @@ export type HostToHub =
   /** Shutting down: let every worker finish its job, then stop; answered with "drained". */
   | { type: "drain" }
   /** With --listen: the KVS's remote endpoint, for remote workers. */
-  | { type: "remote-kvs"; endpoint: string };
+  | { type: "remote-kvs"; endpoint: string }
+  /** The dashboard or metrics are on: send "activity" every `intervalMs` from now on. */
+  | { type: "watch"; intervalMs: number }
+  /** The dashboard's cancel: end these jobs Cancelled, whichever client submitted them (unknown ids are ignored). */
+  | { type: "cancel"; ids: string[] };
 
 export type HubToHost =
   | { type: "ready"; frontend: string; backend: string; gateway?: string }
@@ -19,6 +24,8 @@ export type HubToHost =
   | { type: "drained" }
   /** A worker needs the store before the host has started it (its script's top level calls it). */
   | { type: "need-kvs" }
+  /** While watched: workers, what runs, durations and the task stream (runtime/wire/dashboard.ts). */
+  | { type: "activity"; activity: HubActivity }
   | { type: "fatal"; error: ErrorInfo };
 
 // ---- IPC: hub <-> worker ---------------------------------------------------------------------

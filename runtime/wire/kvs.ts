@@ -18,7 +18,7 @@ interface KvsOpSpec {
    * due. `dump` is not read-only: it writes a file, which a resend must not write again.
    */
   readonly readOnly: boolean;
-  /** The `KeyValueStore` method that sends it; none for `entries`, which only `strmbrkr kvs dump` sends. */
+  /** The `KeyValueStore` method that sends it; none for `entries` (`strmbrkr kvs dump` sends it) and `overview` (the dashboard). */
   readonly method: string | null;
   /**
    * The store a `transact` function is given (`TransactionStore`) has that method too. Not the ops on
@@ -57,6 +57,7 @@ export const KVS_OPS = {
   hashDelete: { readOnly: false, method: "hashDelete", inTransaction: true },
   transact: { readOnly: false, method: "transact", inTransaction: false },
   entries: { readOnly: true, method: null, inTransaction: false },
+  overview: { readOnly: true, method: null, inTransaction: false },
 } as const satisfies Record<string, KvsOpSpec>;
 export type KvsOp = keyof typeof KVS_OPS;
 /** The ops a transaction's store runs (runtime/kvs/view.ts). */

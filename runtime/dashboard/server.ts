@@ -92,7 +92,13 @@ export class DashboardServer {
   #handle(request: IncomingMessage, response: ServerResponse): void {
     const url = new URL(request.url ?? "/", "http://dashboard");
     const given = url.searchParams.get("token") ?? undefined;
-    if (given !== undefined && isToken(this.#options.token, given) && request.method === "GET" && url.pathname !== "/metrics") {
+    if (
+      this.#options.page &&
+      given !== undefined &&
+      isToken(this.#options.token, given) &&
+      request.method === "GET" &&
+      url.pathname !== "/metrics"
+    ) {
       // Into a cookie, and out of the address bar and the history.
       url.searchParams.delete("token");
       response.writeHead(303, {

@@ -111,6 +111,7 @@ const OTHER_ENV_NAMES = [
   "STRMBRKR_CACHE_DIR", // the bundle cache (runtime/util/bundle-cache.ts)
   "STRMBRKR_BENCH_TAG", // marks the benchmark's processes (bench/)
   "STRMBRKR_DASHBOARD_TOKEN", // the dashboard's token, when it must stay the same (runtime/dashboard/token.ts)
+  "STRMBRKR_CHROMIUM", // the browser the dashboard's tests and screenshots drive (scripts/ensure-chromium.sh)
 ];
 
 export interface ConfigSources {

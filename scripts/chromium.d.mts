@@ -1,0 +1,3 @@
+import type { Browser } from "playwright-core";
+export function chromiumPath(): string;
+export function launchChromium(): Promise<Browser>;

@@ -1,6 +1,7 @@
 // npm run screenshots: the dashboard of a real run (examples/parameter-sweep.ts, 4 workers) in
 // headless Chromium, as docs/images/dashboard-{light,dark,phone}.png. Needs a build (npm run build)
 // and chromium (scripts/ensure-chromium.sh).
+/* global document -- in page.waitForFunction, which runs in the page */
 import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -55,5 +56,6 @@ try {
   }
 } finally {
   await browser.close();
-  run.kill("SIGKILL");
+  run.kill("SIGINT"); // as Ctrl-C: the run stops its processes
+  await exited;
 }

@@ -14,9 +14,11 @@ const run = spawn(
   ["bin/strmbrkr.js", "run", "examples/parameter-sweep.ts", "--dashboard", "-w", "4", "--no-progress", "--", "600"],
   {
     cwd: root,
+    env: { ...process.env, STRMBRKR_SHUTDOWN_GRACE: "0" },
     stdio: ["ignore", "ignore", "pipe"],
   },
 );
+const exited = new Promise((resolve) => run.on("exit", resolve));
 const url = await new Promise((resolve, reject) => {
   let stderr = "";
   run.stderr.on("data", (chunk) => {

@@ -5,6 +5,7 @@
  * button (the job ends Cancelled), refuses a browser without the token, and after 100,000 jobs is
  * still up to date and answering, with a bounded page.
  */
+import { readFileSync } from "node:fs";
 import t from "tap";
 import { fixture, lastJson, processesGone } from "./lib/cli.js";
 import { openBrowser } from "./lib/browser.js";
@@ -12,6 +13,11 @@ import { dashboardOf } from "./lib/dashboard.js";
 import { launch } from "./lib/remote.js";
 
 const RUN = fixture("dashboard-run.ts");
+/** The line of the fixture that throws: a failure's stack must name it. */
+const THROW_LINE =
+  readFileSync(RUN, "utf8")
+    .split("\n")
+    .findIndex((line) => line.includes("throw new RangeError")) + 1;
 
 t.test("the page: workers, progress, a failure's stack, cancel a running job", { timeout: 150_000 }, async (t) => {
   const browser = await openBrowser(t);
@@ -47,7 +53,11 @@ t.test("the page: workers, progress, a failure's stack, cancel a running job", {
   const failure = page.locator('[data-testid="failure"]').first();
   await failure.waitFor();
   t.match(await failure.textContent(), /RangeError.*is unlucky/s, "the failure's error");
-  t.match(await failure.locator('[data-testid="stack"]').textContent(), /dashboard-run\.ts:12:\d+/, "its stack names the script's line");
+  t.match(
+    await failure.locator('[data-testid="stack"]').textContent(),
+    new RegExp(`dashboard-run\\.ts:${THROW_LINE}:\\d+`),
+    "its stack names the script's line",
+  );
 
   // Cancel the long job from its worker's row.
   page.on("dialog", (dialog) => void dialog.accept());

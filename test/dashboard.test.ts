@@ -6,7 +6,8 @@
  * user of the machine who cannot find the token or get in without it.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import t from "tap";
@@ -15,6 +16,11 @@ import { dashboardOf, fetchText, openEvents } from "./lib/dashboard.js";
 import { launch } from "./lib/remote.js";
 
 const RUN = fixture("dashboard-run.ts");
+/** The line of the fixture that throws: a failure's stack must name it. */
+const THROW_LINE =
+  readFileSync(RUN, "utf8")
+    .split("\n")
+    .findIndex((line) => line.includes("throw new RangeError")) + 1;
 const JOBS = 200;
 
 t.test("a run's dashboard: token, live updates, a failure's stack, the store, cancel, /metrics", { timeout: 120_000 }, async (t) => {
@@ -75,7 +81,7 @@ t.test("a run's dashboard: token, live updates, a failure's stack, the store, ca
   const failure = progressed.failures.find((one) => one.fn === "square")!;
   t.equal(failure.name, "RangeError");
   t.match(failure.message, /is unlucky/);
-  t.match(failure.stack, /dashboard-run\.ts:12:\d+/, "the failure's stack names the script's own file and line");
+  t.match(failure.stack, new RegExp(`dashboard-run\\.ts:${THROW_LINE}:\\d+`), "the failure's stack names the script's own file and line");
   t.match(failure.args, /^\[\d+\]$/, "and the job's arguments");
 
   const withStore = await events.next((update) => update.store !== undefined);
@@ -133,6 +139,23 @@ t.test("--metrics alone: /metrics with the token, nothing else", { timeout: 60_0
   run.child.kill("SIGINT");
   const result = await run.done;
   t.equal(result.code, 130, "Ctrl-C's exit code");
+});
+
+t.test("with pipeline reports on, the page sums them up", { timeout: 60_000 }, async (t) => {
+  const cwd = mkdtempSync(join(tmpdir(), "strmbrkr-dashboard-pipeline-"));
+  t.teardown(() => rmSync(cwd, { recursive: true, force: true }));
+  const run = launch(t, ["run", RUN, "--dashboard", "--workers", "2", "--no-progress", "--", "20"], {
+    env: { STRMBRKR_KVS_DUMP_PIPELINE_STATUS_REPORTS: "true", STRMBRKR_SHUTDOWN_GRACE: "0" },
+    cwd,
+    timeoutMs: 50_000,
+  });
+  const events = await openEvents(await dashboardOf(run));
+  t.teardown(() => events.close());
+  const update = await events.next((one) => one.totals.done + one.totals.failed === 20);
+  t.match(update.pipeline, /^20 reports written to \.strmbrkr_pipelines\/$/m, "how many reports");
+  t.match(update.pipeline, /^started→processed: [\d.]+ ms on average \(20 jobs\)$/m, "and where the time went");
+  run.child.kill("SIGINT");
+  t.equal((await run.done).code, 130);
 });
 
 t.test("bad addresses: one line naming the flag", { timeout: 60_000 }, async (t) => {

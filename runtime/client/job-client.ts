@@ -4,7 +4,7 @@ import { listenForResults, resultsSocketPath, type ResultsSocket } from "../tran
 import { localPathOf } from "../transport/endpoints.js";
 import { Outbox } from "../transport/outbox.js";
 import { NumberMap } from "../util/number-map.js";
-import { recordFailure, runStats, tallyOf } from "../util/stats.js";
+import { recordFailure, recordPipeline, runStats, tallyOf } from "../util/stats.js";
 import { Cancelled, toErrorInfo } from "../util/errors.js";
 import { kindOf } from "../util/describe.js";
 import { FRAME_OVERHEAD_BYTES } from "../wire/context.js";
@@ -310,7 +310,11 @@ export class JobClient {
       this.#finished++;
       this.#totalDurationMs += result.processedAt - result.startedAt;
     }
-    if (this.#reports) writeReport(job.id, { id: job.id, fn: job.name, status: job.status, ...job.pipeline });
+    if (this.#reports) {
+      const pipeline = job.pipeline;
+      writeReport(job.id, { id: job.id, fn: job.name, status: job.status, ...pipeline });
+      recordPipeline(pipeline);
+    }
     this.#events.settled(job);
   }
 

@@ -95,6 +95,7 @@ export class RunMonitor {
       log: this.#options.log.lines,
     };
     if (this.#store) update.store = this.#store;
+    if (runStats.pipeline) update.pipeline = pipelineText(runStats.pipeline);
     return update;
   }
 
@@ -167,6 +168,12 @@ export class RunMonitor {
     };
     this.#pointSeconds *= 2;
   }
+}
+
+/** The pipeline reports so far, in a few lines: where a job's time went, on average. */
+function pipelineText({ reports, stages }: NonNullable<typeof runStats.pipeline>): string {
+  const lines = Object.entries(stages).map(([stage, { jobs, ms }]) => `${stage}: ${(ms / jobs).toFixed(2)} ms on average (${jobs} jobs)`);
+  return [`${reports} reports written to .strmbrkr_pipelines/`, ...lines].join("\n");
 }
 
 function failureView({ id, fn, error, args, retries, at }: (typeof runStats.failures)[number]): FailureView {

@@ -15,6 +15,13 @@ export interface FailureRecord {
   at: number;
 }
 
+/** With STRMBRKR_KVS_DUMP_PIPELINE_STATUS_REPORTS: the reports written, and the milliseconds spent between each two stages, summed. */
+export interface PipelineTotals {
+  reports: number;
+  /** "queued→delegated" and so on, for the jobs that had both stamps. */
+  stages: Record<string, { jobs: number; ms: number }>;
+}
+
 /** Failures kept for the dashboard, the newest last. */
 const FAILURES_KEPT = 50;
 
@@ -34,6 +41,7 @@ export const runStats = {
   byFunction: new Map<string, FunctionTally>(),
   /** The last failures (at most 50). */
   failures: [] as FailureRecord[],
+  pipeline: undefined as PipelineTotals | undefined,
 };
 
 let lastName = "";
@@ -51,4 +59,20 @@ export function tallyOf(fn: string): FunctionTally {
 
 export function recordFailure(failure: FailureRecord): void {
   if (runStats.failures.push(failure) > FAILURES_KEPT) runStats.failures.shift();
+}
+
+const STAGES = ["queued", "delegated", "started", "processed", "returned"] as const;
+
+/** Adds one job's pipeline report (epoch ms per stage) to the totals. */
+export function recordPipeline(report: Partial<Record<(typeof STAGES)[number], number>>): void {
+  const totals = (runStats.pipeline ??= { reports: 0, stages: {} });
+  totals.reports++;
+  for (let i = 1; i < STAGES.length; i++) {
+    const from = report[STAGES[i - 1]!];
+    const to = report[STAGES[i]!];
+    if (from === undefined || to === undefined) continue;
+    const stage = (totals.stages[`${STAGES[i - 1]}→${STAGES[i]}`] ??= { jobs: 0, ms: 0 });
+    stage.jobs++;
+    stage.ms += to - from;
+  }
 }

@@ -30,12 +30,17 @@ export interface Launched {
 export function launch(
   t: { teardown(fn: () => void): void },
   args: string[],
-  { env = {}, prefix = [], timeoutMs = 60_000 }: { env?: Record<string, string>; prefix?: string[]; timeoutMs?: number } = {},
+  {
+    env = {},
+    prefix = [],
+    timeoutMs = 60_000,
+    cwd = ROOT,
+  }: { env?: Record<string, string>; prefix?: string[]; timeoutMs?: number; cwd?: string } = {},
 ): Launched {
   const instanceId = newInstanceId();
   const command = [...prefix, process.execPath, BIN, ...args];
   const child = spawn(command[0]!, command.slice(1), {
-    cwd: ROOT,
+    cwd,
     env: { ...process.env, ...env, STRMBRKR_INSTANCE_ID: instanceId },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -2,9 +2,10 @@
 // (the CLI, hub, key-value store, worker, and the stdlib a job script imports), so a process
 // loads a few files instead of ~40 modules. The modules entries share go into shared chunks, so
 // the stdlib a job script's bundle imports is the same instance the process's own code uses.
+// The dashboard's page (web/) is one more bundle, for browsers: dist/web/ holds index.html, app.js, app.css.
 // Everything is written to a staging folder beside dist/, swapped in at the end (scripts/replace-dir.mjs).
 import { execFileSync } from "node:child_process";
-import { rmSync } from "node:fs";
+import { copyFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as esbuild from "esbuild";
 import { removeStale, replaceDir, stagingDir } from "./scripts/replace-dir.mjs";
@@ -49,4 +50,20 @@ async function build() {
     splitting: true,
     chunkNames: "chunks/[name]-[hash]",
   });
+  // The dashboard's page: Preact and uPlot bundled in, no source maps (the server serves these three files alone).
+  // The CSS it imports (its own and uPlot's) becomes app.css beside app.js.
+  await esbuild.build({
+    entryPoints: ["web/main.tsx"],
+    outfile: `${outdir}/web/app.js`,
+    bundle: true,
+    platform: "browser",
+    format: "esm",
+    target: ["chrome110", "firefox110", "safari16"],
+    minify: true,
+    sourcemap: false,
+    jsx: "automatic",
+    jsxImportSource: "preact",
+    logLevel: "warning",
+  });
+  copyFileSync("web/index.html", `${outdir}/web/index.html`);
 }

@@ -30,14 +30,26 @@ export const SEPARATE = ["runtime/hub", "runtime/kvs", "runtime/supervisor", "ru
 /** The one import up: the worker installs the public KeyValueStore global before a job script runs. */
 export const EXCEPTIONS = { "runtime/worker/main.ts": { stdlib: ["index.js"] } };
 
+/**
+ * The dashboard's page, run by a browser: outside the layers. It imports npm packages and, of the
+ * Node code, the one file that says what the server sends it; no layer imports it.
+ */
+export const BROWSER = { folder: "web", imports: { "runtime/wire": ["dashboard.js"] } };
+
 const rank = new Map(LAYERS.flatMap((folders, i) => folders.map((folder) => [folder, i])));
 const leaf = (folder) => folder.split("/").at(-1);
-const leaves = [...rank.keys()].map(leaf);
+const leaves = [...rank.keys(), BROWSER.folder].map(leaf);
 if (new Set(leaves).size !== leaves.length)
   throw new Error("eslint.config.js: layer folders need distinct names (the rule matches them by name)");
 
 /** The folders `folder` must not import, each with the reason. */
 function forbidden(folder) {
+  if (folder === BROWSER.folder) {
+    const allowed = Object.entries(BROWSER.imports).flatMap(([other, files]) => files.map((file) => `${other}/${file}`));
+    const why = `${folder} is the browser's page: of the Node code it imports ${allowed.join(", ")} alone`;
+    return [...rank.keys()].map((other) => ({ folder: other, why }));
+  }
+  const page = { folder: BROWSER.folder, why: `${BROWSER.folder} is the browser's page: ${folder} may not import it` };
   const above = [...rank.keys()].filter((other) => rank.get(other) > rank.get(folder));
   const siblings = SEPARATE.includes(folder) ? SEPARATE.filter((other) => other !== folder) : [];
   return [
@@ -46,6 +58,7 @@ function forbidden(folder) {
       folder: other,
       why: `${folder} may not import ${other}: hub, kvs, supervisor and worker are separate processes and never import each other`,
     })),
+    page,
   ];
 }
 
@@ -87,6 +100,11 @@ const layers = [...rank.keys()].flatMap((folder) => {
     ...own.map(([file, exceptions]) => ({ name: `layers/${file}`, files: [file], rules: layerRules(folder, exceptions) })),
   ];
 });
+const browser = {
+  name: `layers/${BROWSER.folder}`,
+  files: [`${BROWSER.folder}/**/*.{ts,tsx}`],
+  rules: layerRules(BROWSER.folder, BROWSER.imports),
+};
 
 export default defineConfig(
   { ignores: ["dist/", "dist.*.tmp/", "**/node_modules/", "test/fixtures/cli-syntax-error.ts"] },
@@ -94,6 +112,7 @@ export default defineConfig(
   js.configs.recommended,
   tseslint.configs.recommended,
   { files: ["**/*.js", "**/*.mjs"], languageOptions: { globals: globals.node } },
+  { files: [`${BROWSER.folder}/**`], languageOptions: { globals: globals.browser } },
   {
     rules: {
       // Message bodies off the wire and test helpers are typed `any` where they are checked by hand.
@@ -107,4 +126,5 @@ export default defineConfig(
     },
   },
   ...layers,
+  browser,
 );

@@ -48,3 +48,7 @@ export function formatRate(rate: number): string {
 
 /** A value that may be missing (remote workers report no CPU): "–" then. */
 export const formatOptional = (value: number | undefined, digits = 0): string => (value === undefined ? "–" : value.toFixed(digits));
+
+/** A share as a percentage: "35%", and one significant digit under 10%: "4%", "0.3%". */
+export const formatPercent = (share: number): string =>
+  share >= 0.1 ? `${Math.round(share * 100)}%` : `${Number((share * 100).toPrecision(1))}%`;

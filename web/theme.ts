@@ -11,7 +11,7 @@ export interface Theme {
   grid: string;
   failure: string;
   font: string;
-  /** Colours for functions, readable on `background` in light and dark. */
+  /** Colours for functions, readable on `background` in light and dark: Tableau's ten less its red, which marks failures. */
   palette: string[];
 }
 
@@ -23,12 +23,12 @@ const FALLBACK: Theme = {
   grid: "#e3e6ea",
   failure: "#d1242f",
   font: "system-ui, sans-serif",
-  palette: ["#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#ff9da7", "#9c755f", "#8cd17d", "#86bcb6"],
+  palette: ["#4e79a7", "#f28e2b", "#76b7b2", "#59a14f", "#e0b52e", "#b07aa1", "#ff9da7", "#9c755f", "#a39c98"],
 };
 
 export const PALETTE_SIZE = FALLBACK.palette.length;
 
-/** The theme as `element` sees it: `--bg`, `--fg`, `--muted`, `--grid`, `--failure`, `--fn-0` … `--fn-9`. */
+/** The theme as `element` sees it: `--bg`, `--fg`, `--muted`, `--grid`, `--failure`, `--fn-0` … `--fn-8`. */
 export function readTheme(element: Element): Theme {
   const style = getComputedStyle(element);
   const read = (name: string, fallback: string) => style.getPropertyValue(name).trim() || fallback;
@@ -52,7 +52,7 @@ export function onColorSchemeChange(listener: () => void): () => void {
 
 /**
  * Gives each function a palette slot for the page's lifetime: the slot its name hashes to, or the
- * next free one, so a function keeps its colour across reloads and the first ten never share one.
+ * next free one: a function keeps its colour across reloads (unless another took its slot first), and the first nine never share one.
  */
 export class FunctionColors {
   readonly #slots = new Map<string, number>();

@@ -1,7 +1,7 @@
 import { useEffect, useLayoutEffect, useMemo, useState } from "preact/hooks";
 import { SeriesCharts } from "../charts.js";
 import type { Connection } from "../connection.js";
-import { formatCount } from "../format.js";
+import { formatCount, formatPercent } from "../format.js";
 import { FunctionColors } from "../theme.js";
 import { DurationsPanel } from "./durations-panel.js";
 import { FailuresList } from "./failures-list.js";
@@ -102,5 +102,3 @@ function failuresMeta(listed: number, total: number): string {
   if (total === 0) return "none";
   return listed < total ? `${formatCount(total)} in all, the last ${listed} shown` : `${formatCount(total)} in all`;
 }
-
-const formatPercent = (share: number) => (share >= 0.1 ? `${Math.round(share * 100)}%` : `${Number((share * 100).toPrecision(1))}%`);

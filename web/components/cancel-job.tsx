@@ -13,7 +13,8 @@ export function CancelJob({ disabled }: { disabled: boolean }) {
     setPending(true);
     try {
       await cancelJob(jobId);
-      setResult({ ok: true, text: `cancelled ${jobId}` });
+      // The server answers ok for an id it does not know too (it ignores it): say what was done, no more.
+      setResult({ ok: true, text: `cancel sent for ${jobId}` });
       setId("");
     } catch (failure) {
       setResult({ ok: false, text: (failure as Error).message });

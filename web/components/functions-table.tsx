@@ -3,12 +3,12 @@ import { formatCount, formatMs, formatRate, formatSeconds } from "../format.js";
 import type { FunctionColors } from "../theme.js";
 import { Swatch, TableHead } from "./panel.js";
 
-/** Label and class of each column; "secondary" ones are hidden on a phone. */
+/** Label and class of each column; "secondary" ones are hidden on a phone, which keeps failures, progress and ETA. */
 const COLUMNS: [string, string?][] = [
   ["Function"],
   ["Queued", "num secondary"],
   ["Running", "num secondary"],
-  ["Done", "num"],
+  ["Done", "num secondary"],
   ["Failed", "num"],
   ["Progress", "bar-col"],
   ["Rate/s", "num secondary"],
@@ -41,13 +41,13 @@ function FunctionRow({ fn, colour }: { fn: FunctionView; colour: string }) {
   const finished = fn.queued > 0 && ended >= fn.queued;
   return (
     <tr data-testid="fn-row" data-fn={fn.fn}>
-      <th scope="row" class="name">
+      <th scope="row" class="name" title={fn.fn}>
         <Swatch colour={colour} />
-        {fn.fn}
+        <span class="cut">{fn.fn}</span>
       </th>
       <td class="num secondary">{formatCount(fn.queued)}</td>
       <td class="num secondary">{formatCount(fn.running)}</td>
-      <td class="num">{formatCount(fn.done)}</td>
+      <td class="num secondary">{formatCount(fn.done)}</td>
       <td class={fn.failed > 0 ? "num bad" : "num"}>{formatCount(fn.failed)}</td>
       <td class="bar-col">
         <div class="bar" title={`${Math.floor((ended / Math.max(1, fn.queued)) * 100)}% ended`}>

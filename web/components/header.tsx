@@ -69,26 +69,26 @@ function Total(props: { label: string; value: number; testid: string; warn?: boo
   );
 }
 
-/** Asks first: stopping ends the whole run, not one job. */
+/** Asks first: stopping ends the whole run, not one job. Once asked, it stays disabled: the next update says "stopping". */
 function StopRun({ state }: { state: DashboardUpdate["run"]["state"] }) {
-  const [pending, setPending] = useState(false);
+  const [requested, setRequested] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const onClick = async () => {
     if (!confirm("Stop the run? It stops as it would on Ctrl-C in its terminal.")) return;
-    setPending(true);
+    setRequested(true);
     setError(null);
     try {
       await stopRun();
     } catch (failure) {
       setError((failure as Error).message);
-    } finally {
-      setPending(false);
+      setRequested(false);
     }
   };
+  const label = state === "stopped" ? "Stopped" : state === "stopping" || requested ? "Stopping…" : "Stop run";
   return (
     <span class="action">
-      <button type="button" class="danger" data-testid="stop-run" disabled={state !== "running" || pending} onClick={onClick}>
-        {state === "stopping" ? "Stopping…" : state === "stopped" ? "Stopped" : "Stop run"}
+      <button type="button" class="danger" data-testid="stop-run" disabled={state !== "running" || requested} onClick={onClick}>
+        {label}
       </button>
       {error && (
         <span class="action-error" role="alert">

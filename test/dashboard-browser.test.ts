@@ -21,7 +21,7 @@ const THROW_LINE =
 
 t.test("the page: workers, progress, a failure's stack, cancel a running job", { timeout: 150_000 }, async (t) => {
   const browser = await openBrowser(t);
-  const run = launch(t, ["run", RUN, "--dashboard", "--workers", "2", "--no-progress", "--", "300"], { timeoutMs: 140_000 });
+  const run = launch(t, ["run", RUN, "--dashboard", "--workers", "2", "--no-progress", "--", "300", "hold", "20"], { timeoutMs: 140_000 });
   const dashboard = await dashboardOf(run);
 
   const stranger = await browser.newPage();
@@ -75,7 +75,7 @@ t.test("the page: workers, progress, a failure's stack, cancel a running job", {
 t.test("after 100,000 jobs the page is up to date, answers, and stays bounded", { timeout: 240_000 }, async (t) => {
   const JOBS = 100_000;
   const browser = await openBrowser(t);
-  const run = launch(t, ["run", RUN, "--dashboard", "--workers", "2", "--no-progress", "--", String(JOBS), "--no-hold"], {
+  const run = launch(t, ["run", RUN, "--dashboard", "--workers", "2", "--no-progress", "--", String(JOBS), "no-hold"], {
     timeoutMs: 230_000,
   });
   const dashboard = await dashboardOf(run);

@@ -24,7 +24,7 @@ const THROW_LINE =
 const JOBS = 200;
 
 t.test("a run's dashboard: token, live updates, a failure's stack, the store, cancel, /metrics", { timeout: 120_000 }, async (t) => {
-  const run = launch(t, ["run", RUN, "--dashboard", "--metrics", "--workers", "2", "--no-progress", "--", String(JOBS)], {
+  const run = launch(t, ["run", RUN, "--dashboard", "--metrics", "--workers", "2", "--no-progress", "--", String(JOBS), "hold", "10"], {
     timeoutMs: 110_000,
   });
   const dashboard = await dashboardOf(run);
@@ -82,7 +82,7 @@ t.test("a run's dashboard: token, live updates, a failure's stack, the store, ca
   t.equal(failure.name, "RangeError");
   t.match(failure.message, /is unlucky/);
   t.match(failure.stack, new RegExp(`dashboard-run\\.ts:${THROW_LINE}:\\d+`), "the failure's stack names the script's own file and line");
-  t.match(failure.args, /^\[\d+\]$/, "and the job's arguments");
+  t.match(failure.args, /^\[\d+,10\]$/, "and the job's arguments");
 
   const withStore = await events.next((update) => update.store !== undefined);
   const setting = withStore.store!.entries.find((entry) => entry.key === "settings");

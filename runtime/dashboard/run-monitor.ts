@@ -66,8 +66,9 @@ export class RunMonitor {
     return this.#options.script;
   }
 
+  /** The hub's last report; once the run stopped, with nothing running (it may be a second old). */
   get activity(): HubActivity | undefined {
-    return this.#activity;
+    return this.state === "stopped" && this.#activity ? settled(this.#activity) : this.#activity;
   }
 
   get store(): StoreView | undefined {
@@ -82,7 +83,7 @@ export class RunMonitor {
 
   /** The page's update; `slices` are the caller's to choose (slicesAfter). */
   update(slices: TaskSlice[]): DashboardUpdate {
-    const activity = this.#activity;
+    const activity = this.activity;
     const running = activity ? Object.values(activity.running).reduce((sum, count) => sum + count, 0) : 0;
     const update: DashboardUpdate = {
       run: { script: this.#options.script, pid: process.pid, startedAt: this.startedAt, now: Date.now(), state: this.state },
@@ -100,7 +101,7 @@ export class RunMonitor {
   }
 
   functions(): FunctionView[] {
-    const activity = this.#activity;
+    const activity = this.activity;
     const names = new Set([...runStats.byFunction.keys(), ...Object.keys(activity?.durations ?? {})]);
     const oldest = this.#history[0];
     const newest = this.#history[this.#history.length - 1];
@@ -168,6 +169,12 @@ export class RunMonitor {
     };
     this.#pointSeconds *= 2;
   }
+}
+
+/** The hub's last activity as the run ends: the workers' figures kept, nothing running. */
+function settled(activity: HubActivity): HubActivity {
+  const workers = activity.workers.map(({ job: _job, ...worker }) => ({ ...worker, state: "idle" as const }));
+  return { ...activity, workers, running: {}, waiting: 0 };
 }
 
 /** The pipeline reports so far, in a few lines: where a job's time went, on average. */

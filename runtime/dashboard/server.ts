@@ -82,7 +82,7 @@ export class DashboardServer {
   /** Sends each page the last update (the run's state "stopped") and closes. */
   async close(): Promise<void> {
     clearInterval(this.#timer);
-    if (this.#options.page) this.#push();
+    if (this.#options.page) this.#push(true);
     for (const { response } of this.#streams) response.end();
     this.#streams.clear();
     this.#server.closeAllConnections();
@@ -185,8 +185,8 @@ export class DashboardServer {
     response.on("close", () => this.#streams.delete(stream));
   }
 
-  /** An update to each open page: the same figures, with the slices each has not had. */
-  #push(): void {
+  /** An update to each open page: the same figures, with the slices each has not had; `final`: even to a page behind. */
+  #push(final = false): void {
     if (this.#streams.size === 0) return;
     const { monitor } = this.#options.page!;
     const base = monitor.update([]);
@@ -194,7 +194,7 @@ export class DashboardServer {
       const { slices, last } = monitor.slicesAfter(stream.last);
       stream.last = last;
       // A page that cannot keep up is not written to faster than it reads: the update is skipped.
-      if (stream.response.writableNeedDrain) continue;
+      if (stream.response.writableNeedDrain && !final) continue;
       stream.response.write(`data: ${JSON.stringify({ ...base, slices })}\n\n`);
     }
   }

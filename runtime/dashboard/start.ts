@@ -34,8 +34,9 @@ export async function startDashboard(host: HostContext, script: string): Promise
     hub,
     log,
     async store() {
-      const client = host.readyKvsClient; // the dashboard never starts the store
-      if (!client) return undefined;
+      // The dashboard never starts the store: it asks one that runs (connecting to it the first time).
+      if (host.runningKvsEndpoint === undefined) return undefined;
+      const client = host.readyKvsClient ?? (await host.kvsClient());
       const overview = (await client.request("overview", [STORE_ENTRIES])) as { keys: number; operations: number; entries: [] };
       return { ...overview, at: Date.now() };
     },

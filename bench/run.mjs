@@ -227,6 +227,9 @@ async function dashboard(size) {
     ["cpu", `CPU-bound: ${size.cpuJobs} jobs × 50 ms, 2 workers, ideal ÷ wall time`, "%", 0.99, 1],
   ];
   return rows.map(([name, figure, unit, ratio, digits]) => {
+    // Each repetition's with ÷ without (run back to back): on a shared machine, the spread says how far to trust the medians' ratio.
+    const pairs = s[`${name}With`].map((value, i) => value / s[`${name}Without`][i]).filter(Number.isFinite);
+    log(`dashboard: ${name} with ÷ without, per repetition: ${pairs.map((pair) => pair.toFixed(2)).join(" ")}`);
     const r = row({
       figure: `${figure}, ${page(name)}`,
       unit,
@@ -237,7 +240,7 @@ async function dashboard(size) {
       digits,
     });
     // A run without a page did not measure what the goal is about: the row fails whatever its median.
-    return updates[name].includes(0) ? { ...r, met: false } : r;
+    return { ...r, pairRatios: pairs, ...(updates[name].includes(0) && { met: false }) };
   });
 }
 

@@ -3,17 +3,22 @@
 // Node 20 refuses --cpu-prof in NODE_OPTIONS); prints each process's top self-time functions.
 //   node bench/profile.mjs [jobs] [top]      (default 100000 jobs, top 5; profiles kept in a temp dir)
 //   node bench/profile.mjs --kvs [sequential] [in flight] [top]   the same for bench/scripts/kvs.ts (1 worker)
+//   --dashboard (before the rest): the run serves its dashboard, and a page reads it (bench/lib/dashboard-page.mjs)
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
+import { dashboardPage } from "./lib/dashboard-page.mjs";
 import { ROOT, killTagged, newTag, runNode, taggedPids } from "./lib/proc.mjs";
 
-const kvsMode = process.argv[2] === "--kvs";
-const [first, second, third] = process.argv.slice(kvsMode ? 3 : 2);
+const watched = process.argv[2] === "--dashboard";
+const argv = process.argv.slice(watched ? 3 : 2);
+const kvsMode = argv[0] === "--kvs";
+const [first, second, third] = argv.slice(kvsMode ? 1 : 0);
 const top = (kvsMode ? third : second) ?? (kvsMode ? "12" : "5");
+const flags = watched ? ["--dashboard"] : []; // after the script: before it, the flag would take the script as its address
 const script = kvsMode
-  ? ["bench/scripts/kvs.ts", "--workers", "1", "--no-progress", "--", first ?? "20000", second ?? "100000"]
-  : ["bench/scripts/tiny.ts", "--workers", "2", "--no-progress", "--", first ?? "100000", "stop-workers"];
+  ? ["bench/scripts/kvs.ts", "--workers", "1", "--no-progress", ...flags, "--", first ?? "20000", second ?? "100000"]
+  : ["bench/scripts/tiny.ts", "--workers", "2", "--no-progress", ...flags, "--", first ?? "100000", "stop-workers"];
 const dir = mkdtempSync(join(tmpdir(), "strmbrkr-profile-"));
 const tag = newTag();
 const roles = new Map(); // pid → role, seen while the run goes
@@ -21,13 +26,16 @@ const watcher = setInterval(() => {
   // A forked child shows its parent's command line until it has exec'd: look again while it says "host".
   for (const pid of taggedPids(tag)) if (!roles.has(pid) || roles.get(pid) === "host") roles.set(pid, roleOf(pid));
 }, 20);
+const page = dashboardPage();
 const result = await runNode([`--cpu-prof`, `--cpu-prof-dir=${dir}`, "bin/strmbrkr.js", "run", ...script], {
   tag,
   env: { STRMBRKR_CPU_PROF_DIR: dir },
+  onStderr: page.onStderr,
 });
 clearInterval(watcher);
 killTagged(tag);
 console.log(`run: exit ${result.code}, ${result.stdout.trim()}`);
+if (watched) console.log(`page: ${(await page.read()).updates} updates read`);
 if (result.leftover.length) console.log(`left behind: ${result.leftover.map((p) => p.command).join("; ")}`);
 
 for (const file of readdirSync(dir)

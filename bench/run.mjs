@@ -1,13 +1,15 @@
 // strmbrkr's benchmark driver: every figure of issue 6 for strmbrkr and its peers in one run,
 // alternating them, several repetitions each; prints a Markdown table and writes bench/results.json.
-//   node bench/run.mjs [--quick] [--reps N] [--only tiny,latency,cpu,scaling,startup,kvs]
+//   node bench/run.mjs [--quick] [--reps N] [--only tiny,latency,cpu,scaling,startup,kvs,dashboard]
 // (npm run bench / npm run bench:quick build strmbrkr and install the peers first.)
 import { writeFileSync } from "node:fs";
 import { calibrate } from "./lib/burn.mjs";
+import { dashboardPage } from "./lib/dashboard-page.mjs";
 import { machine, versions } from "./lib/machine.mjs";
 import { count, log, notes, peer, pick, repeat, strmbrkr } from "./lib/contest.mjs";
 import { killTagged } from "./lib/proc.mjs";
 import { ensureRedisInstalled, startRedis } from "./lib/redis.mjs";
+import { summarize } from "./lib/stats.mjs";
 import { markdownTable, row } from "./lib/table.mjs";
 
 const SIZES = {
@@ -32,7 +34,7 @@ const SIZES = {
     kvsInFlight: 20_000,
   },
 };
-const FIGURES = { tiny: tinyJobs, latency, cpu: cpuBound, scaling, startup, kvs };
+const FIGURES = { tiny: tinyJobs, latency, cpu: cpuBound, scaling, startup, kvs, dashboard };
 
 // ── figures: each runs its contestants alternately and returns its table rows ──
 
@@ -200,6 +202,59 @@ async function kvs(size) {
   } finally {
     await redis?.stop();
   }
+}
+
+/** Tiny jobs and CPU-bound as their own figures run them, without and with --dashboard and a page reading it. */
+async function dashboard(size) {
+  const iterations = calibrate(50);
+  log(`dashboard: cpu ${count(iterations)} xorshift steps ≈ 50 ms in this process`);
+  const tiny = { script: "tiny.ts", args: [size.tinyJobs], figure: (result) => result.json.jobsPerSecond };
+  const cpu = { script: "cpu.ts", args: [size.cpuJobs, iterations], figure: (result) => result.json.efficiencyPct };
+  const updates = { tiny: [], cpu: [] };
+  const s = await repeat("dashboard", size.reps, {
+    tinyWithout: () => dashboardRun(tiny),
+    tinyWith: () => dashboardRun(tiny, updates.tiny),
+    cpuWithout: () => dashboardRun(cpu),
+    cpuWith: () => dashboardRun(cpu, updates.cpu),
+  });
+  const page = (name) => {
+    const { min, max } = summarize(updates[name]);
+    const read = min === undefined ? "no run finished" : `${min === max ? min : `${min}–${max}`} updates a run`;
+    return `--dashboard with a page reading /events (${read})`;
+  };
+  const rows = [
+    ["tiny", `Tiny jobs: ${count(size.tinyJobs)} no-ops queued at once, 2 workers`, "jobs/s", 0.97, 0],
+    ["cpu", `CPU-bound: ${size.cpuJobs} jobs × 50 ms, 2 workers, ideal ÷ wall time`, "%", 0.99, 1],
+  ];
+  return rows.map(([name, figure, unit, ratio, digits]) => {
+    // Each repetition's with ÷ without (run back to back): on a shared machine, the spread says how far to trust the medians' ratio.
+    const pairs = s[`${name}With`].map((value, i) => value / s[`${name}Without`][i]).filter(Number.isFinite);
+    log(`dashboard: ${name} with ÷ without, per repetition: ${pairs.map((pair) => pair.toFixed(2)).join(" ")}`);
+    const r = row({
+      figure: `${figure}, ${page(name)}`,
+      unit,
+      peer: "the same run without --dashboard",
+      strmbrkr: s[`${name}With`],
+      peerValues: s[`${name}Without`],
+      goal: { ratio, of: "without" },
+      digits,
+    });
+    // A run without a page did not measure what the goal is about: the row fails whatever its median.
+    return { ...r, pairRatios: pairs, ...(updates[name].includes(0) && { met: false }) };
+  });
+}
+
+/** One run of `workload`; given `updates`, with --dashboard and a page reading it, the updates it read pushed there. */
+async function dashboardRun({ script, args, figure }, updates) {
+  if (!updates) return figure(await strmbrkr(script, 2, args));
+  const page = dashboardPage();
+  const result = await strmbrkr(script, 2, args, { flags: ["--dashboard"], onStderr: page.onStderr });
+  const { updates: n, state } = await page.read();
+  updates.push(n);
+  log(`dashboard: the page read ${n} update(s) of ${script}, the last "${state}"`);
+  // Without a page this is not the figure asked for: the repetition fails, and so will the row.
+  if (n === 0) throw new Error(`no page read the dashboard of ${script} (0 updates)`);
+  return figure(result);
 }
 
 function parseOptions(argv) {

@@ -31,9 +31,10 @@ export async function repeat(figure, reps, contestants) {
   return samples;
 }
 
-export function strmbrkr(script, workers, args) {
-  const command = [BIN, "run", `bench/scripts/${script}`, "--workers", String(workers), "--no-progress"];
-  return run(args?.length ? [...command, "--", ...args.map(String)] : command, `strmbrkr run ${script}`);
+/** `strmbrkr run bench/scripts/<script>`; `flags` go before the script's `args`, `onStderr` as runNode's. */
+export function strmbrkr(script, workers, args, { flags = [], onStderr } = {}) {
+  const command = [BIN, "run", `bench/scripts/${script}`, "--workers", String(workers), "--no-progress", ...flags];
+  return run(args?.length ? [...command, "--", ...args.map(String)] : command, `strmbrkr run ${script}`, { onStderr });
 }
 
 export function peer(script, args) {
@@ -41,8 +42,8 @@ export function peer(script, args) {
 }
 
 /** Runs `node args`; records any process it left behind; throws unless it exited 0 (printing JSON, if `needJson`). */
-async function run(args, label) {
-  const result = await runNode(args, { timeoutMs: RUN_TIMEOUT_MS });
+async function run(args, label, { onStderr } = {}) {
+  const result = await runNode(args, { timeoutMs: RUN_TIMEOUT_MS, onStderr });
   if (result.leftover.length > 0) {
     notes.push(
       `${label} left ${result.leftover.length} process(es) running after it exited (killed): ${result.leftover.map((p) => `${p.pid} ${p.command}`).join("; ")}`,

@@ -15,15 +15,19 @@ export const newTag = () => `${RUN_PREFIX}${++runs}`;
 /**
  * Runs `node <args>` from the repo root with `tag` in its environment; resolves with its wall time
  * (spawn → exit), exit code, output and the JSON object its last stdout line holds (or undefined).
+ * `onStderr` sees each chunk of stderr as it comes, for a caller that must act while the program runs.
  */
-export function runNode(args, { tag = newTag(), env = {}, timeoutMs = 600_000 } = {}) {
+export function runNode(args, { tag = newTag(), env = {}, timeoutMs = 600_000, onStderr } = {}) {
   const childEnv = { ...process.env, ...env, [TAG_VARIABLE]: tag, STRMBRKR_INSTANCE_ID: tag };
   const start = process.hrtime.bigint();
   const child = spawn(process.execPath, args, { cwd: ROOT, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (chunk) => (stdout += chunk));
-  child.stderr.on("data", (chunk) => (stderr += chunk));
+  child.stderr.on("data", (chunk) => {
+    stderr += chunk;
+    onStderr?.(String(chunk));
+  });
   return new Promise((resolve) => {
     let timedOut = false;
     const timer = setTimeout(() => {

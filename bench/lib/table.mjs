@@ -4,7 +4,8 @@ import { summarize } from "./stats.mjs";
 /**
  * A table row from repeated samples. The ratio says how far strmbrkr is ahead (> 1) or behind (< 1):
  * strmbrkr ÷ peer, or peer ÷ strmbrkr when `lowerIsBetter`. `goal` is `{ ratio }` (that ratio at
- * least), `{ atMost }` or `{ atLeast }` (strmbrkr's median against a fixed figure).
+ * least; `of` names the peer in the goal's text), `{ atMost }` or `{ atLeast }` (strmbrkr's median
+ * against a fixed figure).
  */
 export function row({ figure, unit, peer, strmbrkr, peerValues, goal, digits = 0, lowerIsBetter = false }) {
   const ours = summarize(strmbrkr);
@@ -27,7 +28,7 @@ export function row({ figure, unit, peer, strmbrkr, peerValues, goal, digits = 0
 
 function goalText(goal) {
   if (!goal) return "";
-  if (goal.ratio !== undefined) return `≥ ${goal.ratio}× peer`;
+  if (goal.ratio !== undefined) return `≥ ${goal.ratio}× ${goal.of ?? "peer"}`;
   if (goal.atMost !== undefined) return `≤ ${goal.atMost}`;
   return `≥ ${goal.atLeast}`;
 }

@@ -19,7 +19,8 @@ export interface DashboardServerOptions {
   /** `HOST:PORT`, parsed already (runtime/config/config.ts parseHttpAddress). */
   address: string;
   token: string;
-  metrics: Registry;
+  /** /metrics: made on the first scrape (prom-client is ~90 modules: a run nobody scrapes does not load them). */
+  metrics: () => Promise<Registry>;
   /** Absent: /metrics alone (`--metrics` without `--dashboard`). */
   page?: { monitor: RunMonitor; actions: DashboardActions };
 }
@@ -125,8 +126,8 @@ export class DashboardServer {
     const page = this.#options.page;
     const route = `${request.method} ${url.pathname}`;
     if (route === "GET /metrics") {
-      this.#options.metrics.metrics().then(
-        (text) => send(response, 200, this.#options.metrics.contentType, text),
+      this.#options.metrics().then(
+        async (registry) => send(response, 200, registry.contentType, await registry.metrics()),
         (error: Error) => send(response, 500, "text/plain", `strmbrkr: ${error.message}\n`),
       );
       return;

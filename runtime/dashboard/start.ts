@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import type { HostContext } from "../host/host-context.js";
 import { LogTail } from "./log-tail.js";
-import { runMetrics } from "./metrics.js";
+import type { Registry } from "prom-client";
 import { RunMonitor } from "./run-monitor.js";
 import { DashboardServer } from "./server.js";
 import { dashboardToken } from "./token.js";
@@ -41,7 +41,11 @@ export async function startDashboard(host: HostContext, script: string): Promise
       return { ...overview, at: Date.now() };
     },
   });
-  const metrics = runMetrics(monitor, { hub: () => host.runningHub?.child.pid, store: () => host.kvsPid });
+  let registry: Promise<Registry> | undefined;
+  const metrics = () =>
+    (registry ??= import("./metrics.js").then(({ runMetrics }) =>
+      runMetrics(monitor, { hub: () => host.runningHub?.child.pid, store: () => host.kvsPid }),
+    ));
   const servers: DashboardServer[] = [];
   try {
     if (pageAddress) {

@@ -1,7 +1,7 @@
 /**
  * A parameter sweep to watch on the dashboard: a few hundred simulations of a damped oscillator
  * (CPU-bound, 20–120 ms each), a summary job per batch, and a few parameters the model rejects
- * (they throw, and are retried once). Progress is kept in the key-value store.
+ * (they throw). Progress is kept in the key-value store.
  *
  *   npx strmbrkr run examples/parameter-sweep.ts --dashboard          # open the address it prints
  *   npx strmbrkr run examples/parameter-sweep.ts --dashboard -- 2000  # a longer sweep
@@ -44,9 +44,9 @@ export default async function main({ queue, argv }: MainContext): Promise<void> 
   for (let start = 0; start < count; start += batchSize) {
     const runs = Array.from({ length: Math.min(batchSize, count - start) }, (_, i) => {
       const n = start + i;
-      // Every 97th parameter set is one the model rejects: it throws, is retried once, and fails.
+      // Every 97th parameter set is one the model rejects: it throws, and its job fails.
       const damping = n % 97 === 13 ? -1 : (n % 10) / 10;
-      return queue.submitWith({ retries: 1 }, simulate, { damping, stiffness: 1 + (n % 7), steps: 2_000_000 + (n % 11) * 1_000_000 });
+      return queue.submit(simulate, { damping, stiffness: 1 + (n % 7), steps: 2_000_000 + (n % 11) * 1_000_000 });
     });
     const batch = start / batchSize;
     batches.push(

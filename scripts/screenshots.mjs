@@ -39,7 +39,8 @@ try {
   ];
   const pages = [];
   for (const { name, viewport, colorScheme, deviceScaleFactor = 1 } of shots) {
-    const page = await browser.newPage({ viewport, colorScheme, deviceScaleFactor });
+    // A context each: a window each, so no page is a background tab (which draws nothing).
+    const page = await (await browser.newContext({ viewport, colorScheme, deviceScaleFactor })).newPage();
     await page.goto(url);
     pages.push({ name, page });
   }
@@ -47,10 +48,10 @@ try {
   const [{ page: first }] = pages;
   await first.waitForFunction(
     () =>
-      Number(document.querySelector('[data-testid="total-done"]')?.textContent) >= 150 &&
+      Number(document.querySelector('[data-testid="total-done"]')?.textContent) >= 200 &&
       document.querySelectorAll('[data-testid="failure"]').length > 0,
     undefined,
-    { timeout: 120_000 },
+    { timeout: 120_000, polling: 250 },
   );
   for (const { name, page } of pages) {
     writeFileSync(`${images}/${name}.png`, await page.screenshot({ fullPage: name !== "dashboard-phone" }));

@@ -12,7 +12,6 @@ import {
   type StoreView,
   type TaskSlice,
 } from "../wire/dashboard.js";
-import type { LogTail } from "./log-tail.js";
 
 /** Slices a page gets when it connects: the last minute of a busy run. */
 const SLICES_KEPT = 2_000;
@@ -26,7 +25,8 @@ export interface RunMonitorOptions {
   script: string;
   /** Emits "activity" (HubActivity) while the hub is watched. */
   hub: EventEmitter;
-  log: LogTail;
+  /** The last lines of the log (log-tail.ts). */
+  log: { readonly lines: string[] };
   /** The store's overview, when it runs; undefined otherwise (the dashboard never starts it). */
   store(): Promise<StoreView | undefined>;
 }

@@ -28,11 +28,16 @@ export async function startDashboard(host: HostContext, script: string): Promise
   const hub = host.hub();
   await hub.ready;
   hub.send({ type: "watch", intervalMs: ACTIVITY_MS });
-  const log = new LogTail();
+  // Started once the addresses are printed: the page's log need not repeat its own token.
+  let log: LogTail | undefined;
   const monitor = new RunMonitor({
     script,
     hub,
-    log,
+    log: {
+      get lines() {
+        return log?.lines ?? [];
+      },
+    },
     async store() {
       // The dashboard never starts the store: it asks one that runs (connecting to it the first time).
       if (host.runningKvsEndpoint === undefined) return undefined;
@@ -63,11 +68,11 @@ export async function startDashboard(host: HostContext, script: string): Promise
       announce("metrics", `${urlOf(server)}/metrics (token: ${token}, as Authorization: Bearer or ?token=)`, server);
     } else if (metricsAddress) process.stderr.write(`strmbrkr: metrics on ${urlOf(servers[0]!)}/metrics, with the dashboard's token\n`);
   } catch (error) {
-    log.close();
     monitor.close();
     await Promise.all(servers.map((server) => server.close()));
     throw new Error(`--${servers.length === 0 && pageAddress ? "dashboard" : "metrics"}: ${(error as Error).message}`);
   }
+  log = new LogTail();
   return {
     stopping() {
       if (monitor.state === "running") monitor.state = "stopping";
@@ -76,7 +81,7 @@ export async function startDashboard(host: HostContext, script: string): Promise
       monitor.state = "stopped";
       await Promise.all(servers.map((server) => server.close()));
       monitor.close();
-      log.close();
+      log?.close();
     },
   };
 }

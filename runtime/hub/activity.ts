@@ -26,15 +26,13 @@ export class Activity {
   #lastFn = "";
   #last?: DurationHistogram;
   #slices: TaskSlice[] = [];
-  #sliceCounts = new Map<string, number>();
   #cpu = new CpuSampler();
 
   /** A job ended on `slot`'s worker (its result, or the broker's verdict when the worker was killed or lost). */
   ended(slot: WorkerSlot, fn: string, ok: boolean, start: number, end: number, runMs: number | undefined): void {
     if (runMs !== undefined) this.#observe(fn, runMs);
-    const count = this.#sliceCounts.get(slot.id) ?? 0;
-    if (count >= SLICES_PER_WORKER) return;
-    this.#sliceCounts.set(slot.id, count + 1);
+    if (slot.slicesSampled >= SLICES_PER_WORKER) return;
+    slot.slicesSampled++;
     this.#slices.push({ worker: slot.id, fn, start, end, ok });
   }
 
@@ -50,7 +48,7 @@ export class Activity {
     this.#cpu.forget(new Set(slots.map((slot) => slot.pid)));
     const slices = this.#slices;
     this.#slices = [];
-    this.#sliceCounts.clear();
+    for (const slot of slots) slot.slicesSampled = 0;
     return { at: now, workers, waiting, running, durations: Object.fromEntries(this.#durations), slices };
   }
 

@@ -28,6 +28,8 @@ export class WorkerSlot implements WorkerCredit {
   failed = 0;
   /** Resident memory, as it last reported. */
   memoryMb = 0;
+  /** Its jobs in the dashboard's task stream since the hub's last report (runtime/hub/activity.ts). */
+  slicesSampled = 0;
   /** When the job it runs now started, about: the previous one's result came, or it was sent to an idle worker. */
   runningSince = 0;
   /** Any message from the worker counts as a heartbeat. */

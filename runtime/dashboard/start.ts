@@ -29,15 +29,16 @@ export async function startDashboard(host: HostContext, script: string): Promise
   await hub.ready;
   hub.send({ type: "watch", intervalMs: ACTIVITY_MS });
   // Started once the addresses are printed: the page's log need not repeat its own token.
-  let log: LogTail | undefined;
+  const log = {
+    tail: undefined as LogTail | undefined,
+    get lines() {
+      return this.tail?.lines ?? [];
+    },
+  };
   const monitor = new RunMonitor({
     script,
     hub,
-    log: {
-      get lines() {
-        return log?.lines ?? [];
-      },
-    },
+    log,
     async store() {
       // The dashboard never starts the store: it asks one that runs (connecting to it the first time).
       if (host.runningKvsEndpoint === undefined) return undefined;
@@ -72,7 +73,7 @@ export async function startDashboard(host: HostContext, script: string): Promise
     await Promise.all(servers.map((server) => server.close()));
     throw new Error(`--${servers.length === 0 && pageAddress ? "dashboard" : "metrics"}: ${(error as Error).message}`);
   }
-  log = new LogTail();
+  log.tail = new LogTail();
   return {
     stopping() {
       if (monitor.state === "running") monitor.state = "stopping";
@@ -81,7 +82,7 @@ export async function startDashboard(host: HostContext, script: string): Promise
       monitor.state = "stopped";
       await Promise.all(servers.map((server) => server.close()));
       monitor.close();
-      log?.close();
+      log.tail?.close();
     },
   };
 }

@@ -158,6 +158,20 @@ t.test("with pipeline reports on, the page sums them up", { timeout: 60_000 }, a
   t.equal((await run.done).code, 130);
 });
 
+t.test("strmbrkr map takes --dashboard too", { timeout: 60_000 }, async (t) => {
+  const result = await strmbrkr(
+    ["map", fixture("map-fns.ts"), "square", "--input", "-", "--dashboard", "--workers", "1", "--no-progress"],
+    {
+      stdin: "1\n2\n3\n",
+      timeoutMs: 50_000,
+    },
+  );
+  t.equal(result.code, 0);
+  t.same(result.stdout.trim().split("\n").map(Number).sort(), [1, 4, 9], "the map's output");
+  t.match(result.stderr, /^strmbrkr: dashboard on http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+$/m, "the dashboard's address");
+  t.same(await processesGone(result.instanceId), [], "nothing left");
+});
+
 t.test("bad addresses: one line naming the flag", { timeout: 60_000 }, async (t) => {
   const bad = await strmbrkr(["run", RUN, "--dashboard", "localhost:http", "--no-progress"]);
   t.equal(bad.code, 2);

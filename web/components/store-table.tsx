@@ -33,5 +33,6 @@ export function StoreTable({ store }: { store: StoreView | undefined }) {
 export function storeMeta(store: StoreView | undefined): string | undefined {
   if (!store) return undefined;
   const keys = `${formatCount(store.keys)} ${store.keys === 1 ? "key" : "keys"}`;
-  return store.entries.length < store.keys ? `${keys}, the first ${store.entries.length} shown` : keys;
+  const served = `${formatCount(store.operations)} requests served`;
+  return store.entries.length < store.keys ? `${keys}, the first ${store.entries.length} shown · ${served}` : `${keys} · ${served}`;
 }

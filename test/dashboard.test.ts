@@ -7,7 +7,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import t from "tap";
@@ -170,6 +170,18 @@ t.test("strmbrkr map takes --dashboard too", { timeout: 60_000 }, async (t) => {
   t.same(result.stdout.trim().split("\n").map(Number).sort(), [1, 4, 9], "the map's output");
   t.match(result.stderr, /^strmbrkr: dashboard on http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+$/m, "the dashboard's address");
   t.same(await processesGone(result.instanceId), [], "nothing left");
+});
+
+t.test("STRMBRKR_DASHBOARD beyond loopback: the machine's name in the address, and a warning", { timeout: 60_000 }, async (t) => {
+  const run = launch(t, ["run", RUN, "--workers", "1", "--no-progress", "--", "5", "no-hold"], {
+    env: { STRMBRKR_DASHBOARD: "0.0.0.0:0" },
+    timeoutMs: 50_000,
+  });
+  await run.waitFor(/dashboard on http:\/\/[^/]+\/\?token=/, "stderr");
+  const result = await run.done;
+  t.equal(result.code, 0);
+  t.match(result.stderr, `strmbrkr: dashboard on http://${hostname()}:`, "the address names this machine");
+  t.match(result.stderr, /^strmbrkr: WARNING: the dashboard listens on 0\.0\.0\.0, beyond this machine: .*plain HTTP/m, "and warns");
 });
 
 t.test("bad addresses: one line naming the flag", { timeout: 60_000 }, async (t) => {

@@ -36,11 +36,11 @@ t.test("the page: workers, progress, a failure's stack, cancel a running job", {
   await page.goto(dashboard.url);
   t.equal(new URL(page.url()).search, "", "the token left the address bar");
 
-  // Each worker, with the long job on one of them.
-  const busy = page.locator('[data-testid="worker-row"]', { has: page.locator('[data-testid^="cancel-"]') });
-  await busy.first().waitFor();
+  // Each worker, with the long job on one of them (the other runs the squares).
+  const holding = page.locator('[data-testid="worker-row"]', { hasText: "hold" });
+  await holding.waitFor();
   t.equal(await page.locator('[data-testid="worker-row"]').count(), 2, "both workers are listed");
-  t.match(await busy.first().textContent(), /hold/, "the busy worker shows the job it runs");
+  t.equal(await holding.getAttribute("data-state"), "busy", "the worker running the long job is busy, and shows the job");
 
   // The progress advances.
   const done = () => page.locator('[data-testid="total-done"]').textContent().then(Number);
@@ -61,7 +61,7 @@ t.test("the page: workers, progress, a failure's stack, cancel a running job", {
 
   // Cancel the long job from its worker's row.
   page.on("dialog", (dialog) => void dialog.accept());
-  await busy.first().locator('[data-testid^="cancel-"]').click();
+  await holding.locator('[data-testid^="cancel-"]').click();
   await page.waitForFunction(() => document.querySelector('[data-testid="run-state"]')?.textContent === "stopped", undefined, {
     timeout: 120_000,
   });

@@ -259,3 +259,21 @@ t.test(
     t.equal(loose.stderr, `strmbrkr: journal ${journal} is writable by others (mode 0620): refusing it; chmod go-w it if it is yours\n`);
   },
 );
+
+t.test("strmbrkr map takes --journal and --resume too", { timeout: 60_000 }, async (t) => {
+  const dir = scratchDir(t, "strmbrkr-journal-test-");
+  const journal = join(dir, "j");
+  const map = (stdin: string, ...flags: string[]) =>
+    strmbrkr(["map", fixture("map-fns.ts"), "square", "--input", "-", "--workers", "2", "--no-progress", "--journal", journal, ...flags], {
+      stdin,
+      timeoutMs: 30_000,
+    });
+  const first = await map("1\n2\n3\n");
+  t.equal(first.code, 0, "the first map exits 0", { stderr: first.stderr });
+  const second = await map("1\n2\n3\n4\n", "--resume");
+  t.equal(second.code, 0, "the resumed map exits 0", { stderr: second.stderr });
+  t.equal(second.stdout, "1\n4\n9\n16\n", "with every line's result, in order");
+  t.match(second.stderr, "3 processed results recorded");
+  const queued = records(journal).filter((r) => r.t === "queued");
+  t.equal(queued.length, 4, "only the new line's job was queued to run in the second map");
+});

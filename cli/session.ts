@@ -4,6 +4,8 @@ import { installContext } from "../runtime/client/context.js";
 import { LOG_LEVELS, resolveConfig, type RawOptions } from "../runtime/config/config.js";
 import { HostContext } from "../runtime/host/host-context.js";
 import { checkSnapshot } from "../runtime/kvs/snapshot.js";
+import { Journal, type ResumeMode } from "../runtime/host/journal.js";
+import { JournalError } from "../runtime/host/journal-format.js";
 import type { ListenContext } from "../runtime/wire/context.js";
 import { getLogger } from "../runtime/config/logger.js";
 import { runStats } from "../runtime/util/stats.js";
@@ -28,6 +30,9 @@ export interface SessionArgs {
   typecheck?: boolean;
   dashboard?: string;
   metrics?: string;
+  journal?: string;
+  /** "" (the flag alone) or "any". */
+  resume?: string;
 }
 
 export function sessionOptions<T>(yargs: Argv<T>): Argv<T & SessionArgs> {
@@ -74,6 +79,16 @@ export function sessionOptions<T>(yargs: Argv<T>): Argv<T & SessionArgs> {
       type: "string",
       describe: "Serve Prometheus /metrics on [HOST:]PORT (with --dashboard: on its port too) [default: STRMBRKR_METRICS or none]",
     })
+    .option("journal", {
+      type: "string",
+      describe:
+        "Append a record of every job queued and finished to FILE (docs/journal.md); with --resume, jobs it holds a result for are not run again [default: STRMBRKR_JOURNAL or none]",
+    })
+    .option("resume", {
+      type: "string",
+      describe:
+        "With --journal: answer each job the journal holds a processed result for (same function, same arguments, same bundle) from it, run the rest; --resume=any also when the script changed",
+    })
     .option("progress", {
       type: "boolean",
       default: true,
@@ -117,9 +132,11 @@ export async function hostSession<T>(args: SessionArgs, session: Session<T>): Pr
     // Alone (`--dashboard`), the flag means loopback, a free port.
     dashboard: args.dashboard === "" ? "0" : args.dashboard,
     metrics: args.metrics === "" ? "0" : args.metrics,
+    journal: args.journal,
   };
   let instance: HostContext;
   let listen: ListenContext | undefined;
+  let journal: Journal | undefined;
   try {
     instance = installContext(new HostContext(resolveConfig({ overrides, warn })));
     const flags = { listen: args.listen, key: args.key, authorizedKeys: args.authorizedKeys, insecure: args.insecure };
@@ -133,6 +150,10 @@ export async function hostSession<T>(args: SessionArgs, session: Session<T>): Pr
       );
     getLogger("config").log(instance.config.configLogLevel, `configuration: ${JSON.stringify(instance.config)}`);
     if (instance.config.kvsSnapshot) checkSnapshot(instance.config.kvsSnapshot); // before any process starts
+    const resume = resumeMode(args.resume);
+    if (resume && !instance.config.journal)
+      throw new ConfigError("--resume needs --journal FILE (or STRMBRKR_JOURNAL): the journal to resume");
+    if (instance.config.journal) journal = Journal.open(instance.config.journal, resume); // before any process starts
   } catch (error) {
     return fail(2, (error as Error).message);
   }
@@ -156,7 +177,8 @@ export async function hostSession<T>(args: SessionArgs, session: Session<T>): Pr
   let host: typeof import("./script-run.js");
   let listening: Promise<Listening> | undefined;
   try {
-    await instance.useScript(session.script); // a bundle error stops the run before any process starts
+    const bundle = await instance.useScript(session.script); // a bundle error stops the run before any process starts
+    if (journal) beginJournal(instance, journal, bundle.path, bundle.script); // a journal it cannot resume, too
     // The broker starts now, and boots while this process loads the runtime and the script.
     const hubReady = instance.hub().ready;
     hubReady.catch(() => {});
@@ -172,7 +194,7 @@ export async function hostSession<T>(args: SessionArgs, session: Session<T>): Pr
     host = await import("./script-run.js");
     prepared = session.prepare(await host.loadScript(instance, session.script));
   } catch (error) {
-    if (error instanceof ScriptError || error instanceof ConfigError) {
+    if (error instanceof ScriptError || error instanceof ConfigError || error instanceof JournalError) {
       process.stderr.write(`strmbrkr: ${error.message}\n`);
       return exit(2);
     }
@@ -220,6 +242,23 @@ export async function hostSession<T>(args: SessionArgs, session: Session<T>): Pr
   process.on("unhandledRejection", unlessStopped);
   await host.stopRun(started);
   return exit(code);
+}
+
+/** `--resume` alone, or `--resume=any`. */
+function resumeMode(flag: string | undefined): ResumeMode | undefined {
+  if (flag === undefined) return undefined;
+  if (flag === "" || flag === "same") return "same";
+  if (flag === "any") return "any";
+  throw new ConfigError(
+    `--resume: ${JSON.stringify(flag)} is not a resume mode: --resume alone (the same bundle's results) or --resume=any`,
+  );
+}
+
+/** The bundle is built: the journal checks it, says what it reuses, and from now on hears of every job. */
+function beginJournal(instance: HostContext, journal: Journal, bundlePath: string, script: string): void {
+  const { reusable } = journal.begin(bundlePath, script);
+  if (reusable > 0) process.stderr.write(`strmbrkr: resuming from ${journal.path}: ${reusable} processed results recorded\n`);
+  instance.jobEvents = journal;
 }
 
 /** `--typecheck`: the script's type errors, one `file:line:col: error TSnnnn: message` line each, and exit 2. */

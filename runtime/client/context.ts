@@ -1,5 +1,6 @@
 import type { Config } from "../config/config.js";
 import type { CurveClientKeys } from "../util/curve.js";
+import type { JobEvents } from "./job-events.js";
 import type { KvsClient } from "./kvs-client.js";
 import type { ScriptExports } from "./script-exports.js";
 
@@ -23,6 +24,8 @@ export interface ClientContext {
   kvsClient(): Promise<KvsClient>;
   /** The store connection once made, while a request through it waits for nothing else. */
   readonly readyKvsClient: KvsClient | undefined;
+  /** Told of every job queued and ended, when installed (the host's `--journal`); see job-events.ts. */
+  readonly jobEvents?: JobEvents;
 }
 
 let installed: ClientContext | undefined;

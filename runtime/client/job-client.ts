@@ -12,6 +12,7 @@ import { BatchBuilder, readBatch, type ReceivedBatch } from "../wire/job-batch.j
 import { Front, type JobRequest, type JobResult } from "../wire/jobs.js";
 import { decodeAt, encode, unencodableReason } from "../wire/serialize.js";
 import type { ClientContext } from "./context.js";
+import type { RecordedResult } from "./job-events.js";
 import { Job, jobIdOf, jobNumber, jobNumberOf, stampPipeline } from "./job.js";
 import { flushReports, writeReport } from "./pipeline-reports.js";
 
@@ -65,6 +66,8 @@ export class JobClient {
   /** Numbers of the jobs a cancel was sent for and that have not come back: a second cancel is refused. */
   #cancelled = new Set<number>();
   #flushing = false;
+  /** With job events installed: numbers of the jobs whose end is not reported (answered from a record, aborted before queueing). */
+  #unreported = new Set<number>();
   #finished = 0;
   #totalDurationMs = 0;
   readonly #reports: boolean;
@@ -138,27 +141,43 @@ export class JobClient {
       throw error;
     }
     const now = Date.now();
+    const events = this.#context.jobEvents;
     let aborted: Job[] | undefined;
+    let answered: Map<Job, RecordedResult> | undefined;
     for (const job of jobs) {
       job.status = Job.Status.UNPROCESSED;
       stampPipeline(job, "queued", now);
-      this.#outstanding.set(jobNumber(job), job);
+      const number = jobNumber(job);
+      this.#outstanding.set(number, job);
       if (job.signal?.aborted) {
         (aborted ??= []).push(job); // never sent: it ends FAILED below
+        if (events) this.#unreported.add(number);
         continue;
       }
-      if (job.signal) this.#listen(job, job.signal);
       tallyOf(job.name).queued++;
+      if (events) {
+        const recorded = events.queued(job, this.#exportName(job), this.#encoded.get(number) ?? encode(job.args));
+        if (recorded) {
+          (answered ??= new Map()).set(job, recorded); // never sent: its recorded result settles it below
+          this.#encoded.delete(number);
+          this.#unreported.add(number);
+          continue;
+        }
+      }
+      if (job.signal) this.#listen(job, job.signal);
     }
     runStats.queued += jobs.length;
-    if (!aborted) return jobs;
-    // Aborted before it was queued: it ends FAILED without reaching a worker (after queueJobs returns, like any result).
+    if (!aborted && !answered) return jobs;
+    // Aborted before it was queued: it ends FAILED without reaching a worker; answered from a
+    // record: PROCESSED as it was then. Either after queueJobs returns, like any result.
     const cancelled = new Set(aborted);
+    const recorded = answered ?? new Map<Job, RecordedResult>();
     queueMicrotask(() => {
       const results = [...cancelled].map((job) => cancelledHere(job));
-      this.#settle({ items: results, sizes: results.map(() => -1), blob: Buffer.alloc(0) });
+      if (results.length > 0) this.#settle({ items: results, sizes: results.map(() => -1), blob: Buffer.alloc(0) });
+      if (recorded.size > 0) this.#settle(recordedBatch(recorded));
     });
-    return jobs.filter((job) => !cancelled.has(job));
+    return jobs.filter((job) => !cancelled.has(job) && !recorded.has(job));
   }
 
   /** Asks the broker to cancel an outstanding job; false when it is not outstanding or was cancelled already. */
@@ -289,6 +308,8 @@ export class JobClient {
       this.#unlisten.delete(number!);
       unlisten();
     }
+    const events = this.#context.jobEvents;
+    if (events && !this.#unreported.delete(number!)) events.ended(job, result, blob.subarray(start, end));
     stampPipeline(job, "delegated", result.delegatedAt);
     stampPipeline(job, "started", result.startedAt);
     stampPipeline(job, "processed", result.processedAt);
@@ -332,6 +353,17 @@ function cancelledHere(job: Job): JobResult {
     ok: false,
     error: toErrorInfo(new Cancelled(`Job ${job.id} (${job.name}) was cancelled before it was queued: its signal was already aborted`)),
   };
+}
+
+/** Results made from recorded ones, as a batch off the wire would bring them: the same settle path as a worker's. */
+function recordedBatch(recorded: Map<Job, RecordedResult>): ReceivedBatch<JobResult> {
+  const items: JobResult[] = [];
+  const sizes: number[] = [];
+  for (const [job, { value, delegatedAt, startedAt, processedAt }] of recorded) {
+    items.push({ id: job.id, ok: true, delegatedAt, startedAt, processedAt });
+    sizes.push(value.length);
+  }
+  return { items, sizes, blob: Buffer.concat([...recorded.values()].map(({ value }) => value)) };
 }
 
 /**

@@ -47,6 +47,8 @@ export interface Options {
   dashboard?: string;
   /** Where /metrics alone listens, when there is no dashboard; "" for none. */
   metrics?: string;
+  /** The run's journal (docs/journal.md), absolute once resolved; "" for none. */
+  journal?: string;
 }
 export type Config = Readonly<Required<Options>>;
 /** Options as text from a command line, or typed from code: both go through the same parsers. */
@@ -82,6 +84,7 @@ const OPTIONS: { [K in keyof Options]-?: { env: string; fallback: () => Config[K
   kvsSnapshotInterval: { env: "STRMBRKR_KVS_SNAPSHOT_INTERVAL", fallback: () => 60, parse: (raw) => parseNumber(raw, 0) },
   dashboard: { env: "STRMBRKR_DASHBOARD", fallback: () => "", parse: parseHttpAddress },
   metrics: { env: "STRMBRKR_METRICS", fallback: () => "", parse: parseHttpAddress },
+  journal: { env: "STRMBRKR_JOURNAL", fallback: () => "", parse: (raw) => (raw === "" ? "" : resolve(raw)) },
 };
 
 /** Command-line flags of `strmbrkr run` that set an option, for error messages. */
@@ -93,6 +96,7 @@ const FLAGS: Partial<Record<keyof Options, string>> = {
   kvsSnapshot: "kvs-snapshot",
   dashboard: "dashboard",
   metrics: "metrics",
+  journal: "journal",
 };
 
 /** Environment names of the options, for `--help` and the docs. */

@@ -4,6 +4,7 @@ import { join, resolve } from "node:path";
 import { ScriptError, Stopped } from "../util/errors.js";
 import type { Bundle } from "./bundle.js";
 import type { ClientContext } from "../client/context.js";
+import type { JobEvents } from "../client/job-events.js";
 import type { KvsClient } from "../client/kvs-client.js";
 import { connectKvs, KvsConnection } from "../client/kvs-connection.js";
 import { ScriptExports } from "../client/script-exports.js";
@@ -25,6 +26,8 @@ export class HostContext implements ClientContext {
   readonly kind = "host";
   readonly config: Config;
   readonly script = new ScriptExports();
+  /** The run's journal, once it began (`--journal`); told of every job of this process's QueueManagers. */
+  jobEvents?: JobEvents;
   #runDir?: string;
   #clientKeys?: CurveClientKeys;
   #bundle?: Promise<Bundle>;

@@ -1,0 +1,294 @@
+import { createHash } from "node:crypto";
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  fdatasync,
+  fstatSync,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  writeSync,
+  type Stats,
+} from "node:fs";
+import { dirname, join } from "node:path";
+import type { Job } from "../client/job.js";
+import type { JobEvents, RecordedResult } from "../client/job-events.js";
+import { getLogger } from "../config/logger.js";
+import { safeWriteFileSync } from "../util/safe-write.js";
+import type { JobResult } from "../wire/jobs.js";
+import {
+  frame,
+  JOURNAL_VERSION,
+  JournalError,
+  MAX_RECORDED_ARGS_BYTES,
+  readJournal,
+  type FinishedRecord,
+  type JournalRecord,
+} from "./journal-format.js";
+
+const log = getLogger("journal");
+
+/** Records wait in memory at most this long before they are written and fsynced. */
+const FLUSH_INTERVAL_MS = 100;
+/** ...or until this many characters wait, so a burst of results costs no unbounded memory. */
+const FLUSH_CHARS = 1 << 20;
+
+/** `--resume`: reuse results of runs of the same bundle only (`same`), or of any bundle (`any`, the user vouching). */
+export type ResumeMode = "same" | "any";
+
+const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
+
+/**
+ * `strmbrkr run --journal FILE`: an append-only record of the run's jobs (docs/journal.md), and
+ * with `--resume` the processed results of earlier runs, which answer the same jobs again without
+ * running them. The host's JobClients tell it of every job queued and ended (JobEvents).
+ */
+export class Journal implements JobEvents {
+  readonly path: string;
+  readonly #resume?: ResumeMode;
+  #fd: number;
+  /** The file's bytes at open, read once the bundle is known (`begin`); resumed runs only. */
+  #existing?: Buffer;
+  #processed?: Map<string, FinishedRecord>;
+  #pending: string[] = [];
+  #pendingChars = 0;
+  #syncing = false;
+  #syncAgain = false;
+  #timer?: NodeJS.Timeout;
+  #failed = false;
+  #closed = false;
+  /** Jobs answered from the journal in this run. */
+  reused = 0;
+
+  /**
+   * Opens (creating 0600, exclusively) or, with `resume`, reopens the journal at `path`: before any
+   * process starts, so a path that cannot be written stops the run with one line. Throws JournalError.
+   */
+  static open(path: string, resume: ResumeMode | undefined): Journal {
+    const found = statOrUndefined(path);
+    if (!found) return new Journal(path, resume, createJournal(path));
+    refuseForeign(path, found);
+    const fd = openOrRefuse(path, constants.O_RDWR | constants.O_APPEND | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    try {
+      const opened = fstatSync(fd);
+      if (opened.ino !== found.ino || opened.dev !== found.dev) throw new JournalError(`journal ${path} was replaced while it was opened`);
+      refuseForeign(path, opened);
+      if (opened.size > 0 && !resume)
+        throw new JournalError(
+          `journal ${path} exists and holds records: pass --resume to reuse its results and append to it, or choose another file`,
+        );
+      const journal = new Journal(path, resume, fd);
+      if (opened.size > 0) journal.#existing = readFileSync(fd);
+      return journal;
+    } catch (error) {
+      closeSync(fd);
+      throw error;
+    }
+  }
+
+  private constructor(path: string, resume: ResumeMode | undefined, fd: number) {
+    this.path = path;
+    this.#resume = resume;
+    this.#fd = fd;
+  }
+
+  /**
+   * The run's bundle is built: checks it against the journal's (`--resume`), indexes the earlier
+   * results to reuse, keeps the bundle beside the journal and writes this run's first record.
+   * Throws JournalError; nothing is written to the journal then.
+   */
+  begin(bundlePath: string, script: string): { reusable: number } {
+    const bundleBytes = readFileSync(bundlePath);
+    const bundle = sha256(bundleBytes);
+    let torn: number | undefined;
+    let newline = "";
+    if (this.#existing) {
+      const any = this.#resume === "any";
+      const contents = readJournal(this.#existing, this.path, (recorded) => any || recorded === bundle);
+      this.#existing = undefined;
+      if (!any && contents.lastBundle !== undefined && contents.lastBundle !== bundle)
+        throw new JournalError(
+          `journal ${this.path} was written by bundle ${contents.lastBundle}, this run's is ${bundle}: the script changed; --resume=any reuses its results anyway, by function name and arguments`,
+        );
+      this.#processed = contents.processed;
+      torn = contents.torn;
+      if (!contents.endsWithNewline) newline = "\n"; // the torn line ends here, and this run's records start on their own
+    }
+    this.#keepBundle(bundle, bundleBytes);
+    this.#pending.push(newline + frame({ t: "run", v: JOURNAL_VERSION, at: Date.now(), bundle, script, ...(torn ? { torn } : {}) }));
+    this.flush();
+    this.#timer = setInterval(() => this.flush(), FLUSH_INTERVAL_MS).unref();
+    // Every way out of the process but SIGKILL passes here: main's end, Ctrl-C's process.exit, an uncaught error.
+    process.once("exit", () => this.close());
+    return { reusable: this.#processed?.size ?? 0 };
+  }
+
+  /** `FILE.bundles/<sha256>.mjs`: what ran, so the journal alone says it. */
+  #keepBundle(digest: string, bytes: Buffer): void {
+    const dir = `${this.path}.bundles`;
+    try {
+      mkdirSync(dir, { mode: 0o700 });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw cannot("create", dir, error);
+      const info = lstatSync(dir);
+      if (!info.isDirectory()) throw new JournalError(`journal bundles folder ${dir} is not a folder: refusing it`);
+      refuseForeign(dir, info, "journal bundles folder");
+    }
+    const file = join(dir, `${digest}.mjs`);
+    const kept = statOrUndefined(file);
+    if (kept) {
+      refuseForeign(file, kept, "journal bundle");
+      if (sha256(readFileSync(file)) === digest) return;
+    }
+    try {
+      safeWriteFileSync(file, bytes, { fsync: true });
+    } catch (error) {
+      throw cannot("write", file, error);
+    }
+  }
+
+  queued(job: Job, fn: string, args: Buffer): RecordedResult | undefined {
+    const sha = sha256(args);
+    const recorded = this.#processed?.get(`${fn}\0${sha}`);
+    if (recorded) {
+      this.reused++;
+      const { value, delegated, started, processed } = recorded;
+      return { value: Buffer.from(value!, "base64"), delegatedAt: delegated, startedAt: started, processedAt: processed };
+    }
+    this.#append({
+      t: "queued",
+      id: job.id,
+      fn,
+      sha,
+      ...(args.length <= MAX_RECORDED_ARGS_BYTES ? { args: args.toString("base64") } : {}),
+    });
+    return undefined;
+  }
+
+  ended(job: Job, result: JobResult, value: Buffer): void {
+    const record: FinishedRecord = { t: "finished", id: job.id, status: result.ok ? "processed" : "failed" };
+    if (result.ok) record.value = value.toString("base64");
+    else {
+      const { name, message, stack, code } = result.error ?? { name: "Error", message: "failed without an error" };
+      record.error = { name, message, stack, code };
+      if (value.length > 0) record.thrown = value.toString("base64");
+    }
+    if (result.delegatedAt !== undefined) record.delegated = result.delegatedAt;
+    if (result.startedAt !== undefined) record.started = result.startedAt;
+    if (result.processedAt !== undefined) record.processed = result.processedAt;
+    if (result.workerPid !== undefined) record.pid = result.workerPid;
+    this.#append(record);
+  }
+
+  #append(record: JournalRecord): void {
+    if (this.#failed || this.#closed) return;
+    const line = frame(record);
+    this.#pending.push(line);
+    this.#pendingChars += line.length;
+    if (this.#pendingChars >= FLUSH_CHARS) this.flush();
+  }
+
+  /**
+   * Writes what waits (synchronously, so records land in order and whole before the process can
+   * exit), then fsyncs in the background: a crash of the process loses nothing written, one of
+   * the machine at most what was not yet fsynced.
+   */
+  flush(): void {
+    if (this.#pending.length === 0 || this.#failed) return;
+    const bytes = Buffer.from(this.#pending.join(""));
+    this.#pending = [];
+    this.#pendingChars = 0;
+    try {
+      for (let done = 0; done < bytes.length; ) done += writeSync(this.#fd, bytes, done);
+    } catch (error) {
+      this.#failed = true;
+      log.error(
+        `journal ${this.path} cannot be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): no more records are kept`,
+      );
+      return;
+    }
+    this.#sync();
+  }
+
+  #sync(): void {
+    if (this.#syncing) {
+      this.#syncAgain = true;
+      return;
+    }
+    this.#syncing = true;
+    fdatasync(this.#fd, () => {
+      this.#syncing = false;
+      if (this.#syncAgain && !this.#closed) {
+        this.#syncAgain = false;
+        this.#sync();
+      }
+    });
+  }
+
+  /** Writes and fsyncs what waits, and closes the file: at exit. */
+  close(): void {
+    if (this.#closed) return;
+    clearInterval(this.#timer);
+    this.flush();
+    this.#closed = true;
+    try {
+      if (!this.#failed) fsyncSync(this.#fd);
+    } finally {
+      closeSync(this.#fd);
+    }
+  }
+}
+
+/** A new journal: created exclusively, never through a symlink, 0600 from its creation on. */
+function createJournal(path: string): number {
+  const fd = openOrRefuse(path, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW);
+  fchmodSync(fd, 0o600);
+  return fd;
+}
+
+function openOrRefuse(path: string, flags: number): number {
+  try {
+    return openSync(path, flags, 0o600);
+  } catch (error) {
+    throw cannot("open", path, error);
+  }
+}
+
+function statOrUndefined(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw cannot("read", path, error);
+  }
+}
+
+const PARTICIPLES = { open: "opened", create: "created", read: "read", write: "written" } as const;
+
+function cannot(what: keyof typeof PARTICIPLES, path: string, error: unknown): JournalError {
+  const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+  const where = code === "ENOENT" || code === "EACCES" || code === "EROFS" ? ` in ${dirname(path)}` : "";
+  return new JournalError(`journal ${path} cannot be ${PARTICIPLES[what]} (${code}${where})`);
+}
+
+/**
+ * As KVS snapshots (runtime/kvs/snapshot.ts): a journal's results are fed to the run as if its jobs
+ * had returned them, so a file another user could have written is refused: it must be the user's
+ * own regular file (no symlink), writable by nobody else.
+ */
+function refuseForeign(path: string, info: Stats, what = "journal"): void {
+  if (what !== "journal bundles folder" && !info.isFile())
+    throw new JournalError(
+      `${what} ${path} is not a regular file${info.isSymbolicLink() ? " (a symlink: name the file itself)" : ""}: refusing it`,
+    );
+  const uid = process.getuid?.();
+  if (uid === undefined) return; // Windows: no owners to compare
+  if (info.uid !== uid) throw new JournalError(`${what} ${path} is owned by uid ${info.uid}, not by you (uid ${uid}): refusing it`);
+  if (info.mode & 0o022) {
+    const mode = (info.mode & 0o777).toString(8).padStart(4, "0");
+    throw new JournalError(`${what} ${path} is writable by others (mode ${mode}): refusing it; chmod go-w it if it is yours`);
+  }
+}

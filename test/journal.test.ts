@@ -1,0 +1,279 @@
+/**
+ * `--journal FILE` and `--resume` through the built CLI, as a user runs them: a run killed half-way
+ * (the host alone, or its whole process group; with a torn last record or not) and resumed runs
+ * exactly the jobs the journal holds no finished result for, and prints what an uninterrupted run
+ * prints. A corrupt journal, one written by another script, one reused without --resume, or one
+ * that cannot be created stops the run with one line (exit 2) and is left as it is.
+ */
+import t from "tap";
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+  appendFileSync,
+  mkdirSync,
+} from "node:fs";
+import { join } from "node:path";
+import { crc32 } from "../runtime/util/crc32.js";
+import { BIN, fixture, killInstance, lastJson, newInstanceId, processesGone, strmbrkr, strmbrkrWatched, ROOT } from "./lib/cli.js";
+import { scratchDir } from "./lib/kvs-helpers.js";
+
+type Test = Parameters<Parameters<typeof t.test>[0]>[0];
+
+const JOBS = 2000;
+const CRASH = fixture("journal-crash.ts");
+
+/** What an uninterrupted run prints: work(n) = n² + 1 for every n. */
+const expected = {
+  count: JOBS,
+  statuses: ["processed"],
+  checksum: createHash("sha256")
+    .update(
+      Array.from({ length: JOBS }, (_, n) => n * n + 1)
+        .sort((a, b) => a - b)
+        .join(","),
+    )
+    .digest("hex"),
+};
+
+/** The journal's whole lines with a good checksum, parsed (a torn or bad line is skipped). */
+function records(path: string): any[] {
+  return readFileSync(path, "utf8")
+    .split("\n")
+    .slice(0, -1) // the last piece has no newline: torn, or empty
+    .filter((line) => /^[0-9a-f]{8} /.test(line) && crc32(line.slice(9)) === Number.parseInt(line.slice(0, 8), 16))
+    .map((line) => JSON.parse(line.slice(9)));
+}
+
+/** The arguments n of the jobs with a durable processed record. */
+function finishedArgs(path: string): Set<number> {
+  const argsById = new Map<string, number>();
+  const done = new Set<number>();
+  for (const record of records(path)) {
+    if (record.t === "queued") argsById.set(record.id, JSON.parse(Buffer.from(record.args, "base64").toString())[0]);
+    else if (record.t === "finished" && record.status === "processed") done.add(argsById.get(record.id)!);
+  }
+  return done;
+}
+
+const linesOf = (path: string) => (existsSync(path) ? readFileSync(path, "utf8").split("\n").filter(Boolean).map(Number) : []);
+
+/** Starts a run of the crash fixture with --journal in its own process group, and SIGKILLs it once ≥ 500 jobs are journaled finished. */
+async function runAndCrash(journal: string, sideEffects: string, { group }: { group: boolean }): Promise<string> {
+  const instanceId = newInstanceId();
+  const child = spawn(process.execPath, [BIN, "run", CRASH, "--workers", "2", "--no-progress", "--journal", journal, "--", String(JOBS)], {
+    cwd: ROOT,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, STRMBRKR_INSTANCE_ID: instanceId, JOURNAL_SIDE_EFFECTS: sideEffects },
+  });
+  let stderr = "";
+  child.stderr.on("data", (chunk) => (stderr += chunk));
+  child.stdout.resume();
+  const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+  try {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      // Waits on the journal's growth, read as the user could: each look is a fresh read of the file.
+      const finished = existsSync(journal) ? records(journal).filter((r) => r.t === "finished").length : 0;
+      if (finished >= 500) break;
+      if (child.exitCode !== null || Date.now() > deadline)
+        throw new Error(`the run ended or stalled before 500 jobs finished (${finished}); stderr: ${stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    if (group) process.kill(-child.pid!, "SIGKILL");
+    else child.kill("SIGKILL");
+    await exited;
+    const left = await processesGone(instanceId, 15_000);
+    if (left.length > 0) throw new Error(`processes of the killed run are left: ${left.join(", ")}`);
+  } finally {
+    killInstance(instanceId);
+  }
+  return stderr;
+}
+
+async function crashAndResume(t: Test, { group, tear }: { group: boolean; tear: boolean }) {
+  const dir = scratchDir(t, "strmbrkr-journal-test-");
+  const journal = join(dir, "run.journal");
+  const phase1 = join(dir, "phase1.txt");
+  const phase2 = join(dir, "phase2.txt");
+  await runAndCrash(journal, phase1, { group });
+  const durable = finishedArgs(journal);
+  t.ok(durable.size >= 500 && durable.size < JOBS, `the crash left ${durable.size} durable finished records of ${JOBS}`);
+  if (tear) appendFileSync(journal, `0badf00d {"t":"finished","id":"1-1","status":"proc`); // half a record, as a cut write leaves it
+
+  const resumed = await strmbrkr(["run", CRASH, "--workers", "2", "--no-progress", "--journal", journal, "--resume", "--", String(JOBS)], {
+    env: { JOURNAL_SIDE_EFFECTS: phase2 },
+    timeoutMs: 90_000,
+  });
+  t.equal(resumed.code, 0, "the resumed run exits 0", { stderr: resumed.stderr });
+  t.same(lastJson(resumed.stdout), expected, "main prints what an uninterrupted run prints");
+  t.match(resumed.stderr, `resuming from ${journal}: ${durable.size} processed results recorded`);
+  const ran = linesOf(phase2);
+  const reran = ran.filter((n) => durable.has(n));
+  t.same(reran, [], "no job with a durable finished record ran again");
+  const counts = new Map<number, number>();
+  for (const n of ran) counts.set(n, (counts.get(n) ?? 0) + 1);
+  const wrong = Array.from({ length: JOBS }, (_, n) => n).filter((n) => !durable.has(n) && counts.get(n) !== 1);
+  t.same(wrong, [], `every other job ran exactly once (${ran.length} ran)`);
+  t.same(await processesGone(resumed.instanceId), [], "no process of the run is left");
+
+  // Once more: everything is answered from the journal (a torn line is now in the middle, named by the run record after it).
+  const again = await strmbrkr(["run", CRASH, "--workers", "2", "--no-progress", "--journal", journal, "--resume", "--", String(JOBS)], {
+    env: { JOURNAL_SIDE_EFFECTS: join(dir, "phase3.txt") },
+    timeoutMs: 60_000,
+  });
+  t.equal(again.code, 0, "a third run resumes the same journal", { stderr: again.stderr });
+  t.same(lastJson(again.stdout), expected, "with the same results");
+  t.same(linesOf(join(dir, "phase3.txt")), [], "and runs no job at all");
+}
+
+t.test("the host SIGKILLed half-way: --resume runs only the jobs with no durable result", { timeout: 240_000 }, (t) =>
+  crashAndResume(t, { group: false, tear: false }),
+);
+t.test("the whole process group SIGKILLed half-way", { timeout: 240_000 }, (t) => crashAndResume(t, { group: true, tear: false }));
+t.test("a torn last record after the crash is ignored", { timeout: 240_000 }, (t) => crashAndResume(t, { group: true, tear: true }));
+
+const square = (journal: string, ...flags: string[]) =>
+  strmbrkr(["run", fixture("cli-square.ts"), "--workers", "1", "--no-progress", "--journal", journal, ...flags, "--", "5"], {
+    timeoutMs: 30_000,
+  });
+
+t.test("the journal and its bundle are 0600, the bundles folder 0700; a record per event", { timeout: 60_000 }, async (t) => {
+  const dir = scratchDir(t, "strmbrkr-journal-test-");
+  const journal = join(dir, "j");
+  const first = await square(journal);
+  t.equal(first.code, 0, "the run exits 0", { stderr: first.stderr });
+  t.equal(statSync(journal).mode & 0o777, 0o600, "the journal is 0600");
+  const bundles = `${journal}.bundles`;
+  t.equal(statSync(bundles).mode & 0o777, 0o700, "its bundles folder is 0700");
+  const [kept] = readdirSync(bundles);
+  t.equal(statSync(join(bundles, kept!)).mode & 0o777, 0o600, "the bundle is 0600");
+  const all = records(journal);
+  t.equal(all[0].t, "run", "the first record is the run's");
+  t.equal(kept, `${all[0].bundle}.mjs`, "the bundle is kept under its digest");
+  t.equal(
+    createHash("sha256")
+      .update(readFileSync(join(bundles, kept!)))
+      .digest("hex"),
+    all[0].bundle,
+    "which is its content's SHA-256",
+  );
+  t.equal(all.filter((r) => r.t === "queued").length, 5, "a queued record per job");
+  t.same(
+    all
+      .filter((r) => r.t === "finished")
+      .map((r) => JSON.parse(Buffer.from(r.value, "base64").toString()))
+      .sort((a, b) => a - b),
+    [1, 4, 9, 16, 25],
+    "a finished record per job, with its encoded value",
+  );
+});
+
+t.test("a corrupt record in the middle: refused with one line, exit 2, the file unchanged", { timeout: 60_000 }, async (t) => {
+  const dir = scratchDir(t, "strmbrkr-journal-test-");
+  const journal = join(dir, "j");
+  t.equal((await square(journal)).code, 0);
+  const lines = readFileSync(journal, "utf8").split("\n");
+  lines[2] = lines[2]!.replace('"fn":"square"', '"fn":"squarf"'); // one bit of difference, the checksum unchanged
+  writeFileSync(journal, lines.join("\n"));
+  const before = readFileSync(journal);
+  const refused = await strmbrkrWatched(["run", fixture("cli-square.ts"), "--workers", "1", "--journal", journal, "--resume", "--", "5"]);
+  t.equal(refused.code, 2, "exit 2");
+  t.equal(refused.stderr, `strmbrkr: journal ${journal}: line 3 is corrupt (checksum mismatch); refusing the journal, left as it is\n`);
+  t.ok(readFileSync(journal).equals(before), "the journal is unchanged, byte for byte");
+  t.same(refused.started, [], "no broker, store or worker started");
+});
+
+t.test("--resume after the script changed: refused naming both bundles; --resume=any reuses", { timeout: 90_000 }, async (t) => {
+  const dir = scratchDir(t, "strmbrkr-journal-test-");
+  const script = join(dir, "square.ts");
+  copyFileSync(fixture("cli-square.ts"), script);
+  const journal = join(dir, "j");
+  const run = (...flags: string[]) =>
+    strmbrkr(["run", script, "--workers", "1", "--no-progress", "--journal", journal, ...flags, "--", "5"], { timeoutMs: 30_000 });
+  t.equal((await run()).code, 0);
+  const oldBundle = records(journal)[0].bundle;
+  appendFileSync(script, "\nexport const changed = 1;\n");
+  const before = readFileSync(journal);
+  const refused = await run("--resume");
+  t.equal(refused.code, 2, "exit 2");
+  const lines = refused.stderr.trim().split("\n");
+  t.equal(lines.length, 1, "one line");
+  t.match(
+    lines[0],
+    new RegExp(`journal ${journal} was written by bundle ${oldBundle}, this run's is [0-9a-f]{64}: the script changed; --resume=any`),
+  );
+  t.ok(readFileSync(journal).equals(before), "the journal is unchanged");
+  const any = await run("--resume=any");
+  t.equal(any.code, 0, "--resume=any runs", { stderr: any.stderr });
+  t.match(any.stderr, "5 processed results recorded");
+  t.same(lastJson(any.stdout).squares, [1, 4, 9, 16, 25]);
+  t.equal(records(journal).filter((r) => r.t === "queued").length, 5, "no job was queued to run again: all came from the journal");
+});
+
+t.test(
+  "an existing journal without --resume, and paths that cannot be written: one line, exit 2, nothing started",
+  { timeout: 60_000 },
+  async (t) => {
+    const dir = scratchDir(t, "strmbrkr-journal-test-");
+    const journal = join(dir, "j");
+    t.equal((await square(journal)).code, 0);
+    const before = readFileSync(journal);
+    const again = await strmbrkrWatched(["run", fixture("cli-square.ts"), "--workers", "1", "--journal", journal, "--", "5"]);
+    t.equal(again.code, 2);
+    t.equal(
+      again.stderr,
+      `strmbrkr: journal ${journal} exists and holds records: pass --resume to reuse its results and append to it, or choose another file\n`,
+    );
+    t.ok(readFileSync(journal).equals(before), "the journal is unchanged");
+    t.same(again.started, [], "no broker, store or worker started");
+
+    const missing = join(dir, "no-such-dir", "j");
+    const m = await strmbrkrWatched(["run", fixture("cli-square.ts"), "--workers", "1", "--journal", missing, "--", "5"]);
+    t.equal(m.code, 2);
+    t.equal(m.stderr, `strmbrkr: journal ${missing} cannot be opened (ENOENT in ${join(dir, "no-such-dir")})\n`);
+    t.same(m.started, [], "no broker, store or worker started");
+    t.same(await processesGone(m.instanceId), [], "no process is left");
+
+    const readOnly = join(dir, "ro");
+    mkdirSync(readOnly, { mode: 0o500 });
+    t.teardown(() => chmodSync(readOnly, 0o700));
+    const r = await strmbrkrWatched(["run", fixture("cli-square.ts"), "--workers", "1", "--journal", join(readOnly, "j"), "--", "5"]);
+    if (process.getuid?.() === 0) t.comment("root writes into a read-only folder: only the missing folder is checked");
+    else {
+      t.equal(r.code, 2);
+      t.equal(r.stderr, `strmbrkr: journal ${join(readOnly, "j")} cannot be opened (EACCES in ${readOnly})\n`);
+      t.same(r.started, [], "no broker, store or worker started");
+    }
+
+    chmodSync(journal, 0o620);
+    const loose = await strmbrkr(["run", fixture("cli-square.ts"), "--workers", "1", "--journal", journal, "--resume", "--", "5"]);
+    t.equal(loose.code, 2);
+    t.equal(loose.stderr, `strmbrkr: journal ${journal} is writable by others (mode 0620): refusing it; chmod go-w it if it is yours\n`);
+  },
+);
+
+t.test("strmbrkr map takes --journal and --resume too", { timeout: 60_000 }, async (t) => {
+  const dir = scratchDir(t, "strmbrkr-journal-test-");
+  const journal = join(dir, "j");
+  const map = (stdin: string, ...flags: string[]) =>
+    strmbrkr(["map", fixture("map-fns.ts"), "square", "--input", "-", "--workers", "2", "--no-progress", "--journal", journal, ...flags], {
+      stdin,
+      timeoutMs: 30_000,
+    });
+  const first = await map("1\n2\n3\n");
+  t.equal(first.code, 0, "the first map exits 0", { stderr: first.stderr });
+  const second = await map("1\n2\n3\n4\n", "--resume");
+  t.equal(second.code, 0, "the resumed map exits 0", { stderr: second.stderr });
+  t.equal(second.stdout, "1\n4\n9\n16\n", "with every line's result, in order");
+  t.match(second.stderr, "3 processed results recorded");
+  const queued = records(journal).filter((r) => r.t === "queued");
+  t.equal(queued.length, 4, "only the new line's job was queued to run in the second map");
+});

@@ -6,12 +6,12 @@
  * user of the machine who cannot find the token or get in without it.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import t from "tap";
-import { fixture, lastJson, processesGone, strmbrkr } from "./lib/cli.js";
+import { fixture, lastJson, onPath, processesGone, strmbrkr } from "./lib/cli.js";
 import { dashboardOf, fetchText, openEvents } from "./lib/dashboard.js";
 import { launch } from "./lib/remote.js";
 
@@ -200,7 +200,6 @@ t.test("bad addresses: one line naming the flag", { timeout: 60_000 }, async (t)
   t.same(await processesGone(busy.instanceId), [], "nothing of the run is left");
 });
 
-const onPath = (command: string) => (process.env.PATH ?? "").split(":").some((dir) => dir !== "" && existsSync(join(dir, command)));
 const secondUser =
   process.getuid?.() !== 0
     ? "needs root, to create a second user"

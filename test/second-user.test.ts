@@ -12,7 +12,7 @@ import { join } from "node:path";
 import t, { type Test } from "tap";
 import { Back, Front } from "../runtime/wire/jobs.js";
 import { PROTOCOL_VERSION } from "../runtime/wire/context.js";
-import { ROOT, fixture, killInstance, lastJson, processesGone, strmbrkr, type RunResult } from "./lib/cli.js";
+import { ROOT, fixture, killInstance, lastJson, onPath, processesGone, strmbrkr, type RunResult } from "./lib/cli.js";
 import { contextsOf, listenersOf, publicKeysIn } from "./lib/listeners.js";
 
 const OWNER = fixture("second-user-owner.ts");
@@ -24,7 +24,6 @@ const GUESSED_WORKER_IDS = ["1.1", "1.2"];
 /** Each attempt's own deadline for an answer (the attacker's, not a wait for the run). */
 const RECEIVE_MS = 400;
 
-const onPath = (command: string) => (process.env.PATH ?? "").split(":").some((dir) => dir !== "" && existsSync(join(dir, command)));
 const missing = ["useradd", "userdel", "setpriv"].filter((command) => !onPath(command));
 const skip = process.getuid?.() !== 0 ? "needs root, to create a second user" : missing.length > 0 ? `needs ${missing.join(", ")}` : false;
 

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -8,6 +8,8 @@ import { RUNTIME_ENV } from "../../runtime/wire/context.js";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const BIN = fileURLToPath(new URL("../../bin/strmbrkr.js", import.meta.url));
+/** Whether `command` is on PATH (tests that need a system tool say so when it is missing). */
+export const onPath = (command: string) => (process.env.PATH ?? "").split(":").some((dir) => dir !== "" && existsSync(join(dir, command)));
 export const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 
 export interface RunResult {

@@ -63,11 +63,19 @@ export function frame(record: JournalRecord): string {
 }
 
 /** What a journal holds for a resumed run. */
-export interface JournalContents {
+export interface JournalContents extends JournalEnd {
   /** Processed results by `fn + "\0" + sha`, of the runs `reuse` accepted; the latest wins. */
   processed: Map<string, FinishedRecord>;
   /** The bundle digest of the last run record; undefined for an empty journal. */
   lastBundle?: string;
+}
+
+const NEWLINE = 0x0a;
+const SPACE = 0x20;
+const HEX8 = /^[0-9a-f]{8}$/;
+
+/** How a journal's bytes ended: what a run appending to it must know. */
+export interface JournalEnd {
   /** The line number of a torn last line (cut short by a crash), to be named by the next run record. */
   torn?: number;
   /** Whether the file ends with a newline (or is empty): if not, the next write starts with one. */
@@ -75,22 +83,13 @@ export interface JournalContents {
   records: number;
 }
 
-const NEWLINE = 0x0a;
-const SPACE = 0x20;
-const HEX8 = /^[0-9a-f]{8}$/;
-
 /**
- * Reads a journal's bytes: every line checked, processed results indexed. A bad last line is torn
- * (the crash cut the write) and skipped; a bad line anywhere else throws JournalError naming it,
- * unless the next record is a run record that says it found it torn. `reuse` says which runs'
- * results count (by their bundle digest), decided once the bundle is known.
+ * Checks every line of a journal's bytes and hands each record, in order, to `visit` with its
+ * line number. A bad last line is torn (the crash cut the write) and skipped; a bad line anywhere
+ * else throws JournalError naming it, unless the next record is a run record that says it found it
+ * torn. The first record must be a run record of this format's version.
  */
-export function readJournal(bytes: Buffer, path: string, reuse: (bundle: string) => boolean): JournalContents {
-  const processed = new Map<string, FinishedRecord>();
-  /** This run's queued jobs, id → key, until their finished record. */
-  let keys = new Map<string, string>();
-  let counted = false;
-  let lastBundle: string | undefined;
+export function scanJournal(bytes: Buffer, path: string, visit: (record: JournalRecord, line: number) => void): JournalEnd {
   let bad: { line: number; why: string } | undefined;
   let records = 0;
   let line = 0;
@@ -100,7 +99,7 @@ export function readJournal(bytes: Buffer, path: string, reuse: (bundle: string)
     const end = bytes.indexOf(NEWLINE, start);
     if (end === -1) {
       if (bad) throw corrupt(path, bad);
-      return { processed, lastBundle, torn: line, endsWithNewline: false, records };
+      return { torn: line, endsWithNewline: false, records };
     }
     const checked = checkLine(bytes, start, end);
     start = end + 1;
@@ -114,24 +113,39 @@ export function readJournal(bytes: Buffer, path: string, reuse: (bundle: string)
     bad = undefined;
     if (records++ === 0 && record.t !== "run")
       throw new JournalError(`journal ${path}: line ${line} is not a run record: not a strmbrkr journal; left as it is`);
+    if (record.t === "run" && record.v !== JOURNAL_VERSION)
+      throw new JournalError(`journal ${path}: line ${line} has format version ${record.v}; this strmbrkr reads version ${JOURNAL_VERSION}`);
+    visit(record, line);
+  }
+  return { torn: bad?.line, endsWithNewline: true, records };
+}
+
+/**
+ * Reads a journal for a resumed run: its processed results indexed by function and arguments
+ * (scanJournal's checks). `reuse` says which runs' results count (by their bundle digest),
+ * decided once the bundle is known.
+ */
+export function readJournal(bytes: Buffer, path: string, reuse: (bundle: string) => boolean): JournalContents {
+  const processed = new Map<string, FinishedRecord>();
+  /** This run's queued jobs, id → key, until their finished record. */
+  let keys = new Map<string, string>();
+  let counted = false;
+  let lastBundle: string | undefined;
+  const end = scanJournal(bytes, path, (record) => {
     if (record.t === "run") {
-      if (record.v !== JOURNAL_VERSION)
-        throw new JournalError(
-          `journal ${path}: line ${line} has format version ${record.v}; this strmbrkr reads version ${JOURNAL_VERSION}`,
-        );
       lastBundle = record.bundle;
       counted = reuse(record.bundle);
       keys = new Map();
-    } else if (!counted) continue;
+    } else if (!counted) return;
     else if (record.t === "queued") keys.set(record.id, `${record.fn}\0${record.sha}`);
-    else if (record.t === "finished") {
+    else {
       const key = keys.get(record.id);
-      if (key === undefined) continue; // queued before the run record (never written so) or answered from an earlier run
+      if (key === undefined) return; // answered from an earlier run: not written again
       keys.delete(record.id);
       if (record.status === "processed" && record.value !== undefined) processed.set(key, record);
     }
-  }
-  return { processed, lastBundle, torn: bad?.line, endsWithNewline: true, records };
+  });
+  return { processed, lastBundle, ...end };
 }
 
 /** The record on bytes[start, end), or why it is bad. */

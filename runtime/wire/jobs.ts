@@ -62,7 +62,7 @@ export interface JobResult {
   delegatedAt?: number;
   startedAt?: number;
   processedAt?: number;
-  /** On failures the broker reports (a lost, killed or cancelled job's worker). */
+  /** The pid of the worker that ran it (on its own machine), or of a lost, killed or cancelled job's worker. */
   workerPid?: number;
   /** How long the function ran, in milliseconds (worker -> broker only). */
   runMs?: number;

@@ -13,6 +13,7 @@ export async function runJob(exports: Record<string, unknown>, job: JobDispatch,
     delegatedAt: job.delegatedAt,
     startedAt,
     processedAt: Date.now(),
+    workerPid: process.pid,
     runMs: Math.round((performance.now() - started) * 1000) / 1000,
   });
   const fn = exports[job.fn];

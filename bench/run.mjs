@@ -1,8 +1,10 @@
 // strmbrkr's benchmark driver: every figure of issue 6 for strmbrkr and its peers in one run,
 // alternating them, several repetitions each; prints a Markdown table and writes bench/results.json.
-//   node bench/run.mjs [--quick] [--reps N] [--only tiny,latency,cpu,scaling,startup,kvs,dashboard]
+//   node bench/run.mjs [--quick] [--reps N] [--only tiny,latency,cpu,scaling,startup,kvs,dashboard,journal]
 // (npm run bench / npm run bench:quick build strmbrkr and install the peers first.)
-import { writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { calibrate } from "./lib/burn.mjs";
 import { dashboardPage } from "./lib/dashboard-page.mjs";
 import { machine, versions } from "./lib/machine.mjs";
@@ -34,7 +36,7 @@ const SIZES = {
     kvsInFlight: 20_000,
   },
 };
-const FIGURES = { tiny: tinyJobs, latency, cpu: cpuBound, scaling, startup, kvs, dashboard };
+const FIGURES = { tiny: tinyJobs, latency, cpu: cpuBound, scaling, startup, kvs, dashboard, journal };
 
 // ── figures: each runs its contestants alternately and returns its table rows ──
 
@@ -206,55 +208,96 @@ async function kvs(size) {
 
 /** Tiny jobs and CPU-bound as their own figures run them, without and with --dashboard and a page reading it. */
 async function dashboard(size) {
-  const iterations = calibrate(50);
-  log(`dashboard: cpu ${count(iterations)} xorshift steps ≈ 50 ms in this process`);
-  const tiny = { script: "tiny.ts", args: [size.tinyJobs], figure: (result) => result.json.jobsPerSecond };
-  const cpu = { script: "cpu.ts", args: [size.cpuJobs, iterations], figure: (result) => result.json.efficiencyPct };
   const updates = { tiny: [], cpu: [] };
-  const s = await repeat("dashboard", size.reps, {
-    tinyWithout: () => dashboardRun(tiny),
-    tinyWith: () => dashboardRun(tiny, updates.tiny),
-    cpuWithout: () => dashboardRun(cpu),
-    cpuWith: () => dashboardRun(cpu, updates.cpu),
-  });
-  const page = (name) => {
-    const { min, max } = summarize(updates[name]);
-    const read = min === undefined ? "no run finished" : `${min === max ? min : `${min}–${max}`} updates a run`;
-    return `--dashboard with a page reading /events (${read})`;
-  };
-  const rows = [
-    ["tiny", `Tiny jobs: ${count(size.tinyJobs)} no-ops queued at once, 2 workers`, "jobs/s", 0.97, 0],
-    ["cpu", `CPU-bound: ${size.cpuJobs} jobs × 50 ms, 2 workers, ideal ÷ wall time`, "%", 0.99, 1],
-  ];
-  return rows.map(([name, figure, unit, ratio, digits]) => {
-    // Each repetition's with ÷ without (run back to back): on a shared machine, the spread says how far to trust the medians' ratio.
-    const pairs = s[`${name}With`].map((value, i) => value / s[`${name}Without`][i]).filter(Number.isFinite);
-    log(`dashboard: ${name} with ÷ without, per repetition: ${pairs.map((pair) => pair.toFixed(2)).join(" ")}`);
-    const r = row({
-      figure: `${figure}, ${page(name)}`,
-      unit,
-      peer: "the same run without --dashboard",
-      strmbrkr: s[`${name}With`],
-      peerValues: s[`${name}Without`],
-      goal: { ratio, of: "without" },
-      digits,
-    });
+  return costOf("dashboard", size, {
+    ratios: { tiny: 0.97, cpu: 0.99 },
+    runWith: async ({ name, script, args, figure }) => {
+      const page = dashboardPage();
+      const result = await strmbrkr(script, 2, args, { flags: ["--dashboard"], onStderr: page.onStderr });
+      const { updates: n, state } = await page.read();
+      updates[name].push(n);
+      log(`dashboard: the page read ${n} update(s) of ${script}, the last "${state}"`);
+      // Without a page this is not the figure asked for: the repetition fails, and so will the row.
+      if (n === 0) throw new Error(`no page read the dashboard of ${script} (0 updates)`);
+      return figure(result);
+    },
+    label: (name) => {
+      const { min, max } = summarize(updates[name]);
+      const read = min === undefined ? "no run finished" : `${min === max ? min : `${min}–${max}`} updates a run`;
+      return `--dashboard with a page reading /events (${read})`;
+    },
     // A run without a page did not measure what the goal is about: the row fails whatever its median.
-    return { ...r, pairRatios: pairs, ...(updates[name].includes(0) && { met: false }) };
+    unmet: (name) => updates[name].includes(0),
   });
 }
 
-/** One run of `workload`; given `updates`, with --dashboard and a page reading it, the updates it read pushed there. */
-async function dashboardRun({ script, args, figure }, updates) {
-  if (!updates) return figure(await strmbrkr(script, 2, args));
-  const page = dashboardPage();
-  const result = await strmbrkr(script, 2, args, { flags: ["--dashboard"], onStderr: page.onStderr });
-  const { updates: n, state } = await page.read();
-  updates.push(n);
-  log(`dashboard: the page read ${n} update(s) of ${script}, the last "${state}"`);
-  // Without a page this is not the figure asked for: the repetition fails, and so will the row.
-  if (n === 0) throw new Error(`no page read the dashboard of ${script} (0 updates)`);
-  return figure(result);
+/** Tiny jobs and CPU-bound as their own figures run them, without and with --journal (a new file each run). */
+async function journal(size) {
+  const dir = mkdtempSync(join(tmpdir(), "strmbrkr-bench-journal-"));
+  const bytesPerJob = { tiny: [], cpu: [] };
+  try {
+    return await costOf("journal", size, {
+      ratios: { tiny: 0.9, cpu: 0.99 },
+      runWith: async ({ name, script, args, figure, jobs }) => {
+        const file = join(dir, `${name}.journal`);
+        rmSync(file, { force: true });
+        const result = await strmbrkr(script, 2, args, { flags: ["--journal", file] });
+        bytesPerJob[name].push(statSync(file).size / jobs);
+        return figure(result);
+      },
+      label: (name) => {
+        const { median } = summarize(bytesPerJob[name]);
+        return `--journal (${median === undefined ? "no run finished" : `${Math.round(median)} journal bytes a job`})`;
+      },
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * What a flag costs: tiny jobs and CPU-bound, each run without and then with it (`runWith`), every
+ * repetition; a row each, with ÷ without, against `ratios`' goals (a row `unmet` says failed whatever its ratio).
+ */
+async function costOf(name, size, { ratios, runWith, label, unmet = () => false }) {
+  const iterations = calibrate(50);
+  log(`${name}: cpu ${count(iterations)} xorshift steps ≈ 50 ms in this process`);
+  const workloads = {
+    tiny: { name: "tiny", script: "tiny.ts", args: [size.tinyJobs], jobs: size.tinyJobs, figure: (result) => result.json.jobsPerSecond },
+    cpu: {
+      name: "cpu",
+      script: "cpu.ts",
+      args: [size.cpuJobs, iterations],
+      jobs: size.cpuJobs,
+      figure: (result) => result.json.efficiencyPct,
+    },
+  };
+  const without = async ({ script, args, figure }) => figure(await strmbrkr(script, 2, args));
+  const s = await repeat(name, size.reps, {
+    tinyWithout: () => without(workloads.tiny),
+    tinyWith: () => runWith(workloads.tiny),
+    cpuWithout: () => without(workloads.cpu),
+    cpuWith: () => runWith(workloads.cpu),
+  });
+  const rows = [
+    ["tiny", `Tiny jobs: ${count(size.tinyJobs)} no-ops queued at once, 2 workers`, "jobs/s", 0],
+    ["cpu", `CPU-bound: ${size.cpuJobs} jobs × 50 ms, 2 workers, ideal ÷ wall time`, "%", 1],
+  ];
+  return rows.map(([workload, figure, unit, digits]) => {
+    // Each repetition's with ÷ without (run back to back): on a shared machine, the spread says how far to trust the medians' ratio.
+    const pairs = s[`${workload}With`].map((value, i) => value / s[`${workload}Without`][i]).filter(Number.isFinite);
+    log(`${name}: ${workload} with ÷ without, per repetition: ${pairs.map((pair) => pair.toFixed(2)).join(" ")}`);
+    const r = row({
+      figure: `${figure}, ${label(workload)}`,
+      unit,
+      peer: `the same run without --${name}`,
+      strmbrkr: s[`${workload}With`],
+      peerValues: s[`${workload}Without`],
+      goal: { ratio: ratios[workload], of: "without" },
+      digits,
+    });
+    return { ...r, pairRatios: pairs, ...(unmet(workload) && { met: false }) };
+  });
 }
 
 function parseOptions(argv) {

@@ -6,7 +6,7 @@
  * that cannot be created stops the run with one line (exit 2) and is left as it is.
  */
 import t from "tap";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
   chmodSync,
@@ -21,6 +21,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { crc32 } from "../runtime/util/crc32.js";
+import { frame, frameProcessed, frameQueued, scanJournal, type JournalRecord } from "../runtime/host/journal-format.js";
 import { BIN, fixture, killInstance, lastJson, newInstanceId, processesGone, strmbrkr, strmbrkrWatched, ROOT } from "./lib/cli.js";
 import { scratchDir } from "./lib/kvs-helpers.js";
 
@@ -134,6 +135,32 @@ async function crashAndResume(t: Test, { group, tear }: { group: boolean; tear: 
   t.same(linesOf(join(dir, "phase3.txt")), [], "and runs no job at all");
 }
 
+t.test("a job's two records, framed by hand, are frame()'s records, in ASCII", async (t) => {
+  for (const fn of ["square", "größe", "名前", 'a"b\\c']) {
+    const queued = frameQueued("42-7", fn, "ab".repeat(32), "WzFd");
+    t.same(JSON.parse(queued.slice(9)), { t: "queued", id: "42-7", fn, sha: "ab".repeat(32), args: "WzFd" }, `queued ${fn}`);
+    t.match(queued, /^[\x20-\x7e]*\n$/, `queued ${fn}: ASCII`);
+    const bytes = Buffer.from(frame({ t: "run", v: 1, at: 1, bundle: "b", script: "s" }) + queued);
+    const read: JournalRecord[] = [];
+    t.same(
+      scanJournal(bytes, "j", (record) => read.push(record)),
+      { torn: undefined, endsWithNewline: true, records: 2 },
+      "its checksum holds",
+    );
+    t.equal((read[1] as { fn: string }).fn, fn, "read back");
+  }
+  t.equal(
+    frameQueued("42-7", "f", "00", undefined),
+    frame({ t: "queued", id: "42-7", fn: "f", sha: "00" }),
+    "arguments kept as their digest alone",
+  );
+  t.equal(
+    frameProcessed("42-7", "MQ==", 1, 2, 3, 99),
+    frame({ t: "finished", id: "42-7", status: "processed", value: "MQ==", delegated: 1, started: 2, processed: 3, pid: 99 }),
+  );
+  t.equal(frameProcessed("42-7", "MQ=="), frame({ t: "finished", id: "42-7", status: "processed", value: "MQ==" }), "times unknown");
+});
+
 t.test("the host SIGKILLed half-way: --resume runs only the jobs with no durable result", { timeout: 240_000 }, (t) =>
   crashAndResume(t, { group: false, tear: false }),
 );
@@ -242,16 +269,27 @@ t.test(
     t.same(m.started, [], "no broker, store or worker started");
     t.same(await processesGone(m.instanceId), [], "no process is left");
 
+    // Root writes into any folder: it gets a read-only file system (and a full one) instead.
+    const root = process.getuid?.() === 0;
     const readOnly = join(dir, "ro");
     mkdirSync(readOnly, { mode: 0o500 });
     t.teardown(() => chmodSync(readOnly, 0o700));
+    if (root) mountTmpfs(t, readOnly, "ro,size=64k");
     const r = await strmbrkrWatched(["run", fixture("cli-square.ts"), "--workers", "1", "--journal", join(readOnly, "j"), "--", "5"]);
-    if (process.getuid?.() === 0) t.comment("root writes into a read-only folder: only the missing folder is checked");
-    else {
-      t.equal(r.code, 2);
-      t.equal(r.stderr, `strmbrkr: journal ${join(readOnly, "j")} cannot be opened (EACCES in ${readOnly})\n`);
-      t.same(r.started, [], "no broker, store or worker started");
-    }
+    t.equal(r.code, 2, "a read-only path", { stderr: r.stderr });
+    t.equal(r.stderr, `strmbrkr: journal ${join(readOnly, "j")} cannot be opened (${root ? "EROFS" : "EACCES"} in ${readOnly})\n`);
+    t.same(r.started, [], "no broker, store or worker started");
+
+    if (root) {
+      const full = join(dir, "full");
+      mkdirSync(full);
+      mountTmpfs(t, full, "size=64k");
+      fillUp(join(full, "filler"));
+      const f = await strmbrkrWatched(["run", fixture("cli-square.ts"), "--workers", "1", "--journal", join(full, "j"), "--", "5"]);
+      t.equal(f.code, 2, "a full disk", { stderr: f.stderr });
+      t.match(f.stderr, /^strmbrkr: journal \S+ cannot be written \(ENOSPC\)\n$/, "one line naming the file it could not write");
+      t.same(await processesGone(f.instanceId), [], "no process is left");
+    } else t.comment("a full disk needs a small file system to fill: root mounts one; not run as uid " + process.getuid?.());
 
     chmodSync(journal, 0o620);
     const loose = await strmbrkr(["run", fixture("cli-square.ts"), "--workers", "1", "--journal", journal, "--resume", "--", "5"]);
@@ -259,6 +297,22 @@ t.test(
     t.equal(loose.stderr, `strmbrkr: journal ${journal} is writable by others (mode 0620): refusing it; chmod go-w it if it is yours\n`);
   },
 );
+
+/** Mounts a tmpfs with `options` on `dir` for the test's length (root only). */
+function mountTmpfs(t: Test, dir: string, options: string): void {
+  execFileSync("mount", ["-t", "tmpfs", "-o", options, "tmpfs", dir]);
+  t.teardown(() => execFileSync("umount", [dir]));
+}
+
+/** Writes `file` until its file system is full. */
+function fillUp(file: string): void {
+  const chunk = Buffer.alloc(4096, 1);
+  try {
+    for (;;) appendFileSync(file, chunk);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOSPC") throw error;
+  }
+}
 
 t.test("strmbrkr map takes --journal and --resume too", { timeout: 60_000 }, async (t) => {
   const dir = scratchDir(t, "strmbrkr-journal-test-");

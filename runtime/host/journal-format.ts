@@ -22,8 +22,8 @@ export interface QueuedRecord {
   t: "queued";
   id: string;
   fn: string;
-  /** SHA-256 of the encoded arguments, hex. */
-  sha: string;
+  /** SHA-256 of the encoded arguments, hex, when they are over DIGEST_ABOVE_BYTES. */
+  sha?: string;
   /** The encoded arguments, base64, when at most MAX_RECORDED_ARGS_BYTES. */
   args?: string;
 }
@@ -49,6 +49,18 @@ export type JournalRecord = RunRecord | QueuedRecord | FinishedRecord;
 /** Arguments larger than this are kept as their digest alone. */
 export const MAX_RECORDED_ARGS_BYTES = 64 * 1024;
 
+/**
+ * Arguments up to this size are their own identity (their base64 is no longer than a hex digest),
+ * and get no digest: hashing cost a run of tiny jobs more than any other part of its records.
+ */
+export const DIGEST_ABOVE_BYTES = 48;
+
+/**
+ * What identifies a job across runs: its function's export name and its arguments, by their
+ * base64 (DIGEST_ABOVE_BYTES or less) or their digest.
+ */
+export const jobKey = (fn: string, identity: string) => `${fn}\0${identity}`;
+
 /** Why a journal cannot be used: the run stops (exit 2) and leaves the file as it is. */
 export class JournalError extends StrmbrkrError {
   constructor(message: string) {
@@ -58,13 +70,44 @@ export class JournalError extends StrmbrkrError {
 
 /** One record as a line of the journal. */
 export function frame(record: JournalRecord): string {
-  const json = JSON.stringify(record);
-  return `${crc32(json).toString(16).padStart(8, "0")} ${json}\n`;
+  return line(JSON.stringify(record));
 }
+
+const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
+const hex8 = (n: number) => HEX[n >>> 24]! + HEX[(n >>> 16) & 0xff]! + HEX[(n >>> 8) & 0xff]! + HEX[n & 0xff]!;
+const line = (json: string) => `${hex8(crc32(json))} ${json}\n`;
+
+// The two records a job writes, framed without JSON.stringify: the same records as frame()'s (the
+// same fields in the same order) at half its cost, which a run of tiny jobs pays twice a job. And
+// ASCII, so they are written as Latin-1 (one byte a character, no UTF-8 encoder): only `fn` could
+// hold other characters (ids are `<pid>-<n>`, digests hex, payloads base64), and its JSON, cached,
+// escapes them as \uXXXX.
+const fnJson = new Map<string, string>();
+
+const asciiJson = (text: string) =>
+  JSON.stringify(text).replace(/[\u0080-\uffff]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
+
+/** frame() of a QueuedRecord, in ASCII. */
+export function frameQueued(id: string, fn: string, sha: string | undefined, args: string | undefined): string {
+  let name = fnJson.get(fn);
+  if (name === undefined) fnJson.set(fn, (name = asciiJson(fn)));
+  return line(
+    `{"t":"queued","id":"${id}","fn":${name}${sha === undefined ? "" : `,"sha":"${sha}"`}${args === undefined ? "" : `,"args":"${args}"`}}`,
+  );
+}
+
+/** frame() of a processed FinishedRecord, in ASCII: the times and pid given when known, as in FinishedRecord. */
+export function frameProcessed(id: string, value: string, delegated?: number, started?: number, processed?: number, pid?: number): string {
+  return line(
+    `{"t":"finished","id":"${id}","status":"processed","value":"${value}"${field("delegated", delegated)}${field("started", started)}${field("processed", processed)}${field("pid", pid)}}`,
+  );
+}
+
+const field = (name: string, value: number | undefined) => (value === undefined ? "" : `,"${name}":${value}`);
 
 /** What a journal holds for a resumed run. */
 export interface JournalContents extends JournalEnd {
-  /** Processed results by `fn + "\0" + sha`, of the runs `reuse` accepted; the latest wins. */
+  /** Processed results by jobKey, of the runs `reuse` accepted; the latest wins. */
   processed: Map<string, FinishedRecord>;
   /** The bundle digest of the last run record; undefined for an empty journal. */
   lastBundle?: string;
@@ -114,7 +157,9 @@ export function scanJournal(bytes: Buffer, path: string, visit: (record: Journal
     if (records++ === 0 && record.t !== "run")
       throw new JournalError(`journal ${path}: line ${line} is not a run record: not a strmbrkr journal; left as it is`);
     if (record.t === "run" && record.v !== JOURNAL_VERSION)
-      throw new JournalError(`journal ${path}: line ${line} has format version ${record.v}; this strmbrkr reads version ${JOURNAL_VERSION}`);
+      throw new JournalError(
+        `journal ${path}: line ${line} has format version ${record.v}; this strmbrkr reads version ${JOURNAL_VERSION}`,
+      );
     visit(record, line);
   }
   return { torn: bad?.line, endsWithNewline: true, records };
@@ -137,8 +182,10 @@ export function readJournal(bytes: Buffer, path: string, reuse: (bundle: string)
       counted = reuse(record.bundle);
       keys = new Map();
     } else if (!counted) return;
-    else if (record.t === "queued") keys.set(record.id, `${record.fn}\0${record.sha}`);
-    else {
+    else if (record.t === "queued") {
+      const identity = record.sha ?? record.args;
+      if (identity !== undefined) keys.set(record.id, jobKey(record.fn, identity));
+    } else {
       const key = keys.get(record.id);
       if (key === undefined) return; // answered from an earlier run: not written again
       keys.delete(record.id);

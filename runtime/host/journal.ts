@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import {
   closeSync,
   constants,
@@ -20,26 +20,29 @@ import { getLogger } from "../config/logger.js";
 import { safeWriteFileSync } from "../util/safe-write.js";
 import type { JobResult } from "../wire/jobs.js";
 import {
+  DIGEST_ABOVE_BYTES,
   frame,
+  frameProcessed,
+  frameQueued,
   JOURNAL_VERSION,
+  jobKey,
   JournalError,
   MAX_RECORDED_ARGS_BYTES,
   readJournal,
   type FinishedRecord,
-  type JournalRecord,
 } from "./journal-format.js";
 
 const log = getLogger("journal");
 
 /** Records wait in memory at most this long before they are written and fsynced. */
 const FLUSH_INTERVAL_MS = 100;
-/** ...or until this many characters wait, so a burst of results costs no unbounded memory. */
-const FLUSH_CHARS = 1 << 20;
+/** ...or until this many bytes wait, so a burst of results costs no unbounded memory. */
+const FLUSH_BYTES = 1 << 20;
 
 /** `--resume`: reuse results of runs of the same bundle only (`same`), or of any bundle (`any`, the user vouching). */
 export type ResumeMode = "same" | "any";
 
-const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
+const sha256 = (bytes: Uint8Array) => hash("sha256", bytes, "hex");
 
 /**
  * `strmbrkr run --journal FILE`: an append-only record of the run's jobs (docs/journal.md), and
@@ -53,8 +56,9 @@ export class Journal implements JobEvents {
   /** The file's bytes at open, read once the bundle is known (`begin`); resumed runs only. */
   #existing?: Buffer;
   #processed?: Map<string, FinishedRecord>;
-  #pending: string[] = [];
-  #pendingChars = 0;
+  /** Records waiting to be written: lines are encoded into it as they come, so a flush is one write of its start. */
+  #pending = Buffer.allocUnsafe(FLUSH_BYTES);
+  #pendingBytes = 0;
   #syncing = false;
   #syncAgain = false;
   #timer?: NodeJS.Timeout;
@@ -118,8 +122,14 @@ export class Journal implements JobEvents {
       if (!contents.endsWithNewline) newline = "\n"; // the torn line ends here, and this run's records start on their own
     }
     this.#keepBundle(bundle, bundleBytes);
-    this.#pending.push(newline + frame({ t: "run", v: JOURNAL_VERSION, at: Date.now(), bundle, script, ...(torn ? { torn } : {}) }));
-    this.flush();
+    // Written and fsynced now: a journal that cannot take it (a full disk) stops the run at its start.
+    const first = newline + frame({ t: "run", v: JOURNAL_VERSION, at: Date.now(), bundle, script, ...(torn ? { torn } : {}) });
+    try {
+      writeAll(this.#fd, Buffer.from(first));
+      fsyncSync(this.#fd);
+    } catch (error) {
+      throw cannot("write", this.path, error);
+    }
     this.#timer = setInterval(() => this.flush(), FLUSH_INTERVAL_MS).unref();
     // Every way out of the process but SIGKILL passes here: main's end, Ctrl-C's process.exit, an uncaught error.
     process.once("exit", () => this.close());
@@ -151,24 +161,24 @@ export class Journal implements JobEvents {
   }
 
   queued(job: Job, fn: string, args: Buffer): RecordedResult | undefined {
-    const sha = sha256(args);
-    const recorded = this.#processed?.get(`${fn}\0${sha}`);
+    const sha = args.length > DIGEST_ABOVE_BYTES ? sha256(args) : undefined;
+    const base64 = args.length <= MAX_RECORDED_ARGS_BYTES ? args.toString("base64") : undefined;
+    const recorded = this.#processed?.get(jobKey(fn, (sha ?? base64)!));
     if (recorded) {
       this.reused++;
       const { value, delegated, started, processed } = recorded;
       return { value: Buffer.from(value!, "base64"), delegatedAt: delegated, startedAt: started, processedAt: processed };
     }
-    this.#append({
-      t: "queued",
-      id: job.id,
-      fn,
-      sha,
-      ...(args.length <= MAX_RECORDED_ARGS_BYTES ? { args: args.toString("base64") } : {}),
-    });
+    this.#append(frameQueued(job.id, fn, sha, base64), true);
     return undefined;
   }
 
   ended(job: Job, result: JobResult, value: Buffer): void {
+    if (result.ok) {
+      const { delegatedAt, startedAt, processedAt, workerPid } = result;
+      this.#append(frameProcessed(job.id, value.toString("base64"), delegatedAt, startedAt, processedAt, workerPid), true);
+      return;
+    }
     const record: FinishedRecord = { t: "finished", id: job.id, status: result.ok ? "processed" : "failed" };
     if (result.ok) record.value = value.toString("base64");
     else {
@@ -180,15 +190,21 @@ export class Journal implements JobEvents {
     if (result.startedAt !== undefined) record.started = result.startedAt;
     if (result.processedAt !== undefined) record.processed = result.processedAt;
     if (result.workerPid !== undefined) record.pid = result.workerPid;
-    this.#append(record);
+    this.#append(frame(record));
   }
 
-  #append(record: JournalRecord): void {
+  /** Adds a line to the batch; `ascii`: it is, and is written a byte a character. */
+  #append(line: string, ascii = false): void {
     if (this.#failed || this.#closed) return;
-    const line = frame(record);
-    this.#pending.push(line);
-    this.#pendingChars += line.length;
-    if (this.#pendingChars >= FLUSH_CHARS) this.flush();
+    const most = ascii ? line.length : line.length * 3; // UTF-8 takes at most 3 bytes per UTF-16 unit
+    if (this.#pendingBytes + most > this.#pending.length) {
+      this.flush();
+      if (most > this.#pending.length) {
+        this.#write(Buffer.from(line)); // a record larger than the batch: on its own
+        return;
+      }
+    }
+    this.#pendingBytes += ascii ? this.#pending.write(line, this.#pendingBytes, "latin1") : this.#pending.write(line, this.#pendingBytes);
   }
 
   /**
@@ -197,12 +213,16 @@ export class Journal implements JobEvents {
    * the machine at most what was not yet fsynced.
    */
   flush(): void {
-    if (this.#pending.length === 0 || this.#failed) return;
-    const bytes = Buffer.from(this.#pending.join(""));
-    this.#pending = [];
-    this.#pendingChars = 0;
+    if (this.#pendingBytes === 0 || this.#failed) return;
+    const bytes = this.#pending.subarray(0, this.#pendingBytes);
+    this.#pendingBytes = 0;
+    this.#write(bytes);
+  }
+
+  #write(bytes: Buffer): void {
+    if (this.#failed) return;
     try {
-      for (let done = 0; done < bytes.length; ) done += writeSync(this.#fd, bytes, done);
+      writeAll(this.#fd, bytes);
     } catch (error) {
       this.#failed = true;
       log.error(
@@ -240,6 +260,10 @@ export class Journal implements JobEvents {
       closeSync(this.#fd);
     }
   }
+}
+
+function writeAll(fd: number, bytes: Buffer): void {
+  for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done);
 }
 
 /** A new journal: created exclusively, never through a symlink, 0600 from its creation on. */

@@ -30,6 +30,7 @@ import {
   MAX_RECORDED_ARGS_BYTES,
   readJournal,
   type FinishedRecord,
+  type KeptResult,
 } from "./journal-format.js";
 
 const log = getLogger("journal");
@@ -55,7 +56,7 @@ export class Journal implements JobEvents {
   #fd: number;
   /** The file's bytes at open, read once the bundle is known (`begin`); resumed runs only. */
   #existing?: Buffer;
-  #processed?: Map<string, FinishedRecord>;
+  #processed?: Map<string, KeptResult>;
   /** Records waiting to be written: lines are encoded into it as they come, so a flush is one write of its start. */
   #pending = Buffer.allocUnsafe(FLUSH_BYTES);
   #pendingBytes = 0;

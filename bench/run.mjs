@@ -12,7 +12,7 @@ import { count, log, notes, peer, pick, repeat, strmbrkr } from "./lib/contest.m
 import { killTagged } from "./lib/proc.mjs";
 import { ensureRedisInstalled, startRedis } from "./lib/redis.mjs";
 import { summarize } from "./lib/stats.mjs";
-import { markdownTable, row } from "./lib/table.mjs";
+import { goalLines, markdownTable, row } from "./lib/table.mjs";
 
 const SIZES = {
   full: {
@@ -50,8 +50,8 @@ async function tinyJobs(size) {
   });
   const figure = `Tiny jobs: ${count(n)} no-ops queued at once, 2 workers`;
   return [
-    row({ figure, unit: "jobs/s", peer: "piscina (2 threads)", strmbrkr: s.strmbrkr, peerValues: s.piscina, goal: { ratio: 1.5 } }),
-    row({ figure, unit: "jobs/s", peer: "workerpool (2 processes)", strmbrkr: s.strmbrkr, peerValues: s.workerpool, goal: { ratio: 5 } }),
+    row({ figure, unit: "jobs/s", peer: "piscina (2 threads)", strmbrkr: s.strmbrkr, peerValues: s.piscina, goal: { ratio: 3 } }),
+    row({ figure, unit: "jobs/s", peer: "workerpool (2 processes)", strmbrkr: s.strmbrkr, peerValues: s.workerpool, goal: { ratio: 7 } }),
   ];
 }
 
@@ -62,18 +62,20 @@ async function latency(size) {
     piscina: async () => (await peer("piscina.mjs", ["latency", n])).json,
     workerpool: async () => (await peer("workerpool.mjs", ["latency", n])).json,
   });
-  // The goals are on the first `n` timed round trips; the warmed pool's p99 (the `n` after those) is shown beside them.
+  // p50 and p99 are of the first `n` timed round trips (cold: no goal for p99); the warmed pool's p99 is of the `n` after those.
+  // A lone job's goals are workerpool's, which is processes too: its p50 at most, and 1 ms for the warmed p99.
   const rows = [];
   const warmed = `a pool warmed by ${count(200 + n)} round trips`;
-  for (const [field, label, goal] of [
-    ["p50Us", "p50", { atMost: 150 }],
-    ["p99Us", "p99", { atMost: 1000 }],
-    ["warmP99Us", `p99 on ${warmed}`],
+  for (const [field, label, goals] of [
+    ["p50Us", "p50", { workerpool: { timesAtMost: 1, of: "workerpool" } }],
+    ["p99Us", "p99 (cold)", {}],
+    ["warmP99Us", `p99 on ${warmed}`, { workerpool: { atMost: 1000 } }],
   ]) {
     for (const [name, peerLabel] of [
       ["piscina", "piscina (2 threads)"],
       ["workerpool", "workerpool (2 processes)"],
     ]) {
+      const goal = goals[name];
       const figure = `Latency ${label}: queue → result, one job at a time, 2 workers`;
       rows.push(
         row({
@@ -102,7 +104,8 @@ async function cpuBound(size) {
   });
   const figure = `CPU-bound: ${size.cpuJobs} jobs × 50 ms, 2 workers, ideal ÷ wall time`;
   return [
-    row({ figure, unit: "%", peer: "piscina (2 threads)", strmbrkr: s.strmbrkr, peerValues: s.piscina, goal: { atLeast: 97 }, digits: 1 }),
+    // Efficiency is itself a ratio (ideal ÷ wall time): piscina's level, 98 %, is the goal.
+    row({ figure, unit: "%", peer: "piscina (2 threads)", strmbrkr: s.strmbrkr, peerValues: s.piscina, goal: { atLeast: 98 }, digits: 1 }),
   ];
 }
 
@@ -163,7 +166,7 @@ async function startup(size) {
       peer: "node forking 4 children that import zeromq, until all ready, → exit",
       strmbrkr: s.strmbrkr,
       peerValues: s.fork4,
-      goal: { atMost: 400 },
+      goal: { timesAtMost: 1.3, of: "the bare forks" },
     }),
   ];
 }
@@ -190,7 +193,8 @@ async function kvs(size) {
         peer: peerLabel,
         strmbrkr: pick(s.strmbrkr, "sequentialOpsPerSecond"),
         peerValues: pick(s.redis ?? [], "sequentialOpsPerSecond"),
-        goal: { ratio: 1 },
+        // 1.2×, not 1×: a slow day takes a fifth off a figure this size, and it must stay ahead on one.
+        goal: { ratio: 1.2 },
       }),
       row({
         figure: "KVS: set/get, 100 requests in flight, one client",
@@ -350,6 +354,7 @@ async function main() {
   };
   writeFileSync(new URL("./results.json", import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
   console.log(table);
+  console.log(`\n${goalLines(rows).join("\n")}`);
   console.log(
     `\n${mode} run, ${size.reps} repetitions, ${seconds.toFixed(0)} s; ${before.cpus} cores, node ${before.node}; load before ${before.loadAverage.join(" ")}, after ${results.loadAverageAfter.join(" ")}`,
   );

@@ -4,8 +4,10 @@ import { summarize } from "./stats.mjs";
 /**
  * A table row from repeated samples. The ratio says how far strmbrkr is ahead (> 1) or behind (< 1):
  * strmbrkr ÷ peer, or peer ÷ strmbrkr when `lowerIsBetter`. `goal` is `{ ratio }` (that ratio at
- * least; `of` names the peer in the goal's text), `{ atMost }` or `{ atLeast }` (strmbrkr's median
- * against a fixed figure).
+ * least; `of` names the peer in the goal's text), `{ timesAtMost }` (strmbrkr's median at most that
+ * many times the peer's: for figures where lower is better, "≤ 1.3× four bare forks"), or
+ * `{ atMost }` / `{ atLeast }` (strmbrkr's median against a fixed figure: only for what is itself
+ * a ratio, e.g. % of ideal, or an absolute promise such as bytes per queued job).
  */
 export function row({ figure, unit, peer, strmbrkr, peerValues, goal, digits = 0, lowerIsBetter = false }) {
   const ours = summarize(strmbrkr);
@@ -19,8 +21,9 @@ export function row({ figure, unit, peer, strmbrkr, peerValues, goal, digits = 0
     peer,
     digits,
     goal: goalText(goal),
-    met: goalMet(goal, ours.median, ratio),
+    met: goalMet(goal, ours.median, theirs.median, ratio),
     ratio,
+    measured: measuredText(goal, ours.median, theirs.median, ratio, unit, digits),
     strmbrkr: ours,
     peerStats: theirs,
   };
@@ -29,13 +32,23 @@ export function row({ figure, unit, peer, strmbrkr, peerValues, goal, digits = 0
 function goalText(goal) {
   if (!goal) return "";
   if (goal.ratio !== undefined) return `≥ ${goal.ratio}× ${goal.of ?? "peer"}`;
+  if (goal.timesAtMost !== undefined) return `≤ ${goal.timesAtMost}× ${goal.of ?? "peer"}`;
   if (goal.atMost !== undefined) return `≤ ${goal.atMost}`;
   return `≥ ${goal.atLeast}`;
 }
 
-function goalMet(goal, median, ratio) {
+/** What was measured, in the goal's own terms (for "≤ N× peer": strmbrkr's median ÷ the peer's). */
+function measuredText(goal, median, peerMedian, ratio, unit, digits) {
+  if (!goal || median === undefined) return undefined;
+  if (goal.ratio !== undefined) return ratio === undefined ? undefined : `${ratio.toFixed(2)}×`;
+  if (goal.timesAtMost !== undefined) return peerMedian ? `${(median / peerMedian).toFixed(2)}×` : undefined;
+  return `${format(median, digits)} ${unit}`;
+}
+
+function goalMet(goal, median, peerMedian, ratio) {
   if (!goal || median === undefined) return undefined;
   if (goal.ratio !== undefined) return ratio === undefined ? undefined : ratio >= goal.ratio;
+  if (goal.timesAtMost !== undefined) return peerMedian === undefined ? undefined : median <= goal.timesAtMost * peerMedian;
   if (goal.atMost !== undefined) return median <= goal.atMost;
   return median >= goal.atLeast;
 }
@@ -62,6 +75,17 @@ export function markdownTable(rows) {
     );
   }
   return lines.join("\n");
+}
+
+/** One line a goal: met, not met, or not measured. */
+export function goalLines(rows) {
+  const goals = rows.filter((r) => r.goal);
+  const verdict = (r) => (r.met === undefined ? "not measured" : r.met ? "met" : "NOT MET");
+  const lines = goals.map((r) => {
+    return `${verdict(r).padEnd(12)} ${r.figure} vs ${r.peer}: goal ${r.goal}${r.measured ? `, measured ${r.measured}` : ""}`;
+  });
+  const met = goals.filter((r) => r.met).length;
+  return [`goals: ${met} of ${goals.length} met`, ...lines];
 }
 
 function format(value, digits) {

@@ -114,7 +114,9 @@ export function scanJournal(bytes: Buffer, path: string, visit: (record: Journal
     if (records++ === 0 && record.t !== "run")
       throw new JournalError(`journal ${path}: line ${line} is not a run record: not a strmbrkr journal; left as it is`);
     if (record.t === "run" && record.v !== JOURNAL_VERSION)
-      throw new JournalError(`journal ${path}: line ${line} has format version ${record.v}; this strmbrkr reads version ${JOURNAL_VERSION}`);
+      throw new JournalError(
+        `journal ${path}: line ${line} has format version ${record.v}; this strmbrkr reads version ${JOURNAL_VERSION}`,
+      );
     visit(record, line);
   }
   return { torn: bad?.line, endsWithNewline: true, records };

@@ -31,7 +31,12 @@ export function RunReport({ run, runs, bounds, colors }: RunReportProps) {
         {wallMs > 0 ? `, ${formatRate((ended * 1000) / wallMs)} jobs/s` : ""} · bundle <span class="mono">{run.bundle.slice(0, 12)}…</span>
       </p>
       <div class="report-grid">
-        <Panel area="report-wide" title="Functions" testid="summary" meta={run.functions.length === 1 ? "1 function" : `${run.functions.length} functions`}>
+        <Panel
+          area="report-wide"
+          title="Functions"
+          testid="summary"
+          meta={run.functions.length === 1 ? "1 function" : `${run.functions.length} functions`}
+        >
           <FunctionSummaryTable run={run} colors={colors} />
         </Panel>
         <Panel area="report-wide" title="Task stream" testid="stream-panel" meta={streamMeta(stream)}>

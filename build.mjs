@@ -2,7 +2,8 @@
 // (the CLI, hub, key-value store, worker, and the stdlib a job script imports), so a process
 // loads a few files instead of ~40 modules. The modules entries share go into shared chunks, so
 // the stdlib a job script's bundle imports is the same instance the process's own code uses.
-// The dashboard's page (web/) is one more bundle, for browsers: dist/web/ holds index.html, app.js, app.css.
+// The dashboard's page (web/) is one more bundle, for browsers: dist/web/ holds index.html, app.js, app.css;
+// and the journal's HTML report another: report.js and report.css, which `strmbrkr report --html` inlines.
 // Everything is written to a staging folder beside dist/, swapped in at the end (scripts/replace-dir.mjs).
 import { execFileSync } from "node:child_process";
 import { copyFileSync, rmSync } from "node:fs";
@@ -52,9 +53,7 @@ async function build() {
   });
   // The dashboard's page: Preact and uPlot bundled in, no source maps (the server serves these three files alone).
   // The CSS it imports (its own and uPlot's) becomes app.css beside app.js.
-  await esbuild.build({
-    entryPoints: ["web/main.tsx"],
-    outfile: `${outdir}/web/app.js`,
+  const page = {
     bundle: true,
     platform: "browser",
     format: "esm",
@@ -64,6 +63,9 @@ async function build() {
     jsx: "automatic",
     jsxImportSource: "preact",
     logLevel: "warning",
-  });
+  };
+  await esbuild.build({ ...page, entryPoints: ["web/main.tsx"], outfile: `${outdir}/web/app.js` });
+  // The report: the same drawings and components, its own entry; one file, so no chunks to inline.
+  await esbuild.build({ ...page, entryPoints: ["web/report.tsx"], outfile: `${outdir}/web/report.js` });
   copyFileSync("web/index.html", `${outdir}/web/index.html`);
 }

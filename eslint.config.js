@@ -31,10 +31,11 @@ export const SEPARATE = ["runtime/hub", "runtime/kvs", "runtime/supervisor", "ru
 export const EXCEPTIONS = { "runtime/worker/main.ts": { stdlib: ["index.js"] } };
 
 /**
- * The dashboard's page, run by a browser: outside the layers. It imports npm packages and, of the
- * Node code, the one file that says what the server sends it; no layer imports it.
+ * The pages run by a browser (the dashboard, the journal's HTML report): outside the layers. They
+ * import npm packages and, of the Node code, the files that say what they are sent: the dashboard's
+ * updates, the report's data; no layer imports them.
  */
-export const BROWSER = { folder: "web", imports: { "runtime/wire": ["dashboard.js"] } };
+export const BROWSER = { folder: "web", imports: { "runtime/wire": ["dashboard.js", "journal-report.js"] } };
 
 const rank = new Map(LAYERS.flatMap((folders, i) => folders.map((folder) => [folder, i])));
 const leaf = (folder) => folder.split("/").at(-1);

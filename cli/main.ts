@@ -2,6 +2,7 @@ import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { STRMBRKR_VERSION } from "../runtime/util/package-root.js";
 import { initCommand } from "./init.js";
+import { journalReportCommand } from "./journal-report.js";
 import { keygenCommand } from "./keygen.js";
 import { kvsCommand } from "./kvs.js";
 import { mapCommand } from "./map.js";
@@ -28,6 +29,7 @@ await yargs(argv)
   .command(mapCommand)
   .command(kvsCommand)
   .command(workerCommand)
+  .command(journalReportCommand)
   .command(keygenCommand)
   // A hidden default command, so unknown flags are reported before a missing command is.
   .command("$0", false, {}, () => fail(2, "name a command, e.g. `strmbrkr run script.ts` (see --help)"))

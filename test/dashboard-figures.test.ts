@@ -1,12 +1,11 @@
 /** The dashboard's arithmetic, without processes: duration buckets, quantiles, the Prometheus histogram, store summaries, the log tail. */
 import { PassThrough } from "node:stream";
 import t from "tap";
-import { bucketOf } from "../runtime/hub/activity.js";
 import { LogTail } from "../runtime/dashboard/log-tail.js";
 import { runMetrics } from "../runtime/dashboard/metrics.js";
 import { quantileMs, type RunMonitor } from "../runtime/dashboard/run-monitor.js";
 import { summarize } from "../runtime/kvs/summarize.js";
-import { DURATION_BOUNDS_MS, type DurationHistogram, type HubActivity } from "../runtime/wire/dashboard.js";
+import { bucketOf, DURATION_BOUNDS_MS, type DurationHistogram, type HubActivity } from "../runtime/wire/dashboard.js";
 
 const histogramOf = (values: number[]): DurationHistogram => {
   const buckets = new Array<number>(DURATION_BOUNDS_MS.length + 1).fill(0);

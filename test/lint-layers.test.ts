@@ -133,28 +133,33 @@ t.test("every folder of runtime/ has its place in the layers, and no file is loo
   for (const folder of placed) t.ok(existsSync(`${ROOT}${folder}`), `${folder}, named in LAYERS, exists`);
 });
 
-t.test("web/, the browser's page, imports the dashboard's wire types alone of the Node code; no layer imports it", async (t) => {
-  const page = "web is the browser's page: of the Node code it imports runtime/wire/dashboard.js alone";
-  for (const [path, code] of [
-    [
-      "web/probe.ts",
-      `import type { DashboardUpdate } from "../runtime/wire/dashboard.js"; import { render } from "preact"; import "./format.js";`,
-    ],
-    ["web/components/probe.tsx", `import type { WorkerView } from "../../runtime/wire/dashboard.js"; import "../connection.js";`],
-  ])
-    t.same(await layerFindings(path, code), [], `${path}: the dashboard types, packages and its own files pass`);
-  for (const [path, code] of [
-    ["web/probe.ts", `import { PROTOCOL_VERSION } from "../runtime/wire/protocol.js";`],
-    ["web/components/probe.tsx", `import { describe } from "../../runtime/util/describe.js";`],
-    ["web/probe.ts", `export const load = () => import("../stdlib/index.js");`],
-  ]) {
-    const findings = await layerFindings(path, code);
-    t.equal(findings.length, 1, `${path}: one finding`, { findings });
-    t.match(findings[0]?.message, page, `${path}: ${code}`);
-  }
-  for (const path of ["runtime/host/probe.ts", "cli/probe.ts", "runtime/util/probe.ts"]) {
-    const findings = await layerFindings(path, `import "../../web/main.js";`);
-    t.equal(findings.length, 1, `${path} -> web: one finding`, { findings });
-    t.match(findings[0]?.message, "web is the browser's page", `${path} may not import web`);
-  }
-});
+t.test(
+  "web/, the browser's pages, import the dashboard's and the report's wire types alone of the Node code; no layer imports them",
+  async (t) => {
+    const page = "web is the browser's page: of the Node code it imports runtime/wire/dashboard.js, runtime/wire/journal-report.js alone";
+    for (const [path, code] of [
+      [
+        "web/probe.ts",
+        `import type { DashboardUpdate } from "../runtime/wire/dashboard.js"; import { render } from "preact"; import "./format.js";`,
+      ],
+      ["web/components/probe.tsx", `import type { WorkerView } from "../../runtime/wire/dashboard.js"; import "../connection.js";`],
+      ["web/probe.tsx", `import { REPORT_DATA_ID, type JournalReport } from "../runtime/wire/journal-report.js";`],
+    ])
+      t.same(await layerFindings(path, code), [], `${path}: the wire types, packages and its own files pass`);
+    for (const [path, code] of [
+      ["web/probe.ts", `import { PROTOCOL_VERSION } from "../runtime/wire/protocol.js";`],
+      ["web/probe.ts", `import { summarizeJournal } from "../runtime/host/journal-summary.js";`],
+      ["web/components/probe.tsx", `import { describe } from "../../runtime/util/describe.js";`],
+      ["web/probe.ts", `export const load = () => import("../stdlib/index.js");`],
+    ]) {
+      const findings = await layerFindings(path, code);
+      t.equal(findings.length, 1, `${path}: one finding`, { findings });
+      t.match(findings[0]?.message, page, `${path}: ${code}`);
+    }
+    for (const path of ["runtime/host/probe.ts", "cli/probe.ts", "runtime/util/probe.ts"]) {
+      const findings = await layerFindings(path, `import "../../web/main.js";`);
+      t.equal(findings.length, 1, `${path} -> web: one finding`, { findings });
+      t.match(findings[0]?.message, "web is the browser's page", `${path} may not import web`);
+    }
+  },
+);

@@ -26,8 +26,8 @@ interface SeriesChartProps {
   colourVariable: string;
 }
 
-/** One uPlot chart, made once (again when the colour scheme flips) and fed new data in place. */
-function SeriesChart({ title, unit, t, values, colourVariable }: SeriesChartProps) {
+/** One uPlot chart, made once (again when the colour scheme flips) and fed new data in place: the dashboard's series, the report's throughput. */
+export function SeriesChart({ title, unit, t, values, colourVariable }: SeriesChartProps) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const theme = useTheme();

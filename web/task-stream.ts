@@ -8,7 +8,8 @@ import { compareWorkers, naturalOrder } from "./worker-order.js";
  * function, failures outlined in red, the jobs running now as paler bars growing to the right
  * edge. The time axis spans the `windowMs` before `now` and slides as `now` moves.
  *
- * A pure drawing on a canvas, no Preact and no connection: the static HTML report draws with it too.
+ * A pure drawing on a canvas, no Preact and no connection: the live dashboard draws the last minute
+ * with it, the HTML report of a journal (`strmbrkr report --html`) a whole run.
  */
 export interface TaskStreamOptions {
   theme: Theme;
@@ -21,15 +22,25 @@ export interface TaskStreamOptions {
   /** Tallest a row gets (CSS px); rows shrink (to 3 px) so the drawing stays under `maxHeight`. */
   rowHeight?: number;
   maxHeight?: number;
+  /** A time on the axis as a label; default the time of day ("14:03:27"). */
+  timeLabel?: (t: number) => string;
+  /** Grid lines fall on whole steps from this time: default 0, whole seconds of the clock; a run's start for elapsed time. */
+  timeOrigin?: number;
 }
+
+/** What the drawing needs of a worker: its id (TaskSlice.worker), its machine, what it runs now; `label` names its row (default its id). */
+export type TaskStreamWorker = Pick<WorkerView, "id" | "machine"> & { job?: WorkerView["job"]; label?: string };
 
 const LABEL_WIDTH = 92;
 const AXIS_HEIGHT = 20;
 const TOP = 2;
 /** Room for a line of text when there is no row to draw. */
 const EMPTY_HEIGHT = 24;
-/** Grid steps to choose from: the smallest that leaves room for a time-of-day label. */
-const TICK_STEPS_MS = [5_000, 10_000, 15_000, 20_000, 30_000, 60_000];
+/** Grid steps to choose from: the smallest that leaves room for a label (a minute's window takes 5 s to 15 s; a whole run, any). */
+const TICK_STEPS_MS = [
+  1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 15_000, 20_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000,
+  1_800_000, 3_600_000, 7_200_000, 10_800_000, 21_600_000, 43_200_000, 86_400_000,
+];
 const TICK_MIN_PX = 72;
 
 interface Row {
@@ -43,11 +54,19 @@ interface Row {
 export function drawTaskStream(
   canvas: HTMLCanvasElement,
   slices: readonly TaskSlice[],
-  workers: readonly WorkerView[],
+  workers: readonly TaskStreamWorker[],
   now: number,
   options: TaskStreamOptions,
 ): string[] {
-  const { theme, colorOf, windowMs = 60_000, rowHeight: tallest = 18, maxHeight = 480 } = options;
+  const {
+    theme,
+    colorOf,
+    windowMs = 60_000,
+    rowHeight: tallest = 18,
+    maxHeight = 480,
+    timeLabel = formatTimeOfDay,
+    timeOrigin = 0,
+  } = options;
   const rows = rowsOf(slices, workers);
   const rowHeight = Math.max(3, Math.min(tallest, Math.floor((maxHeight - AXIS_HEIGHT - TOP) / Math.max(1, rows.length))));
   const width = options.width ?? (canvas.clientWidth || 800);
@@ -65,7 +84,7 @@ export function drawTaskStream(
   const barHeight = rowHeight - gap;
   const rowTop = (i: number) => TOP + i * rowHeight + gap / 2;
 
-  drawGrid(context, theme, { x, from, now, plotLeft, plotBottom, width, rows: rows.length, rowHeight });
+  drawGrid(context, theme, { x, from, now, plotLeft, plotBottom, width, rows: rows.length, rowHeight, timeLabel, timeOrigin });
 
   // Bars, merged per row: touching bars of one colour make one rectangle, and a bar that falls
   // wholly on pixels its row has painted already is skipped (jobs shorter than a pixel), so a row
@@ -140,11 +159,11 @@ export function drawTaskStream(
 }
 
 /** The registered workers (local first, then by machine and id), then any gone worker the slices still show. */
-function rowsOf(slices: readonly TaskSlice[], workers: readonly WorkerView[]): Row[] {
+function rowsOf(slices: readonly TaskSlice[], workers: readonly TaskStreamWorker[]): Row[] {
   const sorted = [...workers].sort(compareWorkers);
   const rows: Row[] = sorted.map((worker) => ({
     id: worker.id,
-    label: worker.machine === "local" ? worker.id : `${worker.id} ${worker.machine}`,
+    label: worker.label ?? (worker.machine === "local" ? worker.id : `${worker.id} ${worker.machine}`),
     gone: false,
   }));
   const known = new Set(rows.map((row) => row.id));
@@ -178,9 +197,11 @@ interface GridGeometry {
   width: number;
   rows: number;
   rowHeight: number;
+  timeLabel: (t: number) => string;
+  timeOrigin: number;
 }
 
-/** Row stripes, and a line every few seconds of wall-clock time (so they slide with the bars), labelled with the time of day. */
+/** Row stripes, and a line every few seconds of wall-clock time (so they slide with the bars), labelled (the time of day, by default). */
 function drawGrid(context: CanvasRenderingContext2D, theme: Theme, g: GridGeometry): void {
   const { plotBottom } = g;
   const pxPerMs = (g.x(g.now) - g.x(g.from)) / (g.now - g.from);
@@ -196,7 +217,7 @@ function drawGrid(context: CanvasRenderingContext2D, theme: Theme, g: GridGeomet
   context.strokeStyle = theme.grid;
   context.lineWidth = 1;
   context.beginPath();
-  for (let t = Math.ceil(g.from / tick) * tick; t <= g.now; t += tick) {
+  for (let t = firstTick(g, tick); t <= g.now; t += tick) {
     const x = Math.round(g.x(t)) + 0.5;
     context.moveTo(x, TOP);
     context.lineTo(x, plotBottom + 4);
@@ -206,13 +227,16 @@ function drawGrid(context: CanvasRenderingContext2D, theme: Theme, g: GridGeomet
   context.stroke();
 
   context.fillStyle = theme.muted;
-  for (let t = Math.ceil(g.from / tick) * tick; t <= g.now; t += tick) {
+  for (let t = firstTick(g, tick); t <= g.now; t += tick) {
     const x = g.x(t);
     // Keep the labels whole: none cut by the label gutter or the right edge.
     if (x - 24 < g.plotLeft || x + 24 > g.width) continue;
-    context.fillText(formatTimeOfDay(t), x, plotBottom + 6);
+    context.fillText(g.timeLabel(t), x, plotBottom + 6);
   }
 }
+
+/** The first grid line at or after the window's start: a whole number of steps from the origin. */
+const firstTick = (g: GridGeometry, tick: number) => g.timeOrigin + Math.ceil((g.from - g.timeOrigin) / tick) * tick;
 
 function drawLabels(context: CanvasRenderingContext2D, theme: Theme, rows: Row[], rowHeight: number): void {
   if (rowHeight < 9) return; // too thin to label each; the workers table names them

@@ -4,6 +4,6 @@ import type { WorkerView } from "../runtime/wire/dashboard.js";
 export const naturalOrder = new Intl.Collator(undefined, { numeric: true }).compare;
 
 /** The order workers are listed and drawn in: local ones first, then by machine, then by id. */
-export function compareWorkers(a: WorkerView, b: WorkerView): number {
+export function compareWorkers(a: Pick<WorkerView, "id" | "machine">, b: Pick<WorkerView, "id" | "machine">): number {
   return Number(a.machine !== "local") - Number(b.machine !== "local") || naturalOrder(a.machine, b.machine) || naturalOrder(a.id, b.id);
 }

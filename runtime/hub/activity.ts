@@ -1,5 +1,12 @@
 import { CpuSampler } from "../util/proc-stats.js";
-import { DURATION_BOUNDS_MS, type DurationHistogram, type HubActivity, type TaskSlice, type WorkerView } from "../wire/dashboard.js";
+import {
+  bucketOf,
+  DURATION_BOUNDS_MS,
+  type DurationHistogram,
+  type HubActivity,
+  type TaskSlice,
+  type WorkerView,
+} from "../wire/dashboard.js";
 import type { WorkerSlot } from "./worker-slots.js";
 
 /**
@@ -84,16 +91,4 @@ export class Activity {
     histogram.sumMs += ms;
     if (ms > histogram.maxMs) histogram.maxMs = ms;
   }
-}
-
-/** The first bucket whose bound is ≥ `ms` (binary search over the ~80 bounds). */
-export function bucketOf(ms: number): number {
-  let low = 0;
-  let high = DURATION_BOUNDS_MS.length;
-  while (low < high) {
-    const middle = (low + high) >> 1;
-    if (DURATION_BOUNDS_MS[middle]! >= ms) high = middle;
-    else low = middle + 1;
-  }
-  return low;
 }

@@ -13,6 +13,18 @@ export const DURATION_BOUNDS_MS: readonly number[] = (() => {
   return bounds;
 })();
 
+/** The first bucket whose bound is ≥ `ms` (binary search over the ~80 bounds). */
+export function bucketOf(ms: number): number {
+  let low = 0;
+  let high = DURATION_BOUNDS_MS.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (DURATION_BOUNDS_MS[middle]! >= ms) high = middle;
+    else low = middle + 1;
+  }
+  return low;
+}
+
 /** Durations of one function's jobs, cumulative over the run: `buckets[i]` counts those ≤ DURATION_BOUNDS_MS[i] and above the bound before; the last, those above all bounds. */
 export interface DurationHistogram {
   buckets: number[];
@@ -90,8 +102,8 @@ export interface FailureView {
   stack?: string;
   /** The arguments, described and cut to a few hundred characters. */
   args: string;
-  /** Retries the job asked for (it ran up to 1 + retries times). */
-  retries: number;
+  /** Retries the job asked for (it ran up to 1 + retries times); absent where unknown (a journal does not keep a job's options). */
+  retries?: number;
   at: number;
 }
 

@@ -6,8 +6,15 @@ import { useElementWidth, useTheme } from "../hooks.js";
 import type { FunctionColors, Theme } from "../theme.js";
 import { Swatch } from "./panel.js";
 
+/** What a histogram needs of a function: the dashboard's FunctionView, or a journal report's FunctionSummary. */
+type FunctionDurations = Pick<FunctionView, "fn" | "durations">;
+
 /** A histogram of job durations per function, on one shared log-scaled axis so they compare at a glance. */
-export function DurationsPanel(props: { functions: readonly FunctionView[]; bounds: readonly number[] | null; colors: FunctionColors }) {
+export function DurationsPanel(props: {
+  functions: readonly FunctionDurations[];
+  bounds: readonly number[] | null;
+  colors: FunctionColors;
+}) {
   const theme = useTheme();
   if (!props.bounds) return <p class="empty">Waiting for the duration buckets.</p>;
   const measured = props.functions.filter((fn) => fn.durations.count > 0);
@@ -34,7 +41,7 @@ export function DurationsPanel(props: { functions: readonly FunctionView[]; boun
 }
 
 interface HistogramCanvasProps {
-  fn: FunctionView;
+  fn: FunctionDurations;
   bounds: readonly number[];
   range: [number, number];
   theme: Theme;

@@ -57,7 +57,7 @@ function Failure({ failure, colour }: { failure: FailureView; colour: string }) 
           {failure.fn}
         </span>
         <span class="mono">{failure.id}</span>
-        <span>{failure.retries === 1 ? "1 retry" : `${failure.retries} retries`}</span>
+        {failure.retries !== undefined && <span>{failure.retries === 1 ? "1 retry" : `${failure.retries} retries`}</span>}
       </div>
       <div class="failure-args">
         <span class="muted">args </span>

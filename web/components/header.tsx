@@ -60,7 +60,8 @@ export function Header({ update, link }: { update: DashboardUpdate; link: LinkSt
   );
 }
 
-function Total(props: { label: string; value: number; testid: string; warn?: boolean; title?: string }) {
+/** One of the big figures under the title: the dashboard's totals, the report's. */
+export function Total(props: { label: string; value: number; testid: string; warn?: boolean; title?: string }) {
   return (
     <div class={props.warn ? "total warn" : "total"} title={props.title}>
       <dt>{props.label}</dt>

@@ -1,0 +1,50 @@
+/** A real run's journal for the `strmbrkr report` tests, and the journal's records read as a user could. */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { crc32 } from "../../runtime/util/crc32.js";
+import { fixture, lastJson, processesGone, strmbrkr } from "./cli.js";
+import { type Asserts, scratchDir } from "./kvs-helpers.js";
+
+export const REPORT_RUN = fixture("journal-report.ts");
+
+/** The fixture's line that throws: a failure's stack must name it. */
+export const THROW_LINE =
+  readFileSync(REPORT_RUN, "utf8")
+    .split("\n")
+    .findIndex((line) => line.includes("throw new RangeError")) + 1;
+
+/** The journal's whole lines with a good checksum, parsed (a torn or bad line is skipped). */
+export function journalRecords(path: string): any[] {
+  return readFileSync(path, "utf8")
+    .split("\n")
+    .slice(0, -1) // the last piece has no newline: torn, or empty
+    .filter((line) => /^[0-9a-f]{8} /.test(line) && crc32(line.slice(9)) === Number.parseInt(line.slice(0, 8), 16))
+    .map((line) => JSON.parse(line.slice(9)));
+}
+
+export interface ReportRun {
+  dir: string;
+  journal: string;
+  /** The finished records. */
+  finished: any[];
+  /** The worker pids the finished records name, ascending. */
+  pids: number[];
+}
+
+/**
+ * Runs the fixture (`-- 40`: 40 squares, 6 of which throw, and 20 naps) on two workers with
+ * --journal into a scratch folder removed when `t` ends.
+ */
+export async function reportRun(t: Asserts): Promise<ReportRun> {
+  const dir = scratchDir(t, "strmbrkr-report-test-");
+  const journal = join(dir, "run.journal");
+  const run = await strmbrkr(["run", REPORT_RUN, "--workers", "2", "--no-progress", "--journal", journal, "--", "40"], {
+    timeoutMs: 60_000,
+  });
+  t.equal(run.code, 0, "the fixture's run exits 0", { stderr: run.stderr });
+  t.same(lastJson(run.stdout), { processed: 54, failed: 6 }, "its jobs ended as the fixture says");
+  t.same(await processesGone(run.instanceId), [], "no process of the run is left");
+  const finished = journalRecords(journal).filter((record) => record.t === "finished");
+  const pids = [...new Set(finished.map((record) => record.pid as number))].sort((a, b) => a - b);
+  return { dir, journal, finished, pids };
+}

@@ -6,6 +6,7 @@ import { journalReportCommand } from "./journal-report.js";
 import { keygenCommand } from "./keygen.js";
 import { kvsCommand } from "./kvs.js";
 import { mapCommand } from "./map.js";
+import { replayCommand } from "./replay.js";
 import { runCommand } from "./run.js";
 import { fail } from "./report.js";
 import { unknownOptionMessage } from "./unknown-option.js";
@@ -27,6 +28,7 @@ await yargs(argv)
   .command(runCommand)
   .command(initCommand)
   .command(mapCommand)
+  .command(replayCommand)
   .command(kvsCommand)
   .command(workerCommand)
   .command(journalReportCommand)

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { ScriptError, Stopped } from "../util/errors.js";
+import { safeWriteFileSync } from "../util/safe-write.js";
 import type { Bundle } from "./bundle.js";
 import type { ClientContext } from "../client/context.js";
 import type { JobEvents } from "../client/job-events.js";
@@ -95,6 +96,21 @@ export class HostContext implements ClientContext {
         return (this.#resolved = bundle);
       });
     return this.#bundle;
+  }
+
+  /**
+   * Makes `bytes`, a bundle of `scriptPath` built by an earlier run (`strmbrkr replay`: the one kept
+   * beside the journal), this run's bundle. It is written where a run writes its own,
+   * `<runDir>/bundle.mjs`, so the relative paths of its inline source map resolve as in its run.
+   */
+  useBuiltBundle(scriptPath: string, bytes: Uint8Array): Bundle {
+    if (this.#bundle) throw new ScriptError(`this process already runs ${this.#bundleScript}; cannot also run another bundle`);
+    const bundle: Bundle = { script: resolve(scriptPath), path: join(this.runDir, "bundle.mjs"), exports: [] };
+    safeWriteFileSync(bundle.path, bytes);
+    this.#bundleScript = bundle.script;
+    this.#bundle = Promise.resolve((this.#resolved = bundle));
+    this.#kvs?.useBundle(bundle.path);
+    return bundle;
   }
 
   /** The hub, started if need be. Each caller holds it until `releaseHub()`; the last release stops it. */

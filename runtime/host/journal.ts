@@ -301,10 +301,11 @@ function cannot(what: keyof typeof PARTICIPLES, path: string, error: unknown): J
 
 /**
  * As KVS snapshots (runtime/kvs/snapshot.ts): a journal's results are fed to the run as if its jobs
- * had returned them, so a file another user could have written is refused: it must be the user's
- * own regular file (no symlink), writable by nobody else.
+ * had returned them, and `strmbrkr replay` runs a kept bundle's code, so a file another user could
+ * have written is refused: it must be the user's own regular file (no symlink), writable by nobody
+ * else. `what` names it in the JournalError thrown.
  */
-function refuseForeign(path: string, info: Stats, what = "journal"): void {
+export function refuseForeign(path: string, info: Stats, what = "journal"): void {
   if (what !== "journal bundles folder" && !info.isFile())
     throw new JournalError(
       `${what} ${path} is not a regular file${info.isSymbolicLink() ? " (a symlink: name the file itself)" : ""}: refusing it`,

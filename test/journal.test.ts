@@ -159,6 +159,15 @@ t.test("a job's two records, framed by hand, are frame()'s records, in ASCII", a
     frame({ t: "finished", id: "42-7", status: "processed", value: "MQ==", delegated: 1, started: 2, processed: 3, pid: 99 }),
   );
   t.equal(frameProcessed("42-7", "MQ=="), frame({ t: "finished", id: "42-7", status: "processed", value: "MQ==" }), "times unknown");
+  const failed: JournalRecord = {
+    t: "finished",
+    id: "42-8",
+    status: "failed",
+    error: { name: "RangeError", message: "Größe ≠ 名前 \u{1f600}", stack: "RangeError: Größe\n    at f (/tmp/ü.ts:1:1)" },
+  };
+  const framed = frame(failed);
+  t.match(framed, /^[\x20-\x7e]*\n$/, "any record is framed in ASCII");
+  t.same(JSON.parse(framed.slice(9)), failed, "and reads back the same");
 });
 
 t.test("the host SIGKILLed half-way: --resume runs only the jobs with no durable result", { timeout: 240_000 }, (t) =>

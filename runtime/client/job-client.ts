@@ -156,7 +156,7 @@ export class JobClient {
       }
       tallyOf(job.name).queued++;
       if (events) {
-        const recorded = events.queued(job, this.#exportName(job), this.#encoded.get(number) ?? encode(job.args));
+        const recorded = events.queued(job, this.#exportName(job), this.#encoded.get(number));
         if (recorded) {
           (answered ??= new Map()).set(job, recorded); // never sent: its recorded result settles it below
           this.#encoded.delete(number);

@@ -10,10 +10,12 @@ import type { Job } from "./job.js";
 export interface JobEvents {
   /**
    * A job is queued (not one aborted before it was queued). `args` is its arguments' encoding
-   * (runtime/wire/serialize.ts), the same bytes for the same values in every run. Returning a
-   * recorded result answers the job with it instead of sending it (`--resume`); `ended` is then not called.
+   * (runtime/wire/serialize.ts), the same bytes for the same values in every run, when it is made
+   * already; undefined for short primitives, not encoded until the job leaves: `encode(job.args)`
+   * (a Job's args are its own copy, unchanged). Returning a recorded result answers the job with
+   * it instead of sending it (`--resume`); `ended` is then not called.
    */
-  queued(job: Job, fn: string, args: Buffer): RecordedResult | undefined;
+  queued(job: Job, fn: string, args: Buffer | undefined): RecordedResult | undefined;
   /** A queued job's result came back (or it failed without one); `value` is its encoded return value or thrown non-Error. */
   ended(job: Job, result: JobResult, value: Buffer): void;
 }

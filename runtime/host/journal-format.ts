@@ -68,35 +68,37 @@ export class JournalError extends StrmbrkrError {
   }
 }
 
-/** One record as a line of the journal. */
+/**
+ * One record as a line of the journal, in ASCII: JSON escapes any other character as \uXXXX, so
+ * every line is written a byte a character (Latin-1, no UTF-8 encoder) and its checksum is that of
+ * its bytes. The JSON reads back the same.
+ */
 export function frame(record: JournalRecord): string {
-  return line(JSON.stringify(record));
+  return line(ascii(JSON.stringify(record)));
 }
 
 const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
 const hex8 = (n: number) => HEX[n >>> 24]! + HEX[(n >>> 16) & 0xff]! + HEX[(n >>> 8) & 0xff]! + HEX[n & 0xff]!;
 const line = (json: string) => `${hex8(crc32(json))} ${json}\n`;
 
+const ascii = (json: string) => json.replace(/[\u0080-\uffff]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
+
 // The two records a job writes, framed without JSON.stringify: the same records as frame()'s (the
-// same fields in the same order) at half its cost, which a run of tiny jobs pays twice a job. And
-// ASCII, so they are written as Latin-1 (one byte a character, no UTF-8 encoder): only `fn` could
-// hold other characters (ids are `<pid>-<n>`, digests hex, payloads base64), and its JSON, cached,
-// escapes them as \uXXXX.
+// same fields in the same order) at half its cost, which a run of tiny jobs pays twice a job. Only
+// `fn` could hold characters to escape (ids are `<pid>-<n>`, digests hex, payloads base64): its
+// JSON is cached.
 const fnJson = new Map<string, string>();
 
-const asciiJson = (text: string) =>
-  JSON.stringify(text).replace(/[\u0080-\uffff]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
-
-/** frame() of a QueuedRecord, in ASCII. */
+/** frame() of a QueuedRecord. */
 export function frameQueued(id: string, fn: string, sha: string | undefined, args: string | undefined): string {
   let name = fnJson.get(fn);
-  if (name === undefined) fnJson.set(fn, (name = asciiJson(fn)));
+  if (name === undefined) fnJson.set(fn, (name = ascii(JSON.stringify(fn))));
   return line(
     `{"t":"queued","id":"${id}","fn":${name}${sha === undefined ? "" : `,"sha":"${sha}"`}${args === undefined ? "" : `,"args":"${args}"`}}`,
   );
 }
 
-/** frame() of a processed FinishedRecord, in ASCII: the times and pid given when known, as in FinishedRecord. */
+/** frame() of a processed FinishedRecord: the times and pid given when known, as in FinishedRecord. */
 export function frameProcessed(id: string, value: string, delegated?: number, started?: number, processed?: number, pid?: number): string {
   return line(
     `{"t":"finished","id":"${id}","status":"processed","value":"${value}"${field("delegated", delegated)}${field("started", started)}${field("processed", processed)}${field("pid", pid)}}`,

@@ -19,6 +19,7 @@ import type { JobEvents, RecordedResult } from "../client/job-events.js";
 import { getLogger } from "../config/logger.js";
 import { safeWriteFileSync } from "../util/safe-write.js";
 import type { JobResult } from "../wire/jobs.js";
+import { encode } from "../wire/serialize.js";
 import {
   DIGEST_ABOVE_BYTES,
   frame,
@@ -39,6 +40,8 @@ const log = getLogger("journal");
 const FLUSH_INTERVAL_MS = 100;
 /** ...or until this many bytes wait, so a burst of results costs no unbounded memory. */
 const FLUSH_BYTES = 1 << 20;
+/** Queued jobs framed a step, between other work: a few milliseconds' worth. */
+const FRAME_STEP = 2000;
 
 /** `--resume`: reuse results of runs of the same bundle only (`same`), or of any bundle (`any`, the user vouching). */
 export type ResumeMode = "same" | "any";
@@ -60,6 +63,17 @@ export class Journal implements JobEvents {
   /** Records waiting to be written: lines are encoded into it as they come, so a flush is one write of its start. */
   #pending = Buffer.allocUnsafe(FLUSH_BYTES);
   #pendingBytes = 0;
+  // Queued jobs whose records are not framed yet. A queueJobs of 100,000 jobs spent more on their
+  // records than on the rest of its work, before any job could leave: they are framed a step at a
+  // time as the records are written, the jobs already on their way.
+  #waitingJobs: Job[] = [];
+  #waitingFns: string[] = [];
+  /** Their encoded arguments; undefined: short primitives, encoded when framed (a Job's args are its own copy). */
+  #waitingArgs: (Buffer | undefined)[] = [];
+  #framed = 0;
+  /** Finished records that came while queued ones were waiting: written after those, so a job's records stay in order. */
+  #later: string[] = [];
+  #stepping = false;
   #syncing = false;
   #syncAgain = false;
   #timer?: NodeJS.Timeout;
@@ -126,7 +140,7 @@ export class Journal implements JobEvents {
     // Written and fsynced now: a journal that cannot take it (a full disk) stops the run at its start.
     const first = newline + frame({ t: "run", v: JOURNAL_VERSION, at: Date.now(), bundle, script, ...(torn ? { torn } : {}) });
     try {
-      writeAll(this.#fd, Buffer.from(first));
+      writeAll(this.#fd, Buffer.from(first, "latin1"));
       fsyncSync(this.#fd);
     } catch (error) {
       throw cannot("write", this.path, error);
@@ -161,60 +175,81 @@ export class Journal implements JobEvents {
     }
   }
 
-  queued(job: Job, fn: string, args: Buffer): RecordedResult | undefined {
-    const sha = args.length > DIGEST_ABOVE_BYTES ? sha256(args) : undefined;
-    const base64 = args.length <= MAX_RECORDED_ARGS_BYTES ? args.toString("base64") : undefined;
-    const recorded = this.#processed?.get(jobKey(fn, (sha ?? base64)!));
-    if (recorded) {
-      this.reused++;
-      const { value, delegated, started, processed } = recorded;
-      return { value: Buffer.from(value!, "base64"), delegatedAt: delegated, startedAt: started, processedAt: processed };
+  queued(job: Job, fn: string, args: Buffer | undefined): RecordedResult | undefined {
+    if (this.#processed) {
+      args ??= encode(job.args);
+      const recorded = this.#processed.get(jobKey(fn, identityOf(args)));
+      if (recorded) {
+        this.reused++;
+        const { value, delegated, started, processed } = recorded;
+        return { value: Buffer.from(value, "base64"), delegatedAt: delegated, startedAt: started, processedAt: processed };
+      }
     }
-    this.#append(frameQueued(job.id, fn, sha, base64), true);
+    if (this.#failed || this.#closed) return undefined;
+    this.#waitingJobs.push(job);
+    this.#waitingFns.push(fn);
+    this.#waitingArgs.push(args);
     return undefined;
   }
 
-  ended(job: Job, result: JobResult, value: Buffer): void {
-    if (result.ok) {
-      const { delegatedAt, startedAt, processedAt, workerPid } = result;
-      this.#append(frameProcessed(job.id, value.toString("base64"), delegatedAt, startedAt, processedAt, workerPid), true);
-      return;
+  /** Frames up to `most` waiting queued records, then, once none waits, the finished ones that came meanwhile. */
+  #frameWaiting(most: number): void {
+    const end = Math.min(this.#waitingJobs.length, this.#framed + most);
+    for (let i = this.#framed; i < end; i++) {
+      const args = this.#waitingArgs[i] ?? encode(this.#waitingJobs[i]!.args);
+      const base64 = args.length <= MAX_RECORDED_ARGS_BYTES ? args.toString("base64") : undefined;
+      this.#append(frameQueued(this.#waitingJobs[i]!.id, this.#waitingFns[i]!, digestOf(args), base64));
     }
-    const record: FinishedRecord = { t: "finished", id: job.id, status: result.ok ? "processed" : "failed" };
-    if (result.ok) record.value = value.toString("base64");
-    else {
-      const { name, message, stack, code } = result.error ?? { name: "Error", message: "failed without an error" };
-      record.error = { name, message, stack, code };
-      if (value.length > 0) record.thrown = value.toString("base64");
-    }
-    if (result.delegatedAt !== undefined) record.delegated = result.delegatedAt;
-    if (result.startedAt !== undefined) record.started = result.startedAt;
-    if (result.processedAt !== undefined) record.processed = result.processedAt;
-    if (result.workerPid !== undefined) record.pid = result.workerPid;
-    this.#append(frame(record));
+    this.#framed = end;
+    if (end < this.#waitingJobs.length) return;
+    this.#waitingJobs = [];
+    this.#waitingFns = [];
+    this.#waitingArgs = [];
+    this.#framed = 0;
+    for (const line of this.#later) this.#append(line);
+    this.#later = [];
   }
 
-  /** Adds a line to the batch; `ascii`: it is, and is written a byte a character. */
-  #append(line: string, ascii = false): void {
+  ended(job: Job, result: JobResult, value: Buffer): void {
     if (this.#failed || this.#closed) return;
-    const most = ascii ? line.length : line.length * 3; // UTF-8 takes at most 3 bytes per UTF-16 unit
-    if (this.#pendingBytes + most > this.#pending.length) {
-      this.flush();
-      if (most > this.#pending.length) {
-        this.#write(Buffer.from(line)); // a record larger than the batch: on its own
+    const line = result.ok ? processedLine(job, result, value) : frame(failedRecord(job, result, value));
+    if (this.#waitingJobs.length > 0) this.#later.push(line);
+    else this.#append(line);
+  }
+
+  /** Adds a line (ASCII, as frame() makes them: a byte a character) to the batch. */
+  #append(line: string): void {
+    if (this.#pendingBytes + line.length > this.#pending.length) {
+      this.#writePending();
+      if (line.length > this.#pending.length) {
+        this.#write(Buffer.from(line, "latin1")); // a record larger than the batch: on its own
         return;
       }
     }
-    this.#pendingBytes += ascii ? this.#pending.write(line, this.#pendingBytes, "latin1") : this.#pending.write(line, this.#pendingBytes);
+    this.#pendingBytes += this.#pending.write(line, this.#pendingBytes, "latin1");
   }
 
   /**
-   * Writes what waits (synchronously, so records land in order and whole before the process can
-   * exit), then fsyncs in the background: a crash of the process loses nothing written, one of
-   * the machine at most what was not yet fsynced.
+   * Frames a step of the waiting queued records and writes what waits (synchronously, so records
+   * land in order and whole before the process can exit), then fsyncs in the background: a crash
+   * of the process loses nothing written, one of the machine at most what was not yet fsynced.
+   * More waiting: the next step after pending I/O (results) has had its turn.
    */
   flush(): void {
-    if (this.#pendingBytes === 0 || this.#failed) return;
+    if (this.#failed) return;
+    this.#frameWaiting(FRAME_STEP);
+    this.#writePending();
+    if (this.#waitingJobs.length > 0 && !this.#stepping) {
+      this.#stepping = true;
+      setImmediate(() => {
+        this.#stepping = false;
+        if (!this.#closed) this.flush();
+      });
+    }
+  }
+
+  #writePending(): void {
+    if (this.#pendingBytes === 0) return;
     const bytes = this.#pending.subarray(0, this.#pendingBytes);
     this.#pendingBytes = 0;
     this.#write(bytes);
@@ -253,6 +288,7 @@ export class Journal implements JobEvents {
   close(): void {
     if (this.#closed) return;
     clearInterval(this.#timer);
+    if (!this.#failed) this.#frameWaiting(Number.POSITIVE_INFINITY);
     this.flush();
     this.#closed = true;
     try {
@@ -261,6 +297,25 @@ export class Journal implements JobEvents {
       closeSync(this.#fd);
     }
   }
+}
+
+/** What identifies these arguments across runs: their base64 up to DIGEST_ABOVE_BYTES, else their digest. */
+const identityOf = (args: Buffer) => digestOf(args) ?? args.toString("base64");
+const digestOf = (args: Buffer) => (args.length > DIGEST_ABOVE_BYTES ? sha256(args) : undefined);
+
+function processedLine(job: Job, { delegatedAt, startedAt, processedAt, workerPid }: JobResult, value: Buffer): string {
+  return frameProcessed(job.id, value.toString("base64"), delegatedAt, startedAt, processedAt, workerPid);
+}
+
+function failedRecord(job: Job, result: JobResult, value: Buffer): FinishedRecord {
+  const { name, message, stack, code } = result.error ?? { name: "Error", message: "failed without an error" };
+  const record: FinishedRecord = { t: "finished", id: job.id, status: "failed", error: { name, message, stack, code } };
+  if (value.length > 0) record.thrown = value.toString("base64");
+  if (result.delegatedAt !== undefined) record.delegated = result.delegatedAt;
+  if (result.startedAt !== undefined) record.started = result.startedAt;
+  if (result.processedAt !== undefined) record.processed = result.processedAt;
+  if (result.workerPid !== undefined) record.pid = result.workerPid;
+  return record;
 }
 
 function writeAll(fd: number, bytes: Buffer): void {

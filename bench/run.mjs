@@ -99,7 +99,14 @@ async function cpuBound(size) {
   log(`cpu: ${count(iterations)} xorshift steps ≈ 50 ms in this process`);
   const efficiency = (result) => result.json.efficiencyPct;
   const s = await repeat("cpu", size.reps, {
-    strmbrkr: async () => efficiency(await strmbrkr("cpu.ts", 2, [size.cpuJobs, iterations])),
+    strmbrkr: async () => {
+      const result = await strmbrkr("cpu.ts", 2, [size.cpuJobs, iterations]);
+      const { beforeFirst, between, afterLast } = result.json.lostMs;
+      log(
+        `cpu: strmbrkr's wall time not in jobs, per worker: ${beforeFirst} ms before its first, ${between} ms between, ${afterLast} ms after its last`,
+      );
+      return efficiency(result);
+    },
     piscina: async () => efficiency(await peer("piscina.mjs", ["cpu", size.cpuJobs, iterations])),
   });
   const figure = `CPU-bound: ${size.cpuJobs} jobs × 50 ms, 2 workers, ideal ÷ wall time`;

@@ -67,8 +67,14 @@ async function replay(args: ReplayArgs): Promise<never> {
       process.stderr.write(`strmbrkr: ${(error as Error).message}\n`);
       return exit(2);
     }
+    // Node's inspector has no authentication (its /json list names the session to anyone who asks):
+    // while it is open, whoever reaches the port can run code as you. Say so, every time.
     if (!/^(127\.|\[::1\]|localhost:)/.test(address))
       warn(`--inspect listens on ${address}, beyond this machine's loopback: anyone who reaches it can run code as you`);
+    else
+      warn(
+        `--inspect: until the replay ends, any user of this machine can attach to ${address} and run code as you (node's inspector has no password)`,
+      );
   }
   process.stderr.write(`strmbrkr: replaying ${job} of the run of ${run.script} started ${new Date(run.at).toISOString()}\n`);
   let exports: Record<string, unknown>;

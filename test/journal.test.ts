@@ -10,6 +10,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
   chmodSync,
+  chownSync,
   copyFileSync,
   existsSync,
   readdirSync,
@@ -300,6 +301,14 @@ t.test(
       t.same(await processesGone(f.instanceId), [], "no process is left");
     } else t.comment("a full disk needs a small file system to fill: root mounts one; not run as uid " + process.getuid?.());
 
+    // Planted by another user (as root: handed to nobody, uid 65534, the way another user's file would be).
+    if (process.getuid?.() === 0) {
+      chownSync(journal, 65534, 65534);
+      const planted = await strmbrkr(["run", fixture("cli-square.ts"), "--workers", "1", "--journal", journal, "--resume", "--", "5"]);
+      t.equal(planted.code, 2, "another user's journal is refused");
+      t.equal(planted.stderr, `strmbrkr: journal ${journal} is owned by uid 65534, not by you (uid 0): refusing it\n`);
+      chownSync(journal, 0, 0);
+    } else t.comment("a journal owned by another uid needs root to make: not run as uid " + process.getuid?.());
     chmodSync(journal, 0o620);
     const loose = await strmbrkr(["run", fixture("cli-square.ts"), "--workers", "1", "--journal", journal, "--resume", "--", "5"]);
     t.equal(loose.code, 2);

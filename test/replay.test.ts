@@ -204,6 +204,7 @@ t.test(
       t.equal(done.code, code, `the replay then ends as without --inspect (exit ${code})`, { stderr: done.stderr });
       t.match(done.stderr, code === 0 ? "same as the run recorded (processed" : `at divide (${SCRIPT}:${THROW_LINE}:`);
       if (code === 0) t.equal(done.stdout, `${JSON.stringify({ label: "six", total: 6 })}\n`);
+      t.match(done.stderr, /WARNING: --inspect: until the replay ends, any user of this machine can attach/, "the open door is named");
     }
   },
 );

@@ -2,6 +2,7 @@ import { getLogger } from "../config/logger.js";
 import { connect, type DealerLike } from "../transport/connect.js";
 import { listenForResults, resultsSocketPath, type ResultsSocket } from "../transport/direct.js";
 import { localPathOf } from "../transport/endpoints.js";
+import { LeaseLink, type UnacknowledgedBatch } from "../transport/lease.js";
 import { Outbox } from "../transport/outbox.js";
 import { NumberMap } from "../util/number-map.js";
 import { recordFailure, recordPipeline, runStats, tallyOf } from "../util/stats.js";
@@ -9,7 +10,7 @@ import { Cancelled, toErrorInfo } from "../util/errors.js";
 import { kindOf } from "../util/describe.js";
 import { FRAME_OVERHEAD_BYTES } from "../wire/context.js";
 import { BatchBuilder, readBatch, type ReceivedBatch } from "../wire/job-batch.js";
-import { Front, type JobRequest, type JobResult } from "../wire/jobs.js";
+import { Front, type JobRequest, type JobResult, type LeaseGrant } from "../wire/jobs.js";
 import { decodeAt, encode, unencodableReason } from "../wire/serialize.js";
 import type { ClientContext } from "./context.js";
 import type { RecordedResult } from "./job-events.js";
@@ -52,6 +53,11 @@ export class JobClient {
   #socket?: DealerLike;
   /** Where local workers send direct copies of results (runtime/transport/direct.ts). */
   #resultsSocket?: ResultsSocket;
+  #resultsPath?: string;
+  /** A lease on an idle local worker (runtime/transport/lease.ts): a lone job goes to it straight. */
+  #lease?: { grant: LeaseGrant; link: LeaseLink };
+  /** Cancels of jobs sent under a lease and not acknowledged yet: they go once the broker has the jobs. */
+  #cancelAfterAck = new Set<string>();
   #stopped = false;
   #outbox: Outbox;
   // Jobs by their number (see Job): a million queued jobs cost no id string each.
@@ -112,7 +118,7 @@ export class JobClient {
   sendNow(jobs: Job[]): void {
     const sent = this.#add(jobs);
     this.#flush();
-    if (sent.length > 0) this.#outbox.sendEach(this.#batchesOf(sent));
+    if (sent.length > 0) this.#send(sent);
   }
 
   /** Queues `jobs` and sends them at the end of this tick, with whatever else was queued in it. */
@@ -185,9 +191,66 @@ export class JobClient {
     const number = jobNumberOf(jobId);
     if (number === undefined || !this.#outstanding.has(number) || this.#cancelled.has(number) || this.#stopped) return false;
     this.#cancelled.add(number);
-    this.#cancelling.push(jobId);
-    this.#flushSoon();
+    if (this.#lease?.link.holds(jobId)) this.#cancelAfterAck.add(jobId);
+    else {
+      this.#cancelling.push(jobId);
+      this.#flushSoon();
+    }
     return true;
+  }
+
+  /**
+   * Sends jobs the broker's way, or a lone job (nothing else outstanding, nothing unacknowledged)
+   * straight to the worker this client leases: one process fewer on its way.
+   */
+  #send(jobs: Job[]): void {
+    const lease = this.#lease;
+    if (lease && jobs.length === 1 && this.#outstanding.size === 1 && lease.link.unacknowledged === 0) {
+      const submit = this.#batchesOf(jobs)()!;
+      lease.link.send(lease.grant.client, lease.grant.epoch, this.#resultsPath!, [jobs[0]!.id], submit);
+      return;
+    }
+    this.#outbox.sendEach(this.#batchesOf(jobs));
+  }
+
+  /** The broker leased this client a worker: the previous lease, if any, ends here. */
+  #leased(grant: LeaseGrant): void {
+    if (this.#stopped || this.#resultsPath === undefined) return;
+    this.#endLease();
+    const link: LeaseLink = new LeaseLink(grant.path, FRAME_OVERHEAD_BYTES + 1024, {
+      acknowledged: (ids) => {
+        this.#cancelAfterAcknowledged(ids);
+        if (this.#lease?.link !== link && link.unacknowledged === 0) link.close();
+      },
+      lost: (batches) => this.#resend(link, batches),
+    });
+    this.#lease = { grant, link };
+  }
+
+  /** The lease is over: lone jobs go the broker's way again; what the worker has not acknowledged stays its to answer. */
+  #endLease(epoch?: number): void {
+    const lease = this.#lease;
+    if (!lease || (epoch !== undefined && lease.grant.epoch !== epoch)) return;
+    this.#lease = undefined;
+    if (lease.link.unacknowledged === 0) lease.link.close();
+  }
+
+  #cancelAfterAcknowledged(ids: readonly string[]): void {
+    for (const id of ids) {
+      if (!this.#cancelAfterAck.delete(id)) continue;
+      this.#cancelling.push(id);
+      this.#flushSoon();
+    }
+  }
+
+  /** The leased worker's socket closed before it acknowledged these: they go the broker's way (then any cancel of them). */
+  #resend(link: LeaseLink, batches: UnacknowledgedBatch[]): void {
+    if (this.#lease?.link === link) this.#lease = undefined;
+    if (this.#stopped) return;
+    for (const { submit, ids } of batches) {
+      this.#outbox.send([...submit]);
+      this.#cancelAfterAcknowledged(ids);
+    }
   }
 
   /**
@@ -203,7 +266,7 @@ export class JobClient {
   #flush(): void {
     this.#flushing = false;
     if (this.#stopped) return;
-    if (this.#unsent.length > 0) this.#outbox.sendEach(this.#batchesOf(this.#unsent));
+    if (this.#unsent.length > 0) this.#send(this.#unsent);
     this.#unsent = [];
     if (this.#cancelling.length > 0) this.#outbox.send([Front.CANCEL, JSON.stringify(this.#cancelling)]);
     this.#cancelling = [];
@@ -238,6 +301,7 @@ export class JobClient {
     this.#stopped = true;
     this.#socket?.close();
     this.#resultsSocket?.close();
+    this.#lease?.link.close();
     await flushReports();
     await this.#context.releaseBroker();
   }
@@ -253,6 +317,7 @@ export class JobClient {
    */
   #offerResultsSocket(): void {
     const path = resultsSocketPath(this.#context.runDir);
+    this.#resultsPath = path;
     this.#outbox.sendFirst([Front.DIRECT, path]);
     listenForResults(path, this.#context.config.maxMessageBytes + FRAME_OVERHEAD_BYTES, (frames) => {
       if (frames[0]?.toString() === Front.RESULTS && !this.#stopped) this.#settle(readBatch<JobResult>(frames, 1));
@@ -268,7 +333,10 @@ export class JobClient {
   async #receive(socket: DealerLike): Promise<void> {
     try {
       for await (const frames of socket) {
-        if (frames[0]?.toString() === Front.RESULTS) this.#settle(readBatch<JobResult>(frames, 1));
+        const name = frames[0]?.toString();
+        if (name === Front.RESULTS) this.#settle(readBatch<JobResult>(frames, 1));
+        else if (name === Front.LEASE) this.#leased(JSON.parse(frames[1]!.toString()) as LeaseGrant);
+        else if (name === Front.REVOKE) this.#endLease(Number(frames[1]!.toString()));
       }
     } catch (error) {
       if (!this.#stopped) this.#fail(error as Error);
@@ -300,6 +368,7 @@ export class JobClient {
     const number = jobNumberOf(result.id);
     const job = number === undefined ? undefined : this.#outstanding.get(number);
     if (!job) return;
+    if (this.#lease?.link.unacknowledged) this.#lease.link.settled(result.id);
     this.#outstanding.delete(number!);
     this.#cancelled.delete(number!);
     this.#encoded.delete(number!); // cancelled before it was sent

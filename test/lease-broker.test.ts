@@ -127,7 +127,7 @@ t.test("a lease is granted on an idle worker; taken jobs are held there and answ
   const { front, back } = start(t);
   const { grant, leased } = await lease(front, back);
   t.equal(Buffer.from(grant.client, "base64").toString("latin1"), CLIENT, "the client learns its own routing id");
-  back.from(leased, Back.TAKEN, CLIENT, String(grant.epoch), String(Date.now()), ...jobBatch("j2"));
+  back.from(leased, Back.TAKEN, grant.client, String(grant.epoch), String(Date.now()), ...jobBatch("j2"));
   back.from(leased, Back.RESULTS, ...resultOf("j2"));
   const answer = await front.next(CLIENT, Front.RESULTS);
   t.same(
@@ -143,12 +143,39 @@ t.test("a worker's TAKEN read after its death: the jobs are queued again and run
   broker.workerGone(leased, "with exit code 3");
   t.equal((await front.next(CLIENT, Front.REVOKE))[2], String(grant.epoch), "the client hears its lease is over");
   const [, , again] = await back.next(other, Back.LEASE); // the worker left is idle: leased to the client in turn
-  back.from(leased, Back.TAKEN, CLIENT, String(grant.epoch), String(Date.now()), ...jobBatch("j2"));
+  back.from(leased, Back.TAKEN, grant.client, String(grant.epoch), String(Date.now()), ...jobBatch("j2"));
   t.equal((await back.next(other, Back.REVOKE))[2], again, "a job waits: that lease is revoked");
   back.from(other, Back.REVOKED, again!);
   const [, , dispatched] = await back.next(other, Back.JOBS);
   t.match(dispatched, /"id":"j2"/, "re-dispatched to the worker left");
 });
+
+t.test(
+  "a job sent again by its client (the worker's socket closed) runs once, whichever copy comes first",
+  { timeout: 10_000 },
+  async (t) => {
+    const { front, back, broker } = start(t);
+    const { grant, leased, other } = await lease(front, back);
+    // The worker said TAKEN, then died: the broker re-dispatches j2; the client's RESEND of it is dropped.
+    back.from(leased, Back.TAKEN, grant.client, String(grant.epoch), String(Date.now()), ...jobBatch("j2"));
+    // The worker died before its TAKEN of j3 was read: the client's RESEND comes first and runs; the TAKEN is dropped.
+    broker.workerGone(leased, "with exit code 3");
+    const [, , again] = await back.next(other, Back.LEASE);
+    front.from(CLIENT, Front.RESEND, ...jobBatch("j2"));
+    front.from(CLIENT, Front.RESEND, ...jobBatch("j3"));
+    back.from(leased, Back.TAKEN, grant.client, String(grant.epoch), String(Date.now()), ...jobBatch("j3"));
+    await back.next(other, Back.REVOKE);
+    back.from(other, Back.REVOKED, again!);
+    const dispatched: string[] = [];
+    while (dispatched.length < 2) {
+      const [, , json] = await back.next(other, Back.JOBS);
+      dispatched.push(...[...json!.matchAll(/"id":"(\w+)"/g)].map((match) => match[1]!));
+    }
+    t.same(dispatched.sort(), ["j2", "j3"], "each once");
+    await new Promise((resolve) => setImmediate(resolve));
+    t.notOk(back.holds(other, Back.JOBS), "and nothing more");
+  },
+);
 
 t.test("jobs passed on after a revoke are queued for their client", { timeout: 10_000 }, async (t) => {
   const { front, back } = start(t);
@@ -170,7 +197,7 @@ t.test("a cancel read before the worker's TAKEN still cancels the leased job", {
   const { front, back, killed } = start(t);
   const { grant, leased } = await lease(front, back);
   front.from(CLIENT, Front.CANCEL, JSON.stringify(["j2"]));
-  back.from(leased, Back.TAKEN, CLIENT, String(grant.epoch), String(Date.now()), ...jobBatch("j2"));
+  back.from(leased, Back.TAKEN, grant.client, String(grant.epoch), String(Date.now()), ...jobBatch("j2"));
   const [answer] = results(await front.next(CLIENT, Front.RESULTS));
   t.equal(answer?.id, "j2");
   t.equal(answer?.error?.name, "Cancelled", "answered Cancelled");

@@ -2,7 +2,7 @@ import { getLogger } from "../config/logger.js";
 import { connect, type DealerLike } from "../transport/connect.js";
 import { listenForResults, resultsSocketPath, type ResultsSocket } from "../transport/direct.js";
 import { localPathOf } from "../transport/endpoints.js";
-import { LeaseLink, type UnacknowledgedBatch } from "../transport/lease.js";
+import { LeaseLink } from "../transport/lease.js";
 import { Outbox } from "../transport/outbox.js";
 import { NumberMap } from "../util/number-map.js";
 import { recordFailure, recordPipeline, runStats, tallyOf } from "../util/stats.js";
@@ -56,8 +56,8 @@ export class JobClient {
   #resultsPath?: string;
   /** A lease on an idle local worker (runtime/transport/lease.ts): a lone job goes to it straight. */
   #lease?: { grant: LeaseGrant; link: LeaseLink };
-  /** Cancels of jobs sent under a lease and not acknowledged yet: they go once the broker has the jobs. */
-  #cancelAfterAck = new Set<string>();
+  /** Connections to leased workers with jobs whose results have not come (the current lease's, and revoked ones'). */
+  #leaseLinks = new Set<LeaseLink>();
   #stopped = false;
   #outbox: Outbox;
   // Jobs by their number (see Job): a million queued jobs cost no id string each.
@@ -191,23 +191,19 @@ export class JobClient {
     const number = jobNumberOf(jobId);
     if (number === undefined || !this.#outstanding.has(number) || this.#cancelled.has(number) || this.#stopped) return false;
     this.#cancelled.add(number);
-    if (this.#lease?.link.holds(jobId)) this.#cancelAfterAck.add(jobId);
-    else {
-      this.#cancelling.push(jobId);
-      this.#flushSoon();
-    }
+    this.#cancelling.push(jobId);
+    this.#flushSoon();
     return true;
   }
 
   /**
-   * Sends jobs the broker's way, or a lone job (nothing else outstanding, nothing unacknowledged)
-   * straight to the worker this client leases: one process fewer on its way.
+   * Sends jobs the broker's way, or a lone job (nothing else outstanding) straight to the worker
+   * this client leases: one process fewer on its way.
    */
   #send(jobs: Job[]): void {
     const lease = this.#lease;
-    if (lease && jobs.length === 1 && this.#outstanding.size === 1 && lease.link.unacknowledged === 0) {
-      const submit = this.#batchesOf(jobs)()!;
-      lease.link.send(lease.grant.client, lease.grant.epoch, this.#resultsPath!, [jobs[0]!.id], submit);
+    if (lease && jobs.length === 1 && this.#outstanding.size === 1) {
+      lease.link.send(lease.grant.client, lease.grant.epoch, this.#resultsPath!, jobs[0]!.id, this.#batchesOf(jobs)()!);
       return;
     }
     this.#outbox.sendEach(this.#batchesOf(jobs));
@@ -217,40 +213,28 @@ export class JobClient {
   #leased(grant: LeaseGrant): void {
     if (this.#stopped || this.#resultsPath === undefined) return;
     this.#endLease();
-    const link: LeaseLink = new LeaseLink(grant.path, FRAME_OVERHEAD_BYTES + 1024, {
-      acknowledged: (ids) => {
-        this.#cancelAfterAcknowledged(ids);
-        if (this.#lease?.link !== link && link.unacknowledged === 0) link.close();
-      },
-      lost: (batches) => this.#resend(link, batches),
+    const link: LeaseLink = new LeaseLink(grant.path, (submits) => {
+      // The worker's socket closed before these jobs' results came: the broker runs them unless the worker's TAKEN reached it.
+      this.#leaseLinks.delete(link);
+      if (this.#lease?.link === link) this.#lease = undefined;
+      if (!this.#stopped) for (const [, ...batch] of submits) this.#outbox.send([Front.RESEND, ...batch]);
     });
     this.#lease = { grant, link };
+    this.#leaseLinks.add(link);
   }
 
-  /** The lease is over: lone jobs go the broker's way again; what the worker has not acknowledged stays its to answer. */
+  /** The lease is over: lone jobs go the broker's way again; the connection stays until the results of what was sent on it come. */
   #endLease(epoch?: number): void {
     const lease = this.#lease;
     if (!lease || (epoch !== undefined && lease.grant.epoch !== epoch)) return;
     this.#lease = undefined;
-    if (lease.link.unacknowledged === 0) lease.link.close();
+    this.#closeIfSettled(lease.link);
   }
 
-  #cancelAfterAcknowledged(ids: readonly string[]): void {
-    for (const id of ids) {
-      if (!this.#cancelAfterAck.delete(id)) continue;
-      this.#cancelling.push(id);
-      this.#flushSoon();
-    }
-  }
-
-  /** The leased worker's socket closed before it acknowledged these: they go the broker's way (then any cancel of them). */
-  #resend(link: LeaseLink, batches: UnacknowledgedBatch[]): void {
-    if (this.#lease?.link === link) this.#lease = undefined;
-    if (this.#stopped) return;
-    for (const { submit, ids } of batches) {
-      this.#outbox.send([...submit]);
-      this.#cancelAfterAcknowledged(ids);
-    }
+  #closeIfSettled(link: LeaseLink): void {
+    if (link === this.#lease?.link || link.unsettled > 0) return;
+    this.#leaseLinks.delete(link);
+    link.close();
   }
 
   /**
@@ -301,7 +285,7 @@ export class JobClient {
     this.#stopped = true;
     this.#socket?.close();
     this.#resultsSocket?.close();
-    this.#lease?.link.close();
+    for (const link of this.#leaseLinks) link.close();
     await flushReports();
     await this.#context.releaseBroker();
   }
@@ -368,7 +352,7 @@ export class JobClient {
     const number = jobNumberOf(result.id);
     const job = number === undefined ? undefined : this.#outstanding.get(number);
     if (!job) return;
-    if (this.#lease?.link.unacknowledged) this.#lease.link.settled(result.id);
+    if (this.#leaseLinks.size > 0) this.#settledLeased(result.id);
     this.#outstanding.delete(number!);
     this.#cancelled.delete(number!);
     this.#encoded.delete(number!); // cancelled before it was sent
@@ -406,6 +390,13 @@ export class JobClient {
       recordPipeline(pipeline);
     }
     this.#events.settled(job);
+  }
+
+  #settledLeased(id: string): void {
+    for (const link of this.#leaseLinks) {
+      link.settled(id);
+      this.#closeIfSettled(link);
+    }
   }
 
   #fail(error: Error): void {

@@ -162,7 +162,7 @@ export class Broker {
     const slot = this.#slots.remove(id);
     if (!slot) return;
     if (slot.lease) {
-      // Its client sees the socket close too, and sends what the worker did not acknowledge the broker's way.
+      // Its client sees the socket close too, and sends again what has no result yet (RESEND).
       this.#front.send([slot.lease.client, Front.REVOKE, String(slot.lease.epoch)]);
       this.#leases.end(slot);
     }
@@ -198,22 +198,29 @@ export class Broker {
   #onClient(frames: Buffer[]): void {
     const [identity, command] = frames;
     const name = command?.toString();
-    if (!identity || (name !== Front.SUBMIT && name !== Front.CANCEL && name !== Front.DIRECT))
+    if (!identity || (name !== Front.SUBMIT && name !== Front.CANCEL && name !== Front.DIRECT && name !== Front.RESEND))
       throw new Error(`unknown frontend command ${name?.slice(0, 32)}`);
     const client = this.#intern(identity);
     if (name === Front.CANCEL) return this.#cancel(client, JSON.parse(frames[2]!.toString()) as unknown);
     if (name === Front.DIRECT) return this.#acceptResultsSocket(client, frames[2]?.toString() ?? "");
+    if (name === Front.RESEND) return this.#resend(client, frames);
     const local = this.#resultsSockets.size > 0 ? this.#resultsSockets.get(client.toString("latin1")) : undefined;
     if (local) this.#leases.submitted(client, local.pid);
     this.#submit(client, frames, 2);
   }
 
-  /** Queues the batch of jobs in `frames` (from `start`: JSON, args) for `client`. */
-  #submit(client: Buffer, frames: Buffer[], start: number): JobRequest[] {
-    const requests = jobRequests(frames, start);
+  /** Queues the batch of jobs in `frames` (from `start`: JSON, args) for `client`; those `wanted` says no to are left out. */
+  #submit(client: Buffer, frames: Buffer[], start: number, wanted?: (request: JobRequest) => boolean): JobRequest[] {
+    const requests = jobRequests(frames, start).filter((request) => !wanted || wanted(request));
     for (const request of requests) this.#queue.push({ client, request, lost: 0, failures: 0 });
     this.#dispatch();
     return requests;
+  }
+
+  /** Leased jobs whose worker's socket closed before their results came: queued unless the worker's TAKEN of them came first. */
+  #resend(client: Buffer, frames: Buffer[]): void {
+    const queued = this.#submit(client, frames, 2, (request) => this.#leases.resent(client, request.id));
+    this.#cancelEarly(client, queued);
   }
 
   #acceptResultsSocket(client: Buffer, path: string): void {
@@ -450,14 +457,18 @@ export class Broker {
    */
   #taken(workerId: string, slot: WorkerSlot | undefined, frames: Buffer[]): void {
     const lease = slot?.lease;
+    const client = this.#intern(Buffer.from(frames[2]?.toString() ?? "", "base64"));
     if (!slot || !lease || String(lease.epoch) !== frames[3]?.toString()) {
+      if (this.#hooks.leaseSocketOf(workerId, 0) === undefined) throw new Error(`remote worker ${workerId.slice(0, 64)} took jobs`);
       log.warning(`worker ${workerId.slice(0, 64)} is gone or no longer leased; re-dispatching the jobs it took`);
-      return this.#passed(workerId, frames.slice(0, 3).concat(frames.slice(5)));
+      const queued = this.#submit(client, frames, 5, (request) => this.#leases.taken(client, request.id));
+      return this.#cancelEarly(client, queued);
     }
     const delegatedAt = Number(frames[4]?.toString());
     if (!Number.isFinite(delegatedAt)) throw new Error("taken jobs have a malformed stamp");
     const idle = slot.jobs.length === 0;
-    const requests = jobRequests(frames, 5);
+    // A job its client sent again first (the worker's socket closed) runs from that copy.
+    const requests = jobRequests(frames, 5).filter((request) => this.#leases.taken(lease.client, request.id));
     for (const request of requests) {
       const queued: QueuedJob = { client: lease.client, request, lost: 0, failures: 0 };
       slot.hold(queued, delegatedAt);
@@ -483,7 +494,10 @@ export class Broker {
   #passed(workerId: string, frames: Buffer[]): void {
     if (this.#hooks.leaseSocketOf(workerId, 0) === undefined) throw new Error(`remote worker ${workerId.slice(0, 64)} passed jobs on`);
     const client = this.#intern(Buffer.from(frames[2]?.toString() ?? "", "base64"));
-    this.#cancelEarly(client, this.#submit(client, frames, 3));
+    this.#cancelEarly(
+      client,
+      this.#submit(client, frames, 3, (request) => this.#leases.taken(client, request.id)),
+    );
   }
 
   #sendJobs(slot: WorkerSlot, batch: JobDispatch[]): void {

@@ -9,13 +9,20 @@ export interface WorkerLease {
   revoking: boolean;
 }
 
+/** Remembered ids of leased jobs (client and id), so a job is not queued twice: a bounded history. */
+const HISTORY = 4096;
+
 /**
  * Who gets a lease and who holds one: the last QueueManager on this machine to submit may lease
- * one idle local worker, while nothing waits in the queue. No sockets and no clock: the broker
- * sends what this decides (broker.ts).
+ * one idle local worker, while nothing waits in the queue. And which leased jobs the broker has
+ * had, from the worker (TAKEN) or from the client (RESEND): the two can cross when the worker dies.
+ * No sockets and no clock: the broker sends what this decides (broker.ts).
  */
 export class Leases {
   #epoch = 0;
+  /** Jobs a leased worker said it took, and jobs their clients sent again: oldest first. */
+  #taken = new Set<string>();
+  #resent = new Set<string>();
   /** Leased workers by client (latin1 routing id): a client holds at most one. */
   #byClient = new Map<string, WorkerSlot>();
   #candidate?: { client: Buffer; pid: number };
@@ -53,6 +60,22 @@ export class Leases {
     return undefined;
   }
 
+  /** The broker has the job from its worker's TAKEN; false when its client's RESEND came first (then that copy runs). */
+  taken(client: Buffer, id: string): boolean {
+    const key = `${client.toString("latin1")}\n${id}`;
+    if (this.#resent.has(key)) return false;
+    remember(this.#taken, key);
+    return true;
+  }
+
+  /** The client sent the job again (its worker's socket closed): false when the worker's TAKEN came first. */
+  resent(client: Buffer, id: string): boolean {
+    const key = `${client.toString("latin1")}\n${id}`;
+    if (this.#taken.has(key)) return false;
+    remember(this.#resent, key);
+    return true;
+  }
+
   /** The worker's lease is over (it answered REVOKED, or is gone). */
   end(slot: WorkerSlot): void {
     const lease = slot.lease;
@@ -61,4 +84,9 @@ export class Leases {
     if (this.#byClient.get(key) === slot) this.#byClient.delete(key);
     slot.lease = undefined;
   }
+}
+
+function remember(history: Set<string>, key: string): void {
+  history.add(key);
+  if (history.size > HISTORY) history.delete(history.values().next().value!);
 }

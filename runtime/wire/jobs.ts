@@ -13,6 +13,8 @@ import type { ErrorInfo } from "../util/errors.js";
 // QueueManager -> broker: [Front.SUBMIT, JSON, args]        batch of JobRequest
 // QueueManager -> broker: [Front.CANCEL, JSON job ids]     cancel jobs it submitted (unknown ids are ignored)
 // QueueManager -> broker: [Front.DIRECT, path]              its results socket, for direct copies (runtime/transport/direct.ts)
+// QueueManager -> broker: [Front.RESEND, JSON, args]        jobs sent under a lease whose worker's socket closed before their results came:
+//                                                           run unless the worker's TAKEN of them came (runtime/transport/lease.ts)
 // broker -> QueueManager: [Front.RESULTS, JSON, values]     batch of JobResult
 // broker -> QueueManager: [Front.LEASE, JSON LeaseGrant]    it may send a lone job straight to that worker (runtime/transport/lease.ts)
 // broker -> QueueManager: [Front.REVOKE, epoch]             that lease is over: jobs go the broker's way again
@@ -24,6 +26,7 @@ export const Front = {
   RESULTS: "results",
   LEASE: "lease",
   REVOKE: "revoke",
+  RESEND: "resend",
 } as const;
 
 // ---- Broker backend: worker (DEALER, routing id = worker id) <-> broker (ROUTER) ----------------
@@ -54,8 +57,8 @@ export const Back = {
 
 // ---- A lease: QueueManager (unix socket) -> the leased worker's socket, worker-<pid>.sock ---------
 // QueueManager -> worker: [Lease.JOB, client, epoch, replyTo, JSON, args]   a SUBMIT's batch, sent straight
-// worker -> QueueManager: [Lease.ACK, JSON job ids]     the broker has them now (TAKEN or PASSED was sent first)
-export const Lease = { JOB: "job", ACK: "ack" } as const;
+// (the worker answers nothing there: results come as direct copies and through the broker)
+export const Lease = { JOB: "job" } as const;
 
 /** What a QueueManager is told of its lease. */
 export interface LeaseGrant {

@@ -128,21 +128,18 @@ export class BrokerLink {
 
   /**
    * A batch a QueueManager sent straight under a lease ([Lease.JOB, client, epoch, replyTo, JSON,
-   * args]): handed to the broker first — TAKEN when the lease holds (the jobs run here, after those
-   * held), else PASSED to be queued for the client — then acknowledged, so no job is ever only here.
+   * args]): the broker is told first — TAKEN when the lease holds (the jobs run here, after those
+   * held), else PASSED, to be queued for the client.
    */
-  takeLeased(frames: Buffer[], acknowledge: (ids: readonly string[]) => void): void {
+  takeLeased(frames: Buffer[]): void {
     const [, client, epoch, replyTo] = frames;
     const jobs = unpackBatch<JobDispatch>(frames, 4, "args");
-    const ids = jobs.map((job) => job.id);
     if (this.#lease === undefined || String(this.#lease) !== epoch?.toString()) {
       this.#outbox.send([Back.PASSED, client!, ...frames.slice(4)]);
-      acknowledge(ids);
       return;
     }
     const delegatedAt = Date.now();
     this.#outbox.send([Back.TAKEN, client!, epoch, String(delegatedAt), ...frames.slice(4)]);
-    acknowledge(ids);
     const copiesTo = replyTo?.toString() ?? "";
     const copies = this.#options.runDir !== undefined && isResultsSocketPath(this.#options.runDir, copiesTo);
     for (const job of jobs) {

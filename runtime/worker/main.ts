@@ -39,7 +39,7 @@ const leaseSocket = local
   ? await listenForLeasedJobs(
       workerSocketPath(context.runDir, process.pid),
       context.config.maxMessageBytes + FRAME_OVERHEAD_BYTES,
-      (frames, acknowledge) => link.takeLeased(frames, acknowledge),
+      (frames) => link.takeLeased(frames),
     )
   : undefined;
 const link = new BrokerLink({

@@ -382,6 +382,7 @@ export class Broker {
     if (this.#limits.maxMemoryMb > 0 && memoryMb > this.#limits.maxMemoryMb && !slot.retiring) {
       log.info(`worker pid ${slot.pid} uses ${Math.round(memoryMb)} MiB (limit ${this.#limits.maxMemoryMb}); replacing it`);
       slot.retiring = true;
+      this.#revoke(slot);
     }
     if (slot.retiring && slot.jobs.length === 0) this.#hooks.releaseWorker(slot.id);
     this.#hooks.changed();

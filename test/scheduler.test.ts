@@ -159,6 +159,10 @@ t.test("only a small dispatch asks for direct copies of its results", async (t) 
   t.equal(small[0]?.copies, true, `${DIRECT_MAX_JOBS} jobs: copies`);
   const large = schedule(queueOf(jobs(DIRECT_MAX_JOBS + 1, { fn: "tiny" })), [worker("a")], times());
   t.equal(large[0]?.copies, false, `${DIRECT_MAX_JOBS + 1} jobs: none`);
+  const long = schedule(queueOf(jobs(1, { fn: "long" })), [worker("a")], times());
+  t.equal(long[0]?.copies, false, "a job timed as long: none (the hop it spares is nothing beside it)");
+  const untimed = schedule(queueOf(jobs(1, { fn: "new" })), [worker("a")], times());
+  t.equal(untimed[0]?.copies, true, "a job not timed yet: copies");
 });
 
 t.test("higher priorities go first, FIFO among equals; a job refused for credit keeps its place", async (t) => {

@@ -55,6 +55,15 @@ export function expectedMs(times: JobTimes, job: QueuedJob): number {
   return Number.isFinite(expected) ? expected : TARGET_AHEAD_MS;
 }
 
+/**
+ * Whether a job is timed as long. Such a job asks for no direct copy: the hop it would spare is
+ * nothing beside its run time, and the copy wakes the host once more, on a core a worker wants.
+ */
+export function isLong(times: JobTimes, job: QueuedJob): boolean {
+  const expected = times.expectedMs(job.request.fn);
+  return Number.isFinite(expected) && expected > TARGET_AHEAD_MS;
+}
+
 /** Workers that take new jobs (not retiring). */
 export function openWorkers(workers: readonly WorkerCredit[]): number {
   let open = 0;
@@ -90,7 +99,8 @@ export function schedule<W extends WorkerCredit>(queue: JobQueue, workers: reado
       held++;
       aheadMs += expected;
     }
-    if (jobs.length > 0) dispatches.push({ worker, jobs, aheadMs, copies: jobs.length <= DIRECT_MAX_JOBS });
+    if (jobs.length > 0)
+      dispatches.push({ worker, jobs, aheadMs, copies: jobs.length <= DIRECT_MAX_JOBS && !jobs.some((job) => isLong(times, job)) });
   }
   return dispatches;
 }
@@ -102,10 +112,8 @@ export function schedule<W extends WorkerCredit>(queue: JobQueue, workers: reado
  * expected to end: this says how long from now, or undefined when there is no successor to plan.
  */
 export function successorDelayMs(worker: WorkerCredit, running: QueuedJob, times: JobTimes): number | undefined {
-  if (worker.held !== 1) return undefined;
-  const expected = times.expectedMs(running.request.fn);
-  if (!Number.isFinite(expected) || expected <= TARGET_AHEAD_MS) return undefined;
-  return Math.max(0, expected - NEXT_LEAD_MS);
+  if (worker.held !== 1 || !isLong(times, running)) return undefined;
+  return Math.max(0, times.expectedMs(running.request.fn) - NEXT_LEAD_MS);
 }
 
 /**

@@ -152,7 +152,7 @@ export class WorkerManager {
     this.#started = true;
     // The store starts now (or earlier, on first use): booting it beside the workers slowed every
     // run's start (BENCHMARKS.md), and nothing needs it to start them.
-    instance.startKvs();
+    instance.startKvsSoon();
   }
 
   /**

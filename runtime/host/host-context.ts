@@ -189,6 +189,16 @@ export class HostContext implements ClientContext {
     starting.catch((error: Error) => kvs?.died && log.critical(`the key-value store did not start: ${error.message}`));
   }
 
+  /**
+   * Starts the store on the event loop's next turn, unless the run is stopping by then: a `main`
+   * that needs no store and returns at once (hello world) ends its run without booting one.
+   */
+  startKvsSoon(): void {
+    setImmediate(() => {
+      if (!this.#stopping) this.startKvs();
+    });
+  }
+
   /** The store's endpoint if it is up now; never starts one. */
   get runningKvsEndpoint(): string | undefined {
     return this.#kvs?.running ? this.#lastKvsEndpoint : undefined;

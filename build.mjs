@@ -40,14 +40,28 @@ async function build() {
   // Native code, each found through its own package at run time; TypeScript (CommonJS, ~9 MB), loaded by --typecheck alone;
   // prom-client (CommonJS, which an ES module bundle cannot require), loaded by --dashboard and --metrics alone.
   const external = ["zeromq", "esbuild", "typescript", "prom-client"];
-  // The hub never loads a job script: one file.
-  await esbuild.build({ ...common, external, entryPoints: ["runtime/hub/main.ts"] });
+  // The hub never loads a job script: its own files. Its entry (main.ts) forks the workers before it loads the rest (hub.ts).
+  await esbuild.build({
+    ...common,
+    external,
+    entryPoints: ["runtime/hub/main.ts", "runtime/hub/hub.ts"],
+    splitting: true,
+    chunkNames: "runtime/hub/chunks/[name]-[hash]",
+  });
   // The host, the workers and the key-value store each import the job script's bundle, which imports
   // dist/stdlib/index.js: what they share with the stdlib goes into chunks, so it exists once a process.
   await esbuild.build({
     ...common,
     external,
-    entryPoints: ["cli/main.ts", "runtime/host/services.ts", "runtime/kvs/main.ts", "runtime/worker/main.ts", "stdlib/index.ts"],
+    entryPoints: [
+      "cli/main.ts",
+      "runtime/host/services.ts",
+      "runtime/kvs/main.ts",
+      "runtime/worker/main.ts",
+      "runtime/worker/worker.ts",
+      "runtime/util/compile-cache.ts",
+      "stdlib/index.ts",
+    ],
     splitting: true,
     chunkNames: "chunks/[name]-[hash]",
   });

@@ -28,7 +28,7 @@ export const LAYERS = [
 export const SEPARATE = ["runtime/hub", "runtime/kvs", "runtime/supervisor", "runtime/worker"];
 
 /** The one import up: the worker installs the public KeyValueStore global before a job script runs. */
-export const EXCEPTIONS = { "runtime/worker/main.ts": { stdlib: ["index.js"] } };
+export const EXCEPTIONS = { "runtime/worker/worker.ts": { stdlib: ["index.js"] } };
 
 /**
  * The pages run by a browser (the dashboard, the journal's HTML report): outside the layers. They

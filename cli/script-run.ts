@@ -36,9 +36,13 @@ export async function startRun(): Promise<Run> {
   return run;
 }
 
-/** After `main`: closes the queue and kills the workers (main has read what it waited for). */
+/**
+ * After `main`: closes the queue. The workers are killed with the hub as the run shuts down
+ * (HostContext.shutdown; main has read what it waited for): asking the hub to stop the pool first
+ * would only add a round trip to every run's end.
+ */
 export async function stopRun({ queue, workers }: Run): Promise<void> {
   await queue.stopHandling();
-  // Killed at once, unless CPU profiles are wanted: a process writes its profile only when it exits by itself.
-  await workers.stopWorkers({ noWait: !process.env.STRMBRKR_CPU_PROF_DIR });
+  // Unless CPU profiles are wanted: a process writes its profile only when it exits by itself.
+  if (process.env.STRMBRKR_CPU_PROF_DIR) await workers.stopWorkers();
 }

@@ -105,15 +105,15 @@ t.test("imports downward, within a folder, of packages and between pool and remo
   for (const [path, code] of cases) t.same(await layerFindings(path, code), [], `${path}: no finding`);
 });
 
-t.test("runtime/worker/main.ts may import stdlib/index.js, and nothing else of stdlib; no other file may", async (t) => {
+t.test("runtime/worker/worker.ts may import stdlib/index.js, and nothing else of stdlib; no other file may", async (t) => {
   t.same(
-    await layerFindings("runtime/worker/main.ts", `import { KeyValueStore } from "../../stdlib/index.js";`),
+    await layerFindings("runtime/worker/worker.ts", `import { KeyValueStore } from "../../stdlib/index.js";`),
     [],
-    "main.ts -> stdlib/index.js passes",
+    "worker.ts -> stdlib/index.js passes",
   );
-  const other = await layerFindings("runtime/worker/main.ts", `import { QueueManager } from "../../stdlib/queue-manager.js";`);
-  t.equal(other.length, 1, "main.ts -> stdlib/queue-manager.js: one finding", { other });
-  t.match(other[0]?.message, "stdlib is a layer above runtime/worker", "main.ts -> stdlib/queue-manager.js is refused");
+  const other = await layerFindings("runtime/worker/worker.ts", `import { QueueManager } from "../../stdlib/queue-manager.js";`);
+  t.equal(other.length, 1, "worker.ts -> stdlib/queue-manager.js: one finding", { other });
+  t.match(other[0]?.message, "stdlib is a layer above runtime/worker", "worker.ts -> stdlib/queue-manager.js is refused");
   const elsewhere = await layerFindings("runtime/worker/link.ts", `import { KeyValueStore } from "../../stdlib/index.js";`);
   t.equal(elsewhere.length, 1, "another worker file -> stdlib/index.js: one finding", { elsewhere });
   t.match(elsewhere[0]?.message, "stdlib is a layer above runtime/worker", "another worker file -> stdlib/index.js is refused");

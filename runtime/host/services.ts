@@ -3,15 +3,21 @@ import { EventEmitter } from "node:events";
 import { fromErrorInfo, type ErrorInfo } from "../util/errors.js";
 import { forkEarly, forkEntry, terminate } from "../transport/children.js";
 import { packageUrl } from "../util/package-root.js";
+import { PREFORK_FLAG } from "../pool/prefork.js";
+import { guessWorkerCount } from "./worker-guess.js";
 import type { HostToHub, HostToKvs, HubToHost, KvsToHost } from "../wire/ipc.js";
 import type { RuntimeContext } from "../wire/context.js";
 import { handleMessage, type MessageHandlers } from "../util/message-handlers.js";
 
 const HUB_ENTRY = packageUrl("dist/runtime/hub/main.js");
 
-/** Forks the hub before the host knows its configuration (see forkEarly): `strmbrkr run` always needs one. */
-export function forkHubEarly(): void {
-  forkEarly(HUB_ENTRY);
+/**
+ * Forks the hub before the host knows its configuration (see forkEarly): `strmbrkr run ARGS` always
+ * needs one. It forks the workers the run will likely start at once (runtime/hub/main.ts).
+ */
+export function forkHubEarly(args: string[] = []): void {
+  const workers = guessWorkerCount(args);
+  forkEarly(HUB_ENTRY, 1, workers > 0 ? [`${PREFORK_FLAG}${workers}`] : []);
 }
 const KVS_ENTRY = packageUrl("dist/runtime/kvs/main.js");
 

@@ -41,7 +41,7 @@ export interface ListenOptions {
 export async function listenForWorkers({ listen, sockets, config, maxMessageSize, hooks }: ListenOptions): Promise<RemoteHub> {
   const security = serverSecurity(listen);
   const gatewaySocket = new Router({ maxMessageSize: GATEWAY_MAX_MESSAGE_BYTES, linger: 500, ...security });
-  const backend = new Router({ maxMessageSize, handover: true, sendHighWaterMark: 0, ...security }); // no HWM: see hub/main.ts
+  const backend = new Router({ maxMessageSize, handover: true, sendHighWaterMark: 0, ...security }); // no HWM: see hub/hub.ts
   const frontend = new Router({ maxMessageSize, sendHighWaterMark: 0, ...security });
   await bind(backend, remoteAddress(listen, "backend"), "jobs");
   await bind(frontend, remoteAddress(listen, "frontend"), "nested submits");

@@ -3,13 +3,12 @@ import { readFileSync } from "node:fs";
 import { stacklessErrorInfo, type ErrorInfo } from "../util/errors.js";
 import { exited, forkEntry } from "../transport/children.js";
 import { getLogger } from "../config/logger.js";
-import { packageUrl } from "../util/package-root.js";
 import type { HubToWorker, WorkerToHub } from "../wire/ipc.js";
 import type { RuntimeContext } from "../wire/context.js";
 import { handleMessage, type MessageHandlers } from "../util/message-handlers.js";
+import { WORKER_ENTRY } from "./prefork.js";
 
 const log = getLogger("pool");
-const WORKER_ENTRY = packageUrl("dist/runtime/worker/main.js");
 
 /** Workers that die before registering this many times in a row mean the script cannot start. */
 const MAX_START_FAILURES = 3;

@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { Socket } from "node:net";
 import { fileURLToPath } from "node:url";
-import { RUNTIME_ENV, type ContextMessage, type RuntimeContext } from "../wire/context.js";
+import { RUNTIME_ENV, type AwaitingContextMessage, type ContextMessage, type RuntimeContext } from "../wire/context.js";
 
 /** How long a child gets to exit after SIGTERM before it is killed. */
 export const KILL_AFTER_MS = 3_000;
@@ -12,43 +12,76 @@ export const KILL_AFTER_MS = 3_000;
  * modules too would slow every worker's start.
  */
 export function forkEntry(entry: URL, context: RuntimeContext): ChildProcess {
-  const early = forkedEarly.get(entry.href);
-  forkedEarly.delete(entry.href);
-  if (early?.connected) {
+  const early = takeEarly(entry);
+  if (early) {
     early.ref();
     early.channel?.ref();
     for (const pipe of pipesOf(early)) pipe.ref();
-    early.send({ type: "context", context } satisfies ContextMessage);
+    void listening.get(early)!.then(() => {
+      if (early.connected) early.send({ type: "context", context } satisfies ContextMessage);
+    });
     return early;
   }
   return forkWith(entry, { [RUNTIME_ENV]: JSON.stringify(context) });
 }
 
-/** Entries forked before their context was known, by URL; the next forkEntry of one takes it. */
-const forkedEarly = new Map<string, ChildProcess>();
+/** Entries forked before their context was known, by URL, oldest first; each forkEntry of one takes one. */
+const forkedEarly = new Map<string, ChildProcess[]>();
+/** Of each child forked early: once it listens for its context (a message sent before that would be lost). */
+const listening = new WeakMap<ChildProcess, Promise<void>>();
 
-/**
- * Forks `entry` now, before its RuntimeContext is known: it boots and loads its modules (on the
- * other core, while this process is still starting), then waits for the context, which the next
- * `forkEntry(entry, …)` sends. Unused, it exits with this process.
- */
-export function forkEarly(entry: URL): void {
-  if (forkedEarly.has(entry.href)) return;
-  const child = forkWith(entry, {});
-  // Until it is used, it must not keep this process alive (its IPC channel would).
-  child.unref();
-  child.channel?.unref();
-  for (const pipe of pipesOf(child)) pipe.unref();
-  forkedEarly.set(entry.href, child);
+/** The oldest child of `entry` forked early that still waits, if any. */
+function takeEarly(entry: URL): ChildProcess | undefined {
+  const waiting = forkedEarly.get(entry.href) ?? [];
+  let child: ChildProcess | undefined;
+  while ((child = waiting.shift()) && !child.connected);
+  if (waiting.length === 0) forkedEarly.delete(entry.href);
+  return child;
 }
 
-function forkWith(entry: URL, env: NodeJS.ProcessEnv): ChildProcess {
+/**
+ * Forks `count` processes of `entry` now, before their RuntimeContext is known: they boot and load
+ * their modules (on the other core, while this process is still starting), then wait for the
+ * context, which the next `forkEntry(entry, …)` each sends. Unused, they exit with this process
+ * (or at `discardEarly`). `args` reach the child's argv.
+ */
+export function forkEarly(entry: URL, count = 1, args: string[] = []): void {
+  const waiting = forkedEarly.get(entry.href) ?? [];
+  forkedEarly.set(entry.href, waiting);
+  while (waiting.length < count) {
+    const child = forkWith(entry, {}, args);
+    // Until it is used, it must not keep this process alive (its IPC channel would).
+    child.unref();
+    child.channel?.unref();
+    for (const pipe of pipesOf(child)) pipe.unref();
+    listening.set(
+      child,
+      new Promise((resolve) => {
+        const onMessage = (message: AwaitingContextMessage) => {
+          if (message?.type !== "awaiting-context") return;
+          child.off("message", onMessage);
+          resolve();
+        };
+        child.on("message", onMessage);
+      }),
+    );
+    waiting.push(child);
+  }
+}
+
+/** Stops the processes of `entry` forked early that nothing took: they were forked on a guess. */
+export function discardEarly(entry: URL): void {
+  for (const child of forkedEarly.get(entry.href) ?? []) child.kill("SIGKILL");
+  forkedEarly.delete(entry.href);
+}
+
+function forkWith(entry: URL, env: NodeJS.ProcessEnv, args: string[] = []): ChildProcess {
   // On a terminal, the children's output reaches it through this process, a line at a time (and
   // their children's, which inherit the pipes): the CLI keeps a progress line at the bottom of the
   // terminal and must clear it before each line anyone writes (cli/status-line.ts), which it could
   // not do for a child writing straight to the terminal. Elsewhere (files, pipes) they inherit.
   const viaParent = process.stderr.isTTY === true;
-  const child = fork(fileURLToPath(entry), [], {
+  const child = fork(fileURLToPath(entry), args, {
     env: { ...process.env, ...env },
     execArgv: [...process.execArgv.filter((arg) => arg.startsWith("--max-old-space-size")), ...profiling()],
     stdio: ["ignore", viaParent && process.stdout.isTTY ? "pipe" : "inherit", viaParent ? "pipe" : "inherit", "ipc"],
@@ -145,8 +178,18 @@ export function adoptRuntimeContext(replacement: RuntimeContext): void {
   context = replacement;
 }
 
-/** The RuntimeContext, from the environment or, in a process forked early (forkEarly), from its owner when it sends it; exits if the owner leaves first. */
+/**
+ * The RuntimeContext, from the environment or, in a process forked early (forkEarly), from its owner,
+ * who sends it once told that this process listens (a message no one listens for is dropped); exits
+ * if the owner leaves first.
+ */
 export function awaitRuntimeContext(): Promise<RuntimeContext> {
+  contextWait ??= waitForContext();
+  return contextWait;
+}
+let contextWait: Promise<RuntimeContext> | undefined;
+
+function waitForContext(): Promise<RuntimeContext> {
   const context = readRuntimeContext();
   if (context) return Promise.resolve(context);
   process.on("SIGINT", () => {}); // Ctrl-C reaches the whole process group: the owner decides
@@ -160,6 +203,7 @@ export function awaitRuntimeContext(): Promise<RuntimeContext> {
     };
     process.on("message", onMessage).once("disconnect", leave);
     if (!process.connected) leave();
+    else process.send!({ type: "awaiting-context" } satisfies AwaitingContextMessage);
   });
 }
 

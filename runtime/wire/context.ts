@@ -14,10 +14,18 @@ export const FRAME_OVERHEAD_BYTES = 1024 * 1024;
 
 /** Environment variable that hands a child process its RuntimeContext (JSON). */
 export const RUNTIME_ENV = "STRMBRKR_RUNTIME";
-/** The context of a process forked before it was known (runtime/transport/children.ts forkEarly): its owner's first IPC message. */
+/**
+ * The context of a process forked before it was known (runtime/transport/children.ts forkEarly): its owner's first IPC
+ * message, sent once the process said it listens (AwaitingContextMessage): Node drops a message no one listens for yet.
+ */
 export interface ContextMessage {
   type: "context";
   context: RuntimeContext;
+}
+
+/** A process forked early listens for its context now: its first IPC message. */
+export interface AwaitingContextMessage {
+  type: "awaiting-context";
 }
 
 /** What a child process needs to know about the run it belongs to. */

@@ -110,7 +110,10 @@ export async function processesGone(instanceId: string, deadlineMs = 5_000): Pro
 export interface SeenProcess {
   pid: number;
   command: string;
-  /** A hub `strmbrkr run` forked before it read its arguments (bin/strmbrkr.js), with no context in its environment. */
+  /**
+   * A hub `strmbrkr run` forked before it read its arguments (bin/strmbrkr.js), or a worker that hub forked on its
+   * guess (runtime/hub/main.ts): no context in its environment.
+   */
   early: boolean;
 }
 
@@ -132,7 +135,7 @@ export function watchProcesses(instanceId: string, intervalMs = 10): { stop(): S
       // An exiting process shows an empty command line: keep what it was.
       if (command === "" && seen.has(pid)) continue;
       // Classified from the environment that matched, read once: a second read can fail as it exits.
-      const early = /runtime\/hub\/main\.js/.test(command) && !`\0${environ}`.includes(`\0${RUNTIME_ENV}=`);
+      const early = /runtime\/(hub|worker)\/main\.js/.test(command) && !`\0${environ}`.includes(`\0${RUNTIME_ENV}=`);
       seen.set(pid, { pid, command, early });
     }
   };
@@ -150,8 +153,9 @@ export function watchProcesses(instanceId: string, intervalMs = 10): { stop(): S
 /**
  * Runs `strmbrkr <args>` and also reports the processes the run started besides the CLI itself,
  * esbuild's service (which bundling starts) and the hub `strmbrkr run` forks before it reads its
- * arguments (it gets its configuration over IPC, so a usage error never starts it: it exits with
- * the CLI, which `processesGone` shows): its broker, key-value store and workers.
+ * arguments, with the workers it forks on its guess (they get their configuration over IPC, so a
+ * usage error never starts them: they exit with the CLI, which `processesGone` shows): its broker,
+ * key-value store and workers.
  */
 export async function strmbrkrWatched(args: string[], options: RunOptions = {}): Promise<RunResult & { started: SeenProcess[] }> {
   let watch: ReturnType<typeof watchProcesses> | undefined;

@@ -1,8 +1,8 @@
 import { basename, dirname, join } from "node:path";
 import { connect, type Socket } from "node:net";
 import { packBatches } from "../wire/job-batch.js";
-import { readMessages, writeMessage } from "../wire/framing.js";
-import { listenLocal } from "./local-router.js";
+import { writeMessage } from "../wire/framing.js";
+import { listenForMessages, type MessageSocket } from "./local-router.js";
 import { Front, type JobResult } from "../wire/jobs.js";
 
 /**
@@ -38,37 +38,10 @@ export function isResultsSocketPath(runDir: string, path: string): boolean {
 }
 
 /** A QueueManager's results socket, listening. */
-export interface ResultsSocket {
-  /** Stops listening and drops the workers' connections. */
-  close(): void;
-}
+export type ResultsSocket = MessageSocket;
 
-/**
- * Listens at `path`; each message that arrives goes to `onMessage`, and one over
- * `maxMessageBytes`, malformed, or that it throws on costs its sender the connection. Neither the
- * socket nor its connections keep the process alive: the copies are only a shortcut.
- */
-export async function listenForResults(
-  path: string,
-  maxMessageBytes: number,
-  onMessage: (frames: Buffer[]) => void,
-): Promise<ResultsSocket> {
-  const connections = new Set<Socket>();
-  const server = await listenLocal(path, (socket) => {
-    connections.add(socket);
-    socket.unref();
-    socket.on("error", () => {});
-    socket.on("close", () => connections.delete(socket));
-    readMessages(socket, onMessage, { maxMessageBytes });
-  });
-  server.unref();
-  return {
-    close() {
-      server.close();
-      for (const socket of connections) socket.destroy();
-    },
-  };
-}
+/** Listens at `path` for direct copies: the copies are only a shortcut, so it keeps no process alive. */
+export const listenForResults = listenForMessages;
 
 /** A worker's side: sends each result to the socket its job named, over a connection kept per socket. */
 export class DirectResults {

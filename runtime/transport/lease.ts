@@ -1,8 +1,8 @@
 import { basename, dirname, join } from "node:path";
 import { connect, type Socket } from "node:net";
-import { readMessages, writeMessage } from "../wire/framing.js";
+import { writeMessage } from "../wire/framing.js";
 import { Lease } from "../wire/jobs.js";
-import { listenLocal } from "./local-router.js";
+import { listenForMessages, type MessageSocket } from "./local-router.js";
 
 /**
  * A lone job's lease (docs/architecture.md): the broker lets one QueueManager send jobs straight to
@@ -25,39 +25,16 @@ export function isWorkerSocketPath(runDir: string, path: string): boolean {
   return dirname(path) === runDir && WORKER_SOCKET.test(basename(path));
 }
 
-/** A worker's socket for leased jobs, listening. */
-export interface LeaseSocket {
-  close(): void;
-}
-
 /**
  * The worker's side: listens at `path`; `onJob` gets each [Lease.JOB, ...] message. Anything else,
  * or a message `onJob` throws on, costs its sender the connection (which then sends the job again,
  * the broker's way).
  */
-export async function listenForLeasedJobs(path: string, maxMessageBytes: number, onJob: (frames: Buffer[]) => void): Promise<LeaseSocket> {
-  const connections = new Set<Socket>();
-  const server = await listenLocal(path, (socket) => {
-    connections.add(socket);
-    socket.unref();
-    socket.on("error", () => {});
-    socket.on("close", () => connections.delete(socket));
-    readMessages(
-      socket,
-      (frames) => {
-        if (frames[0]?.toString() !== Lease.JOB) throw new Error("not a leased job");
-        onJob(frames);
-      },
-      { maxMessageBytes },
-    );
+export function listenForLeasedJobs(path: string, maxMessageBytes: number, onJob: (frames: Buffer[]) => void): Promise<MessageSocket> {
+  return listenForMessages(path, maxMessageBytes, (frames) => {
+    if (frames[0]?.toString() !== Lease.JOB) throw new Error("not a leased job");
+    onJob(frames);
   });
-  server.unref();
-  return {
-    close() {
-      server.close();
-      for (const socket of connections) socket.destroy();
-    },
-  };
 }
 
 /** The QueueManager's side: its connection to the leased worker's socket, and the jobs sent there whose results have not come. */

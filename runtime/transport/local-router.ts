@@ -86,6 +86,39 @@ export class LocalRouter implements AsyncIterable<Buffer[]> {
   }
 }
 
+/** A socket that only listens (for direct copies of results, for leased jobs). */
+export interface MessageSocket {
+  /** Stops listening and drops the connections. */
+  close(): void;
+}
+
+/**
+ * Listens at `path`; each message that arrives goes to `onMessage`, and one over
+ * `maxMessageBytes`, malformed, or that it throws on costs its sender the connection. Neither the
+ * socket nor its connections keep the process alive.
+ */
+export async function listenForMessages(
+  path: string,
+  maxMessageBytes: number,
+  onMessage: (frames: Buffer[]) => void,
+): Promise<MessageSocket> {
+  const connections = new Set<Socket>();
+  const server = await listenLocal(path, (socket) => {
+    connections.add(socket);
+    socket.unref();
+    socket.on("error", () => {});
+    socket.on("close", () => connections.delete(socket));
+    readMessages(socket, onMessage, { maxMessageBytes });
+  });
+  server.unref();
+  return {
+    close() {
+      server.close();
+      for (const socket of connections) socket.destroy();
+    },
+  };
+}
+
 /** A unix socket server at `path` (a stale file there is replaced), listening once this resolves. */
 export function listenLocal(path: string, onConnection: (socket: Socket) => void): Promise<Server> {
   rmSync(path, { force: true });

@@ -1,11 +1,17 @@
 import { connect, type Socket } from "node:net";
 import type { MessageLike } from "zeromq";
 import { MessageStream } from "./message-stream.js";
-import { encodeMessage, readMessages, writeMessage } from "../wire/framing.js";
+import { encodeMessage, MessageReader, writeMessage } from "../wire/framing.js";
 
 const RETRY_FIRST_MS = 5;
 const SENT = Promise.resolve();
 const RETRY_MAX_MS = 100;
+/**
+ * Every link's reads land here (one at a time: the callback is synchronous), then what was read
+ * is copied out. Without it, each read allocated a fresh 64 KiB buffer, shrunk to what arrived,
+ * and went through the socket's stream: more than the message's own handling on a round trip.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
 export interface LocalLinkOptions {
   /** Sent first on every connection (the broker's local sockets take the peer's routing id so). */
@@ -80,7 +86,25 @@ export class LocalLink {
   }
 
   #connect(): void {
-    const socket = connect(this.#path);
+    const reader = new MessageReader();
+    let broken = false;
+    const socket = connect({
+      path: this.#path,
+      onread: {
+        buffer: READ_BUFFER,
+        callback: (bytes: number, buffer: Uint8Array) => {
+          if (broken) return false;
+          try {
+            reader.push(Buffer.from(buffer.subarray(0, bytes)), this.#onMessage);
+          } catch {
+            // A stream that is not our server's costs the connection: it connects again.
+            broken = true;
+            socket.destroy();
+          }
+          return true;
+        },
+      },
+    });
     this.#socket = socket;
     socket.on("connect", () => {
       this.#connected = true;
@@ -91,7 +115,6 @@ export class LocalLink {
       for (const bytes of held) socket.write(bytes);
       this.#wakeSenders();
     });
-    readMessages(socket, this.#onMessage); // a stream that is not our server's costs the connection: it connects again
     socket.on("error", () => {}); // "close" follows
     socket.on("close", () => {
       this.#connected = false;

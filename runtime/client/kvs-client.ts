@@ -99,7 +99,7 @@ export class KvsClient {
         ),
       );
     // What is sent while the connection is down may be lost past 1000 messages: a request is resent on timeout.
-    this.#link = connect(endpoint, { curve, sendLimit: { bytes: 0 }, maxHeld: 1000, onRefused });
+    this.#link = connect(endpoint, { curve, sendLimit: { bytes: 0 }, maxHeld: 1000, sharedReadBuffer: true, onRefused });
     receiveEach(this.#link, (frames) => this.#onMessage(frames)).catch((error: Error) => this.#link.closed || this.#failAll(error));
   }
 

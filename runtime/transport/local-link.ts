@@ -1,15 +1,16 @@
 import { connect, type Socket } from "node:net";
 import type { MessageLike } from "zeromq";
 import { MessageStream } from "./message-stream.js";
-import { encodeMessage, MessageReader, writeMessage } from "../wire/framing.js";
+import { encodeMessage, MessageReader, readMessages, writeMessage } from "../wire/framing.js";
 
 const RETRY_FIRST_MS = 5;
 const SENT = Promise.resolve();
 const RETRY_MAX_MS = 100;
 /**
- * Every link's reads land here (one at a time: the callback is synchronous), then what was read
- * is copied out. Without it, each read allocated a fresh 64 KiB buffer, shrunk to what arrived,
- * and went through the socket's stream: more than the message's own handling on a round trip.
+ * The reads of links with `sharedReadBuffer` land here (one at a time: the callback is
+ * synchronous), then what was read is copied out. Without it, each read allocates a fresh 64 KiB
+ * buffer, shrunk to what arrived, and goes through the socket's stream: more than a small
+ * message's own handling on a round trip.
  */
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
@@ -24,6 +25,12 @@ export interface LocalLinkOptions {
    * nothing is lost, and a send waits for the connection.
    */
   maxHeld: number;
+  /**
+   * Reads land in one buffer shared by the process's links and are copied out: for small
+   * messages one at a time (the store's client). The broker's links keep the socket's stream:
+   * tiny jobs ran slower this way (BENCHMARKS.md).
+   */
+  sharedReadBuffer?: boolean;
 }
 
 /**
@@ -37,6 +44,7 @@ export class LocalLink {
   #hello?: Buffer;
   #sendBufferBytes: number;
   #maxHeld: number;
+  #sharedReadBuffer: boolean;
   #socket?: Socket;
   #connected = false;
   #closed = false;
@@ -45,12 +53,17 @@ export class LocalLink {
   #retryMs = RETRY_FIRST_MS;
   #retry?: NodeJS.Timeout;
 
-  constructor(path: string, onMessage: (frames: Buffer[]) => void, { hello, sendBufferBytes, maxHeld }: LocalLinkOptions) {
+  constructor(
+    path: string,
+    onMessage: (frames: Buffer[]) => void,
+    { hello, sendBufferBytes, maxHeld, sharedReadBuffer = false }: LocalLinkOptions,
+  ) {
     this.#path = path;
     this.#onMessage = onMessage;
     this.#hello = hello && encodeMessage(hello);
     this.#sendBufferBytes = sendBufferBytes;
     this.#maxHeld = maxHeld;
+    this.#sharedReadBuffer = sharedReadBuffer;
     this.#connect();
   }
 
@@ -86,25 +99,9 @@ export class LocalLink {
   }
 
   #connect(): void {
-    const reader = new MessageReader();
-    let broken = false;
-    const socket = connect({
-      path: this.#path,
-      onread: {
-        buffer: READ_BUFFER,
-        callback: (bytes: number, buffer: Uint8Array) => {
-          if (broken) return false;
-          try {
-            reader.push(Buffer.from(buffer.subarray(0, bytes)), this.#onMessage);
-          } catch {
-            // A stream that is not our server's costs the connection: it connects again.
-            broken = true;
-            socket.destroy();
-          }
-          return true;
-        },
-      },
-    });
+    const socket = this.#sharedReadBuffer ? this.#connectReadingShared() : connect(this.#path);
+    // A stream that is not our server's costs the connection: it connects again.
+    if (!this.#sharedReadBuffer) readMessages(socket, this.#onMessage);
     this.#socket = socket;
     socket.on("connect", () => {
       this.#connected = true;
@@ -124,6 +121,28 @@ export class LocalLink {
     });
   }
 
+  #connectReadingShared(): Socket {
+    const reader = new MessageReader();
+    let broken = false;
+    const socket = connect({
+      path: this.#path,
+      onread: {
+        buffer: READ_BUFFER,
+        callback: (bytes: number, buffer: Uint8Array) => {
+          if (broken) return false;
+          try {
+            reader.push(Buffer.from(buffer.subarray(0, bytes)), this.#onMessage);
+          } catch {
+            broken = true;
+            socket.destroy();
+          }
+          return true;
+        },
+      },
+    });
+    return socket;
+  }
+
   #wakeSenders(): void {
     const waiting = this.#whenConnected;
     this.#whenConnected = [];
@@ -138,6 +157,8 @@ export interface LocalDealerOptions {
   sendBufferBytes?: number;
   /** LocalLinkOptions.maxHeld; default Infinity: nothing is lost. */
   maxHeld?: number;
+  /** LocalLinkOptions.sharedReadBuffer. */
+  sharedReadBuffer?: boolean;
 }
 
 /**
@@ -149,9 +170,9 @@ export class LocalDealer implements AsyncIterable<Buffer[]> {
   #deliver = (frames: Buffer[]) => this.#messages.push(frames);
   #link: LocalLink;
 
-  constructor(path: string, { routingId, sendBufferBytes = Infinity, maxHeld = Infinity }: LocalDealerOptions = {}) {
+  constructor(path: string, { routingId, sendBufferBytes = Infinity, maxHeld = Infinity, sharedReadBuffer }: LocalDealerOptions = {}) {
     const hello = routingId === undefined ? undefined : [routingId];
-    this.#link = new LocalLink(path, (frames) => this.#deliver(frames), { hello, sendBufferBytes, maxHeld });
+    this.#link = new LocalLink(path, (frames) => this.#deliver(frames), { hello, sendBufferBytes, maxHeld, sharedReadBuffer });
   }
 
   /** From now on each message goes to `onMessage` as it arrives, not to `for await`. */

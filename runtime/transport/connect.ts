@@ -34,6 +34,8 @@ export interface ConnectOptions {
    * send waits for the connection.
    */
   maxHeld?: number;
+  /** On a local socket: reads land in one shared buffer and are copied out (LocalLinkOptions.sharedReadBuffer). */
+  sharedReadBuffer?: boolean;
   /** Called when a CURVE server refuses this client's keys (or their absence): final, unlike a lost connection. */
   onRefused?: () => void;
 }
@@ -43,9 +45,13 @@ export interface ConnectOptions {
  * else zeromq, a CURVE client on TCP when given keys. Either reconnects by itself to a server that
  * comes back at the same endpoint. No receive limit: answers wait for a busy reader, however many.
  */
-export function connect(endpoint: string, { curve, routingId, sendLimit, maxHeld, onRefused }: ConnectOptions = {}): DealerLike {
+export function connect(
+  endpoint: string,
+  { curve, routingId, sendLimit, maxHeld, sharedReadBuffer, onRefused }: ConnectOptions = {},
+): DealerLike {
   const localPath = localPathOf(endpoint);
-  if (localPath !== undefined) return new LocalDealer(localPath, { routingId, sendBufferBytes: sendLimit?.bytes, maxHeld });
+  if (localPath !== undefined)
+    return new LocalDealer(localPath, { routingId, sendBufferBytes: sendLimit?.bytes, maxHeld, sharedReadBuffer });
   const security = clientSecurity(endpoint, curve);
   const socket = new (zeromq().Dealer)({
     linger: 0,

@@ -1,11 +1,18 @@
 import { connect, type Socket } from "node:net";
 import type { MessageLike } from "zeromq";
 import { MessageStream } from "./message-stream.js";
-import { encodeMessage, readMessages, writeMessage } from "../wire/framing.js";
+import { encodeMessage, MessageReader, readMessages, writeMessage } from "../wire/framing.js";
 
 const RETRY_FIRST_MS = 5;
 const SENT = Promise.resolve();
 const RETRY_MAX_MS = 100;
+/**
+ * The reads of links with `sharedReadBuffer` land here (one at a time: the callback is
+ * synchronous), then what was read is copied out. Without it, each read allocates a fresh 64 KiB
+ * buffer, shrunk to what arrived, and goes through the socket's stream: more than a small
+ * message's own handling on a round trip.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
 export interface LocalLinkOptions {
   /** Sent first on every connection (the broker's local sockets take the peer's routing id so). */
@@ -18,6 +25,12 @@ export interface LocalLinkOptions {
    * nothing is lost, and a send waits for the connection.
    */
   maxHeld: number;
+  /**
+   * Reads land in one buffer shared by the process's links and are copied out: for small
+   * messages one at a time (the store's client). The broker's links keep the socket's stream:
+   * tiny jobs ran slower this way (BENCHMARKS.md).
+   */
+  sharedReadBuffer?: boolean;
 }
 
 /**
@@ -31,6 +44,7 @@ export class LocalLink {
   #hello?: Buffer;
   #sendBufferBytes: number;
   #maxHeld: number;
+  #sharedReadBuffer: boolean;
   #socket?: Socket;
   #connected = false;
   #closed = false;
@@ -39,12 +53,17 @@ export class LocalLink {
   #retryMs = RETRY_FIRST_MS;
   #retry?: NodeJS.Timeout;
 
-  constructor(path: string, onMessage: (frames: Buffer[]) => void, { hello, sendBufferBytes, maxHeld }: LocalLinkOptions) {
+  constructor(
+    path: string,
+    onMessage: (frames: Buffer[]) => void,
+    { hello, sendBufferBytes, maxHeld, sharedReadBuffer = false }: LocalLinkOptions,
+  ) {
     this.#path = path;
     this.#onMessage = onMessage;
     this.#hello = hello && encodeMessage(hello);
     this.#sendBufferBytes = sendBufferBytes;
     this.#maxHeld = maxHeld;
+    this.#sharedReadBuffer = sharedReadBuffer;
     this.#connect();
   }
 
@@ -80,7 +99,9 @@ export class LocalLink {
   }
 
   #connect(): void {
-    const socket = connect(this.#path);
+    const socket = this.#sharedReadBuffer ? this.#connectReadingShared() : connect(this.#path);
+    // A stream that is not our server's costs the connection: it connects again.
+    if (!this.#sharedReadBuffer) readMessages(socket, this.#onMessage);
     this.#socket = socket;
     socket.on("connect", () => {
       this.#connected = true;
@@ -91,7 +112,6 @@ export class LocalLink {
       for (const bytes of held) socket.write(bytes);
       this.#wakeSenders();
     });
-    readMessages(socket, this.#onMessage); // a stream that is not our server's costs the connection: it connects again
     socket.on("error", () => {}); // "close" follows
     socket.on("close", () => {
       this.#connected = false;
@@ -99,6 +119,28 @@ export class LocalLink {
       this.#retry = setTimeout(() => this.#connect(), this.#retryMs);
       this.#retryMs = Math.min(2 * this.#retryMs, RETRY_MAX_MS);
     });
+  }
+
+  #connectReadingShared(): Socket {
+    const reader = new MessageReader();
+    let broken = false;
+    const socket = connect({
+      path: this.#path,
+      onread: {
+        buffer: READ_BUFFER,
+        callback: (bytes: number, buffer: Uint8Array) => {
+          if (broken) return false;
+          try {
+            reader.push(Buffer.from(buffer.subarray(0, bytes)), this.#onMessage);
+          } catch {
+            broken = true;
+            socket.destroy();
+          }
+          return true;
+        },
+      },
+    });
+    return socket;
   }
 
   #wakeSenders(): void {
@@ -115,6 +157,8 @@ export interface LocalDealerOptions {
   sendBufferBytes?: number;
   /** LocalLinkOptions.maxHeld; default Infinity: nothing is lost. */
   maxHeld?: number;
+  /** LocalLinkOptions.sharedReadBuffer. */
+  sharedReadBuffer?: boolean;
 }
 
 /**
@@ -126,9 +170,9 @@ export class LocalDealer implements AsyncIterable<Buffer[]> {
   #deliver = (frames: Buffer[]) => this.#messages.push(frames);
   #link: LocalLink;
 
-  constructor(path: string, { routingId, sendBufferBytes = Infinity, maxHeld = Infinity }: LocalDealerOptions = {}) {
+  constructor(path: string, { routingId, sendBufferBytes = Infinity, maxHeld = Infinity, sharedReadBuffer }: LocalDealerOptions = {}) {
     const hello = routingId === undefined ? undefined : [routingId];
-    this.#link = new LocalLink(path, (frames) => this.#deliver(frames), { hello, sendBufferBytes, maxHeld });
+    this.#link = new LocalLink(path, (frames) => this.#deliver(frames), { hello, sendBufferBytes, maxHeld, sharedReadBuffer });
   }
 
   /** From now on each message goes to `onMessage` as it arrives, not to `for await`. */

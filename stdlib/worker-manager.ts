@@ -149,10 +149,10 @@ export class WorkerManager {
         kvs: instance.runningKvsEndpoint,
       });
     });
-    // The store is not started here but on first use (HostContext.kvsEndpoint, or a worker's
-    // need-kvs): booting it beside the workers slowed every run's start, and beside the first
-    // jobs it took a core from them (BENCHMARKS.md); a run that never uses it never pays for it.
     this.#started = true;
+    // The store starts now (or earlier, on first use): booting it beside the workers slowed every
+    // run's start (BENCHMARKS.md), and nothing needs it to start them.
+    instance.startKvs();
   }
 
   /**

@@ -69,9 +69,7 @@ export function findRun(instanceId: string, dir = tmpdir()): FoundRun {
     );
   if (others.length > 0)
     throw new Error(`not your run: the run with instance id ${instanceId} belongs to uid ${others[0]} (a run answers its owner only)`);
-  throw new Error(
-    `no running strmbrkr run with instance id ${instanceId} (no ${join(dir, `${prefix}*`, KVS_ENDPOINT_FILE)}; a run starts its store at its first KeyValueStore call)`,
-  );
+  throw new Error(`no running strmbrkr run with instance id ${instanceId} (no ${join(dir, `${prefix}*`, KVS_ENDPOINT_FILE)})`);
 }
 
 /** The run of this user whose store published `endpoint`, if any: `strmbrkr kvs --connect` then uses its keys. */

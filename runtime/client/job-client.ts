@@ -2,7 +2,6 @@ import { getLogger } from "../config/logger.js";
 import { connect, type DealerLike } from "../transport/connect.js";
 import { listenForResults, resultsSocketPath, type ResultsSocket } from "../transport/direct.js";
 import { localPathOf } from "../transport/endpoints.js";
-import { LeaseLink } from "../transport/lease.js";
 import { Outbox } from "../transport/outbox.js";
 import { NumberMap } from "../util/number-map.js";
 import { recordFailure, recordPipeline, runStats, tallyOf } from "../util/stats.js";
@@ -10,7 +9,7 @@ import { Cancelled, toErrorInfo } from "../util/errors.js";
 import { kindOf } from "../util/describe.js";
 import { FRAME_OVERHEAD_BYTES } from "../wire/context.js";
 import { BatchBuilder, readBatch, type ReceivedBatch } from "../wire/job-batch.js";
-import { Front, type JobRequest, type JobResult, type LeaseGrant } from "../wire/jobs.js";
+import { Front, type JobRequest, type JobResult } from "../wire/jobs.js";
 import { decodeAt, encode, unencodableReason } from "../wire/serialize.js";
 import type { ClientContext } from "./context.js";
 import type { RecordedResult } from "./job-events.js";
@@ -53,11 +52,6 @@ export class JobClient {
   #socket?: DealerLike;
   /** Where local workers send direct copies of results (runtime/transport/direct.ts). */
   #resultsSocket?: ResultsSocket;
-  #resultsPath?: string;
-  /** A lease on an idle local worker (runtime/transport/lease.ts): a lone job goes to it straight. */
-  #lease?: { grant: LeaseGrant; link: LeaseLink };
-  /** Connections to leased workers with jobs whose results have not come (the current lease's, and revoked ones'). */
-  #leaseLinks = new Set<LeaseLink>();
   #stopped = false;
   #outbox: Outbox;
   // Jobs by their number (see Job): a million queued jobs cost no id string each.
@@ -118,7 +112,7 @@ export class JobClient {
   sendNow(jobs: Job[]): void {
     const sent = this.#add(jobs);
     this.#flush();
-    if (sent.length > 0) this.#send(sent);
+    if (sent.length > 0) this.#outbox.sendEach(this.#batchesOf(sent));
   }
 
   /** Queues `jobs` and sends them at the end of this tick, with whatever else was queued in it. */
@@ -197,47 +191,6 @@ export class JobClient {
   }
 
   /**
-   * Sends jobs the broker's way, or a lone job (nothing else outstanding) straight to the worker
-   * this client leases: one process fewer on its way.
-   */
-  #send(jobs: Job[]): void {
-    const lease = this.#lease;
-    if (lease && jobs.length === 1 && this.#outstanding.size === 1) {
-      lease.link.send(lease.grant.client, lease.grant.epoch, this.#resultsPath!, jobs[0]!.id, this.#batchesOf(jobs)()!);
-      return;
-    }
-    this.#outbox.sendEach(this.#batchesOf(jobs));
-  }
-
-  /** The broker leased this client a worker: the previous lease, if any, ends here. */
-  #leased(grant: LeaseGrant): void {
-    if (this.#stopped || this.#resultsPath === undefined) return;
-    this.#endLease();
-    const link: LeaseLink = new LeaseLink(grant.path, (submits) => {
-      // The worker's socket closed before these jobs' results came: the broker runs them unless the worker's TAKEN reached it.
-      this.#leaseLinks.delete(link);
-      if (this.#lease?.link === link) this.#lease = undefined;
-      if (!this.#stopped) for (const [, ...batch] of submits) this.#outbox.send([Front.RESEND, ...batch]);
-    });
-    this.#lease = { grant, link };
-    this.#leaseLinks.add(link);
-  }
-
-  /** The lease is over: lone jobs go the broker's way again; the connection stays until the results of what was sent on it come. */
-  #endLease(epoch?: number): void {
-    const lease = this.#lease;
-    if (!lease || (epoch !== undefined && lease.grant.epoch !== epoch)) return;
-    this.#lease = undefined;
-    this.#closeIfSettled(lease.link);
-  }
-
-  #closeIfSettled(link: LeaseLink): void {
-    if (link === this.#lease?.link || link.unsettled > 0) return;
-    this.#leaseLinks.delete(link);
-    link.close();
-  }
-
-  /**
    * Sends what was submitted and cancelled in this turn of the event loop as few messages: `submit`
    * and `map` queue one job per call, often hundreds in a row as results come in.
    */
@@ -250,7 +203,7 @@ export class JobClient {
   #flush(): void {
     this.#flushing = false;
     if (this.#stopped) return;
-    if (this.#unsent.length > 0) this.#send(this.#unsent);
+    if (this.#unsent.length > 0) this.#outbox.sendEach(this.#batchesOf(this.#unsent));
     this.#unsent = [];
     if (this.#cancelling.length > 0) this.#outbox.send([Front.CANCEL, JSON.stringify(this.#cancelling)]);
     this.#cancelling = [];
@@ -285,7 +238,6 @@ export class JobClient {
     this.#stopped = true;
     this.#socket?.close();
     this.#resultsSocket?.close();
-    for (const link of this.#leaseLinks) link.close();
     await flushReports();
     await this.#context.releaseBroker();
   }
@@ -301,7 +253,6 @@ export class JobClient {
    */
   #offerResultsSocket(): void {
     const path = resultsSocketPath(this.#context.runDir);
-    this.#resultsPath = path;
     this.#outbox.sendFirst([Front.DIRECT, path]);
     listenForResults(path, this.#context.config.maxMessageBytes + FRAME_OVERHEAD_BYTES, (frames) => {
       if (frames[0]?.toString() === Front.RESULTS && !this.#stopped) this.#settle(readBatch<JobResult>(frames, 1));
@@ -317,10 +268,7 @@ export class JobClient {
   async #receive(socket: DealerLike): Promise<void> {
     try {
       for await (const frames of socket) {
-        const name = frames[0]?.toString();
-        if (name === Front.RESULTS) this.#settle(readBatch<JobResult>(frames, 1));
-        else if (name === Front.LEASE) this.#leased(JSON.parse(frames[1]!.toString()) as LeaseGrant);
-        else if (name === Front.REVOKE) this.#endLease(Number(frames[1]!.toString()));
+        if (frames[0]?.toString() === Front.RESULTS) this.#settle(readBatch<JobResult>(frames, 1));
       }
     } catch (error) {
       if (!this.#stopped) this.#fail(error as Error);
@@ -352,7 +300,6 @@ export class JobClient {
     const number = jobNumberOf(result.id);
     const job = number === undefined ? undefined : this.#outstanding.get(number);
     if (!job) return;
-    if (this.#leaseLinks.size > 0) this.#settledLeased(result.id);
     this.#outstanding.delete(number!);
     this.#cancelled.delete(number!);
     this.#encoded.delete(number!); // cancelled before it was sent
@@ -390,13 +337,6 @@ export class JobClient {
       recordPipeline(pipeline);
     }
     this.#events.settled(job);
-  }
-
-  #settledLeased(id: string): void {
-    for (const link of this.#leaseLinks) {
-      link.settled(id);
-      this.#closeIfSettled(link);
-    }
   }
 
   #fail(error: Error): void {

@@ -2,12 +2,10 @@ import { Cancelled, WatchdogTimeout, WorkerLost, stacklessErrorInfo } from "../u
 import { packBatches, unpackBatch } from "../wire/job-batch.js";
 import { getLogger } from "../config/logger.js";
 import { Outbox } from "../transport/outbox.js";
-import { Back, Front, type JobDispatch, type JobRequest, type JobResult, type LeaseGrant, type WorkerHello } from "../wire/jobs.js";
-import { resultsSocketPid } from "../transport/direct.js";
+import { Back, Front, type JobDispatch, type JobRequest, type JobResult, type WorkerHello } from "../wire/jobs.js";
 import { PROTOCOL_VERSION } from "../wire/context.js";
 import type { Activity } from "./activity.js";
 import { JobTimes } from "./credit.js";
-import { Leases } from "./leases.js";
 import { PriorityQueue } from "./priority-queue.js";
 import { Replies } from "./replies.js";
 import type { RouterLike } from "./router-group.js";
@@ -46,8 +44,6 @@ export interface BrokerHooks {
   watchdogMs(poolId: number): number;
   /** Whether `client` may have direct copies of its results sent to `path` (a results socket of this run). */
   acceptsResultsSocket(client: Buffer, path: string): boolean;
-  /** Where a local worker (`pid`) takes leased jobs; undefined for a remote one (never leased). */
-  leaseSocketOf(id: string, pid: number): string | undefined;
 }
 
 export interface BrokerOptions {
@@ -75,16 +71,8 @@ export class Broker {
   /** Failed jobs waiting out their retry backoff. */
   #retrying = new Set<QueuedJob>();
   #slots: WorkerSlots;
-  /** Clients' results sockets (Front.DIRECT) and their processes, by routing id (latin1). */
-  #resultsSockets = new Map<string, { path: string; pid: number }>();
-  /** Idle local workers lent to a QueueManager for its lone jobs (leases.ts). */
-  #leases = new Leases();
-  /**
-   * Cancels of jobs the broker did not know (client, then id): a leased job's cancel can be read
-   * before the worker's TAKEN, which travels on another socket. Bounded; a job finished before its
-   * cancel came leaves an entry that is never used.
-   */
-  #earlyCancels = new Set<string>();
+  /** Clients' results sockets (Front.DIRECT), by routing id (latin1). */
+  #resultsSockets = new Map<string, string>();
   #times = new JobTimes();
   #replies: Replies;
   #clients = new Map<string, Buffer>();
@@ -149,8 +137,6 @@ export class Broker {
 
   /** Stop giving `id` jobs; returns true when it holds none and may leave now. */
   retire(id: string): boolean {
-    const slot = this.#slots.get(id);
-    if (slot?.lease) this.#revoke(slot);
     return this.#slots.retire(id);
   }
 
@@ -161,11 +147,6 @@ export class Broker {
   workerGone(id: string, how: string, countAsLoss = true): void {
     const slot = this.#slots.remove(id);
     if (!slot) return;
-    if (slot.lease) {
-      // Its client sees the socket close too, and sends again what has no result yet (RESEND).
-      this.#front.send([slot.lease.client, Front.REVOKE, String(slot.lease.epoch)]);
-      this.#leases.end(slot);
-    }
     const [running, ...waiting] = slot.jobs.takeAll().filter((held) => !held.cancelled); // those were answered
     const requeue = waiting.map(({ queued }) => queued);
     if (running) {
@@ -198,36 +179,27 @@ export class Broker {
   #onClient(frames: Buffer[]): void {
     const [identity, command] = frames;
     const name = command?.toString();
-    if (!identity || (name !== Front.SUBMIT && name !== Front.CANCEL && name !== Front.DIRECT && name !== Front.RESEND))
+    if (!identity || (name !== Front.SUBMIT && name !== Front.CANCEL && name !== Front.DIRECT))
       throw new Error(`unknown frontend command ${name?.slice(0, 32)}`);
     const client = this.#intern(identity);
     if (name === Front.CANCEL) return this.#cancel(client, JSON.parse(frames[2]!.toString()) as unknown);
     if (name === Front.DIRECT) return this.#acceptResultsSocket(client, frames[2]?.toString() ?? "");
-    if (name === Front.RESEND) return this.#resend(client, frames);
-    const local = this.#resultsSockets.size > 0 ? this.#resultsSockets.get(client.toString("latin1")) : undefined;
-    if (local) this.#leases.submitted(client, local.pid);
-    this.#submit(client, frames, 2);
-  }
-
-  /** Queues the batch of jobs in `frames` (from `start`: JSON, args) for `client`; those `wanted` says no to are left out. */
-  #submit(client: Buffer, frames: Buffer[], start: number, wanted?: (request: JobRequest) => boolean): JobRequest[] {
-    const requests = jobRequests(frames, start).filter((request) => !wanted || wanted(request));
+    const requests = unpackBatch<JobRequest>(frames, 2, "args");
+    for (const request of requests) {
+      if (typeof request.id !== "string" || typeof request.fn !== "string" || !request.args)
+        throw new Error("submit holds a malformed job");
+      if (request.priority !== undefined && !Number.isFinite(request.priority))
+        throw new Error(`job ${request.id} has a malformed priority`);
+    }
     for (const request of requests) this.#queue.push({ client, request, lost: 0, failures: 0 });
     this.#dispatch();
-    return requests;
-  }
-
-  /** Leased jobs whose worker's socket closed before their results came: queued unless the worker's TAKEN of them came first. */
-  #resend(client: Buffer, frames: Buffer[]): void {
-    const queued = this.#submit(client, frames, 2, (request) => this.#leases.resent(client, request.id));
-    this.#cancelEarly(client, queued);
   }
 
   #acceptResultsSocket(client: Buffer, path: string): void {
     if (!this.#hooks.acceptsResultsSocket(client, path))
       throw new Error(`direct: ${JSON.stringify(path.slice(0, 200))} is not a results socket of this run`);
     if (this.#resultsSockets.size > 10_000) this.#resultsSockets.clear(); // bounded, as #clients; a forgotten client only gets no direct copies
-    this.#resultsSockets.set(client.toString("latin1"), { path, pid: resultsSocketPid(path) });
+    this.#resultsSockets.set(client.toString("latin1"), path);
   }
 
   /** One Buffer per client, so its results gather under one key until they are flushed. */
@@ -250,11 +222,9 @@ export class Broker {
   #cancel(client: Buffer | undefined, ids: unknown): void {
     if (!Array.isArray(ids)) throw new Error("cancel holds no list of job ids");
     const wanted = new Set(ids);
-    const unknown = new Set(ids);
     const ours = (queued: QueuedJob) => wanted.has(queued.request.id) && (!client || queued.client.equals(client));
     const cancelled = (queued: QueuedJob, how: string, extra: Partial<JobResult> = {}) => {
       const { id, fn } = queued.request;
-      unknown.delete(id);
       this.#replies.add(queued.client, {
         id,
         ok: false,
@@ -281,7 +251,6 @@ export class Broker {
       }
       if (dropped.length > 0) this.#back.send([slot.id, Back.CANCEL, JSON.stringify(dropped)]);
       if (running && !running.cancelled && ours(running.queued)) {
-        unknown.delete(running.id);
         this.#stopRunning(
           slot,
           new Cancelled(
@@ -289,10 +258,6 @@ export class Broker {
           ),
         );
       }
-    }
-    if (client && unknown.size > 0) {
-      if (this.#earlyCancels.size > 1024) this.#earlyCancels.clear();
-      for (const id of unknown) if (typeof id === "string") this.#earlyCancels.add(`${client.toString("latin1")}\n${id}`);
     }
     this.#hooks.changed();
   }
@@ -310,16 +275,6 @@ export class Broker {
       case Back.RESULTS:
         if (slot) this.#finish(slot, unpackBatch<JobResult>(frames, 2, "value"), frames.slice(2));
         return; // from a worker already declared lost: its jobs were settled elsewhere
-      case Back.TAKEN:
-        return this.#taken(workerId, slot, frames);
-      case Back.PASSED:
-        return this.#passed(workerId, frames);
-      case Back.REVOKED:
-        if (slot?.lease && String(slot.lease.epoch) === payload?.toString()) {
-          this.#leases.end(slot);
-          this.#dispatch();
-        }
-        return;
       default:
         throw new Error(`unknown backend command ${command?.toString().slice(0, 32)} from ${workerId.slice(0, 32)}`);
     }
@@ -382,7 +337,6 @@ export class Broker {
     if (this.#limits.maxMemoryMb > 0 && memoryMb > this.#limits.maxMemoryMb && !slot.retiring) {
       log.info(`worker pid ${slot.pid} uses ${Math.round(memoryMb)} MiB (limit ${this.#limits.maxMemoryMb}); replacing it`);
       slot.retiring = true;
-      this.#revoke(slot);
     }
     if (slot.retiring && slot.jobs.length === 0) this.#hooks.releaseWorker(slot.id);
     this.#hooks.changed();
@@ -399,14 +353,10 @@ export class Broker {
     }
   }
 
-  /**
-   * Carries out the scheduler's dispatches: each worker's batch stamped, held and sent. Leased
-   * workers get none: while jobs wait, their leases are revoked; while none waits, an idle worker
-   * may be leased.
-   */
+  /** Carries out the scheduler's dispatches: each worker's batch stamped, held and sent. */
   #dispatch(): void {
-    if (this.#queue.length === 0) return this.#grant();
-    for (const { worker: slot, jobs, aheadMs, copies } of schedule(this.#queue, this.#open(), this.#times)) {
+    if (this.#queue.length === 0) return;
+    for (const { worker: slot, jobs, aheadMs, copies } of schedule(this.#queue, this.#slots.all, this.#times)) {
       const delegatedAt = Date.now();
       const batch = jobs.map((queued) => slot.hold(queued, delegatedAt));
       slot.aheadMs = aheadMs;
@@ -419,86 +369,7 @@ export class Broker {
       }
       this.#sendJobs(slot, batch);
     }
-    if (this.#queue.length > 0) for (const slot of this.#leases.leased) this.#revoke(slot);
-    else this.#grant();
     this.#hooks.changed();
-  }
-
-  /** The workers the scheduler may give queued jobs: all but the leased. */
-  #open(): readonly WorkerSlot[] {
-    return this.#leases.size === 0 ? this.#slots.all : this.#slots.all.filter((slot) => !slot.lease);
-  }
-
-  /** Lends an idle local worker to the last local client to submit, if it holds no lease (leases.ts). */
-  #grant(): void {
-    const slot = this.#leases.grant(this.#slots.all, (slot) => this.#hooks.leaseSocketOf(slot.id, slot.pid) !== undefined);
-    if (!slot) return;
-    const { epoch, client } = slot.lease!;
-    const grant: LeaseGrant = { epoch, path: this.#hooks.leaseSocketOf(slot.id, slot.pid)!, client: client.toString("base64") };
-    log.debug(`leased worker pid ${slot.pid} to a queue manager (lease ${epoch})`);
-    this.#back.send([slot.id, Back.LEASE, String(epoch)]);
-    this.#front.send([client, Front.LEASE, JSON.stringify(grant)]);
-  }
-
-  /** Asks for the worker back: it answers REVOKED once it will take no more leased jobs. */
-  #revoke(slot: WorkerSlot): void {
-    const lease = slot.lease;
-    if (!lease || lease.revoking) return;
-    lease.revoking = true;
-    log.debug(`revoking the lease of worker pid ${slot.pid} (lease ${lease.epoch})`);
-    this.#back.send([slot.id, Back.REVOKE, String(lease.epoch)]);
-    this.#front.send([lease.client, Front.REVOKE, String(lease.epoch)]);
-  }
-
-  /**
-   * [TAKEN, client, epoch, delegatedAt, JSON, args]: the leased worker runs these jobs (it took
-   * them before it answered any REVOKE, so in the order it runs them): held as if the broker had
-   * dispatched them, with the worker's stamp. From a worker lost meanwhile (its exit can be heard
-   * before its last message is read), or over a connection it has since replaced: queued again.
-   */
-  #taken(workerId: string, slot: WorkerSlot | undefined, frames: Buffer[]): void {
-    const lease = slot?.lease;
-    const client = this.#intern(Buffer.from(frames[2]?.toString() ?? "", "base64"));
-    if (!slot || !lease || String(lease.epoch) !== frames[3]?.toString()) {
-      if (this.#hooks.leaseSocketOf(workerId, 0) === undefined) throw new Error(`remote worker ${workerId.slice(0, 64)} took jobs`);
-      log.warning(`worker ${workerId.slice(0, 64)} is gone or no longer leased; re-dispatching the jobs it took`);
-      const queued = this.#submit(client, frames, 5, (request) => this.#leases.taken(client, request.id));
-      return this.#cancelEarly(client, queued);
-    }
-    const delegatedAt = Number(frames[4]?.toString());
-    if (!Number.isFinite(delegatedAt)) throw new Error("taken jobs have a malformed stamp");
-    const idle = slot.jobs.length === 0;
-    // A job its client sent again first (the worker's socket closed) runs from that copy.
-    const requests = jobRequests(frames, 5).filter((request) => this.#leases.taken(lease.client, request.id));
-    for (const request of requests) {
-      const queued: QueuedJob = { client: lease.client, request, lost: 0, failures: 0 };
-      slot.hold(queued, delegatedAt);
-      slot.aheadMs += expectedMs(this.#times, queued);
-    }
-    if (idle) {
-      slot.runningSince = delegatedAt;
-      this.#slots.armWatchdog(slot);
-    }
-    this.#hooks.changed();
-    this.#cancelEarly(lease.client, requests);
-  }
-
-  /** Cancels those of a lease's `requests` whose cancel came first. */
-  #cancelEarly(client: Buffer, requests: JobRequest[]): void {
-    if (this.#earlyCancels.size === 0) return;
-    const key = client.toString("latin1");
-    const cancels = requests.filter(({ id }) => this.#earlyCancels.delete(`${key}\n${id}`)).map(({ id }) => id);
-    if (cancels.length > 0) this.#cancel(client, cancels);
-  }
-
-  /** [PASSED, client, JSON, args]: jobs sent under a lease the worker no longer held: queued for their client, as its own submit. */
-  #passed(workerId: string, frames: Buffer[]): void {
-    if (this.#hooks.leaseSocketOf(workerId, 0) === undefined) throw new Error(`remote worker ${workerId.slice(0, 64)} passed jobs on`);
-    const client = this.#intern(Buffer.from(frames[2]?.toString() ?? "", "base64"));
-    this.#cancelEarly(
-      client,
-      this.#submit(client, frames, 3, (request) => this.#leases.taken(client, request.id)),
-    );
   }
 
   #sendJobs(slot: WorkerSlot, batch: JobDispatch[]): void {
@@ -509,8 +380,8 @@ export class Broker {
   #askForCopies(batch: JobDispatch[], jobs: QueuedJob[]): void {
     if (this.#resultsSockets.size === 0) return;
     for (let i = 0; i < batch.length; i++) {
-      const socket = this.#resultsSockets.get(jobs[i]!.client.toString("latin1"));
-      if (socket) batch[i]!.replyTo = socket.path;
+      const path = this.#resultsSockets.get(jobs[i]!.client.toString("latin1"));
+      if (path) batch[i]!.replyTo = path;
     }
   }
 
@@ -519,8 +390,8 @@ export class Broker {
     const running = slot.jobs.first;
     const delayMs = running ? successorDelayMs(slot, running.queued, this.#times) : undefined;
     slot.planNext(delayMs, () => {
-      if (slot.jobs.first !== running || slot.lease) return;
-      const next = takeSuccessor(slot, this.#queue, this.#open());
+      if (slot.jobs.first !== running) return;
+      const next = takeSuccessor(slot, this.#queue, this.#slots.all);
       if (!next) return;
       const dispatch = slot.hold(next, Date.now());
       slot.aheadMs += expectedMs(this.#times, next);
@@ -575,14 +446,4 @@ export class Broker {
     this.#hooks.killWorker(slot.id);
     this.#replies.flush();
   }
-}
-
-/** The jobs of a batch (from `start`: JSON, args), checked. */
-function jobRequests(frames: Buffer[], start: number): JobRequest[] {
-  const requests = unpackBatch<JobRequest>(frames, start, "args");
-  for (const request of requests) {
-    if (typeof request.id !== "string" || typeof request.fn !== "string" || !request.args) throw new Error("submit holds a malformed job");
-    if (request.priority !== undefined && !Number.isFinite(request.priority)) throw new Error(`job ${request.id} has a malformed priority`);
-  }
-  return requests;
 }

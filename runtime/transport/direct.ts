@@ -27,11 +27,6 @@ export function resultsSocketPath(runDir: string): string {
   return join(runDir, `results-${process.pid}-${++sequence}.sock`);
 }
 
-/** The pid of the process whose results socket `path` is (0 when the name says none). */
-export function resultsSocketPid(path: string): number {
-  return Number(/^results-(\d+)-/.exec(basename(path))?.[1] ?? 0);
-}
-
 /** Whether `path` names a results socket in `runDir` (the broker passes no other path to workers). */
 export function isResultsSocketPath(runDir: string, path: string): boolean {
   return dirname(path) === runDir && RESULTS_SOCKET.test(basename(path));

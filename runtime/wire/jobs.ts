@@ -13,21 +13,9 @@ import type { ErrorInfo } from "../util/errors.js";
 // QueueManager -> broker: [Front.SUBMIT, JSON, args]        batch of JobRequest
 // QueueManager -> broker: [Front.CANCEL, JSON job ids]     cancel jobs it submitted (unknown ids are ignored)
 // QueueManager -> broker: [Front.DIRECT, path]              its results socket, for direct copies (runtime/transport/direct.ts)
-// QueueManager -> broker: [Front.RESEND, JSON, args]        jobs sent under a lease whose worker's socket closed before their results came:
-//                                                           run unless the worker's TAKEN of them came (runtime/transport/lease.ts)
 // broker -> QueueManager: [Front.RESULTS, JSON, values]     batch of JobResult
-// broker -> QueueManager: [Front.LEASE, JSON LeaseGrant]    it may send a lone job straight to that worker (runtime/transport/lease.ts)
-// broker -> QueueManager: [Front.REVOKE, epoch]             that lease is over: jobs go the broker's way again
 // worker -> QueueManager's results socket: the same, for direct copies of ok results
-export const Front = {
-  SUBMIT: "submit",
-  CANCEL: "cancel",
-  DIRECT: "direct",
-  RESULTS: "results",
-  LEASE: "lease",
-  REVOKE: "revoke",
-  RESEND: "resend",
-} as const;
+export const Front = { SUBMIT: "submit", CANCEL: "cancel", DIRECT: "direct", RESULTS: "results" } as const;
 
 // ---- Broker backend: worker (DEALER, routing id = worker id) <-> broker (ROUTER) ----------------
 // worker -> broker: [Back.READY, JSON WorkerHello]      once connected: it has room for jobs
@@ -36,38 +24,7 @@ export const Front = {
 // broker -> worker: [Back.JOBS, JSON, args]              batch of JobDispatch, run in order
 // broker -> worker: [Back.CANCEL, JSON job ids]          drop these if not started (their results are ignored)
 // broker -> worker: [Back.HEARTBEAT]                     every STRMBRKR_HEARTBEAT_INTERVAL seconds
-// A lone job's lease (docs/architecture.md), local workers only:
-// broker -> worker: [Back.LEASE, epoch]                  take jobs of this epoch from the lease's client
-// broker -> worker: [Back.REVOKE, epoch]                 take no more of them; answer REVOKED
-// worker -> broker: [Back.REVOKED, epoch]                done: nothing of that epoch will run here after what it reported
-// worker -> broker: [Back.TAKEN, client, epoch, delegatedAt, JSON, args]   leased jobs it runs (in order, as if dispatched)
-// worker -> broker: [Back.PASSED, client, JSON, args]    jobs that came under a lease it no longer holds: queue them for that client
-export const Back = {
-  READY: "ready",
-  JOBS: "jobs",
-  RESULTS: "results",
-  CANCEL: "cancel",
-  HEARTBEAT: "heartbeat",
-  LEASE: "lease",
-  REVOKE: "revoke",
-  REVOKED: "revoked",
-  TAKEN: "taken",
-  PASSED: "passed",
-} as const;
-
-// ---- A lease: QueueManager (unix socket) -> the leased worker's socket, worker-<pid>.sock ---------
-// QueueManager -> worker: [Lease.JOB, client, epoch, replyTo, JSON, args]   a SUBMIT's batch, sent straight
-// (the worker answers nothing there: results come as direct copies and through the broker)
-export const Lease = { JOB: "job" } as const;
-
-/** What a QueueManager is told of its lease. */
-export interface LeaseGrant {
-  epoch: number;
-  /** The leased worker's socket. */
-  path: string;
-  /** The client's own routing id at the broker (base64), which the worker names when it passes a job on. */
-  client: string;
-}
+export const Back = { READY: "ready", JOBS: "jobs", RESULTS: "results", CANCEL: "cancel", HEARTBEAT: "heartbeat" } as const;
 
 export interface WorkerHello {
   version: number;

@@ -5,7 +5,7 @@ import { packBatches, unpackBatch } from "../wire/job-batch.js";
 import { Fifo } from "../util/fifo.js";
 import { Heartbeat, Liveness } from "../util/liveness.js";
 import { connect, type DealerLike } from "../transport/connect.js";
-import { DIRECT_MAX_JOBS, DirectResults, isResultsSocketPath } from "../transport/direct.js";
+import { DIRECT_MAX_JOBS, DirectResults } from "../transport/direct.js";
 import { localPathOf } from "../transport/endpoints.js";
 import type { CurveClientKeys } from "../util/curve.js";
 
@@ -26,8 +26,6 @@ export interface LinkOptions {
   liveness: number;
   /** Runs one job; never throws. */
   run(job: JobDispatch): Promise<JobResult>;
-  /** The run directory, for a local worker: where its QueueManagers' results sockets are. */
-  runDir?: string;
 }
 
 /**
@@ -53,8 +51,6 @@ export class BrokerLink {
   #running = false;
   /** Direct copies of results (runtime/transport/direct.ts): only from a worker on the host's machine. */
   #direct?: DirectResults;
-  /** The epoch of the lease this worker holds (runtime/transport/lease.ts), if any. */
-  #lease?: number;
 
   constructor(options: LinkOptions) {
     this.#options = options;
@@ -73,7 +69,6 @@ export class BrokerLink {
 
   #connect(): void {
     this.#waiting = new Fifo(); // held by the old connection: the broker re-dispatches them
-    this.#lease = undefined; // went with it too
     const socket = connect(this.#options.endpoint, { routingId: this.#options.routingId, curve: this.#options.curve });
     this.#socket = socket;
     this.#outbox = new Outbox(socket, (error) => log.error(`send to the broker failed: ${error.message}`));
@@ -104,16 +99,6 @@ export class BrokerLink {
           this.#drop(JSON.parse(frames[1]!.toString()) as string[]);
           continue;
         }
-        if (name === Back.LEASE) {
-          this.#lease = Number(frames[1]!.toString());
-          continue;
-        }
-        if (name === Back.REVOKE) {
-          // Whatever it took under this lease was reported before this answer, on the same connection.
-          if (String(this.#lease) === frames[1]!.toString()) this.#lease = undefined;
-          this.#outbox.send([Back.REVOKED, frames[1]!]);
-          continue;
-        }
         if (name !== Back.JOBS) {
           log.error(`dropped an unknown message from the broker: ${name?.slice(0, 32)}`);
           continue;
@@ -124,30 +109,6 @@ export class BrokerLink {
     } catch (error) {
       if (!socket.closed) log.error(`receive from the broker failed: ${(error as Error).message}`);
     }
-  }
-
-  /**
-   * A batch a QueueManager sent straight under a lease ([Lease.JOB, client, epoch, replyTo, JSON,
-   * args]): the broker is told first — TAKEN when the lease holds (the jobs run here, after those
-   * held), else PASSED, to be queued for the client.
-   */
-  takeLeased(frames: Buffer[]): void {
-    const [, client, epoch, replyTo] = frames;
-    const jobs = unpackBatch<JobDispatch>(frames, 4, "args");
-    if (this.#lease === undefined || String(this.#lease) !== epoch?.toString()) {
-      this.#outbox.send([Back.PASSED, client!, ...frames.slice(4)]);
-      return;
-    }
-    const delegatedAt = Date.now();
-    this.#outbox.send([Back.TAKEN, client!, epoch, String(delegatedAt), ...frames.slice(4)]);
-    const copiesTo = replyTo?.toString() ?? "";
-    const copies = this.#options.runDir !== undefined && isResultsSocketPath(this.#options.runDir, copiesTo);
-    for (const job of jobs) {
-      job.delegatedAt = delegatedAt;
-      if (copies) job.replyTo = copiesTo;
-      this.#waiting.push(job);
-    }
-    if (!this.#running) void this.#runWaiting(this.#socket);
   }
 
   /** Runs held jobs in order; results leave every FLUSH_MS, and when nothing is left to run. */

@@ -166,12 +166,14 @@ export async function hostSession<T>(args: SessionArgs, session: Session<T>): Pr
       );
   }
   let dashboard: RunDashboard | undefined;
+  const interrupts = handleInterrupts(instance, { stopping: () => dashboard?.stopping(), close: async () => dashboard?.close() });
   const exit = async (code: number): Promise<never> => {
+    // Ctrl-C or SIGTERM is ending the run: its handler exits (130 / 143) once the running jobs are done.
+    if (interrupts.interrupted) return new Promise<never>(() => {});
     await dashboard?.close();
     await instance.shutdown().catch(() => {});
     process.exit(code);
   };
-  handleInterrupts(instance, { stopping: () => dashboard?.stopping(), close: async () => dashboard?.close() });
 
   let prepared: T;
   let host: typeof import("./script-run.js");
@@ -320,15 +322,19 @@ function announce(listen: ListenContext, { gateway, store }: Listening): void {
 
 /**
  * Ctrl-C or SIGTERM: running jobs get STRMBRKR_SHUTDOWN_GRACE seconds to finish, then every process
- * of the run stops; a second Ctrl-C exits at once (children notice their owner is gone).
+ * of the run stops; a second Ctrl-C exits at once (children notice their owner is gone). Once
+ * interrupted, a `main` that returns meanwhile leaves the exit (and its code) to this handler.
  */
-function handleInterrupts(instance: HostContext, dashboard: { stopping(): void; close(): Promise<void> }): void {
+function handleInterrupts(
+  instance: HostContext,
+  dashboard: { stopping(): void; close(): Promise<void> },
+): { readonly interrupted: boolean } {
   const log = getLogger("run");
-  let interrupted = false;
+  const state = { interrupted: false };
   const onSignal = async (signal: NodeJS.Signals) => {
     const code = signal === "SIGINT" ? 130 : 143;
-    if (interrupted) process.exit(code);
-    interrupted = true;
+    if (state.interrupted) process.exit(code);
+    state.interrupted = true;
     dashboard.stopping();
     instance.beginShutdown();
     const grace = instance.config.shutdownGrace;
@@ -344,4 +350,5 @@ function handleInterrupts(instance: HostContext, dashboard: { stopping(): void; 
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  return state;
 }

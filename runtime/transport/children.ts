@@ -203,7 +203,8 @@ function waitForContext(): Promise<RuntimeContext> {
     };
     process.on("message", onMessage).once("disconnect", leave);
     if (!process.connected) leave();
-    else process.send!({ type: "awaiting-context" } satisfies AwaitingContextMessage);
+    // With a callback, a send to an owner that just left (a bad flag ends the CLI at once) fails there, not as an uncaught 'error'.
+    else process.send!({ type: "awaiting-context" } satisfies AwaitingContextMessage, undefined, undefined, (error) => error && leave());
   });
 }
 

@@ -13,7 +13,8 @@ import { join } from "node:path";
 export function useCompileCache(env: NodeJS.ProcessEnv = process.env): void {
   const enable = (module as { enableCompileCache?: (dir: string) => unknown }).enableCompileCache;
   if (!enable || env.NODE_COMPILE_CACHE !== undefined) return; // Node 20, or the user's own choice
-  const dir = join(env.STRMBRKR_CACHE_DIR || join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "strmbrkr"), "compile");
+  // Not under STRMBRKR_CACHE_DIR: that folder holds bundles alone.
+  const dir = join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "strmbrkr", "compile");
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const stat = lstatSync(dir);

@@ -1,5 +1,5 @@
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { readEnvFile } from "../config/config.js";
 
 /** More than this, and the rest are forked when the pool asks, as without a guess. */
 const MAX_GUESS = 64;
@@ -29,9 +29,8 @@ function flagValue(args: string[]): string | undefined {
 
 function envFileValue(cwd: string): string | undefined {
   try {
-    const text = readFileSync(join(cwd, "strmbrkr.env"), "utf8");
-    return /^\s*(?:export\s+)?STRMBRKR_WORKER_PROC_COUNT\s*=\s*["']?([^"'\s#]*)/m.exec(text)?.[1];
+    return readEnvFile(join(cwd, "strmbrkr.env")).get("STRMBRKR_WORKER_PROC_COUNT")?.value;
   } catch {
-    return undefined;
+    return undefined; // a malformed file: the CLI says so in a moment
   }
 }

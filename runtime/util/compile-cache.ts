@@ -13,14 +13,22 @@ import { join } from "node:path";
 export function useCompileCache(env: NodeJS.ProcessEnv = process.env): void {
   const enable = (module as { enableCompileCache?: (dir: string) => unknown }).enableCompileCache;
   if (!enable || env.NODE_COMPILE_CACHE !== undefined) return; // Node 20, or the user's own choice
-  // Not under STRMBRKR_CACHE_DIR: that folder holds bundles alone.
+  const dir = compileCacheDir(env);
+  if (dir) enable(dir);
+}
+
+/**
+ * The folder for compiled code, made 0700 if missing; undefined when it is not this user's own
+ * (another owner, or others may write to it: code in it runs) or cannot be made. Not under
+ * STRMBRKR_CACHE_DIR: that folder holds bundles alone.
+ */
+export function compileCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const dir = join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "strmbrkr", "compile");
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const stat = lstatSync(dir);
-    if (!stat.isDirectory() || stat.uid !== process.getuid?.() || (stat.mode & 0o077) !== 0) return;
-    enable(dir);
+    return stat.isDirectory() && stat.uid === process.getuid?.() && (stat.mode & 0o077) === 0 ? dir : undefined;
   } catch {
-    // No cache: the same start, only slower.
+    return undefined; // no cache: the same start, only slower
   }
 }

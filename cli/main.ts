@@ -14,6 +14,17 @@ import { workerCommand } from "./worker.js";
 
 const argv = hideBin(process.argv);
 
+/**
+ * yargs renders a command's whole help text right after its handler starts, to show it should the
+ * handler fail; our .fail() never shows it. The rendering held up every run's start (BENCHMARKS.md),
+ * before the host could send the hub its context. Internal to yargs: if that changes, help is rendered as before.
+ */
+function skipHelpCache(cli: object): void {
+  type Internals = { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } };
+  const usage = (cli as Internals).getInternalMethods?.().getUsageInstance?.();
+  if (typeof usage?.cacheHelpMessage === "function") usage.cacheHelpMessage = () => {};
+}
+
 /** What the failing command takes, for a suggestion: its options as `--name`, and the command names. */
 function knownWords(usage: unknown): string[] {
   const { getDescriptions, getCommands } = usage as { getDescriptions?: () => Record<string, unknown>; getCommands?: () => unknown[][] };
@@ -22,7 +33,7 @@ function knownWords(usage: unknown): string[] {
   return [...options, ...commands];
 }
 
-await yargs(argv)
+const cli = yargs(argv)
   .scriptName("strmbrkr")
   .usage("$0 <command> [options]")
   .command(runCommand)
@@ -42,5 +53,6 @@ await yargs(argv)
   .alias("h", "help")
   .fail((message, error, usage) =>
     fail(2, message ? unknownOptionMessage(message, knownWords(usage), argv) : error?.message || String(error)),
-  )
-  .parseAsync();
+  );
+skipHelpCache(cli);
+await cli.parseAsync();

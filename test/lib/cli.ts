@@ -184,7 +184,12 @@ export async function strmbrkrWatched(args: string[], options: RunOptions = {}):
       options.onSpawn?.(child, instanceId);
     },
   });
-  const started = watch!.stop().filter(({ pid, command, early }) => pid !== cliPid && !early && !/\besbuild --service\b/.test(command));
+  // A fork seen only before its exec (then gone: e.g. the early hub, killed as the CLI exits) still
+  // shows the CLI's command line: it never ran as anything else.
+  const cliCommand = [process.execPath, BIN, ...args].join(" ").trim();
+  const started = watch!
+    .stop()
+    .filter(({ pid, command, early }) => pid !== cliPid && !early && command !== cliCommand && !/\besbuild --service\b/.test(command));
   return { ...result, started };
 }
 

@@ -1,8 +1,12 @@
 import t from "tap";
-import { runScenario, type TapTest } from "./lib/scenario.js";
+import { runScenario, sharedRun, type TapTest } from "./lib/scenario.js";
 
 const SCRIPT = "ts7-cancel.ts";
 const run = (t: TapTest, scenario: string, workers = 1) => runScenario(t, SCRIPT, scenario, { workers });
+// One run, one worker, for the scenarios that leave the store and the pool as the next expects: none
+// records a job's name before cancel-held reads them, none waits on the keys hold and spin set, and
+// timeouts, whose spinning jobs the watchdog kills, comes last.
+const shared = sharedRun(SCRIPT, ["abort-before", "cancel-held", "cancel-many", "cancel-unknown", "bad-options", "timeouts"]);
 
 t.test("higher priority jobs go to the worker first; equal priorities keep FIFO order (one worker)", async (t) => {
   const { summary } = await run(t, "priority");
@@ -52,7 +56,7 @@ t.test("aborting submit's signal cancels the running job: JobError caused by Can
 });
 
 t.test("a signal aborted before queueing: the job fails with Cancelled and never reaches a worker", async (t) => {
-  const { summary } = await run(t, "abort-before");
+  const summary = await shared(t, "abort-before");
   t.equal(summary.submit.class, "JobError");
   t.equal(summary.remote, "Cancelled");
   t.match(summary.submit.message, /was cancelled before it was queued: its signal was already aborted/);
@@ -77,7 +81,7 @@ t.test("aborting map's signal stops pulling input and cancels the jobs in flight
 });
 
 t.test("jobs a busy worker holds but has not started are cancelled without running", async (t) => {
-  const { summary } = await run(t, "cancel-held");
+  const summary = await shared(t, "cancel-held");
   t.same(summary.ran, ["long"], "none of the cancelled jobs ran");
   t.same(summary.short, Array(10).fill("Cancelled"));
   t.equal(summary.long, "processed");
@@ -85,7 +89,7 @@ t.test("jobs a busy worker holds but has not started are cancelled without runni
 });
 
 t.test("cancelling 1,000 of 3,000 batched jobs: each ends once, as Cancelled or with its value; the rest are untouched", async (t) => {
-  const { summary } = await run(t, "cancel-many");
+  const summary = await shared(t, "cancel-many");
   t.equal(summary.results, 3_000, "every job came back");
   t.equal(summary.unique, 3_000, "once each");
   t.equal(summary.wrong, 0, "cancelled ones Cancelled (or done first), the others processed with their value");
@@ -94,17 +98,17 @@ t.test("cancelling 1,000 of 3,000 batched jobs: each ends once, as Cancelled or 
 });
 
 t.test("cancel of an unknown or finished job returns false and changes nothing", async (t) => {
-  const { summary } = await run(t, "cancel-unknown");
+  const summary = await shared(t, "cancel-unknown");
   t.same(summary, { unknown: false, finished: false, status: "processed" });
 });
 
 t.test("a per-job timeout works through submitWith and map", async (t) => {
-  const { summary } = await run(t, "timeouts");
+  const summary = await shared(t, "timeouts");
   t.same(summary, { viaSubmit: "WatchdogTimeout", viaMap: "WatchdogTimeout" });
 });
 
 t.test("a bad priority or signal is refused when the Job is made", async (t) => {
-  const { summary } = await run(t, "bad-options");
+  const summary = await shared(t, "bad-options");
   t.same(summary.priority, { class: "RangeError", name: "RangeError", message: "Job: priority must be a finite number, got NaN" });
   t.same(summary.signal, { class: "TypeError", name: "TypeError", message: "Job: signal must be an AbortSignal, got string" });
 });

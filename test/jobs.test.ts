@@ -1,15 +1,27 @@
 import t from "tap";
 import { readFileSync } from "node:fs";
 import { fixture } from "./lib/cli.js";
-import { runScenario, type TapTest } from "./lib/scenario.js";
+import { sharedRun, type TapTest } from "./lib/scenario.js";
 
 const SCRIPT = "jobs-basic.ts";
 const scriptPath = fixture(SCRIPT);
-const run = (t: TapTest, scenario: string) => runScenario(t, SCRIPT, scenario, { workers: 1 });
+// Every scenario waits for the jobs it queued and drains them: all share one run, one worker.
+const run = sharedRun(SCRIPT, [
+  "ids",
+  "processed",
+  "thrown",
+  "thrown-async",
+  "undefined",
+  "by-name",
+  "not-exported",
+  "unknown-name",
+  "bad-args",
+  "unserialisable",
+]);
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 t.test("each job gets a unique id and comes back with its own result", async (t) => {
-  const { summary } = await run(t, "ids");
+  const summary = await run(t, "ids");
   t.equal(new Set(summary.ids).size, 6, "six distinct ids");
   for (const id of summary.ids) t.type(id, "string");
   t.same(summary.before, Array(6).fill("unprocessed"), "a new job is UNPROCESSED");
@@ -22,7 +34,7 @@ t.test("each job gets a unique id and comes back with its own result", async (t)
 });
 
 t.test("a job's return value comes back as retval", async (t) => {
-  const { summary } = await run(t, "processed");
+  const summary = await run(t, "processed");
   t.equal(summary.status, "processed");
   t.equal(summary.retval, 42);
   t.notOk(summary.error, "no error");
@@ -43,7 +55,7 @@ function assertStack(t: TapTest, stack: string | undefined, header: string, fn: 
 }
 
 t.test("a job that throws is FAILED with the error's name, message, code and a source-mapped stack", async (t) => {
-  const { summary } = await run(t, "thrown");
+  const summary = await run(t, "thrown");
   t.equal(summary.status, "failed");
   t.equal(summary.retvalType, "undefined", "no retval");
   t.equal(summary.error?.name, "RangeError");
@@ -53,7 +65,7 @@ t.test("a job that throws is FAILED with the error's name, message, code and a s
 });
 
 t.test("an async job that throws its own Error class after an await is FAILED with that name and line", async (t) => {
-  const { summary } = await run(t, "thrown-async");
+  const summary = await run(t, "thrown-async");
   t.equal(summary.status, "failed");
   t.equal(summary.error?.name, "InputError");
   t.equal(summary.error?.message, "too late");
@@ -61,21 +73,21 @@ t.test("an async job that throws its own Error class after an await is FAILED wi
 });
 
 t.test("a job that returns undefined is PROCESSED", async (t) => {
-  const { summary } = await run(t, "undefined");
+  const summary = await run(t, "undefined");
   t.equal(summary.status, "processed");
   t.equal(summary.retvalType, "undefined");
   t.notOk(summary.error, "no error");
 });
 
 t.test('new Job("exportName") runs the export of that name', async (t) => {
-  const { summary } = await run(t, "by-name");
+  const summary = await run(t, "by-name");
   t.equal(summary.status, "processed");
   t.equal(summary.retval, 42);
   t.equal(summary.name, "double");
 });
 
 t.test("queueJobs refuses a function that is not an export of the script, naming it and the script", async (t) => {
-  const { summary } = await run(t, "not-exported");
+  const summary = await run(t, "not-exported");
   t.equal(summary.error?.class, "TypeError");
   t.match(summary.error?.message, summary.jobId, "names the job");
   t.match(summary.error?.message, /\bhidden\b/, "names the function");
@@ -84,7 +96,7 @@ t.test("queueJobs refuses a function that is not an export of the script, naming
 });
 
 t.test("queueJobs refuses an unknown export name, naming it and the script, and queues none of the call's jobs", async (t) => {
-  const { summary } = await run(t, "unknown-name");
+  const summary = await run(t, "unknown-name");
   t.equal(summary.error?.class, "TypeError");
   t.match(summary.error?.message, summary.jobId, "names the job");
   t.match(summary.error?.message, /\bnoSuchExport\b/, "names the export");
@@ -93,7 +105,7 @@ t.test("queueJobs refuses an unknown export name, naming it and the script, and 
 });
 
 t.test("queueJobs refuses a function or symbol argument, naming the job and the argument's index", async (t) => {
-  const { summary } = await run(t, "bad-args");
+  const summary = await run(t, "bad-args");
   t.equal(summary.function.error?.class, "TypeError");
   t.match(summary.function.error?.message, summary.function.jobId, "names the job");
   t.match(summary.function.error?.message, /argument 1\b/, "names the index");
@@ -106,7 +118,7 @@ t.test("queueJobs refuses a function or symbol argument, naming the job and the 
 });
 
 t.test("a job returning a value that cannot be sent back is FAILED with a clear error; the worker goes on", async (t) => {
-  const { summary } = await run(t, "unserialisable");
+  const summary = await run(t, "unserialisable");
   t.equal(summary.bad.status, "failed");
   t.equal(summary.bad.error?.name, "TypeError");
   t.match(summary.bad.error?.message, summary.bad.id, "names the job");

@@ -28,7 +28,11 @@ import { scratchDir } from "./lib/kvs-helpers.js";
 
 type Test = Parameters<Parameters<typeof t.test>[0]>[0];
 
-const JOBS = 2000;
+// 1000 jobs of 2 ms on two workers take ~4 s; the kill comes after a quarter, leaving ~3 s of work
+// unfinished, far more than the 20 ms between the test's looks at the journal.
+const JOBS = 1000;
+/** The run is SIGKILLed once this many jobs are journaled finished. */
+const KILL_AT = 250;
 const CRASH = fixture("journal-crash.ts");
 
 /** What an uninterrupted run prints: work(n) = n² + 1 for every n. */
@@ -66,7 +70,7 @@ function finishedArgs(path: string): Set<number> {
 
 const linesOf = (path: string) => (existsSync(path) ? readFileSync(path, "utf8").split("\n").filter(Boolean).map(Number) : []);
 
-/** Starts a run of the crash fixture with --journal in its own process group, and SIGKILLs it once ≥ 500 jobs are journaled finished. */
+/** Starts a run of the crash fixture with --journal in its own process group, and SIGKILLs it once ≥ KILL_AT jobs are journaled finished. */
 async function runAndCrash(journal: string, sideEffects: string, { group }: { group: boolean }): Promise<string> {
   const instanceId = newInstanceId();
   const child = spawn(process.execPath, [BIN, "run", CRASH, "--workers", "2", "--no-progress", "--journal", journal, "--", String(JOBS)], {
@@ -84,9 +88,9 @@ async function runAndCrash(journal: string, sideEffects: string, { group }: { gr
     for (;;) {
       // Waits on the journal's growth, read as the user could: each look is a fresh read of the file.
       const finished = existsSync(journal) ? records(journal).filter((r) => r.t === "finished").length : 0;
-      if (finished >= 500) break;
+      if (finished >= KILL_AT) break;
       if (child.exitCode !== null || Date.now() > deadline)
-        throw new Error(`the run ended or stalled before 500 jobs finished (${finished}); stderr: ${stderr}`);
+        throw new Error(`the run ended or stalled before ${KILL_AT} jobs finished (${finished}); stderr: ${stderr}`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     if (group) process.kill(-child.pid!, "SIGKILL");
@@ -107,7 +111,7 @@ async function crashAndResume(t: Test, { group, tear }: { group: boolean; tear: 
   const phase2 = join(dir, "phase2.txt");
   await runAndCrash(journal, phase1, { group });
   const durable = finishedArgs(journal);
-  t.ok(durable.size >= 500 && durable.size < JOBS, `the crash left ${durable.size} durable finished records of ${JOBS}`);
+  t.ok(durable.size >= KILL_AT && durable.size < JOBS, `the crash left ${durable.size} durable finished records of ${JOBS}`);
   if (tear) appendFileSync(journal, `0badf00d {"t":"finished","id":"1-1","status":"proc`); // half a record, as a cut write leaves it
 
   const resumed = await strmbrkr(["run", CRASH, "--workers", "2", "--no-progress", "--journal", journal, "--resume", "--", String(JOBS)], {

@@ -48,20 +48,21 @@ t.test("map from stdin to stdout composes with pipes; a JSON array is the argume
 });
 
 t.test("unordered map writes values as jobs finish; --ordered keeps input order with a small window", async (t) => {
-  const input = Array.from({ length: 500 }, (_, i) => String(i)).join("\n");
+  const count = 200; // twelve windows of 16 in flight
+  const input = Array.from({ length: count }, (_, i) => String(i)).join("\n");
   const ordered = await map(t, ["late", "-i", "-", "--ordered", "--in-flight", "16"], input);
   t.equal(ordered.code, 0, "", { stderr: ordered.stderr });
   t.same(
     lines(ordered.stdout).map(Number),
-    Array.from({ length: 500 }, (_, i) => i),
-    "500 values in input order",
+    Array.from({ length: count }, (_, i) => i),
+    `${count} values in input order`,
   );
   const unordered = await map(t, ["late", "-i", "-", "--in-flight", "16"], input);
   t.equal(unordered.code, 0);
   const values = lines(unordered.stdout).map(Number);
   t.same(
     [...values].sort((a, b) => a - b),
-    Array.from({ length: 500 }, (_, i) => i),
+    Array.from({ length: count }, (_, i) => i),
     "every value once",
   );
   t.notSame(

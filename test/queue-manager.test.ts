@@ -2,11 +2,16 @@ import t from "tap";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runScenario, type TapTest } from "./lib/scenario.js";
+import { runScenario, sharedRun, type TapTest } from "./lib/scenario.js";
 
 const SCRIPT = "jobs-queue.ts";
 const run = (t: TapTest, scenario: string, options: Parameters<typeof runScenario>[3] = {}) =>
   runScenario(t, SCRIPT, scenario, { workers: 2, ...options });
+// These scenarios share one run: "fresh" first, while main's queue is untouched; "wait" before any
+// other job of main's queue finishes (it counts them); each drains what it queued on main's queue.
+const shared = sharedRun(SCRIPT, ["fresh", "immediate", "wait", "captured", "callback", "throwing-callback", "non-job", "two-queues"], {
+  workers: 2,
+});
 const tempCwd = (t: TapTest, name: string) => {
   const dir = mkdtempSync(join(tmpdir(), `strmbrkr-jobs-${name}-`));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -15,7 +20,7 @@ const tempCwd = (t: TapTest, name: string) => {
 const sorted = (ids: string[]) => [...ids].sort();
 
 t.test("a fresh QueueManager has nothing queued, nothing to return and nothing to wait for", async (t) => {
-  const { summary } = await run(t, "fresh");
+  const summary = await shared(t, "fresh");
   const empty = { processed: true, ids: [], results: 0, stats: { finished: 0, averageDurationMs: 0 } };
   t.same(summary.main, empty, "the queue main is given");
   t.same(summary.fresh, empty, "a new QueueManager");
@@ -23,19 +28,19 @@ t.test("a fresh QueueManager has nothing queued, nothing to return and nothing t
 });
 
 t.test("jobs queued right after new QueueManager() are delivered", async (t) => {
-  const { summary } = await run(t, "immediate");
+  const summary = await shared(t, "immediate");
   t.equal(summary.error, null, "blockUntilProcessed({ timeout: 3 }) resolves", { error: summary.error });
   t.equal(summary.job.status, "processed");
   t.equal(summary.job.retval, "now");
 });
 
 t.test("a job sends its arguments as they were at queueJobs, though the caller's array or object changes next", async (t) => {
-  const { summary } = await run(t, "captured");
+  const summary = await shared(t, "captured");
   t.same(summary, { jobs: 900, results: 900, wrong: 0 }, "every job got the values of its own turn of the loop");
 });
 
 t.test("queue, then wait: ids are outstanding until the jobs come back, getResults drains", async (t) => {
-  const { summary } = await run(t, "wait");
+  const summary = await shared(t, "wait");
   t.same(summary.queued, { processed: false, ids: summary.jobIds }, "just after queueJobs: not processed, every id outstanding");
   t.equal(summary.after.processed, true, "after blockUntilProcessed: processed");
   t.same(summary.after.ids, [], "no id outstanding");
@@ -77,7 +82,7 @@ t.test("blockUntilProcessed timeout with dumpOnTimeout false writes no dump", as
 });
 
 t.test("processedCallback receives each finished job; getResults stays empty", async (t) => {
-  const { summary } = await run(t, "callback");
+  const summary = await shared(t, "callback");
   t.same(sorted(summary.seen.map((job: any) => job.id)), sorted(summary.jobIds), "the callback saw every job once");
   t.same(
     summary.seen.map((job: any) => [job.status, job.retval]).sort(),
@@ -92,7 +97,7 @@ t.test("processedCallback receives each finished job; getResults stays empty", a
 });
 
 t.test("a throwing processedCallback: blockUntilProcessed rejects with its error and getResults throws it", async (t) => {
-  const { summary } = await run(t, "throwing-callback");
+  const summary = await shared(t, "throwing-callback");
   t.equal(summary.calls, 1, "the callback ran");
   t.equal(summary.blockIsThrown, true, "blockUntilProcessed rejected with the very error", { got: summary.block });
   t.equal(summary.block.message, "callback exploded");
@@ -100,7 +105,7 @@ t.test("a throwing processedCallback: blockUntilProcessed rejects with its error
 });
 
 t.test("queueJobs refuses anything but a Job with a TypeError, queueing nothing", async (t) => {
-  const { summary } = await run(t, "non-job");
+  const summary = await shared(t, "non-job");
   const { object, function: fn, mixed, null: nul } = summary.errors;
   for (const [what, error] of Object.entries({ object, function: fn, mixed, null: nul }) as [string, any][]) {
     t.equal(error?.class, "TypeError", `${what}: TypeError`);
@@ -113,7 +118,7 @@ t.test("queueJobs refuses anything but a Job with a TypeError, queueing nothing"
 });
 
 t.test("several QueueManagers on one broker each get only their own results", async (t) => {
-  const { summary } = await run(t, "two-queues");
+  const summary = await shared(t, "two-queues");
   for (const [name, prefix] of [
     ["main", "main-"],
     ["other", "other-"],

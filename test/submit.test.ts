@@ -2,25 +2,26 @@ import t from "tap";
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fixture, ROOT } from "./lib/cli.js";
-import { runScenario, type TapTest } from "./lib/scenario.js";
+import { sharedRun } from "./lib/scenario.js";
 
 const SCRIPT = "ts7-submit.ts";
-const run = (t: TapTest, scenario: string) => runScenario(t, SCRIPT, scenario, { workers: 2 });
+// Every scenario awaits its own jobs, and only "separate" queues any (submitted ones are not in getResults): one run.
+const run = sharedRun(SCRIPT, ["values", "nested", "failure", "separate"], { workers: 2 });
 
 t.test("submit resolves with the function's return value; submitWith takes job options", async (t) => {
-  const { summary } = await run(t, "values");
+  const summary = await run(t, "values");
   t.same(summary.squares, [1, 4, 9, 16]);
   t.equal(summary.greeting, "hello ts?");
   t.equal(summary.withOptions, "hello options!");
 });
 
 t.test("a job submits jobs of its own by function reference (nested, from a worker)", async (t) => {
-  const { summary } = await run(t, "nested");
+  const summary = await run(t, "nested");
   t.equal(summary.sum, 1 + 4 + 9 + 16);
 });
 
 t.test("a failed submit rejects with JobError carrying the job id and the remote name, message and source-mapped stack", async (t) => {
-  const { summary } = await run(t, "failure");
+  const summary = await run(t, "failure");
   t.equal(summary.isJobError, true, "instanceof JobError");
   t.equal(summary.name, "JobError");
   t.equal(summary.code, "ERR_STRMBRKR_JOB");
@@ -40,7 +41,7 @@ t.test("a failed submit rejects with JobError carrying the job id and the remote
 });
 
 t.test("submitted jobs are not in getResults; blockUntilProcessed waits for them", async (t) => {
-  const { summary } = await run(t, "separate");
+  const summary = await run(t, "separate");
   t.same(summary.results, [{ id: summary.queuedId, retval: 25 }], "only the queued job");
   t.equal(summary.submitted, 36);
   t.equal(summary.processed, true);

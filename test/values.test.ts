@@ -1,5 +1,5 @@
 import t from "tap";
-import { runScenario } from "./lib/scenario.js";
+import { sharedRun } from "./lib/scenario.js";
 
 /**
  * Each case sends one value to a job that returns it: the worker must see the right type, and
@@ -17,9 +17,12 @@ const CASES: [name: string, type: string][] = [
   ["cycle", "Object"],
 ];
 
+// Each case waits for its one job: all share one run.
+const run = sharedRun("jobs-values.ts", [...CASES.map(([name]) => name), "args"]);
+
 for (const [name, type] of CASES) {
   t.test(`${name} survives the round trip through a job`, async (t) => {
-    const { summary } = await runScenario(t, "jobs-values.ts", name);
+    const summary = await run(t, name);
     t.equal(summary.status, "processed", "the echo job is PROCESSED", { error: summary.error });
     t.equal(summary.seenByWorker, type, `the worker received a ${type}`);
     t.equal(summary.returnedType, type, `main got a ${type} back`);
@@ -29,7 +32,7 @@ for (const [name, type] of CASES) {
 }
 
 t.test("several arguments, undefined among them and last, reach the job in place", async (t) => {
-  const { summary } = await runScenario(t, "jobs-values.ts", "args");
+  const summary = await run(t, "args");
   t.equal(summary.status, "processed", "the job is PROCESSED", { error: summary.error });
   t.equal(summary.count, 4, "the job got all four arguments, the trailing undefined included");
   t.same(summary.seen, ["bigint", "undefined", "Map", "undefined"]);

@@ -78,21 +78,35 @@ export function processesOf(instanceId: string): number[] {
   return [...environsOf(instanceId).keys()];
 }
 
-/** The environment (NUL-separated, as in /proc) of every live process of a run, by pid. */
-function environsOf(instanceId: string): Map<number, string> {
+/**
+ * The environment (NUL-separated, as in /proc) of every live process of a run, by pid. `skip`, when
+ * given, holds pids known not to be of the run: they are not read again, and the pids this process
+ * sees not to be of the run are added to it (see watchProcesses).
+ */
+function environsOf(instanceId: string, skip?: Set<number>): Map<number, string> {
   const needle = `STRMBRKR_INSTANCE_ID=${instanceId}\0`;
   const environs = new Map<number, string>();
+  const live = new Set<number>();
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    live.add(pid);
+    if (skip?.has(pid)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
       if (/\) Z /.test(stat)) continue; // a zombie is already dead
       const environ = readFileSync(`/proc/${entry}/environ`, "latin1");
-      if (environ.includes(needle)) environs.set(Number(entry), environ);
-    } catch {
-      // gone while we looked
+      if (environ.includes(needle)) environs.set(pid, environ);
+      // A child of this process may not have exec'd into the run yet; any other process joins a run
+      // only as the fork of one of its processes, and so carries its id from birth.
+      else if (skip && Number(/\) \S+ (\d+)/.exec(stat)?.[1]) !== process.pid) skip.add(pid);
+    } catch (error) {
+      // Gone while we looked (ENOENT); or no environment to read (a kernel thread: ESRCH) or not
+      // ours to read (EACCES): never a process of a run.
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") skip?.add(pid);
     }
   }
+  if (skip) for (const pid of skip) if (!live.has(pid)) skip.delete(pid); // a pid used again is a new process
   return environs;
 }
 
@@ -124,8 +138,10 @@ export interface SeenProcess {
  */
 export function watchProcesses(instanceId: string, intervalMs = 10): { stop(): SeenProcess[] } {
   const seen = new Map<number, SeenProcess>();
+  // Looks at each process of the machine once, not every 10 ms: a watch costs a fraction of a second less CPU.
+  const others = new Set<number>();
   const look = () => {
-    for (const [pid, environ] of environsOf(instanceId)) {
+    for (const [pid, environ] of environsOf(instanceId, others)) {
       let command = "";
       try {
         command = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim();
@@ -168,7 +184,12 @@ export async function strmbrkrWatched(args: string[], options: RunOptions = {}):
       options.onSpawn?.(child, instanceId);
     },
   });
-  const started = watch!.stop().filter(({ pid, command, early }) => pid !== cliPid && !early && !/\besbuild --service\b/.test(command));
+  // A fork seen only before its exec (then gone: e.g. the early hub, killed as the CLI exits) still
+  // shows the CLI's command line: it never ran as anything else.
+  const cliCommand = [process.execPath, BIN, ...args].join(" ").trim();
+  const started = watch!
+    .stop()
+    .filter(({ pid, command, early }) => pid !== cliPid && !early && command !== cliCommand && !/\besbuild --service\b/.test(command));
   return { ...result, started };
 }
 

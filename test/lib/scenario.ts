@@ -55,3 +55,18 @@ export async function runScenario<S = any>(
   t.same(await processesGone(result.instanceId), [], `${script} ${scenario}: no process of the run is left`);
   return { result, summary: summary as S };
 }
+
+/**
+ * Scenarios of one fixture that can share a run, in this order (each must leave the run as the next
+ * expects it): the first test to ask for one runs `strmbrkr run <script> -- a+b+c` and makes the
+ * run's assertions (exit code, no process left); every test gets its own scenario's summary.
+ */
+export function sharedRun<S = any>(script: string, names: string[], options: ScenarioOptions = {}) {
+  let run: Promise<ScenarioRun<Record<string, S> | undefined>> | undefined;
+  return async (t: TapTest, name: string): Promise<S> => {
+    if (!names.includes(name)) throw new Error(`${name} is not one of the shared scenarios ${names.join(", ")}`);
+    run ??= runScenario<Record<string, S> | undefined>(t, script, names.join("+"), options);
+    const { summary } = await run;
+    return summary?.[name] as S;
+  };
+}

@@ -8,21 +8,25 @@ const script = fixture("remote-jobs.ts");
 t.test("with --workers 0, remote workers over TCP (CURVE) run every job, reach the KVS and the broker, and cache the bundle", async (t) => {
   const keys = makeKeys(t);
   const cache = cacheDir(t);
-  const host = launch(t, [
-    "run",
-    script,
-    "--workers",
-    "0",
-    "--listen",
-    "tcp://127.0.0.1:*",
-    "--key",
-    keys.host,
-    "--authorized-keys",
-    keys.authorized,
-    "--no-progress",
-    "--",
-    "20",
-  ]);
+  const host = launch(
+    t,
+    [
+      "run",
+      script,
+      "--workers",
+      "0",
+      "--listen",
+      "tcp://127.0.0.1:*",
+      "--key",
+      keys.host,
+      "--authorized-keys",
+      keys.authorized,
+      "--no-progress",
+      "--",
+      "20",
+    ],
+    { env: { STRMBRKR_LOGGING_LEVEL: "DEBUG" } },
+  );
   const gateway = await gatewayOf(host);
   t.match(
     host.stderr,
@@ -55,6 +59,7 @@ t.test("with --workers 0, remote workers over TCP (CURVE) run every job, reach t
     `every job ran on the remote workers (${report.workers})`,
   );
   t.match(hostResult.stderr, /remote worker supervisor r1 joined from/);
+  t.notMatch(hostResult.stderr, /leased worker/, "a remote worker is never leased to a QueueManager: its jobs go the broker's way");
   t.equal(workerResult.code, 0, "the worker exits 0 when the run ends", { stderr: workerResult.stderr.slice(-3000) });
   t.match(workerResult.stderr, /fetching the job script's bundle \(\d+ bytes, sha256 [0-9a-f]{16}…\)/);
   const cached = readdirSync(cache);

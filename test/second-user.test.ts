@@ -122,6 +122,10 @@ async function attackRun(t: Test, user: { uid: number; gid: number; name: string
     targets.some((target) => target.unix?.endsWith("kvs-local.sock")),
     "the store's local socket is among the run's listening sockets",
   );
+  t.ok(
+    targets.some((target) => /\/worker-\d+\.sock$/.test(target.unix ?? "")),
+    "a worker's socket for leased jobs is among the run's listening sockets",
+  );
   // The key --listen prints, and any other public key of the run: a CURVE attempt against each.
   const serverKeys = [...publicKeysIn(contexts, new Set(/\(server key (\S{40})\)/.exec(stderr)?.slice(1)))];
   if (flags.includes("--listen")) {

@@ -2,6 +2,7 @@ import { getLogger } from "../config/logger.js";
 import { connect, type DealerLike } from "../transport/connect.js";
 import { listenForResults, resultsSocketPath, type ResultsSocket } from "../transport/direct.js";
 import { localPathOf } from "../transport/endpoints.js";
+import { LeaseLink } from "../transport/lease.js";
 import { Outbox } from "../transport/outbox.js";
 import { NumberMap } from "../util/number-map.js";
 import { recordFailure, recordPipeline, runStats, tallyOf } from "../util/stats.js";
@@ -9,7 +10,7 @@ import { Cancelled, toErrorInfo } from "../util/errors.js";
 import { kindOf } from "../util/describe.js";
 import { FRAME_OVERHEAD_BYTES } from "../wire/context.js";
 import { BatchBuilder, readBatch, type ReceivedBatch } from "../wire/job-batch.js";
-import { Front, type JobRequest, type JobResult } from "../wire/jobs.js";
+import { Front, type JobRequest, type JobResult, type LeaseGrant } from "../wire/jobs.js";
 import { decodeAt, encode, unencodableReason } from "../wire/serialize.js";
 import type { ClientContext } from "./context.js";
 import type { RecordedResult } from "./job-events.js";
@@ -52,6 +53,11 @@ export class JobClient {
   #socket?: DealerLike;
   /** Where local workers send direct copies of results (runtime/transport/direct.ts). */
   #resultsSocket?: ResultsSocket;
+  #resultsPath?: string;
+  /** A lease on an idle local worker (runtime/transport/lease.ts): a lone job goes to it straight. */
+  #lease?: { grant: LeaseGrant; link: LeaseLink };
+  /** Connections to leased workers with jobs whose results have not come (the current lease's, and revoked ones'). */
+  #leaseLinks = new Set<LeaseLink>();
   #stopped = false;
   #outbox: Outbox;
   // Jobs by their number (see Job): a million queued jobs cost no id string each.
@@ -112,7 +118,7 @@ export class JobClient {
   sendNow(jobs: Job[]): void {
     const sent = this.#add(jobs);
     this.#flush();
-    if (sent.length > 0) this.#outbox.sendEach(this.#batchesOf(sent));
+    if (sent.length > 0) this.#send(sent);
   }
 
   /** Queues `jobs` and sends them at the end of this tick, with whatever else was queued in it. */
@@ -185,9 +191,58 @@ export class JobClient {
     const number = jobNumberOf(jobId);
     if (number === undefined || !this.#outstanding.has(number) || this.#cancelled.has(number) || this.#stopped) return false;
     this.#cancelled.add(number);
+    // A leased job the broker may not know of is announced first, on the same connection as the cancel.
+    for (const link of this.#leaseLinks) link.announce(jobId, (submit) => this.#announce(link, submit));
     this.#cancelling.push(jobId);
     this.#flushSoon();
     return true;
+  }
+
+  /**
+   * Sends jobs the broker's way, or a lone job (nothing else outstanding, no retries: the broker
+   * may see only its result) straight to the worker this client leases: one process fewer on its way.
+   */
+  #send(jobs: Job[]): void {
+    const lease = this.#lease;
+    if (lease && jobs.length === 1 && this.#outstanding.size === 1 && jobs[0]!.retries === 0) {
+      const { link } = lease;
+      link.send(lease.grant.client, this.#resultsPath!, jobs[0]!.id, this.#batchesOf(jobs)()!, (submit) => this.#announce(link, submit));
+      return;
+    }
+    this.#outbox.sendEach(this.#batchesOf(jobs));
+  }
+
+  /** Tells the broker of a leased job (LEASED): its result is late, or it is to be cancelled. */
+  #announce(link: LeaseLink, [, ...batch]: readonly (Buffer | string)[]): void {
+    if (!this.#stopped) this.#outbox.send([Front.LEASED, String(link.epoch), ...batch]);
+  }
+
+  /** The broker leased this client a worker: the previous lease, if any, ends here. */
+  #leased(grant: LeaseGrant): void {
+    if (this.#stopped || this.#resultsPath === undefined) return;
+    this.#endLease();
+    const link: LeaseLink = new LeaseLink(grant.path, grant.epoch, (submits) => {
+      // The worker's socket closed before these jobs' results came: the broker runs them unless it had a word of them.
+      this.#leaseLinks.delete(link);
+      if (this.#lease?.link === link) this.#lease = undefined;
+      if (!this.#stopped) for (const [, ...batch] of submits) this.#outbox.send([Front.RESEND, ...batch]);
+    });
+    this.#lease = { grant, link };
+    this.#leaseLinks.add(link);
+  }
+
+  /** The lease is over: lone jobs go the broker's way again; the connection stays until the results of what was sent on it come. */
+  #endLease(epoch?: number): void {
+    const lease = this.#lease;
+    if (!lease || (epoch !== undefined && lease.grant.epoch !== epoch)) return;
+    this.#lease = undefined;
+    this.#closeIfSettled(lease.link);
+  }
+
+  #closeIfSettled(link: LeaseLink): void {
+    if (link === this.#lease?.link || link.unsettled > 0) return;
+    this.#leaseLinks.delete(link);
+    link.close();
   }
 
   /**
@@ -203,7 +258,7 @@ export class JobClient {
   #flush(): void {
     this.#flushing = false;
     if (this.#stopped) return;
-    if (this.#unsent.length > 0) this.#outbox.sendEach(this.#batchesOf(this.#unsent));
+    if (this.#unsent.length > 0) this.#send(this.#unsent);
     this.#unsent = [];
     if (this.#cancelling.length > 0) this.#outbox.send([Front.CANCEL, JSON.stringify(this.#cancelling)]);
     this.#cancelling = [];
@@ -238,6 +293,7 @@ export class JobClient {
     this.#stopped = true;
     this.#socket?.close();
     this.#resultsSocket?.close();
+    for (const link of this.#leaseLinks) link.close();
     await flushReports();
     await this.#context.releaseBroker();
   }
@@ -253,6 +309,7 @@ export class JobClient {
    */
   #offerResultsSocket(): void {
     const path = resultsSocketPath(this.#context.runDir);
+    this.#resultsPath = path;
     this.#outbox.sendFirst([Front.DIRECT, path]);
     listenForResults(path, this.#context.config.maxMessageBytes + FRAME_OVERHEAD_BYTES, (frames) => {
       if (frames[0]?.toString() === Front.RESULTS && !this.#stopped) this.#settle(readBatch<JobResult>(frames, 1));
@@ -268,7 +325,10 @@ export class JobClient {
   async #receive(socket: DealerLike): Promise<void> {
     try {
       for await (const frames of socket) {
-        if (frames[0]?.toString() === Front.RESULTS) this.#settle(readBatch<JobResult>(frames, 1));
+        const name = frames[0]?.toString();
+        if (name === Front.RESULTS) this.#settle(readBatch<JobResult>(frames, 1));
+        else if (name === Front.LEASE) this.#leased(JSON.parse(frames[1]!.toString()) as LeaseGrant);
+        else if (name === Front.REVOKE) this.#endLease(Number(frames[1]!.toString()));
       }
     } catch (error) {
       if (!this.#stopped) this.#fail(error as Error);
@@ -300,6 +360,7 @@ export class JobClient {
     const number = jobNumberOf(result.id);
     const job = number === undefined ? undefined : this.#outstanding.get(number);
     if (!job) return;
+    if (this.#leaseLinks.size > 0) this.#settledLeased(result.id);
     this.#outstanding.delete(number!);
     this.#cancelled.delete(number!);
     this.#encoded.delete(number!); // cancelled before it was sent
@@ -337,6 +398,13 @@ export class JobClient {
       recordPipeline(pipeline);
     }
     this.#events.settled(job);
+  }
+
+  #settledLeased(id: string): void {
+    for (const link of this.#leaseLinks) {
+      link.settled(id);
+      this.#closeIfSettled(link);
+    }
   }
 
   #fail(error: Error): void {

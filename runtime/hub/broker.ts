@@ -2,10 +2,12 @@ import { Cancelled, WatchdogTimeout, WorkerLost, stacklessErrorInfo } from "../u
 import { packBatches, unpackBatch } from "../wire/job-batch.js";
 import { getLogger } from "../config/logger.js";
 import { Outbox } from "../transport/outbox.js";
-import { Back, Front, type JobDispatch, type JobRequest, type JobResult, type WorkerHello } from "../wire/jobs.js";
+import { Back, Front, type JobDispatch, type JobRequest, type JobResult, type LeaseGrant, type WorkerHello } from "../wire/jobs.js";
+import { resultsSocketPid } from "../transport/direct.js";
 import { PROTOCOL_VERSION } from "../wire/context.js";
 import type { Activity } from "./activity.js";
 import { JobTimes } from "./credit.js";
+import { Leases } from "./leases.js";
 import { PriorityQueue } from "./priority-queue.js";
 import { Replies } from "./replies.js";
 import type { RouterLike } from "./router-group.js";
@@ -44,6 +46,8 @@ export interface BrokerHooks {
   watchdogMs(poolId: number): number;
   /** Whether `client` may have direct copies of its results sent to `path` (a results socket of this run). */
   acceptsResultsSocket(client: Buffer, path: string): boolean;
+  /** Where a local worker (`pid`) takes leased jobs; undefined for a remote one (never leased). */
+  leaseSocketOf(id: string, pid: number): string | undefined;
 }
 
 export interface BrokerOptions {
@@ -71,8 +75,16 @@ export class Broker {
   /** Failed jobs waiting out their retry backoff. */
   #retrying = new Set<QueuedJob>();
   #slots: WorkerSlots;
-  /** Clients' results sockets (Front.DIRECT), by routing id (latin1). */
-  #resultsSockets = new Map<string, string>();
+  /** Clients' results sockets (Front.DIRECT) and their processes, by routing id (latin1). */
+  #resultsSockets = new Map<string, { path: string; pid: number }>();
+  /** Idle local workers lent to a QueueManager for its lone jobs (leases.ts). */
+  #leases = new Leases();
+  /**
+   * Cancels of jobs the broker did not know (client, then id): under a lease being revoked, a
+   * leased job's cancel can be read before the worker's REVOKED or PASSED of it, which travel on
+   * another socket. Bounded; a job finished before its cancel came leaves an entry never used.
+   */
+  #earlyCancels = new Set<string>();
   #times = new JobTimes();
   #replies: Replies;
   #clients = new Map<string, Buffer>();
@@ -137,6 +149,8 @@ export class Broker {
 
   /** Stop giving `id` jobs; returns true when it holds none and may leave now. */
   retire(id: string): boolean {
+    const slot = this.#slots.get(id);
+    if (slot?.lease) this.#revoke(slot);
     return this.#slots.retire(id);
   }
 
@@ -147,6 +161,11 @@ export class Broker {
   workerGone(id: string, how: string, countAsLoss = true): void {
     const slot = this.#slots.remove(id);
     if (!slot) return;
+    if (slot.lease) {
+      // Its client sees the socket close too, and sends again what has no result yet (RESEND).
+      this.#front.send([slot.lease.client, Front.REVOKE, String(slot.lease.epoch)]);
+      this.#leases.end(slot);
+    }
     const [running, ...waiting] = slot.jobs.takeAll().filter((held) => !held.cancelled); // those were answered
     const requeue = waiting.map(({ queued }) => queued);
     if (running) {
@@ -179,27 +198,71 @@ export class Broker {
   #onClient(frames: Buffer[]): void {
     const [identity, command] = frames;
     const name = command?.toString();
-    if (!identity || (name !== Front.SUBMIT && name !== Front.CANCEL && name !== Front.DIRECT))
+    if (
+      !identity ||
+      (name !== Front.SUBMIT && name !== Front.CANCEL && name !== Front.DIRECT && name !== Front.RESEND && name !== Front.LEASED)
+    )
       throw new Error(`unknown frontend command ${name?.slice(0, 32)}`);
     const client = this.#intern(identity);
     if (name === Front.CANCEL) return this.#cancel(client, JSON.parse(frames[2]!.toString()) as unknown);
     if (name === Front.DIRECT) return this.#acceptResultsSocket(client, frames[2]?.toString() ?? "");
-    const requests = unpackBatch<JobRequest>(frames, 2, "args");
-    for (const request of requests) {
-      if (typeof request.id !== "string" || typeof request.fn !== "string" || !request.args)
-        throw new Error("submit holds a malformed job");
-      if (request.priority !== undefined && !Number.isFinite(request.priority))
-        throw new Error(`job ${request.id} has a malformed priority`);
-    }
+    if (name === Front.RESEND) return this.#resend(client, frames);
+    if (name === Front.LEASED) return this.#announced(client, frames);
+    const local = this.#resultsSockets.size > 0 ? this.#resultsSockets.get(client.toString("latin1")) : undefined;
+    if (local) this.#leases.submitted(client, local.pid);
+    this.#submit(client, frames, 2);
+  }
+
+  /** Queues the batch of jobs in `frames` (from `start`: JSON, args) for `client`; those `wanted` says no to are left out. */
+  #submit(client: Buffer, frames: Buffer[], start: number, wanted?: (request: JobRequest) => boolean): JobRequest[] {
+    const requests = jobRequests(frames, start).filter((request) => !wanted || wanted(request));
     for (const request of requests) this.#queue.push({ client, request, lost: 0, failures: 0 });
     this.#dispatch();
+    return requests;
+  }
+
+  /** Leased jobs whose worker's socket closed before their results came: queued unless the broker had a word of them already. */
+  #resend(client: Buffer, frames: Buffer[]): void {
+    const queued = this.#submit(client, frames, 2, (request) => this.#leases.claim(client, request.id));
+    this.#cancelEarly(client, queued);
+  }
+
+  /**
+   * [LEASED, epoch, JSON, args]: a leased job whose result its client has not had within
+   * ANNOUNCE_MS, or one it is about to cancel. While the lease holds, the broker holds the job on
+   * the leased worker, which runs nothing else (watchdog, cancel and loss as for any job). Under a
+   * lease being revoked or over, the worker tells: REVOKED lists the job, or PASSED hands it back.
+   */
+  #announced(client: Buffer, frames: Buffer[]): void {
+    const slot = this.#leases.leasedTo(client);
+    const lease = slot?.lease;
+    if (!slot || !lease || lease.revoking || String(lease.epoch) !== frames[2]?.toString()) return;
+    this.#holdLeased(slot, jobRequests(frames, 3), Date.now());
+  }
+
+  /** Holds leased jobs the broker had no word of on the worker that runs them, in the order it runs them. */
+  #holdLeased(slot: WorkerSlot, requests: JobRequest[], delegatedAt: number): void {
+    const client = slot.lease!.client;
+    const idle = slot.jobs.length === 0;
+    const held = requests.filter((request) => this.#leases.claim(client, request.id));
+    for (const request of held) {
+      const queued: QueuedJob = { client, request, lost: 0, failures: 0 };
+      slot.hold(queued, delegatedAt);
+      slot.aheadMs += expectedMs(this.#times, queued);
+    }
+    if (idle && held.length > 0) {
+      slot.runningSince = delegatedAt;
+      this.#slots.armWatchdog(slot);
+    }
+    this.#hooks.changed();
+    this.#cancelEarly(client, held);
   }
 
   #acceptResultsSocket(client: Buffer, path: string): void {
     if (!this.#hooks.acceptsResultsSocket(client, path))
       throw new Error(`direct: ${JSON.stringify(path.slice(0, 200))} is not a results socket of this run`);
     if (this.#resultsSockets.size > 10_000) this.#resultsSockets.clear(); // bounded, as #clients; a forgotten client only gets no direct copies
-    this.#resultsSockets.set(client.toString("latin1"), path);
+    this.#resultsSockets.set(client.toString("latin1"), { path, pid: resultsSocketPid(path) });
   }
 
   /** One Buffer per client, so its results gather under one key until they are flushed. */
@@ -222,9 +285,11 @@ export class Broker {
   #cancel(client: Buffer | undefined, ids: unknown): void {
     if (!Array.isArray(ids)) throw new Error("cancel holds no list of job ids");
     const wanted = new Set(ids);
+    const unknown = new Set(ids);
     const ours = (queued: QueuedJob) => wanted.has(queued.request.id) && (!client || queued.client.equals(client));
     const cancelled = (queued: QueuedJob, how: string, extra: Partial<JobResult> = {}) => {
       const { id, fn } = queued.request;
+      unknown.delete(id);
       this.#replies.add(queued.client, {
         id,
         ok: false,
@@ -251,6 +316,7 @@ export class Broker {
       }
       if (dropped.length > 0) this.#back.send([slot.id, Back.CANCEL, JSON.stringify(dropped)]);
       if (running && !running.cancelled && ours(running.queued)) {
+        unknown.delete(running.id);
         this.#stopRunning(
           slot,
           new Cancelled(
@@ -258,6 +324,10 @@ export class Broker {
           ),
         );
       }
+    }
+    if (client && unknown.size > 0) {
+      if (this.#earlyCancels.size > 1024) this.#earlyCancels.clear();
+      for (const id of unknown) if (typeof id === "string") this.#earlyCancels.add(`${client.toString("latin1")}\n${id}`);
     }
     this.#hooks.changed();
   }
@@ -275,6 +345,10 @@ export class Broker {
       case Back.RESULTS:
         if (slot) this.#finish(slot, unpackBatch<JobResult>(frames, 2, "value"), frames.slice(2));
         return; // from a worker already declared lost: its jobs were settled elsewhere
+      case Back.PASSED:
+        return this.#passed(workerId, slot, frames);
+      case Back.REVOKED:
+        return this.#revoked(workerId, slot, frames);
       default:
         throw new Error(`unknown backend command ${command?.toString().slice(0, 32)} from ${workerId.slice(0, 32)}`);
     }
@@ -311,6 +385,8 @@ export class Broker {
       const held = slot.jobs.take((held) => held.id === result.id);
       if (!held) {
         whole = false;
+        memoryMb = Math.max(memoryMb, result.memoryMb ?? 0);
+        if (result.lease) this.#leasedResult(slot.id, slot, result);
         continue;
       }
       const { queued, delegatedAt } = held;
@@ -320,7 +396,8 @@ export class Broker {
       if (result.ok) slot.done++;
       else slot.failed++;
       this.#activity?.ended(slot, queued.request.fn, result.ok, result.startedAt ?? delegatedAt, result.processedAt ?? now, result.runMs);
-      if (held.cancelled || (!result.ok && this.#retry(queued))) {
+      // A copy the worker delivered straight (runtime/transport/direct.ts) needs no second one.
+      if (held.cancelled || result.copied || (!result.ok && this.#retry(queued))) {
         whole = false;
         continue;
       }
@@ -337,6 +414,7 @@ export class Broker {
     if (this.#limits.maxMemoryMb > 0 && memoryMb > this.#limits.maxMemoryMb && !slot.retiring) {
       log.info(`worker pid ${slot.pid} uses ${Math.round(memoryMb)} MiB (limit ${this.#limits.maxMemoryMb}); replacing it`);
       slot.retiring = true;
+      this.#revoke(slot);
     }
     if (slot.retiring && slot.jobs.length === 0) this.#hooks.releaseWorker(slot.id);
     this.#hooks.changed();
@@ -347,16 +425,20 @@ export class Broker {
     else {
       for (let i = 0; i < replies.length; i++) {
         // Cleared, not deleted (JSON leaves undefined out): `delete` turns each result into a slow dictionary object.
-        replies[i]!.memoryMb = replies[i]!.runMs = undefined;
+        replies[i]!.memoryMb = replies[i]!.runMs = replies[i]!.lease = undefined;
         this.#replies.add(clients[i]!, replies[i]!);
       }
     }
   }
 
-  /** Carries out the scheduler's dispatches: each worker's batch stamped, held and sent. */
+  /**
+   * Carries out the scheduler's dispatches: each worker's batch stamped, held and sent. Leased
+   * workers get none: while jobs wait, their leases are revoked; while none waits, an idle worker
+   * may be leased.
+   */
   #dispatch(): void {
-    if (this.#queue.length === 0) return;
-    for (const { worker: slot, jobs, aheadMs, copies } of schedule(this.#queue, this.#slots.all, this.#times)) {
+    if (this.#queue.length === 0) return this.#grant();
+    for (const { worker: slot, jobs, aheadMs, copies } of schedule(this.#queue, this.#open(), this.#times)) {
       const delegatedAt = Date.now();
       const batch = jobs.map((queued) => slot.hold(queued, delegatedAt));
       slot.aheadMs = aheadMs;
@@ -369,7 +451,105 @@ export class Broker {
       }
       this.#sendJobs(slot, batch);
     }
+    if (this.#queue.length > 0) for (const slot of this.#leases.leased) this.#revoke(slot);
+    else this.#grant();
     this.#hooks.changed();
+  }
+
+  /** The workers the scheduler may give queued jobs: all but the leased. */
+  #open(): readonly WorkerSlot[] {
+    return this.#leases.size === 0 ? this.#slots.all : this.#slots.all.filter((slot) => !slot.lease);
+  }
+
+  /** Lends an idle local worker to the last local client to submit, if it holds no lease (leases.ts). */
+  #grant(): void {
+    const slot = this.#leases.grant(this.#slots.all, (slot) => this.#hooks.leaseSocketOf(slot.id, slot.pid) !== undefined);
+    if (!slot) return;
+    const { epoch, client } = slot.lease!;
+    const grant: LeaseGrant = { epoch, path: this.#hooks.leaseSocketOf(slot.id, slot.pid)!, client: client.toString("base64") };
+    log.debug(`leased worker pid ${slot.pid} to a queue manager (lease ${epoch})`);
+    this.#back.send([slot.id, Back.LEASE, String(epoch)]);
+    this.#front.send([client, Front.LEASE, JSON.stringify(grant)]);
+  }
+
+  /** Asks for the worker back: it answers REVOKED once it will take no more leased jobs. */
+  #revoke(slot: WorkerSlot): void {
+    const lease = slot.lease;
+    if (!lease || lease.revoking) return;
+    lease.revoking = true;
+    log.debug(`revoking the lease of worker pid ${slot.pid} (lease ${lease.epoch})`);
+    this.#back.send([slot.id, Back.REVOKE, String(lease.epoch)]);
+    this.#front.send([lease.client, Front.REVOKE, String(lease.epoch)]);
+  }
+
+  /**
+   * [REVOKED, epoch, JSON, args]: the worker takes no more jobs under that lease; the leased jobs it
+   * took and has not reported run there first (held, as if dispatched, with the worker's stamp).
+   */
+  #revoked(workerId: string, slot: WorkerSlot | undefined, frames: Buffer[]): void {
+    this.#leaseLocal(workerId, "answered a revoke");
+    const lease = slot?.lease;
+    if (!slot || !lease || String(lease.epoch) !== frames[2]?.toString()) return;
+    const jobs = unpackBatch<JobDispatch>(frames, 3, "args");
+    if (jobs.length > 0) this.#holdLeased(slot, jobRequests(frames, 3), Number(jobs[0]!.delegatedAt) || Date.now());
+    this.#leases.end(slot);
+    this.#dispatch();
+  }
+
+  /** Cancels those of a lease's `requests` whose cancel came first. */
+  #cancelEarly(client: Buffer, requests: JobRequest[]): void {
+    if (this.#earlyCancels.size === 0) return;
+    const key = client.toString("latin1");
+    const cancels = requests.filter(({ id }) => this.#earlyCancels.delete(`${key}\n${id}`)).map(({ id }) => id);
+    if (cancels.length > 0) this.#cancel(client, cancels);
+  }
+
+  /**
+   * [PASSED, client, JSON, args]: jobs sent under a lease the worker did not hold: queued for their
+   * client, as its own submit. One its client announced first is taken off the worker's jobs.
+   */
+  #passed(workerId: string, slot: WorkerSlot | undefined, frames: Buffer[]): void {
+    this.#leaseLocal(workerId, "passed jobs on");
+    const client = this.#intern(Buffer.from(frames[2]?.toString() ?? "", "base64"));
+    const announced = new Set<string>();
+    const requests = jobRequests(frames, 3).filter((request) => {
+      if (this.#leases.claim(client, request.id)) return true;
+      if (!slot?.jobs.take((held) => held.id === request.id && held.queued.client === client)) return false;
+      announced.add(request.id);
+      return true;
+    });
+    if (slot && announced.size > 0) this.#slots.armWatchdog(slot);
+    for (const request of requests) this.#queue.push({ client, request, lost: 0, failures: 0 });
+    this.#dispatch();
+    this.#cancelEarly(
+      client,
+      requests.filter(({ id }) => !announced.has(id)),
+    );
+  }
+
+  /** Only a local worker has leases (a remote one's word of a leased job is an error). */
+  #leaseLocal(workerId: string, what: string): void {
+    if (this.#hooks.leaseSocketOf(workerId, 0) === undefined) throw new Error(`remote worker ${workerId.slice(0, 64)} ${what}`);
+  }
+
+  /**
+   * The result of a leased job the broker never held: its client has it unless the worker's direct
+   * copy was delivered (`copied`); remembered, so a LEASED, RESEND or PASSED coming after it is
+   * ignored. Counted as the worker's, as any job.
+   */
+  #leasedResult(workerId: string, slot: WorkerSlot, result: JobResult): void {
+    const { client: base64, fn } = result.lease!;
+    this.#leaseLocal(workerId, "reported a leased job");
+    const client = this.#intern(Buffer.from(base64, "base64"));
+    this.#leases.claim(client, result.id);
+    if (result.runMs !== undefined) this.#times.observe(fn, result.runMs);
+    if (result.ok) slot.done++;
+    else slot.failed++;
+    const now = Date.now();
+    this.#activity?.ended(slot, fn, result.ok, result.startedAt ?? now, result.processedAt ?? now, result.runMs);
+    if (result.copied) return;
+    result.memoryMb = result.runMs = result.lease = undefined;
+    this.#replies.add(client, result);
   }
 
   #sendJobs(slot: WorkerSlot, batch: JobDispatch[]): void {
@@ -380,8 +560,8 @@ export class Broker {
   #askForCopies(batch: JobDispatch[], jobs: QueuedJob[]): void {
     if (this.#resultsSockets.size === 0) return;
     for (let i = 0; i < batch.length; i++) {
-      const path = this.#resultsSockets.get(jobs[i]!.client.toString("latin1"));
-      if (path) batch[i]!.replyTo = path;
+      const socket = this.#resultsSockets.get(jobs[i]!.client.toString("latin1"));
+      if (socket) batch[i]!.replyTo = socket.path;
     }
   }
 
@@ -390,8 +570,8 @@ export class Broker {
     const running = slot.jobs.first;
     const delayMs = running ? successorDelayMs(slot, running.queued, this.#times) : undefined;
     slot.planNext(delayMs, () => {
-      if (slot.jobs.first !== running) return;
-      const next = takeSuccessor(slot, this.#queue, this.#slots.all);
+      if (slot.jobs.first !== running || slot.lease) return;
+      const next = takeSuccessor(slot, this.#queue, this.#open());
       if (!next) return;
       const dispatch = slot.hold(next, Date.now());
       slot.aheadMs += expectedMs(this.#times, next);
@@ -446,4 +626,14 @@ export class Broker {
     this.#hooks.killWorker(slot.id);
     this.#replies.flush();
   }
+}
+
+/** The jobs of a batch (from `start`: JSON, args), checked. */
+function jobRequests(frames: Buffer[], start: number): JobRequest[] {
+  const requests = unpackBatch<JobRequest>(frames, start, "args");
+  for (const request of requests) {
+    if (typeof request.id !== "string" || typeof request.fn !== "string" || !request.args) throw new Error("submit holds a malformed job");
+    if (request.priority !== undefined && !Number.isFinite(request.priority)) throw new Error(`job ${request.id} has a malformed priority`);
+  }
+  return requests;
 }

@@ -10,6 +10,7 @@ import { FRAME_OVERHEAD_BYTES } from "../wire/context.js";
 import { type HostToHub, type HubToHost } from "../wire/ipc.js";
 import { handleMessage, type MessageHandlers } from "../util/message-handlers.js";
 import { isResultsSocketPath } from "../transport/direct.js";
+import { workerSocketPath } from "../transport/lease.js";
 import { secureRunSockets } from "../transport/zap.js";
 import { Activity } from "./activity.js";
 import { Broker, type BrokerHooks } from "./broker.js";
@@ -108,6 +109,7 @@ const broker = new Broker({
     changed: reportStatus,
     watchdogMs: (poolId) => pools.get(poolId)?.watchdogMs ?? 0,
     acceptsResultsSocket: (_client, path) => isResultsSocketPath(context.runDir, path),
+    leaseSocketOf: (_id, pid) => workerSocketPath(context.runDir, pid), // every worker on this side is local
   }),
   limits: {
     maxLost: context.config.jobMaxLost,

@@ -69,6 +69,7 @@ export async function listenForWorkers({ listen, sockets, config, maxMessageSize
       isWorker: (id) => (Gateway.owns(id) ? gateway.isWorker(id) : localHooks.isWorker(id)),
       isRunning: (id) => (Gateway.owns(id) ? gateway.isRunning(id) : localHooks.isRunning(id)),
       workerReady: (id) => (Gateway.owns(id) ? gateway.registered(id) : localHooks.workerReady(id)),
+      leaseSocketOf: (id, pid) => (Gateway.owns(id) ? undefined : localHooks.leaseSocketOf(id, pid)),
       // A remote client's job ids are another machine's: a copy could reach a process here whose ids they match.
       acceptsResultsSocket: (client, path) =>
         !client.subarray(0, REMOTE_CLIENT_TAG.length).equals(REMOTE_CLIENT_TAG) && localHooks.acceptsResultsSocket(client, path),

@@ -1,6 +1,7 @@
 import { Heartbeat, Liveness } from "../util/liveness.js";
 import type { JobDispatch } from "../wire/jobs.js";
 import { Fifo } from "../util/fifo.js";
+import type { WorkerLease } from "./leases.js";
 import type { QueuedJob, WorkerCredit } from "./scheduler.js";
 
 /** A job a worker holds: sent to it, not yet reported. */
@@ -34,6 +35,8 @@ export class WorkerSlot implements WorkerCredit {
   runningSince = 0;
   /** Any message from the worker counts as a heartbeat. */
   readonly liveness: Liveness;
+  /** Leased to a QueueManager (leases.ts): the scheduler gives it no queued job. */
+  lease?: WorkerLease;
   /** Watchdog of the running job. */
   #watchdog?: NodeJS.Timeout;
   /** Sends the running long job's successor just before the job is expected to end (scheduler.ts successorDelayMs). */

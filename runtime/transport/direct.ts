@@ -7,11 +7,13 @@ import { Front, type JobResult } from "../wire/jobs.js";
 
 /**
  * Direct copies: a worker on this machine sends the result of a job from a small dispatch (an idle
- * pool's lone job) straight to the QueueManager that queued it, as well as to the broker. The
- * broker's copy still decides the job's fate and always arrives (the QueueManager takes whichever
- * comes first and ignores the other), so a copy lost on the way loses nothing. The copy spares a
- * lone job's round trip the hop back through the hub (figures: BENCHMARKS.md, "Figures behind
- * choices in the code").
+ * pool's lone job) straight to the QueueManager that queued it, as well as to the broker, which
+ * still decides the job's fate. The broker forwards its own copy unless the worker marked the
+ * result `copied` (the copy was written whole to an open connection, so it is the kernel's to
+ * deliver even if the worker dies next); a copy that may not arrive is never so marked, and the
+ * QueueManager takes whichever copy comes first and ignores the other. The copy spares a lone
+ * job's round trip the hop back through the hub, and `copied` the host's wake-up for a second
+ * copy (figures: BENCHMARKS.md, "Figures behind choices in the code").
  */
 
 /** A dispatch of at most this many jobs asks for direct copies: past it, jobs queue at a worker and a copy would only double the host's work. */
@@ -25,6 +27,11 @@ let sequence = 0;
 /** Where a QueueManager of this process listens for direct copies: a new path in the run directory. */
 export function resultsSocketPath(runDir: string): string {
   return join(runDir, `results-${process.pid}-${++sequence}.sock`);
+}
+
+/** The pid of the process whose results socket `path` is (0 when the name says none). */
+export function resultsSocketPid(path: string): number {
+  return Number(/^results-(\d+)-/.exec(basename(path))?.[1] ?? 0);
 }
 
 /** Whether `path` names a results socket in `runDir` (the broker passes no other path to workers). */
@@ -42,6 +49,11 @@ export const listenForResults = listenForMessages;
 export class DirectResults {
   #links = new Map<string, Socket>();
 
+  /**
+   * Sends each result to its socket and marks it `copied` when the copy is in the kernel's hands:
+   * written whole, at once, to a connection already open. Its QueueManager reads it then even if
+   * this worker dies next, so the broker need not forward its own copy.
+   */
   send(copies: readonly { path: string; result: JobResult }[]): void {
     const byPath = new Map<string, JobResult[]>();
     for (const { path, result } of copies) {
@@ -51,7 +63,9 @@ export class DirectResults {
     }
     for (const [path, results] of byPath) {
       const link = this.#link(path);
+      const open = !link.connecting && link.writableLength === 0;
       for (const message of packBatches(Front.RESULTS, results, "value")) writeMessage(link, message);
+      if (open && link.writableLength === 0) for (const result of results) result.copied = true;
     }
   }
 

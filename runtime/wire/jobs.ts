@@ -13,9 +13,24 @@ import type { ErrorInfo } from "../util/errors.js";
 // QueueManager -> broker: [Front.SUBMIT, JSON, args]        batch of JobRequest
 // QueueManager -> broker: [Front.CANCEL, JSON job ids]     cancel jobs it submitted (unknown ids are ignored)
 // QueueManager -> broker: [Front.DIRECT, path]              its results socket, for direct copies (runtime/transport/direct.ts)
+// QueueManager -> broker: [Front.LEASED, epoch, JSON, args] a job sent under that lease whose result has not come within ANNOUNCE_MS,
+//                                                           or one it cancels: the broker holds it on the leased worker (watchdog, cancel)
+// QueueManager -> broker: [Front.RESEND, JSON, args]        jobs sent under a lease whose worker's socket closed before their results came
+//                                                           (runtime/transport/lease.ts): queued unless the broker already has them
 // broker -> QueueManager: [Front.RESULTS, JSON, values]     batch of JobResult
+// broker -> QueueManager: [Front.LEASE, JSON LeaseGrant]    it may send a lone job straight to that worker (runtime/transport/lease.ts)
+// broker -> QueueManager: [Front.REVOKE, epoch]             that lease is over: jobs go the broker's way again
 // worker -> QueueManager's results socket: the same, for direct copies of ok results
-export const Front = { SUBMIT: "submit", CANCEL: "cancel", DIRECT: "direct", RESULTS: "results" } as const;
+export const Front = {
+  SUBMIT: "submit",
+  CANCEL: "cancel",
+  DIRECT: "direct",
+  RESULTS: "results",
+  LEASE: "lease",
+  REVOKE: "revoke",
+  LEASED: "leased",
+  RESEND: "resend",
+} as const;
 
 // ---- Broker backend: worker (DEALER, routing id = worker id) <-> broker (ROUTER) ----------------
 // worker -> broker: [Back.READY, JSON WorkerHello]      once connected: it has room for jobs
@@ -24,7 +39,39 @@ export const Front = { SUBMIT: "submit", CANCEL: "cancel", DIRECT: "direct", RES
 // broker -> worker: [Back.JOBS, JSON, args]              batch of JobDispatch, run in order
 // broker -> worker: [Back.CANCEL, JSON job ids]          drop these if not started (their results are ignored)
 // broker -> worker: [Back.HEARTBEAT]                     every STRMBRKR_HEARTBEAT_INTERVAL seconds
-export const Back = { READY: "ready", JOBS: "jobs", RESULTS: "results", CANCEL: "cancel", HEARTBEAT: "heartbeat" } as const;
+// A lone job's lease (docs/architecture.md), local workers only:
+// broker -> worker: [Back.LEASE, epoch]                  take jobs of this epoch from the lease's client
+// broker -> worker: [Back.REVOKE, epoch]                 take no more of them; answer REVOKED
+// worker -> broker: [Back.REVOKED, epoch, JSON, args]   done: the leased jobs it took and has not reported (in order, stamped),
+//                                                        which it runs before anything the broker sends next; it takes no more
+// worker -> broker: [Back.PASSED, client, JSON, args]    jobs that came under a lease it does not hold: queue them for that client
+// A leased job's result travels in RESULTS like any other, naming its client (JobResult.lease): the broker
+// may never have held that job.
+export const Back = {
+  READY: "ready",
+  JOBS: "jobs",
+  RESULTS: "results",
+  CANCEL: "cancel",
+  HEARTBEAT: "heartbeat",
+  LEASE: "lease",
+  REVOKE: "revoke",
+  REVOKED: "revoked",
+  PASSED: "passed",
+} as const;
+
+// ---- A lease: QueueManager (unix socket) -> the leased worker's socket, worker-<pid>.sock ---------
+// QueueManager -> worker: [Lease.JOB, client, epoch, replyTo, JSON, args]   a SUBMIT's batch, sent straight
+// (the worker answers nothing there: results come as direct copies and through the broker)
+export const Lease = { JOB: "job" } as const;
+
+/** What a QueueManager is told of its lease. */
+export interface LeaseGrant {
+  epoch: number;
+  /** The leased worker's socket. */
+  path: string;
+  /** The client's own routing id at the broker (base64), which the worker names when it passes a job on. */
+  client: string;
+}
 
 export interface WorkerHello {
   version: number;
@@ -50,6 +97,8 @@ export interface JobDispatch extends JobRequest {
   delegatedAt: number;
   /** Where the worker also sends an ok result, straight to its QueueManager (runtime/transport/direct.ts). */
   replyTo?: string;
+  /** A leased job's client (its routing id at the broker, base64): it came straight, not from the broker. */
+  lease?: string;
 }
 
 export interface JobResult {
@@ -68,4 +117,8 @@ export interface JobResult {
   runMs?: number;
   /** The worker's resident memory, on the last result of a batch (worker -> broker only). */
   memoryMb?: number;
+  /** Its direct copy reached the QueueManager's socket: the broker does not forward it (worker -> broker only). */
+  copied?: boolean;
+  /** A leased job's client and function (worker -> broker only): the broker may never have held the job. */
+  lease?: { client: string; fn: string };
 }

@@ -1,11 +1,11 @@
 import { getLogger } from "../config/logger.js";
 import { Outbox } from "../transport/outbox.js";
 import { Back, type JobDispatch, type JobResult } from "../wire/jobs.js";
-import { packBatches, unpackBatch } from "../wire/job-batch.js";
+import { BatchBuilder, packBatches, unpackBatch } from "../wire/job-batch.js";
 import { Fifo } from "../util/fifo.js";
 import { Heartbeat, Liveness } from "../util/liveness.js";
 import { connect, type DealerLike } from "../transport/connect.js";
-import { DIRECT_MAX_JOBS, DirectResults } from "../transport/direct.js";
+import { DIRECT_MAX_JOBS, DirectResults, isResultsSocketPath } from "../transport/direct.js";
 import { localPathOf } from "../transport/endpoints.js";
 import type { CurveClientKeys } from "../util/curve.js";
 
@@ -26,6 +26,8 @@ export interface LinkOptions {
   liveness: number;
   /** Runs one job; never throws. */
   run(job: JobDispatch): Promise<JobResult>;
+  /** The run directory, for a local worker: where its QueueManagers' results sockets are. */
+  runDir?: string;
 }
 
 /**
@@ -51,6 +53,10 @@ export class BrokerLink {
   #running = false;
   /** Direct copies of results (runtime/transport/direct.ts): only from a worker on the host's machine. */
   #direct?: DirectResults;
+  /** The epoch of the lease this worker holds (runtime/transport/lease.ts), if any. */
+  #lease?: number;
+  /** Leased jobs taken and not reported to the broker yet (it may never have heard of them), by id. */
+  #unreported = new Map<string, JobDispatch>();
 
   constructor(options: LinkOptions) {
     this.#options = options;
@@ -69,10 +75,15 @@ export class BrokerLink {
 
   #connect(): void {
     this.#waiting = new Fifo(); // held by the old connection: the broker re-dispatches them
+    this.#lease = undefined; // went with it too
+    const unreported = [...this.#unreported.values()];
+    this.#unreported.clear();
     const socket = connect(this.#options.endpoint, { routingId: this.#options.routingId, curve: this.#options.curve });
     this.#socket = socket;
     this.#outbox = new Outbox(socket, (error) => log.error(`send to the broker failed: ${error.message}`));
     this.#outbox.send([Back.READY, this.#options.hello]);
+    // Leased jobs the broker may not know of go back to it, to run again (their results here are dropped).
+    for (const job of unreported) this.#pass(job.lease!, [job]);
     void this.#receive(socket);
   }
 
@@ -99,6 +110,17 @@ export class BrokerLink {
           this.#drop(JSON.parse(frames[1]!.toString()) as string[]);
           continue;
         }
+        if (name === Back.LEASE) {
+          this.#lease = Number(frames[1]!.toString());
+          continue;
+        }
+        if (name === Back.REVOKE) {
+          // The leased jobs it took and has not reported go with the answer: the broker holds them from now.
+          if (String(this.#lease) === frames[1]!.toString()) this.#lease = undefined;
+          this.#outbox.send([Back.REVOKED, frames[1]!, ...batchOf([...this.#unreported.values()]).slice(1)]);
+          this.#unreported.clear();
+          continue;
+        }
         if (name !== Back.JOBS) {
           log.error(`dropped an unknown message from the broker: ${name?.slice(0, 32)}`);
           continue;
@@ -111,6 +133,35 @@ export class BrokerLink {
     }
   }
 
+  /**
+   * A batch a QueueManager sent straight under a lease ([Lease.JOB, client, epoch, replyTo, JSON,
+   * args]): run at once, the broker told nothing before (its wake-up would take a core from this
+   * job and its client); the result names its client. Under a lease this worker does not hold, the
+   * jobs go to the broker (PASSED), to be queued for the client.
+   */
+  takeLeased(frames: Buffer[]): void {
+    const [, client, epoch, replyTo] = frames;
+    const jobs = unpackBatch<JobDispatch>(frames, 4, "args");
+    const lease = client!.toString();
+    if (this.#lease === undefined || String(this.#lease) !== epoch?.toString()) return this.#pass(lease, jobs);
+    const delegatedAt = Date.now();
+    const copiesTo = replyTo?.toString() ?? "";
+    const copies = this.#options.runDir !== undefined && isResultsSocketPath(this.#options.runDir, copiesTo);
+    for (const job of jobs) {
+      job.delegatedAt = delegatedAt;
+      job.lease = lease;
+      if (copies) job.replyTo = copiesTo;
+      this.#unreported.set(job.id, job);
+      this.#waiting.push(job);
+    }
+    if (!this.#running) void this.#runWaiting(this.#socket);
+  }
+
+  /** Hands leased jobs to the broker, to be queued for their client (base64 routing id). */
+  #pass(client: string, jobs: JobDispatch[]): void {
+    this.#outbox.send([Back.PASSED, client, ...batchOf(jobs).slice(1)]);
+  }
+
   /** Runs held jobs in order; results leave every FLUSH_MS, and when nothing is left to run. */
   async #runWaiting(socket: DealerLike): Promise<void> {
     this.#running = true;
@@ -120,6 +171,7 @@ export class BrokerLink {
     while (this.#waiting.length > 0 && socket === this.#socket) {
       const job = this.#waiting.shift()!;
       const result = await this.#options.run(job);
+      if (job.lease !== undefined) result.lease = { client: job.lease, fn: job.fn };
       results.push(result);
       if (job.replyTo !== undefined && result.ok && this.#direct) copies.push({ path: job.replyTo, result });
       if (this.#waiting.length > 0 && performance.now() - flushedAt < FLUSH_MS) continue;
@@ -127,7 +179,10 @@ export class BrokerLink {
       this.#heard();
       if (socket === this.#socket && copies.length > 0 && results.length <= DIRECT_MAX_JOBS) this.#direct!.send(copies);
       results[results.length - 1]!.memoryMb = this.#memory();
-      if (socket === this.#socket) for (const message of packBatches(Back.RESULTS, results, "value")) this.#outbox.send(message);
+      if (socket === this.#socket) {
+        for (const message of packBatches(Back.RESULTS, results, "value")) this.#outbox.send(message);
+        if (this.#unreported.size > 0) for (const { id } of results) this.#unreported.delete(id);
+      }
       results = [];
       copies = [];
       flushedAt = performance.now();
@@ -149,6 +204,7 @@ export class BrokerLink {
         ok: false,
         error: { name: "Cancelled", message: `Job ${id} was skipped: it was cancelled` },
       }));
+    for (const { id } of skipped) this.#unreported.delete(id);
     if (skipped.length > 0) for (const message of packBatches(Back.RESULTS, skipped, "value")) this.#outbox.send(message);
   }
 
@@ -166,4 +222,11 @@ export class BrokerLink {
     this.#backoffMs = this.#options.heartbeatMs;
     this.#reconnectAt = 0;
   }
+}
+
+/** Leased jobs as one batch ([command, JSON, args]): a lease carries one lone job at a time, never split. */
+function batchOf(jobs: readonly JobDispatch[]): (Buffer | string)[] {
+  const builder = new BatchBuilder();
+  for (const { args, replyTo: _replyTo, lease: _lease, ...header } of jobs) builder.add(header, args);
+  return builder.frames("");
 }

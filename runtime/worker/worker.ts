@@ -4,10 +4,12 @@ import "../../stdlib/index.js"; // installs the KeyValueStore global before the 
 import { tierUpSooner } from "../util/tier-up.js";
 import { awaitRuntimeContext, followOwner, sendToOwner } from "../transport/children.js";
 import { installContext } from "../client/context.js";
-import { PROTOCOL_VERSION } from "../wire/context.js";
+import { FRAME_OVERHEAD_BYTES, PROTOCOL_VERSION } from "../wire/context.js";
 import { type HubToWorker, type WorkerToHub } from "../wire/ipc.js";
 import { type WorkerHello } from "../wire/jobs.js";
 import { BrokerLink } from "./link.js";
+import { localPathOf } from "../transport/endpoints.js";
+import { listenForLeasedJobs, workerSocketPath } from "../transport/lease.js";
 import { runJob } from "./runner.js";
 import { WorkerContext } from "../client/worker-context.js";
 
@@ -30,7 +32,17 @@ try {
 }
 
 tierUpSooner();
+const local = localPathOf(context.backend!) !== undefined;
 const hello: WorkerHello = { version: PROTOCOL_VERSION, pid: process.pid, poolId: context.poolId! };
+// A local worker takes a lone job straight from a QueueManager that holds its lease (runtime/transport/lease.ts);
+// it listens before READY, so no lease names a socket that is not there yet.
+const leaseSocket = local
+  ? await listenForLeasedJobs(
+      workerSocketPath(context.runDir, process.pid),
+      context.config.maxMessageBytes + FRAME_OVERHEAD_BYTES,
+      (frames) => link.takeLeased(frames),
+    )
+  : undefined;
 const link = new BrokerLink({
   endpoint: context.backend!,
   // A remote worker's id ends in its supervisor's secret: the host admits no one else as it.
@@ -40,11 +52,13 @@ const link = new BrokerLink({
   heartbeatMs: context.config.heartbeatInterval * 1000,
   liveness: context.config.heartbeatLiveness,
   run: (job) => runJob(exports!, job, context.config.maxMessageBytes),
+  runDir: local ? context.runDir : undefined,
 });
 
 process.on("message", (message: HubToWorker) => {
   if (message.type === "stop") {
     link.close();
+    leaseSocket?.close();
     process.exit(0);
   }
 });

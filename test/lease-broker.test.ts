@@ -70,7 +70,7 @@ function results(frames: string[]): JobResult[] {
   ).items;
 }
 
-function start(t: TapTest, watchdogMs = 0) {
+function start(t: TapTest, watchdogMs = 0, local = true) {
   const front = new FakeRouter();
   const back = new FakeRouter();
   const killed: string[] = [];
@@ -87,7 +87,7 @@ function start(t: TapTest, watchdogMs = 0) {
     changed: () => {},
     watchdogMs: () => watchdogMs,
     acceptsResultsSocket: () => true,
-    leaseSocketOf: (_id, pid) => `${RUN_DIR}/worker-${pid}.sock`,
+    leaseSocketOf: (_id, pid) => (local ? `${RUN_DIR}/worker-${pid}.sock` : undefined),
   };
   const broker = new Broker({
     frontend: front,
@@ -275,4 +275,21 @@ t.test("a client is never leased a worker of its own process (its nested jobs wo
   const [, , json] = await front.next(CLIENT, Front.LEASE);
   t.match((JSON.parse(json!) as LeaseGrant).path, /worker-202\.sock$/, "the other process's worker");
   t.notOk(back.holds("w.1", Back.LEASE), "not its own");
+});
+
+t.test("a remote worker's result naming a lease is dropped; the rest of its batch is settled", { timeout: 10_000 }, async (t) => {
+  const { front, back } = start(t, 0, false);
+  front.from(CLIENT, Front.SUBMIT, ...jobBatch("j1"));
+  const [worker] = await Promise.race([back.next("w.1", Back.JOBS), back.next("w.2", Back.JOBS)]);
+  const batch = new BatchBuilder();
+  batch.add({ id: "forged", ok: true, lease: { client: Buffer.from(CLIENT, "latin1").toString("base64"), fn: "work" } }, "1");
+  batch.add({ id: "j1", ok: true, runMs: 1 }, "2");
+  const [, json, values] = batch.frames(Back.RESULTS);
+  back.from(worker!, Back.RESULTS, json!, values!);
+  const answer = results(await front.next(CLIENT, Front.RESULTS));
+  t.same(
+    answer.map(({ id }) => id),
+    ["j1"],
+    "only its own job's result reaches the client",
+  );
 });

@@ -539,7 +539,11 @@ export class Broker {
    */
   #leasedResult(workerId: string, slot: WorkerSlot, result: JobResult): void {
     const { client: base64, fn } = result.lease!;
-    this.#leaseLocal(workerId, "reported a leased job");
+    // Checked, not thrown: the rest of the worker's batch is still to be settled.
+    if (this.#hooks.leaseSocketOf(workerId, 0) === undefined || typeof base64 !== "string" || typeof fn !== "string") {
+      log.warning(`dropped a leased result from worker ${workerId.slice(0, 64)}: only a local worker runs leased jobs`);
+      return;
+    }
     const client = this.#intern(Buffer.from(base64, "base64"));
     this.#leases.claim(client, result.id);
     if (result.runMs !== undefined) this.#times.observe(fn, result.runMs);

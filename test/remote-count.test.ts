@@ -1,32 +1,13 @@
 import t from "tap";
 import { fixture, lastJson, processesGone } from "./lib/cli.js";
-import { cacheDir, gatewayOf, launch, makeKeys } from "./lib/remote.js";
+import { cacheDir, gatewayOf, launch, makeKeys, hostArgs } from "./lib/remote.js";
 
 t.test(
   "workers.workerCount counts the remote workers that joined main's pool (--workers 0, two remote workers: 2)",
   { timeout: 60_000 },
   async (t) => {
     const keys = makeKeys(t);
-    const host = launch(
-      t,
-      [
-        "run",
-        fixture("remote-jobs.ts"),
-        "--workers",
-        "0",
-        "--listen",
-        "tcp://127.0.0.1:*",
-        "--key",
-        keys.host,
-        "--authorized-keys",
-        keys.authorized,
-        "--no-progress",
-        "--",
-        "count",
-        "2",
-      ],
-      { timeoutMs: 50_000 },
-    );
+    const host = launch(t, hostArgs(fixture("remote-jobs.ts"), keys, "count", "2"), { timeoutMs: 50_000 });
     const worker = launch(
       t,
       [

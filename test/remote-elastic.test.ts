@@ -1,6 +1,6 @@
 import t from "tap";
 import { fixture, killInstance, lastJson, processesGone } from "./lib/cli.js";
-import { FAST_BEATS, cacheDir, gatewayOf, launch, makeKeys } from "./lib/remote.js";
+import { FAST_BEATS, cacheDir, gatewayOf, launch, makeKeys, hostArgs } from "./lib/remote.js";
 
 // An elastic pool: remote workers join, vanish and leave during a run, and the host stops with them.
 const script = fixture("remote-jobs.ts");
@@ -8,26 +8,7 @@ const script = fixture("remote-jobs.ts");
 t.test("a remote worker whose machine vanishes mid-job: its job finishes on a worker that joins mid-run", async (t) => {
   const keys = makeKeys(t);
   const cache = cacheDir(t);
-  const host = launch(
-    t,
-    [
-      "run",
-      script,
-      "--workers",
-      "0",
-      "--listen",
-      "tcp://127.0.0.1:*",
-      "--key",
-      keys.host,
-      "--authorized-keys",
-      keys.authorized,
-      "--no-progress",
-      "--",
-      "slow",
-      "1500",
-    ],
-    { env: FAST_BEATS },
-  );
+  const host = launch(t, hostArgs(script, keys, "slow", "1500"), { env: FAST_BEATS });
   const gateway = await gatewayOf(host);
   const join = () =>
     launch(t, [
@@ -61,26 +42,7 @@ t.test("a remote worker that leaves mid-job (SIGTERM) hands its job back without
   const keys = makeKeys(t);
   const cache = cacheDir(t);
   // STRMBRKR_JOB_MAX_LOST=0: a job whose worker is *lost* fails at once; one whose worker *leaves* is re-dispatched.
-  const host = launch(
-    t,
-    [
-      "run",
-      script,
-      "--workers",
-      "0",
-      "--listen",
-      "tcp://127.0.0.1:*",
-      "--key",
-      keys.host,
-      "--authorized-keys",
-      keys.authorized,
-      "--no-progress",
-      "--",
-      "slow",
-      "1500",
-    ],
-    { env: { ...FAST_BEATS, STRMBRKR_JOB_MAX_LOST: "0" } },
-  );
+  const host = launch(t, hostArgs(script, keys, "slow", "1500"), { env: { ...FAST_BEATS, STRMBRKR_JOB_MAX_LOST: "0" } });
   const gateway = await gatewayOf(host);
   const join = () =>
     launch(t, [
@@ -110,26 +72,7 @@ t.test("a remote worker that leaves mid-job (SIGTERM) hands its job back without
 
 t.test("Ctrl-C on the host lets a remote worker finish its job within the grace, then the worker exits", async (t) => {
   const keys = makeKeys(t);
-  const host = launch(
-    t,
-    [
-      "run",
-      script,
-      "--workers",
-      "0",
-      "--listen",
-      "tcp://127.0.0.1:*",
-      "--key",
-      keys.host,
-      "--authorized-keys",
-      keys.authorized,
-      "--no-progress",
-      "--",
-      "slow",
-      "1500",
-    ],
-    { env: FAST_BEATS },
-  );
+  const host = launch(t, hostArgs(script, keys, "slow", "1500"), { env: FAST_BEATS });
   const worker = launch(t, [
     "worker",
     "--connect",
@@ -154,26 +97,7 @@ t.test("Ctrl-C on the host lets a remote worker finish its job within the grace,
 
 t.test("a host that vanishes without a word: the worker stops its workers, says hello for --give-up seconds, then exits 1", async (t) => {
   const keys = makeKeys(t);
-  const host = launch(
-    t,
-    [
-      "run",
-      script,
-      "--workers",
-      "0",
-      "--listen",
-      "tcp://127.0.0.1:*",
-      "--key",
-      keys.host,
-      "--authorized-keys",
-      keys.authorized,
-      "--no-progress",
-      "--",
-      "slow",
-      "60000",
-    ],
-    { env: FAST_BEATS },
-  );
+  const host = launch(t, hostArgs(script, keys, "slow", "60000"), { env: FAST_BEATS });
   const gateway = await gatewayOf(host);
   const worker = launch(
     t,

@@ -6,7 +6,7 @@ import { serialize, deserialize } from "node:v8";
 import t from "tap";
 import { Dealer } from "zeromq";
 import { fixture, processesGone, strmbrkr } from "./lib/cli.js";
-import { cacheDir, gatewayOf, launch, makeKeys, readPair, type Keys } from "./lib/remote.js";
+import { cacheDir, gatewayOf, launch, makeKeys, readPair, type Keys, hostArgs } from "./lib/remote.js";
 
 const script = fixture("remote-jobs.ts");
 const square = fixture("cli-square.ts");
@@ -36,22 +36,7 @@ async function handshake(socket: Dealer): Promise<string> {
 
 t.test("without an allowed key, a worker or client can neither get the bundle, nor take or submit jobs, nor use the KVS", async (t) => {
   const keys = makeKeys(t);
-  const host = launch(t, [
-    "run",
-    script,
-    "--workers",
-    "0",
-    "--listen",
-    "tcp://127.0.0.1:*",
-    "--key",
-    keys.host,
-    "--authorized-keys",
-    keys.authorized,
-    "--no-progress",
-    "--",
-    "slow",
-    "60000",
-  ]);
+  const host = launch(t, hostArgs(script, keys, "slow", "60000"));
   const gateway = await gatewayOf(host);
   const base = gateway.slice(0, gateway.lastIndexOf(":"));
 
@@ -195,22 +180,7 @@ t.test("strmbrkr keygen writes a secret .key (mode 0600) and a .pub, and never o
 
 t.test("strmbrkr kvs reaches a listening run's store over CURVE with an admitted key, and not without one", async (t) => {
   const keys = makeKeys(t);
-  const host = launch(t, [
-    "run",
-    script,
-    "--workers",
-    "0",
-    "--listen",
-    "tcp://127.0.0.1:*",
-    "--key",
-    keys.host,
-    "--authorized-keys",
-    keys.authorized,
-    "--no-progress",
-    "--",
-    "slow",
-    "60000",
-  ]);
+  const host = launch(t, hostArgs(script, keys, "slow", "60000"));
   const store = (
     await host.waitFor(
       /the key-value store, from elsewhere: strmbrkr kvs … --connect (tcp:\/\/\S+) --key KEY --server-key=HOST\.pub/,

@@ -2,29 +2,14 @@ import { readFileSync } from "node:fs";
 import t from "tap";
 import { Dealer, Router } from "zeromq";
 import { fixture, processesGone } from "./lib/cli.js";
-import { cacheDir, gatewayOf, launch, makeKeys, readPair } from "./lib/remote.js";
+import { cacheDir, gatewayOf, launch, makeKeys, readPair, hostArgs } from "./lib/remote.js";
 
 const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 t.test("the host refuses a worker of another strmbrkr version with a clear error, and logs it", async (t) => {
   const keys = makeKeys(t);
-  const host = launch(t, [
-    "run",
-    fixture("remote-jobs.ts"),
-    "--workers",
-    "0",
-    "--listen",
-    "tcp://127.0.0.1:*",
-    "--key",
-    keys.host,
-    "--authorized-keys",
-    keys.authorized,
-    "--no-progress",
-    "--",
-    "slow",
-    "60000",
-  ]);
+  const host = launch(t, hostArgs(fixture("remote-jobs.ts"), keys, "slow", "60000"));
   const gateway = await gatewayOf(host);
   const pair = readPair(keys.worker);
   const socket = new Dealer({

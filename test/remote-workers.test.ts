@@ -1,32 +1,14 @@
 import { readdirSync } from "node:fs";
 import t from "tap";
 import { fixture, lastJson, processesGone } from "./lib/cli.js";
-import { FAST_BEATS, cacheDir, gatewayOf, launch, makeKeys } from "./lib/remote.js";
+import { FAST_BEATS, cacheDir, gatewayOf, launch, makeKeys, hostArgs } from "./lib/remote.js";
 
 const script = fixture("remote-jobs.ts");
 
 t.test("with --workers 0, remote workers over TCP (CURVE) run every job, reach the KVS and the broker, and cache the bundle", async (t) => {
   const keys = makeKeys(t);
   const cache = cacheDir(t);
-  const host = launch(
-    t,
-    [
-      "run",
-      script,
-      "--workers",
-      "0",
-      "--listen",
-      "tcp://127.0.0.1:*",
-      "--key",
-      keys.host,
-      "--authorized-keys",
-      keys.authorized,
-      "--no-progress",
-      "--",
-      "20",
-    ],
-    { env: { STRMBRKR_LOGGING_LEVEL: "DEBUG" } },
-  );
+  const host = launch(t, hostArgs(script, keys, "20"), { env: { STRMBRKR_LOGGING_LEVEL: "DEBUG" } });
   const gateway = await gatewayOf(host);
   t.match(
     host.stderr,
@@ -69,21 +51,7 @@ t.test("with --workers 0, remote workers over TCP (CURVE) run every job, reach t
   t.same(await processesGone(worker.instanceId), [], "no worker process left");
 
   // A second run of the same script: the worker takes the bundle from its cache.
-  const again = launch(t, [
-    "run",
-    script,
-    "--workers",
-    "0",
-    "--listen",
-    "tcp://127.0.0.1:*",
-    "--key",
-    keys.host,
-    "--authorized-keys",
-    keys.authorized,
-    "--no-progress",
-    "--",
-    "4",
-  ]);
+  const again = launch(t, hostArgs(script, keys, "4"));
   const second = launch(t, [
     "worker",
     "--connect",

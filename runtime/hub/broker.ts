@@ -490,8 +490,8 @@ export class Broker {
     this.#leaseLocal(workerId, "answered a revoke");
     const lease = slot?.lease;
     if (!slot || !lease || String(lease.epoch) !== frames[2]?.toString()) return;
-    const jobs = unpackBatch<JobDispatch>(frames, 3, "args");
-    if (jobs.length > 0) this.#holdLeased(slot, jobRequests(frames, 3), Number(jobs[0]!.delegatedAt) || Date.now());
+    const jobs = jobRequests(frames, 3) as JobDispatch[];
+    if (jobs.length > 0) this.#holdLeased(slot, jobs, Number(jobs[0]!.delegatedAt) || Date.now());
     this.#leases.end(slot);
     this.#dispatch();
   }

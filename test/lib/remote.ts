@@ -108,6 +108,25 @@ export interface Keys {
   authorized: string;
 }
 
+/** `strmbrkr run SCRIPT` with no local workers, listening on loopback TCP for remote ones with the test's keys. */
+export function hostArgs(script: string, keys: Keys, ...scriptArgs: string[]): string[] {
+  return [
+    "run",
+    script,
+    "--workers",
+    "0",
+    "--listen",
+    "tcp://127.0.0.1:*",
+    "--key",
+    keys.host,
+    "--authorized-keys",
+    keys.authorized,
+    "--no-progress",
+    "--",
+    ...scriptArgs,
+  ];
+}
+
 /**
  * Key pairs in `strmbrkr keygen`'s format, made in this process (test/remote-security.test.ts runs
  * keygen itself): the host's, an admitted worker's, and a stranger's.

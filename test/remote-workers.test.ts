@@ -121,19 +121,7 @@ t.test("the watchdog kills a remote worker stuck in a job; its supervisor starts
 
 t.test("a script that cannot load on a remote machine: the worker exits 1 with the error, the host logs it and runs on", async (t) => {
   const keys = makeKeys(t);
-  const host = launch(t, [
-    "run",
-    fixture("remote-bad-import.ts"),
-    "--workers",
-    "0",
-    "--listen",
-    "tcp://127.0.0.1:*",
-    "--key",
-    keys.host,
-    "--authorized-keys",
-    keys.authorized,
-    "--no-progress",
-  ]);
+  const host = launch(t, hostArgs(fixture("remote-bad-import.ts"), keys));
   const worker = launch(t, [
     "worker",
     "--connect",

@@ -55,6 +55,7 @@ async function build() {
     external,
     entryPoints: [
       "cli/main.ts",
+      "cli/early-run.ts",
       "runtime/host/services.ts",
       "runtime/kvs/main.ts",
       "runtime/worker/main.ts",

@@ -8,7 +8,8 @@ import type { JobFunction, JobOptions } from "../runtime/client/job.js";
 import { mapWithBackPressure } from "../stdlib/streams.js";
 import { toJson } from "../runtime/util/json-values.js";
 import { checkOutputs, openMapOutput } from "./map-output.js";
-import { hostSession, sessionOptions, type SessionArgs } from "./session.js";
+import { hostSession, sessionOptions } from "./session.js";
+import type { SessionArgs } from "./session-flags.js";
 import { fail, numberFlag } from "./report.js";
 
 interface MapArgs extends SessionArgs {

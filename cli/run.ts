@@ -1,7 +1,8 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { ScriptError } from "../runtime/util/errors.js";
 import type { MainFunction } from "./script-run.js";
-import { hostSession, sessionOptions, type SessionArgs } from "./session.js";
+import { hostSession, sessionOptions } from "./session.js";
+import type { SessionArgs } from "./session-flags.js";
 
 interface RunArgs extends SessionArgs {
   script: string;

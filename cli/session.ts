@@ -1,7 +1,7 @@
 import type { Argv } from "yargs";
 import { ConfigError, ScriptError } from "../runtime/util/errors.js";
 import { installContext } from "../runtime/client/context.js";
-import { LOG_LEVELS, resolveConfig, type RawOptions } from "../runtime/config/config.js";
+import { resolveConfig } from "../runtime/config/config.js";
 import { HostContext } from "../runtime/host/host-context.js";
 import { checkSnapshot } from "../runtime/kvs/snapshot.js";
 import { Journal, type ResumeMode } from "../runtime/host/journal.js";
@@ -11,94 +11,18 @@ import { getLogger } from "../runtime/config/logger.js";
 import { runStats } from "../runtime/util/stats.js";
 import { startProgress, type ProgressCounts } from "./progress.js";
 import { fail, printError, warn } from "./report.js";
+import { configOverrides, SESSION_FLAGS, type SessionArgs, type SessionFlag } from "./session-flags.js";
 import type { Run } from "./script-run.js";
 import type { RunDashboard } from "../runtime/dashboard/start.js";
 
-/** The options every command that hosts a run takes (`run`, `map`). */
-export interface SessionArgs {
-  // Strings, so a bad value reaches the one validator intact ("five", not NaN).
-  workers?: string;
-  watchdog?: string;
-  protocol?: string;
-  logLevel?: string;
-  kvsSnapshot?: string;
-  listen?: string;
-  key?: string;
-  authorizedKeys?: string;
-  insecure?: boolean;
-  progress: boolean;
-  typecheck?: boolean;
-  dashboard?: string;
-  metrics?: string;
-  journal?: string;
-  /** "" (the flag alone) or "any". */
-  resume?: string;
-}
-
+/** The options every command that hosts a run takes (`run`, `map`): SESSION_FLAGS. */
 export function sessionOptions<T>(yargs: Argv<T>): Argv<T & SessionArgs> {
-  return yargs
-    .option("workers", { alias: "w", type: "string", describe: "Worker processes [default: STRMBRKR_WORKER_PROC_COUNT or 4]" })
-    .option("watchdog", {
-      type: "string",
-      describe: "Seconds a job may run before its worker is killed; 0 disables [default: STRMBRKR_WORKER_WATCHDOG_TERMINATE_AFTER or 15]",
-    })
-    .option("protocol", {
-      type: "string",
-      describe:
-        "Transport of the broker's and the store's zeromq sockets (zeromq clients; this run's own processes use unix sockets): tcp (loopback) or ipc (private socket files) [default: STRMBRKR_SOCKET_PROTOCOL or tcp]",
-    })
-    .option("log-level", { type: "string", describe: `Log level: ${LOG_LEVELS.join(", ")} [default: STRMBRKR_LOGGING_LEVEL or INFO]` })
-    .option("kvs-snapshot", {
-      type: "string",
-      describe:
-        "File the key-value store loads at start and saves to at exit and every STRMBRKR_KVS_SNAPSHOT_INTERVAL s [default: STRMBRKR_KVS_SNAPSHOT or none]",
-    })
-    .option("listen", {
-      type: "string",
-      describe:
-        "Also accept remote workers (`strmbrkr worker`) on tcp://HOST:PORT and the next three ports; PORT * picks free ones [default: local only]",
-    })
-    .option("authorized-keys", {
-      type: "string",
-      describe: "With --listen: file of the public keys (one per line) of the workers admitted",
-    })
-    .option("key", {
-      type: "string",
-      describe: "With --listen: this host's key pair file (`strmbrkr keygen`) [default: a new key each run, printed at start]",
-    })
-    .option("insecure", {
-      type: "boolean",
-      describe: "With --listen: no keys, no encryption; anyone who reaches the port can take jobs (warns at every start)",
-    })
-    .option("dashboard", {
-      type: "string",
-      describe:
-        "Serve a live dashboard of the run on [HOST:]PORT (alone: 127.0.0.1, a free port); the address, with its token, is printed at start [default: STRMBRKR_DASHBOARD or none]",
-    })
-    .option("metrics", {
-      type: "string",
-      describe: "Serve Prometheus /metrics on [HOST:]PORT (with --dashboard: on its port too) [default: STRMBRKR_METRICS or none]",
-    })
-    .option("journal", {
-      type: "string",
-      describe:
-        "Append a record of every job queued and finished to FILE (docs/journal.md); with --resume, jobs it holds a result for are not run again [default: STRMBRKR_JOURNAL or none]",
-    })
-    .option("resume", {
-      type: "string",
-      describe:
-        "With --journal: answer each job the journal holds a processed result for (same function, same arguments, same bundle) from it, run the rest; --resume=any also when the script changed",
-    })
-    .option("progress", {
-      type: "boolean",
-      default: true,
-      describe: "Show a live progress line on stderr when it is a terminal (--no-progress to hide)",
-    })
-    .option("typecheck", {
-      type: "boolean",
-      describe:
-        "Type-check the script with TypeScript first; a type error stops the run (exit 2) before any process starts [default: false: esbuild only strips types]",
-    }) as Argv<T & SessionArgs>;
+  let options: Argv<T> = yargs;
+  for (const [name, flag] of Object.entries(SESSION_FLAGS) as [string, SessionFlag][]) {
+    const { needsValue: _, ...option } = flag;
+    options = options.option(name, option);
+  }
+  return options as Argv<T & SessionArgs>;
 }
 
 export interface Session<T> {
@@ -123,17 +47,7 @@ export interface Session<T> {
  */
 export async function hostSession<T>(args: SessionArgs, session: Session<T>): Promise<never> {
   process.setSourceMapsEnabled(true);
-  const overrides: RawOptions = {
-    workerProcCount: args.workers,
-    workerWatchdogTerminateAfter: args.watchdog,
-    socketProtocol: args.protocol,
-    loggingLevel: args.logLevel,
-    kvsSnapshot: args.kvsSnapshot,
-    // Alone (`--dashboard`), the flag means loopback, a free port.
-    dashboard: args.dashboard === "" ? "0" : args.dashboard,
-    metrics: args.metrics === "" ? "0" : args.metrics,
-    journal: args.journal,
-  };
+  const overrides = configOverrides(args);
   let instance: HostContext;
   let listen: ListenContext | undefined;
   let journal: Journal | undefined;

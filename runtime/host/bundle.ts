@@ -1,13 +1,14 @@
 import { readFileSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { extname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import type { BuildOptions, Message, Plugin } from "esbuild";
 import { ScriptError } from "../util/errors.js";
 import { cachedBuild, storeBuild } from "./build-cache.js";
 import { getLogger } from "../config/logger.js";
 import { STDLIB_URL, STRMBRKR_VERSION } from "../util/package-root.js";
 import { safeWriteFile } from "../util/safe-write.js";
+import { scriptProblem } from "./script-file.js";
 
 /** The job script, bundled into one ESM file that every process of the run imports. */
 export interface Bundle {
@@ -20,8 +21,6 @@ export interface Bundle {
 }
 
 const log = getLogger("bundle");
-
-const SCRIPT_EXTENSIONS = new Set([".ts", ".mts", ".cts", ".tsx", ".js", ".mjs", ".cjs", ".jsx"]);
 
 const resolveStrmbrkr: Plugin = {
   name: "strmbrkr",
@@ -37,12 +36,8 @@ const REQUIRE_SHIM =
 /** Checks that `script` names a readable JS/TS file; throws a one-line ScriptError otherwise. */
 export async function checkScript(script: string): Promise<string> {
   const path = resolve(script);
-  const info = await stat(path).catch(() => undefined);
-  if (!info) throw new ScriptError(`${script}: no such file`);
-  if (info.isDirectory()) throw new ScriptError(`${script}: is a directory, not a job script`);
-  if (!SCRIPT_EXTENSIONS.has(extname(path))) {
-    throw new ScriptError(`${script}: not a JavaScript or TypeScript file (expected one of ${[...SCRIPT_EXTENSIONS].join(" ")})`);
-  }
+  const problem = scriptProblem(script, await stat(path).catch(() => undefined));
+  if (problem) throw new ScriptError(problem);
   return path;
 }
 

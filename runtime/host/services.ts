@@ -12,8 +12,8 @@ import { handleMessage, type MessageHandlers } from "../util/message-handlers.js
 const HUB_ENTRY = packageUrl("dist/runtime/hub/main.js");
 
 /**
- * Forks the hub before the host knows its configuration (see forkEarly): `strmbrkr run ARGS` always
- * needs one. It forks the workers the run will likely start at once (runtime/hub/main.ts).
+ * Forks the hub before the host knows its configuration (see forkEarly): a `strmbrkr run ARGS` that can
+ * run needs one (cli/early-run.ts). It forks the workers the run will likely start at once (runtime/hub/main.ts).
  */
 export function forkHubEarly(args: string[] = []): void {
   const workers = guessWorkerCount(args);

@@ -150,9 +150,11 @@ export class WorkerManager {
       });
     });
     this.#started = true;
-    // The store starts now (or earlier, on first use): booting it beside the workers slowed every
-    // run's start (BENCHMARKS.md), and nothing needs it to start them.
-    instance.startKvs();
+    // A script that names the store gets it now (or earlier, on first use): booting it beside the
+    // workers slowed every run's start (BENCHMARKS.md), and nothing needs it to start them. Not at
+    // a job's first call: a main busy in a synchronous loop would leave no host to start it. A
+    // script that does not name it (bundle.ts usesStore) gets one only if something asks.
+    if (bundle.usesStore) instance.startKvs();
   }
 
   /**

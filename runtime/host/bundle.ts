@@ -18,6 +18,18 @@ export interface Bundle {
   path: string;
   /** Export names of the script: jobs travel by these names. */
   exports: readonly string[];
+  /** Whether the bundle names `KeyValueStore` (usesStore()): if not, its store starts only when first used. */
+  usesStore: boolean;
+}
+
+/**
+ * Whether a bundle's code names `KeyValueStore`, the only way into the store a script has (the
+ * global or the import; strmbrkr itself is not in the bundle, and the inline source map is base64).
+ * A run whose script does not starts its store only if something asks for it: booting one it never
+ * uses cost each run a fifth of a second of a core while its first jobs ran (BENCHMARKS.md).
+ */
+export function usesStore(bundle: Uint8Array): boolean {
+  return Buffer.from(bundle.buffer, bundle.byteOffset, bundle.byteLength).includes("KeyValueStore");
 }
 
 const log = getLogger("bundle");
@@ -75,7 +87,7 @@ export async function bundleScript(script: string, runDir: string): Promise<Bund
   if (cached) {
     log.debug(`${entry}: unchanged since it was last bundled; the bundle comes from the cache`);
     await safeWriteFile(outfile, cached.bytes);
-    return { script: entry, path: outfile, exports: cached.exports };
+    return { script: entry, path: outfile, exports: cached.exports, usesStore: usesStore(cached.bytes) };
   }
   // esbuild loads only on a cache miss: importing it and starting its service shows in a run's start-up (BENCHMARKS.md).
   const { build } = await import("esbuild");
@@ -96,7 +108,7 @@ export async function bundleScript(script: string, runDir: string): Promise<Bund
     bytes,
     exports,
   );
-  return { script: entry, path: output.path, exports };
+  return { script: entry, path: output.path, exports, usesStore: usesStore(bytes) };
 }
 
 function formatMessage({ location, text }: Message): string {

@@ -105,7 +105,8 @@ export class HostContext implements ClientContext {
    */
   useBuiltBundle(scriptPath: string, bytes: Uint8Array): Bundle {
     if (this.#bundle) throw new ScriptError(`this process already runs ${this.#bundleScript}; cannot also run another bundle`);
-    const bundle: Bundle = { script: resolve(scriptPath), path: join(this.runDir, "bundle.mjs"), exports: [] };
+    // A replayed job starts no workers: its store starts when it first uses one.
+    const bundle: Bundle = { script: resolve(scriptPath), path: join(this.runDir, "bundle.mjs"), exports: [], usesStore: false };
     safeWriteFileSync(bundle.path, bytes);
     this.#bundleScript = bundle.script;
     this.#bundle = Promise.resolve((this.#resolved = bundle));

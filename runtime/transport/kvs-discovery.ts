@@ -45,6 +45,7 @@ export function findRun(instanceId: string, dir = tmpdir()): FoundRun {
   const prefix = `strmbrkr-${instanceId}-`;
   const uid = process.getuid?.();
   const others: number[] = [];
+  let storeless = 0;
   const runs = readdirSync(dir)
     // mkdtemp adds six characters: "strmbrkr-a-" must not find the run "a-b"
     .filter((name) => name.startsWith(prefix) && name.length === prefix.length + 6)
@@ -58,7 +59,8 @@ export function findRun(instanceId: string, dir = tmpdir()): FoundRun {
         }
         return [{ runDir, endpoint: readFileSync(join(runDir, KVS_ENDPOINT_FILE), "utf8").trim() }];
       } catch {
-        return []; // no store yet, or gone meanwhile
+        storeless++; // no store yet, or gone meanwhile
+        return [];
       }
     })
     .filter(({ endpoint }) => endpoint !== "");
@@ -69,6 +71,10 @@ export function findRun(instanceId: string, dir = tmpdir()): FoundRun {
     );
   if (others.length > 0)
     throw new Error(`not your run: the run with instance id ${instanceId} belongs to uid ${others[0]} (a run answers its owner only)`);
+  if (storeless > 0)
+    throw new Error(
+      `the run with instance id ${instanceId} has no key-value store running: a script that does not name KeyValueStore gets one only when something uses it`,
+    );
   throw new Error(`no running strmbrkr run with instance id ${instanceId} (no ${join(dir, `${prefix}*`, KVS_ENDPOINT_FILE)})`);
 }
 

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -131,17 +131,40 @@ export interface SeenProcess {
   early: boolean;
 }
 
+const TRACE = new URL("./process-trace.mjs", import.meta.url).href;
+const EARLY = /runtime\/(hub|worker)\/main\.js/;
+
 /**
- * Polls the processes of a run until `stop()`, which returns every process seen meanwhile: e.g. to
- * show that a run that fails early never started its broker, KVS or workers. A process's command
- * is the last non-empty one seen, so a fork seen before its exec still shows what it became.
+ * Watches the processes of a run until `stop()`, which returns every process seen meanwhile: e.g. to
+ * show that a run that fails early never started its broker, KVS or workers. Every node process of
+ * the run notes itself as it starts (test/lib/process-trace.mjs, preloaded through NODE_OPTIONS:
+ * pass `env` to the run); /proc is polled besides, every `intervalMs`, for any other process. A
+ * process's command is the last non-empty one seen, so a fork seen before its exec still shows what it became.
  */
-export function watchProcesses(instanceId: string, intervalMs = 10): { stop(): SeenProcess[] } {
+export function watchProcesses(instanceId: string, intervalMs = 100): { env: Record<string, string>; stop(): SeenProcess[] } {
   const seen = new Map<number, SeenProcess>();
-  // Looks at each process of the machine once, not every 10 ms: a watch costs a fraction of a second less CPU.
+  const traced = new Set<number>();
+  const log = join(tmpdir(), `strmbrkr-watch-${instanceId}-${randomBytes(4).toString("hex")}.log`);
+  const options = [process.env.NODE_OPTIONS, `--import=${TRACE}`].filter(Boolean).join(" ");
+  const readLog = () => {
+    let text: string;
+    try {
+      text = readFileSync(log, "utf8");
+    } catch {
+      return; // no node process of the run started yet
+    }
+    for (const line of text.split("\n")) {
+      if (line === "") continue;
+      const { pid, command, context } = JSON.parse(line) as { pid: number; command: string; context: boolean };
+      traced.add(pid);
+      seen.set(pid, { pid, command, early: EARLY.test(command) && !context });
+    }
+  };
+  // Looks at each process of the machine once, not at every look.
   const others = new Set<number>();
   const look = () => {
     for (const [pid, environ] of environsOf(instanceId, others)) {
+      if (traced.has(pid)) continue; // it said what it is
       let command = "";
       try {
         command = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim();
@@ -151,16 +174,19 @@ export function watchProcesses(instanceId: string, intervalMs = 10): { stop(): S
       // An exiting process shows an empty command line: keep what it was.
       if (command === "" && seen.has(pid)) continue;
       // Classified from the environment that matched, read once: a second read can fail as it exits.
-      const early = /runtime\/(hub|worker)\/main\.js/.test(command) && !`\0${environ}`.includes(`\0${RUNTIME_ENV}=`);
+      const early = EARLY.test(command) && !`\0${environ}`.includes(`\0${RUNTIME_ENV}=`);
       seen.set(pid, { pid, command, early });
     }
   };
   look();
   const timer = setInterval(look, intervalMs);
   return {
+    env: { NODE_OPTIONS: options, TEST_PROCESS_TRACE: log },
     stop() {
       clearInterval(timer);
       look();
+      readLog();
+      rmSync(log, { force: true });
       return [...seen.values()];
     },
   };
@@ -174,20 +200,21 @@ export function watchProcesses(instanceId: string, intervalMs = 10): { stop(): S
  * key-value store and workers.
  */
 export async function strmbrkrWatched(args: string[], options: RunOptions = {}): Promise<RunResult & { started: SeenProcess[] }> {
-  let watch: ReturnType<typeof watchProcesses> | undefined;
+  const instanceId = options.env?.STRMBRKR_INSTANCE_ID ?? newInstanceId();
+  const watch = watchProcesses(instanceId);
   let cliPid: number | undefined;
   const result = await strmbrkr(args, {
     ...options,
+    env: { ...options.env, ...watch.env, STRMBRKR_INSTANCE_ID: instanceId },
     onSpawn: (child, instanceId) => {
       cliPid = child.pid;
-      watch = watchProcesses(instanceId);
       options.onSpawn?.(child, instanceId);
     },
   });
   // A fork seen only before its exec (then gone: e.g. the early hub, killed as the CLI exits) still
   // shows the CLI's command line: it never ran as anything else.
   const cliCommand = [process.execPath, BIN, ...args].join(" ").trim();
-  const started = watch!
+  const started = watch
     .stop()
     .filter(({ pid, command, early }) => pid !== cliPid && !early && command !== cliCommand && !/\besbuild --service\b/.test(command));
   return { ...result, started };

@@ -4,11 +4,20 @@
  * unfinished jobs); a torn last line skipped with one line; a missing or corrupt journal, or a file
  * that cannot be written, refused with one line on stderr and exit 2.
  */
-import { readFileSync, writeFileSync, appendFileSync, mkdirSync, chmodSync } from "node:fs";
+import { readFileSync, writeFileSync, appendFileSync, mkdirSync, chmodSync, copyFileSync } from "node:fs";
 import { join } from "node:path";
 import t from "tap";
 import { strmbrkr } from "./lib/cli.js";
-import { journalRecords, REPORT_RUN, reportRun } from "./lib/journal.js";
+import { journalRecords, REPORT_RUN, reportRun, type ReportRun } from "./lib/journal.js";
+import type { TapTest } from "./lib/scenario.js";
+
+/**
+ * One real run's journal for every test here: the first test to ask runs it (and asserts how it
+ * ended); the folder lasts until the file ends. A test that changes the journal works on a copy.
+ */
+let shared: Promise<ReportRun> | undefined;
+const root = t;
+const sharedReportRun = (t: TapTest) => (shared ??= reportRun(t, root));
 
 const report = (...args: string[]) => strmbrkr(["report", ...args], { timeoutMs: 30_000 });
 
@@ -25,7 +34,7 @@ function section(stdout: string, title: string): string[] {
 const cells = (rows: string[]) => rows.map((row) => row.trim().split(/\s{2,}/));
 
 t.test("the summary: jobs by function, durations, failures, workers", { timeout: 90_000 }, async (t) => {
-  const { journal, finished, pids } = await reportRun(t);
+  const { journal, finished, pids } = await sharedReportRun(t);
   const result = await report(journal);
   t.equal(result.code, 0, "exit 0", { stderr: result.stderr });
   t.equal(result.stderr, "", "nothing on stderr");
@@ -86,7 +95,7 @@ t.test("the summary: jobs by function, durations, failures, workers", { timeout:
 });
 
 t.test("a run killed half-way and resumed: two runs, the first with unfinished jobs", { timeout: 120_000 }, async (t) => {
-  const { dir, journal } = await reportRun(t);
+  const { dir, journal } = await sharedReportRun(t);
   // What a crash leaves: the run record, the queued records, the first 20 results.
   const lines = readFileSync(journal, "utf8").split("\n");
   let results = 0;
@@ -114,7 +123,9 @@ t.test("a run killed half-way and resumed: two runs, the first with unfinished j
 });
 
 t.test("a torn last line is skipped, and said so in one line", { timeout: 90_000 }, async (t) => {
-  const { journal } = await reportRun(t);
+  const { dir, journal: whole } = await sharedReportRun(t);
+  const journal = join(dir, "torn.journal");
+  copyFileSync(whole, journal);
   appendFileSync(journal, `0badf00d {"t":"finished","id":"1-1","status":"proc`);
   const result = await report(journal);
   t.equal(result.code, 0, "exit 0", { stderr: result.stderr });
@@ -122,7 +133,7 @@ t.test("a torn last line is skipped, and said so in one line", { timeout: 90_000
 });
 
 t.test("a missing or corrupt journal, or an output that cannot be written: one line, exit 2", { timeout: 90_000 }, async (t) => {
-  const { dir, journal } = await reportRun(t);
+  const { dir, journal } = await sharedReportRun(t);
   const missing = join(dir, "nope.journal");
   const gone = await report(missing);
   t.same([gone.code, gone.stderr, gone.stdout], [2, `strmbrkr: journal ${missing}: no such file\n`, ""], "a missing journal");

@@ -28,11 +28,11 @@ import { scratchDir } from "./lib/kvs-helpers.js";
 
 type Test = Parameters<Parameters<typeof t.test>[0]>[0];
 
-// 1000 jobs of 2 ms on two workers take ~4 s; the kill comes after a quarter, leaving ~3 s of work
+// 500 jobs of 2 ms on two workers take ~2 s; the kill comes after a quarter, leaving ~1.5 s of work
 // unfinished, far more than the 20 ms between the test's looks at the journal.
-const JOBS = 1000;
+const JOBS = 500;
 /** The run is SIGKILLed once this many jobs are journaled finished. */
-const KILL_AT = 250;
+const KILL_AT = 125;
 const CRASH = fixture("journal-crash.ts");
 
 /** What an uninterrupted run prints: work(n) = n² + 1 for every n. */

@@ -1,13 +1,13 @@
 /**
- * KVS atomicity under real concurrency, through the built CLI: 4 workers × 10,000 incrValue from
- * inside jobs (100 in flight from each) end at exactly 40,000, each value handed out once; the
+ * KVS atomicity under real concurrency, through the built CLI: 4 workers × 2,500 incrValue from
+ * inside jobs (100 in flight from each) end at exactly 10,000, each value handed out once; the
  * same through transact; the original's read-modify-write loses updates, transact does not.
  */
 import t from "tap";
 import { runFixture, scratchDir } from "./lib/kvs-helpers.js";
 
 const WORKERS = 4;
-const PER_WORKER = 10_000;
+const PER_WORKER = 2_500;
 const TOTAL = WORKERS * PER_WORKER;
 
 t.test(`${WORKERS} workers × ${PER_WORKER} increments (kvs2-concurrency.ts)`, async (t) => {

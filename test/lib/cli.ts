@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -131,36 +131,107 @@ export interface SeenProcess {
   early: boolean;
 }
 
+const TRACE = new URL("./process-trace.mjs", import.meta.url).href;
+const EARLY = /runtime\/(hub|worker)\/main\.js/;
+
+/** The pids of `pid`'s descendants that its main thread (or theirs) forked, as /proc shows them now. */
+function descendantsOf(pid: number, into: number[] = []): number[] {
+  let children: string;
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, "latin1");
+  } catch {
+    return into; // gone
+  }
+  for (const child of children.split(" ")) {
+    if (child === "") continue;
+    into.push(Number(child));
+    descendantsOf(Number(child), into);
+  }
+  return into;
+}
+
 /**
- * Polls the processes of a run until `stop()`, which returns every process seen meanwhile: e.g. to
- * show that a run that fails early never started its broker, KVS or workers. A process's command
- * is the last non-empty one seen, so a fork seen before its exec still shows what it became.
+ * Watches the processes of a run until `stop()`, which returns every process seen meanwhile: e.g. to
+ * show that a run that fails early never started its broker, KVS or workers. Three ways, each cheap
+ * (a poll of all of /proc every 10 ms cost a test process ~90 ms of CPU a second): every node
+ * process of the run notes itself as it starts (test/lib/process-trace.mjs, preloaded through
+ * NODE_OPTIONS: pass `env` to the run); the descendants of the process given to `root()` are read
+ * every `intervalMs` (a fork killed before its JavaScript ran still shows); all of /proc is
+ * scanned every 100 ms for any other process of the run. A process's command is the last
+ * non-empty one seen, so a fork seen before its exec still shows what it became.
  */
-export function watchProcesses(instanceId: string, intervalMs = 10): { stop(): SeenProcess[] } {
+export function watchProcesses(
+  instanceId: string,
+  intervalMs = 10,
+): { env: Record<string, string>; root(pid: number): void; stop(): SeenProcess[] } {
   const seen = new Map<number, SeenProcess>();
-  // Looks at each process of the machine once, not every 10 ms: a watch costs a fraction of a second less CPU.
+  const traced = new Set<number>();
+  const log = join(tmpdir(), `strmbrkr-watch-${instanceId}-${randomBytes(4).toString("hex")}.log`);
+  const options = [process.env.NODE_OPTIONS, `--import=${TRACE}`].filter(Boolean).join(" ");
+  const readLog = () => {
+    let text: string;
+    try {
+      text = readFileSync(log, "utf8");
+    } catch {
+      return; // no node process of the run started yet
+    }
+    for (const line of text.split("\n")) {
+      if (line === "") continue;
+      const { pid, command, context } = JSON.parse(line) as { pid: number; command: string; context: boolean };
+      traced.add(pid);
+      seen.set(pid, { pid, command, early: EARLY.test(command) && !context });
+    }
+  };
+  const note = (pid: number, environ: string) => {
+    if (traced.has(pid)) return; // it said what it is
+    let command = "";
+    try {
+      command = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim();
+    } catch {
+      // gone while we looked
+    }
+    // An exiting process shows an empty command line: keep what it was.
+    if (command === "" && seen.has(pid)) return;
+    // Classified from the environment that matched, read once: a second read can fail as it exits.
+    const early = EARLY.test(command) && !`\0${environ}`.includes(`\0${RUNTIME_ENV}=`);
+    seen.set(pid, { pid, command, early });
+  };
+  // Looks at each process of the machine once, not at every scan.
   const others = new Set<number>();
-  const look = () => {
-    for (const [pid, environ] of environsOf(instanceId, others)) {
-      let command = "";
+  const scan = () => {
+    for (const [pid, environ] of environsOf(instanceId, others)) note(pid, environ);
+  };
+  const needle = `STRMBRKR_INSTANCE_ID=${instanceId}\0`;
+  let rootPid: number | undefined;
+  const walk = () => {
+    if (rootPid === undefined) return;
+    readLog(); // a node process that has said what it is needs no more looks
+    for (const pid of descendantsOf(rootPid)) {
+      if (traced.has(pid)) continue;
       try {
-        command = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim();
+        const environ = readFileSync(`/proc/${pid}/environ`, "latin1");
+        if (environ.includes(needle)) note(pid, environ);
       } catch {
         // gone while we looked
       }
-      // An exiting process shows an empty command line: keep what it was.
-      if (command === "" && seen.has(pid)) continue;
-      // Classified from the environment that matched, read once: a second read can fail as it exits.
-      const early = /runtime\/(hub|worker)\/main\.js/.test(command) && !`\0${environ}`.includes(`\0${RUNTIME_ENV}=`);
-      seen.set(pid, { pid, command, early });
     }
   };
-  look();
-  const timer = setInterval(look, intervalMs);
+  scan();
+  const walker = setInterval(walk, intervalMs);
+  const scanner = setInterval(scan, 100);
   return {
+    env: { NODE_OPTIONS: options, TEST_PROCESS_TRACE: log },
+    root(pid) {
+      rootPid = pid;
+      walk();
+    },
     stop() {
-      clearInterval(timer);
-      look();
+      clearInterval(walker);
+      clearInterval(scanner);
+      walk();
+      scan();
+      readLog();
+      rmSync(log, { force: true });
       return [...seen.values()];
     },
   };
@@ -174,20 +245,22 @@ export function watchProcesses(instanceId: string, intervalMs = 10): { stop(): S
  * key-value store and workers.
  */
 export async function strmbrkrWatched(args: string[], options: RunOptions = {}): Promise<RunResult & { started: SeenProcess[] }> {
-  let watch: ReturnType<typeof watchProcesses> | undefined;
+  const instanceId = options.env?.STRMBRKR_INSTANCE_ID ?? newInstanceId();
+  const watch = watchProcesses(instanceId);
   let cliPid: number | undefined;
   const result = await strmbrkr(args, {
     ...options,
+    env: { ...options.env, ...watch.env, STRMBRKR_INSTANCE_ID: instanceId },
     onSpawn: (child, instanceId) => {
       cliPid = child.pid;
-      watch = watchProcesses(instanceId);
+      if (cliPid !== undefined) watch.root(cliPid);
       options.onSpawn?.(child, instanceId);
     },
   });
   // A fork seen only before its exec (then gone: e.g. the early hub, killed as the CLI exits) still
   // shows the CLI's command line: it never ran as anything else.
   const cliCommand = [process.execPath, BIN, ...args].join(" ").trim();
-  const started = watch!
+  const started = watch
     .stop()
     .filter(({ pid, command, early }) => pid !== cliPid && !early && command !== cliCommand && !/\besbuild --service\b/.test(command));
   return { ...result, started };

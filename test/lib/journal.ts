@@ -33,10 +33,10 @@ export interface ReportRun {
 
 /**
  * Runs the fixture (`-- 40`: 40 squares, 6 of which throw, and 20 naps) on two workers with
- * --journal into a scratch folder removed when `t` ends.
+ * --journal into a scratch folder removed when `keep` (by default `t`) ends; `t` takes the run's assertions.
  */
-export async function reportRun(t: Asserts): Promise<ReportRun> {
-  const dir = scratchDir(t, "strmbrkr-report-test-");
+export async function reportRun(t: Asserts, keep: Asserts = t): Promise<ReportRun> {
+  const dir = scratchDir(keep, "strmbrkr-report-test-");
   const journal = join(dir, "run.journal");
   const run = await strmbrkr(["run", REPORT_RUN, "--workers", "2", "--no-progress", "--journal", journal, "--", "40"], {
     timeoutMs: 60_000,

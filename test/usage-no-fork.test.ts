@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
-import { fixture, processesGone, strmbrkr, watchProcesses, type SeenProcess } from "./lib/cli.js";
+import { fixture, newInstanceId, processesGone, strmbrkr, watchProcesses, type SeenProcess } from "./lib/cli.js";
 
 const script = fixture("cli-print-workers.ts");
 const empty = mkdtempSync(join(tmpdir(), "strmbrkr-usage-"));
@@ -16,17 +16,18 @@ t.teardown(() => rmSync(empty, { recursive: true, force: true }));
 
 /** Runs `strmbrkr ARGS`, with every process of the run seen meanwhile besides the CLI itself. */
 async function watched(args: string[], env: Record<string, string> = {}) {
-  let watch: ReturnType<typeof watchProcesses> | undefined;
+  const instanceId = newInstanceId();
+  const watch = watchProcesses(instanceId);
   let cli: number | undefined;
   const result = await strmbrkr(args, {
-    env,
+    env: { ...env, ...watch.env, STRMBRKR_INSTANCE_ID: instanceId },
     timeoutMs: 30_000,
-    onSpawn: (child, instanceId) => {
+    onSpawn: (child) => {
       cli = child.pid;
-      watch = watchProcesses(instanceId);
+      if (cli !== undefined) watch.root(cli);
     },
   });
-  const others: SeenProcess[] = watch!.stop().filter(({ pid }) => pid !== cli);
+  const others: SeenProcess[] = watch.stop().filter(({ pid }) => pid !== cli);
   return { ...result, others };
 }
 

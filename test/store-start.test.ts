@@ -38,7 +38,10 @@ t.test("a script that never names KeyValueStore starts no store", async (t) => {
 });
 
 t.test("a script that reaches the store without naming it gets one", async (t) => {
-  const run = await strmbrkrWatched(["run", fixture("store-unnamed.ts"), "--workers", "2", "--", "reach"], { timeoutMs: 60_000, env: debug });
+  const run = await strmbrkrWatched(["run", fixture("store-unnamed.ts"), "--workers", "2", "--", "reach"], {
+    timeoutMs: 60_000,
+    env: debug,
+  });
   t.equal(run.code, 0, "the run ends normally", { stderr: run.stderr });
   t.same(lastJson(run.stdout), { squares: [1, 4, 9], stored: [1, 4, 9] }, "main reads back what the jobs stored");
   t.ok(storeServed(run.stderr), "a store started, on the jobs' first call");

@@ -1,18 +1,25 @@
 // CPU-bound efficiency: JOBS jobs of ITERATIONS xorshift steps (~50 ms each, calibrated by the
-// driver); wall time from queueJobs to the last result vs the ideal, the jobs' own time / workers.
+// driver); wall time from queueJobs to the last result vs the ideal, the jobs' own time / workers,
+// on a pool warmed by 8 no-op jobs, as the peers' are (bench/lib/warm-up.ts).
 // Where the rest went, per worker on average (from each job's pipeline times, in whole ms): before
 // its first job started, between its jobs, and after its last one ended until the run's last result.
 //   strmbrkr run bench/scripts/cpu.ts --workers 2 --no-progress -- 80 <iterations>
 import { Job, type MainContext } from "strmbrkr";
 import { burn } from "../lib/burn.mjs";
+import { warmUp } from "../lib/warm-up.js";
 
 export function work(iterations: number): { state: number; ms: number; pid: number } {
   return { ...burn(iterations), pid: process.pid };
 }
 
+export function echo(n: number): number {
+  return n;
+}
+
 export default async function main({ queue, workers, argv }: MainContext): Promise<void> {
   const count = Number(argv[0] ?? 80);
   const iterations = Number(argv[1] ?? 50_000_000);
+  await warmUp(queue, echo);
   const queuedAt = Date.now();
   const start = performance.now();
   queue.queueJobs(...Array.from({ length: count }, () => new Job(work, [iterations])));

@@ -1,9 +1,11 @@
 // Tiny jobs and scaling: COUNT no-op jobs queued at once; times queueJobs → blockUntilProcessed
-// (process start-up not counted) and reports the host's peak RSS (VmHWM).
+// (process start-up not counted; the pool warmed by 8 no-op jobs first, as the peers' are:
+// bench/lib/warm-up.ts) and reports the host's peak RSS (VmHWM).
 //   strmbrkr run bench/scripts/tiny.ts --workers 2 --no-progress -- 100000 [stop-workers]
 // With "stop-workers", main stops the workers itself (so they exit cleanly and write their CPU profiles).
 import { readFileSync } from "node:fs";
 import { Job, type MainContext } from "strmbrkr";
+import { warmUp } from "../lib/warm-up.js";
 
 /** queueJobs takes jobs as arguments: past a few hundred thousand, one call would overflow the stack. */
 const JOBS_PER_CALL = 100_000;
@@ -14,6 +16,7 @@ export function echo(n: number): number {
 
 export default async function main({ queue, workers, argv }: MainContext): Promise<void> {
   const count = Number(argv[0] ?? 100_000);
+  await warmUp(queue, echo);
   const rssBeforeBytes = process.memoryUsage.rss();
   const start = performance.now();
   const jobs = Array.from({ length: count }, (_, i) => new Job(echo, [i]));

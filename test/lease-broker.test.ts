@@ -51,14 +51,23 @@ class FakeRouter {
     return this.#out.some((frames) => frames[0] === to && frames[1] === command);
   }
 
+  /** The commands of the messages sent to `to` and not taken yet, in the order they were sent. */
+  commandsTo(to: string): string[] {
+    return this.#out.filter((frames) => frames[0] === to).map((frames) => frames[1]!);
+  }
+
   [Symbol.asyncIterator](): AsyncIterator<Buffer[]> {
     return this.#in[Symbol.asyncIterator]();
   }
 }
 
 function jobBatch(id: string, fn = "work"): [Buffer | string, Buffer | string] {
+  return jobsBatch([id], fn);
+}
+
+function jobsBatch(ids: string[], fn = "work"): [Buffer | string, Buffer | string] {
   const batch = new BatchBuilder();
-  batch.add({ id, fn }, "[]");
+  for (const id of ids) batch.add({ id, fn }, "[]");
   const [, json, args] = batch.frames(Front.SUBMIT);
   return [json!, args!];
 }
@@ -248,6 +257,40 @@ t.test("REVOKED lists a job: its result settles it, the next job goes to the wor
     "answered",
   );
   t.same(await dispatched(back, leased, 1), ["b"], "the waiting job goes to it once it finished the one it took");
+});
+
+t.test(
+  "a submit naming its idle lease: a job that waits goes to the leased worker at once, behind the REVOKE",
+  { timeout: 10_000 },
+  async (t) => {
+    const { front, back } = start(t);
+    const { grant, leased, other } = await lease(t, front, back);
+    // Two jobs of a function not timed yet: one per worker, so the second waits and the lease is revoked.
+    front.from(CLIENT, Front.SUBMIT, ...jobsBatch(["a", "b"], "slow"), String(grant.epoch));
+    t.same(await dispatched(back, other, 1), ["a"], "the open worker gets the first");
+    await settle();
+    t.same(back.commandsTo(leased), [Back.REVOKE, Back.JOBS], "the leased worker is asked back, then given the second, before it answers");
+    t.same(await dispatched(back, leased, 1), ["b"]);
+    t.equal((await front.next(CLIENT, Front.REVOKE))[2], String(grant.epoch), "its client hears the lease is over");
+    back.from(leased, Back.REVOKED, String(grant.epoch), ...jobsBatch([]));
+    back.from(leased, Back.RESULTS, ...resultOf("b"));
+    back.from(other, Back.RESULTS, ...resultOf("a"));
+    const answered: string[] = [];
+    while (answered.length < 2) answered.push(...results(await front.next(CLIENT, Front.RESULTS)).map(({ id }) => id));
+    t.same(answered.sort(), ["a", "b"], "both answered, once");
+  },
+);
+
+t.test("a submit naming a lease that is not the client's current one releases nothing", { timeout: 10_000 }, async (t) => {
+  const { front, back } = start(t);
+  const { grant, leased, other } = await lease(t, front, back);
+  front.from(CLIENT, Front.SUBMIT, ...jobsBatch(["a", "b"], "slow"), String(grant.epoch + 1));
+  await back.next(other, Back.JOBS);
+  await back.next(leased, Back.REVOKE);
+  await settle();
+  t.notOk(back.holds(leased, Back.JOBS), "nothing dispatched to the leased worker before it answers");
+  back.from(leased, Back.REVOKED, String(grant.epoch), ...jobsBatch([]));
+  t.same(await dispatched(back, leased, 1), ["b"], "then the waiting job");
 });
 
 t.test(

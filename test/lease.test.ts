@@ -80,3 +80,20 @@ t.test("after the lease's client stops, the broker takes the worker back when jo
   t.not(summary.pids[0], summary.pids[1], "two workers ran the two jobs");
   t.ok(summary.overlap, "side by side", summary);
 });
+
+t.test(
+  "a burst after lone jobs: the idle lease is released, its worker runs jobs at once; each job once",
+  { timeout: 120_000 },
+  async (t) => {
+    const { summary, result } = await run(t, "burst", { env: { STRMBRKR_LOGGING_LEVEL: "DEBUG" } });
+    t.match(result.stderr, /strmbrkr\.broker - DEBUG - released the lease of worker pid \d+ \(lease 1\)/, "the broker says so");
+    t.not(summary.pids[0], summary.pids[1], "two workers ran the two long jobs");
+    t.ok(summary.overlap, "side by side", summary);
+    t.same(
+      summary.echoed,
+      Array.from({ length: 20 }, (_, i) => i),
+      "every short job came back once, with its value",
+    );
+    t.equal(summary.after, 7, "lone jobs go on");
+  },
+);

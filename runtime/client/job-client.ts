@@ -201,6 +201,9 @@ export class JobClient {
   /**
    * Sends jobs the broker's way, or a lone job (nothing else outstanding, no retries: the broker
    * may see only its result) straight to the worker this client leases: one process fewer on its way.
+   * The broker's way, the first batch names the lease when nothing sent under it is unsettled (its
+   * worker runs none of this client's jobs, and gets none while these are out): if they are more
+   * than the open workers take, the broker gives that worker some at once, not after it answers the revoke.
    */
   #send(jobs: Job[]): void {
     const lease = this.#lease;
@@ -209,7 +212,7 @@ export class JobClient {
       link.send(lease.grant.client, this.#resultsPath!, jobs[0]!.id, this.#batchesOf(jobs)()!, (submit) => this.#announce(link, submit));
       return;
     }
-    this.#outbox.sendEach(this.#batchesOf(jobs));
+    this.#outbox.sendEach(this.#batchesOf(jobs, lease && lease.link.unsettled === 0 ? String(lease.grant.epoch) : undefined));
   }
 
   /** Tells the broker of a leased job (LEASED): its result is late, or it is to be cancelled. */
@@ -264,10 +267,11 @@ export class JobClient {
     this.#cancelling = [];
   }
 
-  /** SUBMIT messages of about BATCH_BYTES each for `jobs`, made one by one as the outbox sends them. */
-  #batchesOf(jobs: Job[]): () => (Buffer | string)[] | undefined {
+  /** SUBMIT messages of about BATCH_BYTES each for `jobs`, made one by one as the outbox sends them; the first ends in `idleLease`, if given. */
+  #batchesOf(jobs: Job[], idleLease?: string): () => (Buffer | string)[] | undefined {
     let next = 0;
     return () => {
+      const first = next === 0;
       if (next === jobs.length) return undefined;
       const batch = new BatchBuilder();
       for (; next < jobs.length; next++) {
@@ -282,7 +286,9 @@ export class JobClient {
         if (job.priority !== 0) header.priority = job.priority;
         batch.add(header, args);
       }
-      return batch.frames(Front.SUBMIT);
+      const frames = batch.frames(Front.SUBMIT);
+      if (first && idleLease !== undefined) frames.push(idleLease);
+      return frames;
     };
   }
 

@@ -7,7 +7,7 @@ import { resultsSocketPid } from "../transport/direct.js";
 import { PROTOCOL_VERSION } from "../wire/context.js";
 import type { Activity } from "./activity.js";
 import { JobTimes } from "./credit.js";
-import { Leases } from "./leases.js";
+import { Leases, openToQueue } from "./leases.js";
 import { PriorityQueue } from "./priority-queue.js";
 import { Replies } from "./replies.js";
 import type { RouterLike } from "./router-group.js";
@@ -210,7 +210,17 @@ export class Broker {
     if (name === Front.LEASED) return this.#announced(client, frames);
     const local = this.#resultsSockets.size > 0 ? this.#resultsSockets.get(client.toString("latin1")) : undefined;
     if (local) this.#leases.submitted(client, local.pid);
+    const idleLease = frames.length === 5 ? frames.pop()!.toString() : undefined; // [.., SUBMIT, JSON, args, epoch]
     this.#submit(client, frames, 2);
+    if (idleLease !== undefined) this.#release(client, idleLease);
+  }
+
+  /** [SUBMIT, JSON, args, epoch]: the client's lease is idle; if it is being revoked (jobs wait), its worker takes them now. */
+  #release(client: Buffer, epoch: string): void {
+    const slot = this.#leases.release(client, epoch);
+    if (!slot) return;
+    log.debug(`released the lease of worker pid ${slot.pid} (lease ${epoch}): jobs wait, and its client has none there`);
+    this.#dispatch();
   }
 
   /** Queues the batch of jobs in `frames` (from `start`: JSON, args) for `client`; those `wanted` says no to are left out. */
@@ -456,9 +466,9 @@ export class Broker {
     this.#hooks.changed();
   }
 
-  /** The workers the scheduler may give queued jobs: all but the leased. */
+  /** The workers the scheduler may give queued jobs: all but the leased (a released lease's worker is open). */
   #open(): readonly WorkerSlot[] {
-    return this.#leases.size === 0 ? this.#slots.all : this.#slots.all.filter((slot) => !slot.lease);
+    return this.#leases.size === 0 ? this.#slots.all : this.#slots.all.filter(openToQueue);
   }
 
   /** Lends an idle local worker to the last local client to submit, if it holds no lease (leases.ts). */
@@ -574,7 +584,7 @@ export class Broker {
     const running = slot.jobs.first;
     const delayMs = running ? successorDelayMs(slot, running.queued, this.#times) : undefined;
     slot.planNext(delayMs, () => {
-      if (slot.jobs.first !== running || slot.lease) return;
+      if (slot.jobs.first !== running || !openToQueue(slot)) return;
       const next = takeSuccessor(slot, this.#queue, this.#open());
       if (!next) return;
       const dispatch = slot.hold(next, Date.now());

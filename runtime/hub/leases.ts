@@ -5,9 +5,14 @@ export interface WorkerLease {
   epoch: number;
   /** The QueueManager that may send the worker jobs straight. */
   client: Buffer;
-  /** REVOKE was sent; the worker is not the broker's to dispatch to until it answers REVOKED. */
+  /** REVOKE was sent; the worker is not the broker's to dispatch to until it answers REVOKED, unless released. */
   revoking: boolean;
+  /** Being revoked, and its client had nothing unsettled under it: the broker may dispatch to it now (Leases.release). */
+  released: boolean;
 }
+
+/** Whether the broker may give the worker queued jobs: it is not leased, or its lease was released. */
+export const openToQueue = (slot: WorkerSlot): boolean => !slot.lease || slot.lease.released;
 
 /** Leased jobs remembered (client and id), so none is queued or answered twice: a bounded history. */
 const HISTORY = 4096;
@@ -53,7 +58,7 @@ export class Leases {
     if (this.#byClient.has(key)) return undefined;
     for (const slot of slots) {
       if (slot.held > 0 || slot.retiring || slot.lease || slot.pid === candidate.pid || !leasable(slot)) continue;
-      slot.lease = { epoch: ++this.#epoch, client: candidate.client, revoking: false };
+      slot.lease = { epoch: ++this.#epoch, client: candidate.client, revoking: false, released: false };
       this.#byClient.set(key, slot);
       return slot;
     }
@@ -72,6 +77,20 @@ export class Leases {
     this.#known.add(key);
     if (this.#known.size > HISTORY) this.#known.delete(this.#known.values().next().value!);
     return true;
+  }
+
+  /**
+   * The client submitted with lease `epoch` idle (nothing it sent under it unsettled, and nothing it
+   * can send under it while the jobs it submitted are out): if that lease is being revoked, its
+   * worker may take queued jobs at once, behind the REVOKE on its socket, instead of after its
+   * REVOKED answer. Returns the worker's slot when that is new.
+   */
+  release(client: Buffer, epoch: string): WorkerSlot | undefined {
+    const slot = this.leasedTo(client);
+    const lease = slot?.lease;
+    if (!lease || !lease.revoking || lease.released || String(lease.epoch) !== epoch) return undefined;
+    lease.released = true;
+    return slot;
   }
 
   /** The worker's lease is over (it answered REVOKED, or is gone). */

@@ -35,7 +35,7 @@ export class WorkerSlot implements WorkerCredit {
   runningSince = 0;
   /** Any message from the worker counts as a heartbeat. */
   readonly liveness: Liveness;
-  /** Leased to a QueueManager (leases.ts): the scheduler gives it no queued job. */
+  /** Leased to a QueueManager (leases.ts): the scheduler gives it no queued job, unless its client released it. */
   lease?: WorkerLease;
   /** Watchdog of the running job. */
   #watchdog?: NodeJS.Timeout;

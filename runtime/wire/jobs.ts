@@ -11,6 +11,8 @@ import type { ErrorInfo } from "../util/errors.js";
 
 // ---- Broker frontend: QueueManager (DEALER) <-> broker (ROUTER) -------------------------------
 // QueueManager -> broker: [Front.SUBMIT, JSON, args]        batch of JobRequest
+//                          [Front.SUBMIT, JSON, args, epoch] the same, its lease idle (nothing sent under it unsettled): if jobs
+//                                                           wait, the broker may dispatch to that lease's worker before it answers REVOKED
 // QueueManager -> broker: [Front.CANCEL, JSON job ids]     cancel jobs it submitted (unknown ids are ignored)
 // QueueManager -> broker: [Front.DIRECT, path]              its results socket, for direct copies (runtime/transport/direct.ts)
 // QueueManager -> broker: [Front.LEASED, epoch, JSON, args] a job sent under that lease whose result has not come within ANNOUNCE_MS,

@@ -266,14 +266,25 @@ export async function strmbrkrWatched(args: string[], options: RunOptions = {}):
   return { ...result, started };
 }
 
-/** Last resort cleanup: SIGKILL every process of a run. */
+/** SIGKILL every process of a run, all stopped first: a machine that vanishes (and last-resort cleanup). */
 export function killInstance(instanceId: string): void {
-  for (const pid of processesOf(instanceId)) {
-    try {
-      process.kill(pid, "SIGKILL");
-    } catch {
-      // already gone
+  // All stopped first, as a machine that vanishes would: killed one by one, a process could see
+  // another die and act on it (a hub whose host is gone says goodbye to its remote workers).
+  const stopped = new Set<number>();
+  for (let found = processesOf(instanceId); found.length > 0; found = processesOf(instanceId).filter((pid) => !stopped.has(pid))) {
+    for (const pid of found) {
+      signal(pid, "SIGSTOP");
+      stopped.add(pid);
     }
+  }
+  for (const pid of stopped) signal(pid, "SIGKILL");
+}
+
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch {
+    // already gone
   }
 }
 

@@ -86,14 +86,17 @@ t.test(
   { timeout: 120_000 },
   async (t) => {
     const { summary, result } = await run(t, "burst", { env: { STRMBRKR_LOGGING_LEVEL: "DEBUG" } });
-    t.match(result.stderr, /strmbrkr\.broker - DEBUG - released the lease of worker pid \d+ \(lease 1\)/, "the broker says so");
-    t.not(summary.pids[0], summary.pids[1], "two workers ran the two long jobs");
-    t.ok(summary.overlap, "side by side", summary);
-    t.same(
-      summary.echoed,
-      Array.from({ length: 20 }, (_, i) => i),
-      "every short job came back once, with its value",
-    );
+    t.match(result.stderr, /strmbrkr\.broker - DEBUG - released the lease of worker pid \d+ \(lease \d+\)/, "the broker says so");
+    t.equal(summary.rounds.length, 3, "three rounds of lone jobs, then a burst");
+    for (const round of summary.rounds) {
+      t.not(round.pids[0], round.pids[1], "two workers ran the two long jobs");
+      t.ok(round.overlap, "side by side", round);
+      t.same(
+        round.echoed,
+        Array.from({ length: 20 }, (_, i) => i),
+        "every short job came back once, with its value",
+      );
+    }
     t.equal(summary.after, 7, "lone jobs go on");
   },
 );

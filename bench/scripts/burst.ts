@@ -1,8 +1,9 @@
 // A burst after lone work: how long the second of a burst's jobs waits to start (µs clocks), when
 // the QueueManager holds an idle worker's lease (docs/architecture.md, "Release"). Each of ROUNDS
-// rounds: 8 no-op jobs, a pause in which the broker leases the idle worker, then 3 jobs of 20 ms.
+// rounds: 8 no-op jobs (bench/lib/warm-up.ts), a pause in which the broker leases the idle worker, then 3 jobs of 20 ms.
 //   strmbrkr run bench/scripts/burst.ts --workers 2 --no-progress -- [rounds]
 import { Job, type MainContext } from "strmbrkr";
+import { warmUp } from "../lib/warm-up.js";
 
 export function echo(n: number): number {
   return n;
@@ -20,9 +21,7 @@ export default async function main({ queue, argv }: MainContext): Promise<void> 
   const rounds = Number(argv[0] ?? 10);
   const waits: number[] = [];
   for (let round = 0; round < rounds; round++) {
-    queue.queueJobs(Array.from({ length: 8 }, (_, i) => new Job(echo, [i])));
-    await queue.blockUntilProcessed({ timeout: 60, dumpOnTimeout: false });
-    queue.getResults();
+    await warmUp(queue, echo);
     await new Promise((resolve) => setTimeout(resolve, 20));
     const queuedAt = performance.timeOrigin + performance.now();
     queue.queueJobs([new Job(spin, [20]), new Job(spin, [20]), new Job(spin, [20])]);

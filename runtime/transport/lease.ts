@@ -34,14 +34,21 @@ export function isWorkerSocketPath(runDir: string, path: string): boolean {
 }
 
 /**
- * The worker's side: listens at `path`; `onJob` gets each [Lease.JOB, ...] message. Anything else,
- * or a message `onJob` throws on, costs its sender the connection (which then sends the job again,
- * the broker's way).
+ * The worker's side: listens at `path`; `onJob` gets each [Lease.JOB, ...] message, `onReport` each
+ * [Lease.REPORT]. Anything else, or a message `onJob` throws on, costs its sender the connection
+ * (which then sends the job again, the broker's way).
  */
-export function listenForLeasedJobs(path: string, maxMessageBytes: number, onJob: (frames: Buffer[]) => void): Promise<MessageSocket> {
+export function listenForLeasedJobs(
+  path: string,
+  maxMessageBytes: number,
+  onJob: (frames: Buffer[]) => void,
+  onReport: () => void,
+): Promise<MessageSocket> {
   return listenForMessages(path, maxMessageBytes, (frames) => {
-    if (frames[0]?.toString() !== Lease.JOB) throw new Error("not a leased job");
-    onJob(frames);
+    const command = frames[0]?.toString();
+    if (command === Lease.JOB) onJob(frames);
+    else if (command === Lease.REPORT) onReport();
+    else throw new Error("not a leased job");
   });
 }
 
@@ -93,13 +100,18 @@ export class LeaseLink {
     writeMessage(this.#socket, [Lease.JOB, client, String(this.epoch), replyTo, ...submit.slice(1)]);
   }
 
-  /** Hands job `id` to `announce` now, unless it is settled or was announced. */
+  /**
+   * Hands job `id` to `announce` now, unless it is settled or was announced. The broker then holds
+   * the job until the worker reports it, so the worker is told to send the reports it holds back
+   * (runtime/worker/link.ts): it reads that before any later job.
+   */
   announce(id: string, announce: (submit: readonly (Buffer | string)[]) => void): void {
     const sent = this.#unsettled.get(id);
     if (!sent?.announce) return;
     clearTimeout(sent.announce);
     sent.announce = undefined;
     announce(sent.submit);
+    writeMessage(this.#socket, [Lease.REPORT]);
   }
 
   /** Whether job `id` was sent here and is not settled. */

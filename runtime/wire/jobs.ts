@@ -64,7 +64,8 @@ export const Back = {
 // ---- A lease: QueueManager (unix socket) -> the leased worker's socket, worker-<pid>.sock ---------
 // QueueManager -> worker: [Lease.JOB, client, epoch, replyTo, JSON, args]   a SUBMIT's batch, sent straight
 // (the worker answers nothing there: results come as direct copies and through the broker)
-export const Lease = { JOB: "job" } as const;
+// QueueManager -> worker: [Lease.REPORT]   it announced a job (LEASED): the reports the worker holds back go to the broker now
+export const Lease = { JOB: "job", REPORT: "report" } as const;
 
 /** What a QueueManager is told of its lease. */
 export interface LeaseGrant {

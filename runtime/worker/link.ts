@@ -14,6 +14,14 @@ const MAX_BACKOFF_MS = 32_000;
 /** Results of short jobs leave together, at least this often (ms). */
 const FLUSH_MS = 1;
 const MEMORY_SAMPLE_MS = 100;
+/**
+ * A leased job's report to the broker, once its client has the result, waits this long at most,
+ * with the reports after it: a report a job woke the hub just as the client and this worker
+ * wanted the cores (docs/architecture.md, "Reports held back").
+ */
+const REPORT_WAIT_MS = 5;
+/** Held reports leave at once when this many wait. */
+const REPORT_MAX = 256;
 
 export interface LinkOptions {
   endpoint: string;
@@ -57,6 +65,9 @@ export class BrokerLink {
   #lease?: number;
   /** Leased jobs taken and not reported to the broker yet (it may never have heard of them), by id. */
   #unreported = new Map<string, JobDispatch>();
+  /** Results of lone leased jobs, copied to their client, whose report to the broker waits (REPORT_WAIT_MS). */
+  #heldReports: JobResult[] = [];
+  #reportTimer?: NodeJS.Timeout;
 
   constructor(options: LinkOptions) {
     this.#options = options;
@@ -68,6 +79,7 @@ export class BrokerLink {
   }
 
   close(): void {
+    this.sendHeldReports();
     this.#heartbeat.stop();
     this.#socket.close();
     this.#direct?.close();
@@ -76,6 +88,7 @@ export class BrokerLink {
   #connect(): void {
     this.#waiting = new Fifo(); // held by the old connection: the broker re-dispatches them
     this.#lease = undefined; // went with it too
+    this.#heldReports = []; // their clients have the results; the broker re-dispatches what it held
     const unreported = [...this.#unreported.values()];
     this.#unreported.clear();
     const socket = connect(this.#options.endpoint, { routingId: this.#options.routingId, curve: this.#options.curve });
@@ -117,6 +130,7 @@ export class BrokerLink {
         if (name === Back.REVOKE) {
           // The leased jobs it took and has not reported go with the answer: the broker holds them from now.
           if (String(this.#lease) === frames[1]!.toString()) this.#lease = undefined;
+          this.sendHeldReports();
           this.#outbox.send([Back.REVOKED, frames[1]!, ...batchOf([...this.#unreported.values()]).slice(1)]);
           this.#unreported.clear();
           continue;
@@ -180,8 +194,9 @@ export class BrokerLink {
       if (socket === this.#socket && copies.length > 0 && results.length <= DIRECT_MAX_JOBS) this.#direct!.send(copies);
       results[results.length - 1]!.memoryMb = this.#memory();
       if (socket === this.#socket) {
-        for (const message of packBatches(Back.RESULTS, results, "value")) this.#outbox.send(message);
         if (this.#unreported.size > 0) for (const { id } of results) this.#unreported.delete(id);
+        if (results.every(mayWaitToReport)) this.#holdReports(results);
+        else this.#report(results);
       }
       results = [];
       copies = [];
@@ -189,6 +204,26 @@ export class BrokerLink {
     }
     this.#running = false;
     if (this.#waiting.length > 0) void this.#runWaiting(this.#socket); // arrived on a new connection meanwhile
+  }
+
+  /** Sends results to the broker, behind the reports held back. */
+  #report(results: JobResult[]): void {
+    const all = this.#heldReports.length > 0 ? [...this.#heldReports, ...results] : results;
+    this.#heldReports = [];
+    clearTimeout(this.#reportTimer);
+    this.#reportTimer = undefined;
+    for (const message of packBatches(Back.RESULTS, all, "value")) this.#outbox.send(message);
+  }
+
+  #holdReports(results: JobResult[]): void {
+    this.#heldReports.push(...results);
+    if (this.#heldReports.length >= REPORT_MAX) this.#report([]);
+    else this.#reportTimer ??= setTimeout(() => this.sendHeldReports(), REPORT_WAIT_MS).unref();
+  }
+
+  /** Sends the reports held back: before REVOKED, and when the client announced a leased job (the broker holds it till then). */
+  sendHeldReports(): void {
+    if (this.#heldReports.length > 0) this.#report([]);
   }
 
   /**
@@ -222,6 +257,15 @@ export class BrokerLink {
     this.#backoffMs = this.#options.heartbeatMs;
     this.#reconnectAt = 0;
   }
+}
+
+/**
+ * Whether a result's report to the broker may wait: a leased job's whose copy its client has. If
+ * the client announced the job, the broker holds it till the report, and the client asks for the
+ * held reports (Lease.REPORT) before it sends another job.
+ */
+function mayWaitToReport(result: JobResult): boolean {
+  return result.lease !== undefined && result.copied === true;
 }
 
 /** Leased jobs as one batch ([command, JSON, args]): a lease carries one lone job at a time, never split. */

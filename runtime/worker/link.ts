@@ -68,6 +68,8 @@ export class BrokerLink {
   /** Results of lone leased jobs, copied to their client, whose report to the broker waits (REPORT_WAIT_MS). */
   #heldReports: JobResult[] = [];
   #reportTimer?: NodeJS.Timeout;
+  /** The client announced a job while one ran here (it may be that one): its report goes at once. */
+  #reportNext = false;
 
   constructor(options: LinkOptions) {
     this.#options = options;
@@ -79,7 +81,7 @@ export class BrokerLink {
   }
 
   close(): void {
-    this.sendHeldReports();
+    this.#sendHeldReports();
     this.#heartbeat.stop();
     this.#socket.close();
     this.#direct?.close();
@@ -89,6 +91,7 @@ export class BrokerLink {
     this.#waiting = new Fifo(); // held by the old connection: the broker re-dispatches them
     this.#lease = undefined; // went with it too
     this.#heldReports = []; // their clients have the results; the broker re-dispatches what it held
+    this.#reportNext = false;
     const unreported = [...this.#unreported.values()];
     this.#unreported.clear();
     const socket = connect(this.#options.endpoint, { routingId: this.#options.routingId, curve: this.#options.curve });
@@ -130,7 +133,7 @@ export class BrokerLink {
         if (name === Back.REVOKE) {
           // The leased jobs it took and has not reported go with the answer: the broker holds them from now.
           if (String(this.#lease) === frames[1]!.toString()) this.#lease = undefined;
-          this.sendHeldReports();
+          this.#sendHeldReports();
           this.#outbox.send([Back.REVOKED, frames[1]!, ...batchOf([...this.#unreported.values()]).slice(1)]);
           this.#unreported.clear();
           continue;
@@ -195,8 +198,9 @@ export class BrokerLink {
       results[results.length - 1]!.memoryMb = this.#memory();
       if (socket === this.#socket) {
         if (this.#unreported.size > 0) for (const { id } of results) this.#unreported.delete(id);
-        if (results.every(mayWaitToReport)) this.#holdReports(results);
+        if (!this.#reportNext && results.every(mayWaitToReport)) this.#holdReports(results);
         else this.#report(results);
+        this.#reportNext = false;
       }
       results = [];
       copies = [];
@@ -218,11 +222,20 @@ export class BrokerLink {
   #holdReports(results: JobResult[]): void {
     this.#heldReports.push(...results);
     if (this.#heldReports.length >= REPORT_MAX) this.#report([]);
-    else this.#reportTimer ??= setTimeout(() => this.sendHeldReports(), REPORT_WAIT_MS).unref();
+    else this.#reportTimer ??= setTimeout(() => this.#sendHeldReports(), REPORT_WAIT_MS).unref();
   }
 
-  /** Sends the reports held back: before REVOKED, and when the client announced a leased job (the broker holds it till then). */
-  sendHeldReports(): void {
+  /**
+   * The client announced a leased job (Lease.REPORT): the broker holds it until its report. The
+   * reports held back go now, and a running job's (the announced one, maybe) as it ends.
+   */
+  reportAnnounced(): void {
+    if (this.#running) this.#reportNext = true;
+    this.#sendHeldReports();
+  }
+
+  /** Sends the reports held back. */
+  #sendHeldReports(): void {
     if (this.#heldReports.length > 0) this.#report([]);
   }
 

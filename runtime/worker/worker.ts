@@ -41,7 +41,7 @@ const leaseSocket = local
       workerSocketPath(context.runDir, process.pid),
       context.config.maxMessageBytes + FRAME_OVERHEAD_BYTES,
       (frames) => link.takeLeased(frames),
-      () => link.sendHeldReports(),
+      () => link.reportAnnounced(),
     )
   : undefined;
 const link = new BrokerLink({

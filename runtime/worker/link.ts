@@ -197,8 +197,10 @@ export class BrokerLink {
       if (socket === this.#socket && copies.length > 0 && results.length <= DIRECT_MAX_JOBS) this.#direct!.send(copies);
       results[results.length - 1]!.memoryMb = this.#memory();
       if (socket === this.#socket) {
+        // Held back only while the broker holds none of them: not announced, not listed in a REVOKED.
+        const hold = !this.#reportNext && results.every((result) => mayWaitToReport(result) && this.#unreported.has(result.id));
         if (this.#unreported.size > 0) for (const { id } of results) this.#unreported.delete(id);
-        if (!this.#reportNext && results.every(mayWaitToReport)) this.#holdReports(results);
+        if (hold) this.#holdReports(results);
         else this.#report(results);
         this.#reportNext = false;
       }
@@ -275,7 +277,7 @@ export class BrokerLink {
 /**
  * Whether a result's report to the broker may wait: a leased job's whose copy its client has. If
  * the client announced the job, the broker holds it till the report, and the client asks for the
- * held reports (Lease.REPORT) before it sends another job.
+ * held reports (Lease.REPORT) before it sends another job; a job REVOKED listed is reported at once.
  */
 function mayWaitToReport(result: JobResult): boolean {
   return result.lease !== undefined && result.copied === true;

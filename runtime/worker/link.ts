@@ -16,7 +16,7 @@ const FLUSH_MS = 1;
 const MEMORY_SAMPLE_MS = 100;
 /**
  * A leased job's report to the broker, once its client has the result, waits this long at most,
- * with the reports after it: a report a job woke the hub just as the client and this worker
+ * with the reports after it: one report per job woke the hub just as the client and this worker
  * wanted the cores (docs/architecture.md, "Reports held back").
  */
 const REPORT_WAIT_MS = 5;

@@ -36,6 +36,8 @@ export interface LinkOptions {
   run(job: JobDispatch): Promise<JobResult>;
   /** The run directory, for a local worker: where its QueueManagers' results sockets are. */
   runDir?: string;
+  /** How long a held report may wait (REPORT_WAIT_MS unless a test says otherwise). */
+  reportWaitMs?: number;
 }
 
 /**
@@ -224,7 +226,7 @@ export class BrokerLink {
   #holdReports(results: JobResult[]): void {
     this.#heldReports.push(...results);
     if (this.#heldReports.length >= REPORT_MAX) this.#report([]);
-    else this.#reportTimer ??= setTimeout(() => this.#sendHeldReports(), REPORT_WAIT_MS).unref();
+    else this.#reportTimer ??= setTimeout(() => this.#sendHeldReports(), this.#options.reportWaitMs ?? REPORT_WAIT_MS).unref();
   }
 
   /**

@@ -21,17 +21,22 @@ const CLIENT = Buffer.from("\0local:1", "latin1").toString("base64");
 /** Messages as they come, waited for by what they say. */
 class Inbox {
   readonly messages: string[][] = [];
-  #waiting: { match: (frames: string[]) => boolean; found: () => void }[] = [];
+  #waiting: { match: (frames: string[]) => boolean; found: (frames: string[]) => void }[] = [];
 
   add(frames: Buffer[]): void {
-    this.messages.push(frames.map((frame) => frame.toString("latin1")));
-    this.#waiting = this.#waiting.filter(({ match, found }) => !(this.messages.some(match) && (found(), true)));
+    const message = frames.map((frame) => frame.toString("latin1"));
+    this.messages.push(message);
+    for (const waiter of this.#waiting.filter(({ match }) => match(message))) {
+      this.#waiting.splice(this.#waiting.indexOf(waiter), 1);
+      waiter.found(message);
+    }
   }
 
+  /** The first message, come or to come, that `match` takes. */
   next(match: (frames: string[]) => boolean): Promise<string[]> {
     const seen = this.messages.find(match);
     if (seen) return Promise.resolve(seen);
-    return new Promise((resolve) => this.#waiting.push({ match, found: () => resolve(this.messages.find(match)!) }));
+    return new Promise((found) => this.#waiting.push({ match, found }));
   }
 }
 

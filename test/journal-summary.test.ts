@@ -3,11 +3,12 @@
  * record, the task stream's even thinning (runtime/util/even-sample.ts) bounded past its limit.
  */
 import t from "tap";
-import { frame, type JournalRecord } from "../runtime/host/journal-format.js";
+import type { JournalRecord } from "../runtime/host/journal-format.js";
 import { summarizeJournal } from "../runtime/host/journal-summary.js";
 import { EvenSample } from "../runtime/util/even-sample.js";
+import { frameLine } from "./lib/journal.js";
 
-const journalOf = (records: JournalRecord[]) => Buffer.from(records.map(frame).join(""));
+const journalOf = (records: JournalRecord[]) => Buffer.from(records.map(frameLine).join(""));
 const run = (at: number): JournalRecord => ({ t: "run", v: 1, at, bundle: "b".repeat(64), script: "/s.ts" });
 const queued = (id: string, fn = "f"): JournalRecord => ({ t: "queued", id, fn, sha: "0" });
 const finished = (id: string, started: number, ms: number, pid = 7, status: "processed" | "failed" = "processed"): JournalRecord => ({

@@ -21,9 +21,11 @@ import {
   mkdirSync,
 } from "node:fs";
 import { join } from "node:path";
-import { crc32 } from "../runtime/util/crc32.js";
-import { frame, frameProcessed, frameQueued, scanJournal, type JournalRecord } from "../runtime/host/journal-format.js";
+import { scanJournal, type JournalRecord } from "../runtime/host/journal-format.js";
+import { JournalLines } from "../runtime/host/journal-lines.js";
+import type { JobResult } from "../runtime/wire/jobs.js";
 import { BIN, fixture, killInstance, lastJson, newInstanceId, processesGone, strmbrkr, strmbrkrWatched, ROOT } from "./lib/cli.js";
+import { frameLine, journalRecords } from "./lib/journal.js";
 import { scratchDir } from "./lib/kvs-helpers.js";
 
 type Test = Parameters<Parameters<typeof t.test>[0]>[0];
@@ -48,20 +50,11 @@ const expected = {
     .digest("hex"),
 };
 
-/** The journal's whole lines with a good checksum, parsed (a torn or bad line is skipped). */
-function records(path: string): any[] {
-  return readFileSync(path, "utf8")
-    .split("\n")
-    .slice(0, -1) // the last piece has no newline: torn, or empty
-    .filter((line) => /^[0-9a-f]{8} /.test(line) && crc32(line.slice(9)) === Number.parseInt(line.slice(0, 8), 16))
-    .map((line) => JSON.parse(line.slice(9)));
-}
-
 /** The arguments n of the jobs with a durable processed record. */
 function finishedArgs(path: string): Set<number> {
   const argsById = new Map<string, number>();
   const done = new Set<number>();
-  for (const record of records(path)) {
+  for (const record of journalRecords(path)) {
     if (record.t === "queued") argsById.set(record.id, JSON.parse(Buffer.from(record.args, "base64").toString())[0]);
     else if (record.t === "finished" && record.status === "processed") done.add(argsById.get(record.id)!);
   }
@@ -87,7 +80,7 @@ async function runAndCrash(journal: string, sideEffects: string, { group }: { gr
     const deadline = Date.now() + 60_000;
     for (;;) {
       // Waits on the journal's growth, read as the user could: each look is a fresh read of the file.
-      const finished = existsSync(journal) ? records(journal).filter((r) => r.t === "finished").length : 0;
+      const finished = existsSync(journal) ? journalRecords(journal).filter((r) => r.t === "finished").length : 0;
       if (finished >= KILL_AT) break;
       if (child.exitCode !== null || Date.now() > deadline)
         throw new Error(`the run ended or stalled before ${KILL_AT} jobs finished (${finished}); stderr: ${stderr}`);
@@ -140,39 +133,137 @@ async function crashAndResume(t: Test, { group, tear }: { group: boolean; tear: 
   t.same(linesOf(join(dir, "phase3.txt")), [], "and runs no job at all");
 }
 
-t.test("a job's two records, framed by hand, are frame()'s records, in ASCII", async (t) => {
-  for (const fn of ["square", "größe", "名前", 'a"b\\c']) {
-    const queued = frameQueued("42-7", fn, "ab".repeat(32), "WzFd");
-    t.same(JSON.parse(queued.slice(9)), { t: "queued", id: "42-7", fn, sha: "ab".repeat(32), args: "WzFd" }, `queued ${fn}`);
-    t.match(queued, /^[\x20-\x7e]*\n$/, `queued ${fn}: ASCII`);
-    const bytes = Buffer.from(frame({ t: "run", v: 1, at: 1, bundle: "b", script: "s" }) + queued);
-    const read: JournalRecord[] = [];
-    t.same(
-      scanJournal(bytes, "j", (record) => read.push(record)),
-      { torn: undefined, endsWithNewline: true, records: 2 },
-      "its checksum holds",
-    );
-    t.equal((read[1] as { fn: string }).fn, fn, "read back");
-  }
-  t.equal(
-    frameQueued("42-7", "f", "00", undefined),
-    frame({ t: "queued", id: "42-7", fn: "f", sha: "00" }),
-    "arguments kept as their digest alone",
-  );
-  t.equal(
-    frameProcessed("42-7", "MQ==", 1, 2, 3, 99),
-    frame({ t: "finished", id: "42-7", status: "processed", value: "MQ==", delegated: 1, started: 2, processed: 3, pid: 99 }),
-  );
-  t.equal(frameProcessed("42-7", "MQ=="), frame({ t: "finished", id: "42-7", status: "processed", value: "MQ==" }), "times unknown");
+t.test("the records the host writes: JSON.stringify's, in ASCII, jobs in batch records where they fit", async (t) => {
+  const written: Buffer[] = [];
+  const lines = new JournalLines(4096, (bytes) => written.push(Buffer.from(bytes)));
+  const times = { ok: true, delegatedAt: 1796188882157, startedAt: 1796188882204, processedAt: 1796188882204, workerPid: 19621 };
+  const result = (fields: Partial<JobResult>) => ({ ...times, ...fields }) as JobResult;
+  const bigArgs = Buffer.from(JSON.stringify(["x".repeat(60)]));
+  const bigValue = Buffer.alloc(5000, "v"); // its line is longer than the buffer
+  const run = { t: "run", v: 2, at: 1, bundle: "b", script: "s" } as const;
+  lines.record(run);
+  lines.queued("42-1", "größe", "[1]");
+  lines.queued("42-2", "größe", Buffer.from("[2]"));
+  lines.queued("42-3", 'a"b\\c', "[3]"); // another function: a batch of its own
+  lines.queued("42-4", 'a"b\\c', bigArgs); // over 48 bytes: a record of its own, with its digest
+  lines.processed("42-1", Buffer.from("1"), result({}));
+  lines.processed("42-2", Buffer.from("4"), result({ workerPid: 19622 }));
+  lines.processed("42-3", Buffer.from("9"), result({ startedAt: undefined })); // a time unknown: a record of its own
+  lines.processed("42-4", bigValue, result({})); // a long value: a record of its own
   const failed: JournalRecord = {
     t: "finished",
-    id: "42-8",
+    id: "42-5",
     status: "failed",
     error: { name: "RangeError", message: "Größe ≠ 名前 \u{1f600}", stack: "RangeError: Größe\n    at f (/tmp/ü.ts:1:1)" },
   };
-  const framed = frame(failed);
-  t.match(framed, /^[\x20-\x7e]*\n$/, "any record is framed in ASCII");
-  t.same(JSON.parse(framed.slice(9)), failed, "and reads back the same");
+  lines.record(failed);
+  lines.flush();
+  const sha = createHash("sha256").update(bigArgs).digest("hex");
+  const expected = [
+    run,
+    {
+      t: "queued",
+      fn: "größe",
+      jobs: [
+        ["42-1", "WzFd"],
+        ["42-2", "WzJd"],
+      ],
+    },
+    { t: "queued", fn: 'a"b\\c', jobs: [["42-3", "WzNd"]] },
+    { t: "queued", id: "42-4", fn: 'a"b\\c', sha, args: bigArgs.toString("base64") },
+    {
+      t: "finished",
+      status: "processed",
+      jobs: [
+        ["42-1", "MQ==", 1796188882157, 1796188882204, 1796188882204, 19621],
+        ["42-2", "NA==", 1796188882157, 1796188882204, 1796188882204, 19622],
+      ],
+    },
+    { t: "finished", id: "42-3", status: "processed", value: "OQ==", delegated: 1796188882157, processed: 1796188882204, pid: 19621 },
+    {
+      t: "finished",
+      id: "42-4",
+      status: "processed",
+      value: bigValue.toString("base64"),
+      ...{ delegated: 1796188882157, started: 1796188882204, processed: 1796188882204, pid: 19621 },
+    },
+    failed,
+  ];
+  const text = Buffer.concat(written).toString("latin1");
+  t.match(text, /^[\x20-\x7e\n]*$/, "every line is ASCII");
+  t.equal(text, expected.map(frameLine).join(""), "each line as JSON.stringify and the format's checksum make it");
+  t.ok(written.length >= 2, `a line longer than the buffer went on its own (${written.length} writes)`);
+  const read: JournalRecord[] = [];
+  t.same(
+    scanJournal(Buffer.from(text), "j", (record) => read.push(record)),
+    { torn: undefined, endsWithNewline: true, records: 10 },
+  );
+  t.same(
+    read.map((record) => (record.t === "run" ? "run" : `${record.t} ${record.id}`)),
+    [
+      "run",
+      "queued 42-1",
+      "queued 42-2",
+      "queued 42-3",
+      "queued 42-4",
+      "finished 42-1",
+      "finished 42-2",
+      "finished 42-3",
+      "finished 42-4",
+      "finished 42-5",
+    ],
+    "a batch reads as a record per job, in order",
+  );
+  t.same(read[1], { t: "queued", id: "42-1", fn: "größe", args: "WzFd" });
+  t.same(read[6], {
+    t: "finished",
+    id: "42-2",
+    status: "processed",
+    value: "NA==",
+    delegated: 1796188882157,
+    started: 1796188882204,
+    processed: 1796188882204,
+    pid: 19622,
+  });
+});
+
+t.test("a batch record holds at most 1,000 jobs; a bad job in one refuses the journal", async (t) => {
+  const written: Buffer[] = [];
+  const lines = new JournalLines(1 << 20, (bytes) => written.push(Buffer.from(bytes)));
+  lines.record({ t: "run", v: 2, at: 1, bundle: "b", script: "s" });
+  for (let i = 1; i <= 2500; i++) lines.queued(`42-${i}`, "f", `[${i}]`);
+  lines.flush();
+  const text = Buffer.concat(written).toString("latin1");
+  t.same(
+    text
+      .split("\n")
+      .slice(1, -1)
+      .map((line) => JSON.parse(line.slice(9)).jobs.length),
+    [1000, 1000, 500],
+  );
+  let queued = 0;
+  scanJournal(Buffer.from(text), "j", (record) => void (record.t === "queued" && queued++));
+  t.equal(queued, 2500, "every job read back");
+  for (const bad of [
+    { t: "queued", fn: "f", jobs: [["42-1", 7]] },
+    { t: "queued", jobs: [["42-1", "WzFd"]] },
+    { t: "finished", status: "processed", jobs: [["42-1", "MQ==", 1, 2, 3]] },
+    { t: "finished", status: "failed", jobs: [["42-1", "MQ==", 1, 2, 3, 4]] },
+    { t: "queued", fn: "f", jobs: "42-1" },
+  ]) {
+    const journal = Buffer.from(
+      [{ t: "run", v: 2, at: 1, bundle: "b", script: "s" }, bad, { t: "queued", id: "42-2", fn: "f", sha: "0" }].map(frameLine).join(""),
+    );
+    t.throws(
+      () => scanJournal(journal, "j", () => {}),
+      { message: "journal j: line 2 is corrupt (not a journal record); refusing the journal, left as it is" },
+      JSON.stringify(bad),
+    );
+  }
+  const future = Buffer.from(frameLine({ t: "run", v: 3, at: 1, bundle: "b", script: "s" }));
+  t.throws(() => scanJournal(future, "j", () => {}), {
+    message: "journal j: line 1 has format version 3; this strmbrkr reads versions 1 and 2",
+  });
 });
 
 t.test("the host SIGKILLed half-way: --resume runs only the jobs with no durable result", { timeout: 240_000 }, (t) =>
@@ -196,7 +287,7 @@ t.test("the journal and its bundle are 0600, the bundles folder 0700; a record p
   t.equal(statSync(bundles).mode & 0o777, 0o700, "its bundles folder is 0700");
   const [kept] = readdirSync(bundles);
   t.equal(statSync(join(bundles, kept!)).mode & 0o777, 0o600, "the bundle is 0600");
-  const all = records(journal);
+  const all = journalRecords(journal);
   t.equal(all[0].t, "run", "the first record is the run's");
   t.equal(kept, `${all[0].bundle}.mjs`, "the bundle is kept under its digest");
   t.equal(
@@ -222,12 +313,12 @@ t.test("a corrupt record in the middle: refused with one line, exit 2, the file 
   const journal = join(dir, "j");
   t.equal((await square(journal)).code, 0);
   const lines = readFileSync(journal, "utf8").split("\n");
-  lines[2] = lines[2]!.replace('"fn":"square"', '"fn":"squarf"'); // one bit of difference, the checksum unchanged
+  lines[1] = lines[1]!.replace('"fn":"square"', '"fn":"squarf"'); // one bit of difference, the checksum unchanged
   writeFileSync(journal, lines.join("\n"));
   const before = readFileSync(journal);
   const refused = await strmbrkrWatched(["run", fixture("cli-square.ts"), "--workers", "1", "--journal", journal, "--resume", "--", "5"]);
   t.equal(refused.code, 2, "exit 2");
-  t.equal(refused.stderr, `strmbrkr: journal ${journal}: line 3 is corrupt (checksum mismatch); refusing the journal, left as it is\n`);
+  t.equal(refused.stderr, `strmbrkr: journal ${journal}: line 2 is corrupt (checksum mismatch); refusing the journal, left as it is\n`);
   t.ok(readFileSync(journal).equals(before), "the journal is unchanged, byte for byte");
   t.same(refused.started, [], "no broker, store or worker started");
 });
@@ -240,7 +331,7 @@ t.test("--resume after the script changed: refused naming both bundles; --resume
   const run = (...flags: string[]) =>
     strmbrkr(["run", script, "--workers", "1", "--no-progress", "--journal", journal, ...flags, "--", "5"], { timeoutMs: 30_000 });
   t.equal((await run()).code, 0);
-  const oldBundle = records(journal)[0].bundle;
+  const oldBundle = journalRecords(journal)[0].bundle;
   appendFileSync(script, "\nexport const changed = 1;\n");
   const before = readFileSync(journal);
   const refused = await run("--resume");
@@ -256,7 +347,7 @@ t.test("--resume after the script changed: refused naming both bundles; --resume
   t.equal(any.code, 0, "--resume=any runs", { stderr: any.stderr });
   t.match(any.stderr, "5 processed results recorded");
   t.same(lastJson(any.stdout).squares, [1, 4, 9, 16, 25]);
-  t.equal(records(journal).filter((r) => r.t === "queued").length, 5, "no job was queued to run again: all came from the journal");
+  t.equal(journalRecords(journal).filter((r) => r.t === "queued").length, 5, "no job was queued to run again: all came from the journal");
 });
 
 t.test(
@@ -350,6 +441,6 @@ t.test("strmbrkr map takes --journal and --resume too", { timeout: 60_000 }, asy
   t.equal(second.code, 0, "the resumed map exits 0", { stderr: second.stderr });
   t.equal(second.stdout, "1\n4\n9\n16\n", "with every line's result, in order");
   t.match(second.stderr, "3 processed results recorded");
-  const queued = records(journal).filter((r) => r.t === "queued");
+  const queued = journalRecords(journal).filter((r) => r.t === "queued");
   t.equal(queued.length, 4, "only the new line's job was queued to run in the second map");
 });

@@ -4,7 +4,9 @@ import { StrmbrkrError } from "../util/errors.js";
 // A journal is lines, one record each: `<crc32 of the JSON, 8 hex digits> <JSON>\n` (docs/journal.md).
 // The checksum tells a damaged line from a good one; the newline, a whole line from one cut short.
 
-export const JOURNAL_VERSION = 1;
+export const JOURNAL_VERSION = 2;
+/** Versions this strmbrkr reads: 1 wrote a record a job, 2 adds batch records. */
+const READABLE_VERSIONS = [1, 2];
 
 /** Opens a run's part of the journal: what ran (the bundle's SHA-256) and when. */
 export interface RunRecord {
@@ -46,6 +48,26 @@ export interface FinishedRecord {
 
 export type JournalRecord = RunRecord | QueuedRecord | FinishedRecord;
 
+/**
+ * Queued jobs of one function whose arguments are their own identity (DIGEST_ABOVE_BYTES or less),
+ * a line for many: `[id, args]` each. Read as a QueuedRecord per job.
+ */
+export interface QueuedBatch {
+  t: "queued";
+  fn: string;
+  jobs: [id: string, args: string][];
+}
+
+/** Processed jobs whose result has every time and the pid, a line for many. Read as a FinishedRecord per job. */
+export interface FinishedBatch {
+  t: "finished";
+  status: "processed";
+  jobs: [id: string, value: string, delegated: number, started: number, processed: number, pid: number][];
+}
+
+/** What a line holds: a record, or a batch of them (version 2 on). */
+type JournalLine = JournalRecord | QueuedBatch | FinishedBatch;
+
 /** Arguments larger than this are kept as their digest alone. */
 export const MAX_RECORDED_ARGS_BYTES = 64 * 1024;
 
@@ -69,43 +91,12 @@ export class JournalError extends StrmbrkrError {
 }
 
 /**
- * One record as a line of the journal, in ASCII: JSON escapes any other character as \uXXXX, so
- * every line is written a byte a character (Latin-1, no UTF-8 encoder) and its checksum is that of
- * its bytes. The JSON reads back the same.
+ * A value's JSON in ASCII: JSON escapes any other character as \uXXXX, so every line is written a
+ * byte a character (Latin-1, no UTF-8 encoder) and its checksum is that of its bytes
+ * (journal-lines.ts writes them). It reads back the same.
  */
-export function frame(record: JournalRecord): string {
-  return line(ascii(JSON.stringify(record)));
-}
-
-const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
-const hex8 = (n: number) => HEX[n >>> 24]! + HEX[(n >>> 16) & 0xff]! + HEX[(n >>> 8) & 0xff]! + HEX[n & 0xff]!;
-const line = (json: string) => `${hex8(crc32(json))} ${json}\n`;
-
-const ascii = (json: string) => json.replace(/[\u0080-\uffff]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
-
-// The two records a job writes, framed without JSON.stringify: the same records as frame()'s (the
-// same fields in the same order) at half its cost, which a run of tiny jobs pays twice a job. Only
-// `fn` could hold characters to escape (ids are `<pid>-<n>`, digests hex, payloads base64): its
-// JSON is cached.
-const fnJson = new Map<string, string>();
-
-/** frame() of a QueuedRecord. */
-export function frameQueued(id: string, fn: string, sha: string | undefined, args: string | undefined): string {
-  let name = fnJson.get(fn);
-  if (name === undefined) fnJson.set(fn, (name = ascii(JSON.stringify(fn))));
-  return line(
-    `{"t":"queued","id":"${id}","fn":${name}${sha === undefined ? "" : `,"sha":"${sha}"`}${args === undefined ? "" : `,"args":"${args}"`}}`,
-  );
-}
-
-/** frame() of a processed FinishedRecord: the times and pid given when known, as in FinishedRecord. */
-export function frameProcessed(id: string, value: string, delegated?: number, started?: number, processed?: number, pid?: number): string {
-  return line(
-    `{"t":"finished","id":"${id}","status":"processed","value":"${value}"${field("delegated", delegated)}${field("started", started)}${field("processed", processed)}${field("pid", pid)}}`,
-  );
-}
-
-const field = (name: string, value: number | undefined) => (value === undefined ? "" : `,"${name}":${value}`);
+export const asciiJson = (value: unknown) =>
+  JSON.stringify(value).replace(/[\u0080-\uffff]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
 
 /** A processed result kept to answer its job again: what of its record the job gets. */
 export interface KeptResult {
@@ -164,13 +155,13 @@ export function scanJournal(bytes: Buffer, path: string, visit: (record: Journal
     const record = checked;
     if (bad && !(record.t === "run" && record.torn === bad.line)) throw corrupt(path, bad);
     bad = undefined;
-    if (records++ === 0 && record.t !== "run")
+    if (records === 0 && record.t !== "run")
       throw new JournalError(`journal ${path}: line ${line} is not a run record: not a strmbrkr journal; left as it is`);
-    if (record.t === "run" && record.v !== JOURNAL_VERSION)
+    if (record.t === "run" && !READABLE_VERSIONS.includes(record.v))
       throw new JournalError(
-        `journal ${path}: line ${line} has format version ${record.v}; this strmbrkr reads version ${JOURNAL_VERSION}`,
+        `journal ${path}: line ${line} has format version ${record.v}; this strmbrkr reads versions ${READABLE_VERSIONS.join(" and ")}`,
       );
-    visit(record, line);
+    records += visitRecords(record, line, visit);
   }
   return { torn: bad?.line, endsWithNewline: true, records };
 }
@@ -207,21 +198,47 @@ export function readJournal(bytes: Buffer, path: string, reuse: (bundle: string)
   return { processed, lastBundle, ...end };
 }
 
-/** The record on bytes[start, end), or why it is bad. */
-function checkLine(bytes: Buffer, start: number, end: number): JournalRecord | string {
+/** Hands `visit` the line's record, or each job's record of a batch; returns how many. */
+function visitRecords(line: JournalLine, number: number, visit: (record: JournalRecord, line: number) => void): number {
+  if (!("jobs" in line)) {
+    visit(line, number);
+    return 1;
+  }
+  if (line.t === "queued") for (const [id, args] of line.jobs) visit({ t: "queued", id, fn: line.fn, args }, number);
+  else
+    for (const [id, value, delegated, started, processed, pid] of line.jobs)
+      visit({ t: "finished", id, status: "processed", value, delegated, started, processed, pid }, number);
+  return line.jobs.length;
+}
+
+/** The line's record (or batch) on bytes[start, end), or why it is bad. */
+function checkLine(bytes: Buffer, start: number, end: number): JournalLine | string {
   if (end - start < 11 || bytes[start + 8] !== SPACE) return "not a `CRC32 JSON` line";
   const sum = hexAt(bytes, start);
   if (sum < 0) return "not a `CRC32 JSON` line";
   const json = bytes.subarray(start + 9, end);
   if (crc32(json) !== sum) return "checksum mismatch";
-  let record: JournalRecord;
+  let record: JournalLine;
   try {
-    record = JSON.parse(json.toString("utf8")) as JournalRecord;
+    record = JSON.parse(json.toString("utf8")) as JournalLine;
   } catch {
     return "not JSON";
   }
   if (typeof record !== "object" || record === null || !["run", "queued", "finished"].includes(record.t)) return "not a journal record";
+  if ("jobs" in record && !isBatch(record)) return "not a journal record";
   return record;
+}
+
+const JOB_FIELDS = { queued: ["string", "string"], finished: ["string", "string", "number", "number", "number", "number"] };
+
+/** Whether a line with `jobs` is a batch record whose every job has its fields' types. */
+function isBatch(line: JournalLine & { jobs: unknown }): boolean {
+  if (!Array.isArray(line.jobs) || line.t === "run") return false;
+  if (line.t === "queued" ? typeof line.fn !== "string" : line.status !== "processed") return false;
+  const types = JOB_FIELDS[line.t];
+  return line.jobs.every(
+    (job: unknown) => Array.isArray(job) && job.length === types.length && job.every((field, i) => typeof field === types[i]),
+  );
 }
 
 /** The 8 lower-case hex digits at bytes[start] as a number, or -1. */

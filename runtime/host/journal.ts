@@ -22,17 +22,14 @@ import type { JobResult } from "../wire/jobs.js";
 import { encode } from "../wire/serialize.js";
 import {
   DIGEST_ABOVE_BYTES,
-  frame,
-  frameProcessed,
-  frameQueued,
   JOURNAL_VERSION,
   jobKey,
   JournalError,
-  MAX_RECORDED_ARGS_BYTES,
   readJournal,
   type FinishedRecord,
   type KeptResult,
 } from "./journal-format.js";
+import { JournalLines } from "./journal-lines.js";
 
 const log = getLogger("journal");
 
@@ -60,9 +57,8 @@ export class Journal implements JobEvents {
   /** The file's bytes at open, read once the bundle is known (`begin`); resumed runs only. */
   #existing?: Buffer;
   #processed?: Map<string, KeptResult>;
-  /** Records waiting to be written: lines are encoded into it as they come, so a flush is one write of its start. */
-  #pending = Buffer.allocUnsafe(FLUSH_BYTES);
-  #pendingBytes = 0;
+  /** Records waiting to be written: made into one buffer as they come, so a flush is one write. */
+  readonly #lines = new JournalLines(FLUSH_BYTES, (bytes) => this.#write(bytes));
   // Queued jobs whose records are not framed yet. A queueJobs of 100,000 jobs spent more on their
   // records than on the rest of its work, before any job could leave: they are framed a step at a
   // time as the records are written, the jobs already on their way.
@@ -71,8 +67,8 @@ export class Journal implements JobEvents {
   /** Their encoded arguments; undefined: short primitives, encoded when framed (a Job's args are its own copy). */
   #waitingArgs: (Buffer | undefined)[] = [];
   #framed = 0;
-  /** Finished records that came while queued ones were waiting: written after those, so a job's records stay in order. */
-  #later: string[] = [];
+  /** Jobs that ended while queued ones were waiting: their records are made after those, so a job's records stay in order. */
+  #later: { job: Job; result: JobResult; value: Buffer }[] = [];
   #stepping = false;
   #syncing = false;
   #syncAgain = false;
@@ -138,9 +134,12 @@ export class Journal implements JobEvents {
     }
     this.#keepBundle(bundle, bundleBytes);
     // Written and fsynced now: a journal that cannot take it (a full disk) stops the run at its start.
-    const first = newline + frame({ t: "run", v: JOURNAL_VERSION, at: Date.now(), bundle, script, ...(torn ? { torn } : {}) });
+    let first = Buffer.from(newline);
+    const line = new JournalLines(1024, (bytes) => (first = Buffer.concat([first, bytes])));
+    line.record({ t: "run", v: JOURNAL_VERSION, at: Date.now(), bundle, script, ...(torn ? { torn } : {}) });
+    line.flush();
     try {
-      writeAll(this.#fd, Buffer.from(first, "latin1"));
+      writeAll(this.#fd, first);
       fsyncSync(this.#fd);
     } catch (error) {
       throw cannot("write", this.path, error);
@@ -196,9 +195,8 @@ export class Journal implements JobEvents {
   #frameWaiting(most: number): void {
     const end = Math.min(this.#waitingJobs.length, this.#framed + most);
     for (let i = this.#framed; i < end; i++) {
-      const args = this.#waitingArgs[i] ?? encode(this.#waitingJobs[i]!.args);
-      const base64 = args.length <= MAX_RECORDED_ARGS_BYTES ? args.toString("base64") : undefined;
-      this.#append(frameQueued(this.#waitingJobs[i]!.id, this.#waitingFns[i]!, digestOf(args), base64));
+      const job = this.#waitingJobs[i]!;
+      this.#lines.queued(job.id, this.#waitingFns[i]!, this.#waitingArgs[i] ?? lateArgs(job.args));
     }
     this.#framed = end;
     if (end < this.#waitingJobs.length) return;
@@ -206,27 +204,19 @@ export class Journal implements JobEvents {
     this.#waitingFns = [];
     this.#waitingArgs = [];
     this.#framed = 0;
-    for (const line of this.#later) this.#append(line);
+    for (const { job, result, value } of this.#later) this.#frameEnded(job, result, value);
     this.#later = [];
   }
 
   ended(job: Job, result: JobResult, value: Buffer): void {
     if (this.#failed || this.#closed) return;
-    const line = result.ok ? processedLine(job, result, value) : frame(failedRecord(job, result, value));
-    if (this.#waitingJobs.length > 0) this.#later.push(line);
-    else this.#append(line);
+    if (this.#waitingJobs.length > 0) this.#later.push({ job, result, value });
+    else this.#frameEnded(job, result, value);
   }
 
-  /** Adds a line (ASCII, as frame() makes them: a byte a character) to the batch. */
-  #append(line: string): void {
-    if (this.#pendingBytes + line.length > this.#pending.length) {
-      this.#writePending();
-      if (line.length > this.#pending.length) {
-        this.#write(Buffer.from(line, "latin1")); // a record larger than the batch: on its own
-        return;
-      }
-    }
-    this.#pendingBytes += this.#pending.write(line, this.#pendingBytes, "latin1");
+  #frameEnded(job: Job, result: JobResult, value: Buffer): void {
+    if (result.ok) this.#lines.processed(job.id, value, result);
+    else this.#lines.record(failedRecord(job, result, value));
   }
 
   /**
@@ -238,7 +228,7 @@ export class Journal implements JobEvents {
   flush(): void {
     if (this.#failed) return;
     this.#frameWaiting(FRAME_STEP);
-    this.#writePending();
+    this.#lines.flush();
     if (this.#waitingJobs.length > 0 && !this.#stepping) {
       this.#stepping = true;
       setImmediate(() => {
@@ -246,13 +236,6 @@ export class Journal implements JobEvents {
         if (!this.#closed) this.flush();
       });
     }
-  }
-
-  #writePending(): void {
-    if (this.#pendingBytes === 0) return;
-    const bytes = this.#pending.subarray(0, this.#pendingBytes);
-    this.#pendingBytes = 0;
-    this.#write(bytes);
   }
 
   #write(bytes: Buffer): void {
@@ -303,8 +286,13 @@ export class Journal implements JobEvents {
 const identityOf = (args: Buffer) => digestOf(args) ?? args.toString("base64");
 const digestOf = (args: Buffer) => (args.length > DIGEST_ABOVE_BYTES ? sha256(args) : undefined);
 
-function processedLine(job: Job, { delegatedAt, startedAt, processedAt, workerPid }: JobResult, value: Buffer): string {
-  return frameProcessed(job.id, value.toString("base64"), delegatedAt, startedAt, processedAt, workerPid);
+/**
+ * Arguments the JobClient left to encode as they leave (short JSON-exact primitives: `encode` is
+ * their JSON as UTF-8): their JSON when it is ASCII (its bytes are its characters), else its bytes.
+ */
+function lateArgs(args: readonly unknown[]): Buffer | string {
+  const json = JSON.stringify(args);
+  return /^[\x00-\x7f]*$/.test(json) ? json : encode(args);
 }
 
 function failedRecord(job: Job, result: JobResult, value: Buffer): FinishedRecord {

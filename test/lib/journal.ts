@@ -13,13 +13,37 @@ export const THROW_LINE =
     .split("\n")
     .findIndex((line) => line.includes("throw new RangeError")) + 1;
 
-/** The journal's whole lines with a good checksum, parsed (a torn or bad line is skipped). */
+/**
+ * The journal's records, read as a user could (docs/journal.md): its whole lines with a good
+ * checksum, parsed, a batch line read as a record per job (a torn or bad line is skipped).
+ */
 export function journalRecords(path: string): any[] {
   return readFileSync(path, "utf8")
     .split("\n")
     .slice(0, -1) // the last piece has no newline: torn, or empty
     .filter((line) => /^[0-9a-f]{8} /.test(line) && crc32(line.slice(9)) === Number.parseInt(line.slice(0, 8), 16))
-    .map((line) => JSON.parse(line.slice(9)));
+    .flatMap((line) => perJob(JSON.parse(line.slice(9))));
+}
+
+function perJob(line: any): any[] {
+  if (!line.jobs) return [line];
+  if (line.t === "queued") return line.jobs.map(([id, args]: string[]) => ({ t: "queued", id, fn: line.fn, args }));
+  return line.jobs.map(([id, value, delegated, started, processed, pid]: [string, string, number, number, number, number]) => ({
+    t: "finished",
+    id,
+    status: "processed",
+    value,
+    delegated,
+    started,
+    processed,
+    pid,
+  }));
+}
+
+/** A record (or a batch) as a journal line, by the format's definition: the writer's output is checked against it. */
+export function frameLine(record: object): string {
+  const json = JSON.stringify(record).replace(/[\u0080-\uffff]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return `${crc32(json).toString(16).padStart(8, "0")} ${json}\n`;
 }
 
 export interface ReportRun {

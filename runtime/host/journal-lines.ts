@@ -1,0 +1,266 @@
+import { hash } from "node:crypto";
+import { crc32Range } from "../util/crc32.js";
+import type { JobResult } from "../wire/jobs.js";
+import { asciiJson, DIGEST_ABOVE_BYTES, type JournalRecord, MAX_RECORDED_ARGS_BYTES } from "./journal-format.js";
+
+const BASE64 = Uint8Array.from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", (char) => char.charCodeAt(0));
+const HEX = Uint8Array.from("0123456789abcdef", (char) => char.charCodeAt(0));
+const EQUALS = 0x3d;
+const SPACE = 0x20;
+const NEWLINE = 0x0a;
+/** Up to this many bytes or characters, a loop here costs less than a call into Node's C++. */
+const SHORT = 64;
+/** A number's characters in JSON at most (`-1.2345678901234567e-308`). */
+const NUMBER_CHARS = 24;
+/** Return values up to this size go in batch records; longer ones are a record each. */
+const BATCHED_VALUE_BYTES = 1024;
+
+/** Jobs a batch record holds at most: a line a torn write can cut stays short. */
+const BATCH_JOBS = 1000;
+
+/**
+ * The journal's lines as they wait to be written: each record made straight into one buffer as
+ * `<crc32 of the JSON, 8 hex digits> <JSON>\n` (journal-format.ts), in ASCII, with no string per
+ * line. Jobs come in batch records where they can (journal-format.ts, QueuedBatch and
+ * FinishedBatch: a few dozen bytes a job, written field by field), the rest one record each. When
+ * a line would not fit, the lines before it are handed to `write` first (synchronously: the buffer
+ * is reused); a line longer than the whole buffer gets a buffer of its own.
+ */
+export class JournalLines {
+  readonly #capacity: number;
+  readonly #write: (bytes: Buffer) => void;
+  #buffer: Buffer;
+  #size = 0;
+  /** Where the line being made starts. */
+  #start = 0;
+  /** The batch record left open for more jobs, if any: its kind, and for queued jobs their function. */
+  #batch?: "finished" | { fn: string };
+  #batchJobs = 0;
+
+  constructor(capacity: number, write: (bytes: Buffer) => void) {
+    this.#capacity = capacity;
+    this.#write = write;
+    this.#buffer = Buffer.allocUnsafe(capacity);
+  }
+
+  /** Bytes waiting. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Hands what waits to `write`. */
+  flush(): void {
+    this.#closeBatch();
+    if (this.#size === 0) return;
+    const bytes = this.#buffer.subarray(0, this.#size);
+    this.#size = 0;
+    this.#write(bytes);
+    if (this.#buffer.length > this.#capacity) this.#buffer = Buffer.allocUnsafe(this.#capacity); // a long line's own
+  }
+
+  /** A queued job: `args` are its encoded arguments, or their JSON when it is ASCII (its bytes are its characters). */
+  queued(id: string, fn: string, args: Buffer | string): void {
+    if (args.length <= DIGEST_ABOVE_BYTES) {
+      const batch = this.#batch;
+      const name = fnJson(fn);
+      const entryBytes = 8 + id.length + base64Length(args.length);
+      if (typeof batch !== "object" || batch.fn !== fn || !this.#roomInBatch(entryBytes)) {
+        this.#closeBatch();
+        this.#begin(40 + name.length + entryBytes);
+        this.#ascii('{"t":"queued","fn":');
+        this.#ascii(name);
+        this.#ascii(',"jobs":[');
+        this.#batch = { fn };
+      }
+      this.#ascii(this.#batchJobs++ === 0 ? '["' : ',["');
+      this.#ascii(id);
+      this.#ascii('","');
+      this.#base64(args);
+      this.#ascii('"]');
+      return;
+    }
+    this.#closeBatch();
+    const sha = hash("sha256", args, "hex");
+    const kept = args.length <= MAX_RECORDED_ARGS_BYTES;
+    const name = fnJson(fn);
+    this.#begin(60 + id.length + name.length + sha.length + (kept ? base64Length(args.length) : 0));
+    this.#ascii('{"t":"queued","id":"');
+    this.#ascii(id);
+    this.#ascii('","fn":');
+    this.#ascii(name);
+    this.#ascii(',"sha":"');
+    this.#ascii(sha);
+    this.#ascii('"');
+    if (kept) {
+      this.#ascii(',"args":"');
+      this.#base64(args);
+      this.#ascii('"');
+    }
+    this.#ascii("}");
+    this.#end();
+  }
+
+  /** A processed job: `value` is its encoded return value; the result's times and pid when known. */
+  processed(id: string, value: Buffer, { delegatedAt, startedAt, processedAt, workerPid }: JobResult): void {
+    if (value.length <= BATCHED_VALUE_BYTES && isCount(delegatedAt) && isCount(startedAt) && isCount(processedAt) && isCount(workerPid)) {
+      const entryBytes = 10 + id.length + base64Length(value.length) + 4 * NUMBER_CHARS;
+      if (this.#batch !== "finished" || !this.#roomInBatch(entryBytes)) {
+        this.#closeBatch();
+        this.#begin(50 + entryBytes);
+        this.#ascii('{"t":"finished","status":"processed","jobs":[');
+        this.#batch = "finished";
+      }
+      this.#ascii(this.#batchJobs++ === 0 ? '["' : ',["');
+      this.#ascii(id);
+      this.#ascii('","');
+      this.#base64(value);
+      this.#ascii('",');
+      this.#integer(delegatedAt);
+      this.#ascii(",");
+      this.#integer(startedAt);
+      this.#ascii(",");
+      this.#integer(processedAt);
+      this.#ascii(",");
+      this.#integer(workerPid);
+      this.#ascii("]");
+      return;
+    }
+    this.#closeBatch();
+    this.#begin(120 + id.length + base64Length(value.length) + 4 * NUMBER_CHARS);
+    this.#ascii('{"t":"finished","id":"');
+    this.#ascii(id);
+    this.#ascii('","status":"processed","value":"');
+    this.#base64(value);
+    this.#ascii('"');
+    if (delegatedAt !== undefined) this.#number(',"delegated":', delegatedAt);
+    if (startedAt !== undefined) this.#number(',"started":', startedAt);
+    if (processedAt !== undefined) this.#number(',"processed":', processedAt);
+    if (workerPid !== undefined) this.#number(',"pid":', workerPid);
+    this.#ascii("}");
+    this.#end();
+  }
+
+  /** Any record, through JSON.stringify (the run's first, a failure). */
+  record(record: JournalRecord): void {
+    this.#closeBatch();
+    const json = asciiJson(record);
+    this.#begin(json.length + 10);
+    this.#ascii(json);
+    this.#end();
+  }
+
+  /** Whether the open batch takes one more job of at most `entryBytes` (and its closing `]}`). */
+  #roomInBatch(entryBytes: number): boolean {
+    return this.#batchJobs < BATCH_JOBS && this.#size + entryBytes + 3 <= this.#buffer.length;
+  }
+
+  #closeBatch(): void {
+    if (this.#batch === undefined) return;
+    this.#ascii("]}");
+    this.#end();
+    this.#batch = undefined;
+    this.#batchJobs = 0;
+  }
+
+  /** Starts a line of at most `maxBytes`, its checksum and newline included. */
+  #begin(maxBytes: number): void {
+    if (this.#size + maxBytes + 10 > this.#buffer.length) {
+      this.flush();
+      if (maxBytes + 10 > this.#buffer.length) this.#buffer = Buffer.allocUnsafe(maxBytes + 10);
+    }
+    this.#start = this.#size;
+    this.#size += 9; // the checksum and its space, once the JSON is known
+  }
+
+  #end(): void {
+    const buffer = this.#buffer;
+    let crc = crc32Range(buffer, this.#start + 9, this.#size);
+    for (let i = this.#start + 7; i >= this.#start; i--) {
+      buffer[i] = HEX[crc & 0xf]!;
+      crc >>>= 4;
+    }
+    buffer[this.#start + 8] = SPACE;
+    buffer[this.#size++] = NEWLINE;
+  }
+
+  /** Text the caller knows to be ASCII. */
+  #ascii(text: string): void {
+    if (text.length > SHORT) {
+      this.#size += this.#buffer.write(text, this.#size, "latin1");
+      return;
+    }
+    const buffer = this.#buffer;
+    let at = this.#size;
+    for (let i = 0; i < text.length; i++) buffer[at++] = text.charCodeAt(i);
+    this.#size = at;
+  }
+
+  /** `,"name":<n>` as JSON writes a finite number. */
+  #number(name: string, n: number): void {
+    this.#ascii(name);
+    if (Number.isSafeInteger(n) && n >= 0) this.#integer(n);
+    else this.#ascii(String(n));
+  }
+
+  /** A safe non-negative integer's digits: eight at a time in 32-bit arithmetic, which is several times cheaper than a double's. */
+  #integer(n: number): void {
+    const high = Math.floor(n / 1e8);
+    const low = (n - high * 1e8) | 0;
+    if (high > 0) {
+      this.#integer(high);
+      this.#digits(low, 8);
+    } else {
+      let width = 1;
+      for (let rest = low; rest >= 10; rest = (rest / 10) | 0) width++;
+      this.#digits(low, width);
+    }
+  }
+
+  /** `n` (< 1e8) in `width` digits, zero-padded. */
+  #digits(n: number, width: number): void {
+    const buffer = this.#buffer;
+    for (let i = this.#size + width - 1, rest = n | 0; i >= this.#size; i--, rest = (rest / 10) | 0) buffer[i] = 0x30 + (rest % 10);
+    this.#size += width;
+  }
+
+  /** The base64 of `bytes` (a string: its character codes, ASCII). */
+  #base64(bytes: Buffer | string): void {
+    if (bytes.length > SHORT) {
+      const text = typeof bytes === "string" ? Buffer.from(bytes, "latin1").toString("base64") : bytes.toString("base64");
+      this.#size += this.#buffer.write(text, this.#size, "latin1");
+      return;
+    }
+    const at = (i: number) => (typeof bytes === "string" ? bytes.charCodeAt(i) : bytes[i]!);
+    const buffer = this.#buffer;
+    let out = this.#size;
+    let i = 0;
+    for (; i + 3 <= bytes.length; i += 3) {
+      const n = (at(i) << 16) | (at(i + 1) << 8) | at(i + 2);
+      buffer[out++] = BASE64[n >>> 18]!;
+      buffer[out++] = BASE64[(n >>> 12) & 63]!;
+      buffer[out++] = BASE64[(n >>> 6) & 63]!;
+      buffer[out++] = BASE64[n & 63]!;
+    }
+    if (i < bytes.length) {
+      const two = i + 1 < bytes.length;
+      const n = (at(i) << 16) | (two ? at(i + 1) << 8 : 0);
+      buffer[out++] = BASE64[n >>> 18]!;
+      buffer[out++] = BASE64[(n >>> 12) & 63]!;
+      buffer[out++] = two ? BASE64[(n >>> 6) & 63]! : EQUALS;
+      buffer[out++] = EQUALS;
+    }
+    this.#size = out;
+  }
+}
+
+const base64Length = (bytes: number) => 4 * Math.ceil(bytes / 3);
+const isCount = (n: number | undefined): n is number => n !== undefined && Number.isSafeInteger(n) && n >= 0;
+
+// Only a function's name could hold characters to escape (ids are `<pid>-<n>`, digests hex,
+// payloads base64): its JSON is made once.
+const fnJsons = new Map<string, string>();
+function fnJson(fn: string): string {
+  let json = fnJsons.get(fn);
+  if (json === undefined) fnJsons.set(fn, (json = asciiJson(fn)));
+  return json;
+}

@@ -23,6 +23,7 @@ import {
 import { join } from "node:path";
 import { scanJournal, type JournalRecord } from "../runtime/host/journal-format.js";
 import { JournalLines } from "../runtime/host/journal-lines.js";
+import { jobIdOf, jobNumberOf } from "../runtime/client/job.js";
 import type { JobResult } from "../runtime/wire/jobs.js";
 import { BIN, fixture, killInstance, lastJson, newInstanceId, processesGone, strmbrkr, strmbrkrWatched, ROOT } from "./lib/cli.js";
 import { frameLine, journalRecords } from "./lib/journal.js";
@@ -142,17 +143,17 @@ t.test("the records the host writes: JSON.stringify's, in ASCII, jobs in batch r
   const bigValue = Buffer.alloc(5000, "v"); // its line is longer than the buffer
   const run = { t: "run", v: 2, at: 1, bundle: "b", script: "s" } as const;
   lines.record(run);
-  lines.queued("42-1", "größe", "[1]");
-  lines.queued("42-2", "größe", Buffer.from("[2]"));
-  lines.queued("42-3", 'a"b\\c', "[3]"); // another function: a batch of its own
-  lines.queued("42-4", 'a"b\\c', bigArgs); // over 48 bytes: a record of its own, with its digest
-  lines.processed("42-1", Buffer.from("1"), result({}));
-  lines.processed("42-2", Buffer.from("4"), result({ workerPid: 19622 }));
-  lines.processed("42-3", Buffer.from("9"), result({ startedAt: undefined })); // a time unknown: a record of its own
-  lines.processed("42-4", bigValue, result({})); // a long value: a record of its own
+  lines.queued(1, "größe", "[1]");
+  lines.queued(2, "größe", Buffer.from("[2]"));
+  lines.queued(3, 'a"b\\c', "[3]"); // another function: a batch of its own
+  lines.queued(4, 'a"b\\c', bigArgs); // over 48 bytes: a record of its own, with its digest
+  lines.processed(1, Buffer.from("1"), result({}));
+  lines.processed(2, Buffer.from("4"), result({ workerPid: 19622 }));
+  lines.processed(3, Buffer.from("9"), result({ startedAt: undefined })); // a time unknown: a record of its own
+  lines.processed(4, bigValue, result({})); // a long value: a record of its own
   const failed: JournalRecord = {
     t: "finished",
-    id: "42-5",
+    id: jobIdOf(5),
     status: "failed",
     error: { name: "RangeError", message: "Größe ≠ 名前 \u{1f600}", stack: "RangeError: Größe\n    at f (/tmp/ü.ts:1:1)" },
   };
@@ -165,24 +166,24 @@ t.test("the records the host writes: JSON.stringify's, in ASCII, jobs in batch r
       t: "queued",
       fn: "größe",
       jobs: [
-        ["42-1", "WzFd"],
-        ["42-2", "WzJd"],
+        [jobIdOf(1), "WzFd"],
+        [jobIdOf(2), "WzJd"],
       ],
     },
-    { t: "queued", fn: 'a"b\\c', jobs: [["42-3", "WzNd"]] },
-    { t: "queued", id: "42-4", fn: 'a"b\\c', sha, args: bigArgs.toString("base64") },
+    { t: "queued", fn: 'a"b\\c', jobs: [[jobIdOf(3), "WzNd"]] },
+    { t: "queued", id: jobIdOf(4), fn: 'a"b\\c', sha, args: bigArgs.toString("base64") },
     {
       t: "finished",
       status: "processed",
       jobs: [
-        ["42-1", "MQ==", 1796188882157, 1796188882204, 1796188882204, 19621],
-        ["42-2", "NA==", 1796188882157, 1796188882204, 1796188882204, 19622],
+        [jobIdOf(1), "MQ==", 1796188882157, 1796188882204, 1796188882204, 19621],
+        [jobIdOf(2), "NA==", 1796188882157, 1796188882204, 1796188882204, 19622],
       ],
     },
-    { t: "finished", id: "42-3", status: "processed", value: "OQ==", delegated: 1796188882157, processed: 1796188882204, pid: 19621 },
+    { t: "finished", id: jobIdOf(3), status: "processed", value: "OQ==", delegated: 1796188882157, processed: 1796188882204, pid: 19621 },
     {
       t: "finished",
-      id: "42-4",
+      id: jobIdOf(4),
       status: "processed",
       value: bigValue.toString("base64"),
       ...{ delegated: 1796188882157, started: 1796188882204, processed: 1796188882204, pid: 19621 },
@@ -199,25 +200,14 @@ t.test("the records the host writes: JSON.stringify's, in ASCII, jobs in batch r
     { torn: undefined, endsWithNewline: true, records: 10 },
   );
   t.same(
-    read.map((record) => (record.t === "run" ? "run" : `${record.t} ${record.id}`)),
-    [
-      "run",
-      "queued 42-1",
-      "queued 42-2",
-      "queued 42-3",
-      "queued 42-4",
-      "finished 42-1",
-      "finished 42-2",
-      "finished 42-3",
-      "finished 42-4",
-      "finished 42-5",
-    ],
+    read.map((record) => (record.t === "run" ? "run" : `${record.t} ${jobNumberOf(record.id)}`)),
+    ["run", "queued 1", "queued 2", "queued 3", "queued 4", "finished 1", "finished 2", "finished 3", "finished 4", "finished 5"],
     "a batch reads as a record per job, in order",
   );
-  t.same(read[1], { t: "queued", id: "42-1", fn: "größe", args: "WzFd" });
+  t.same(read[1], { t: "queued", id: jobIdOf(1), fn: "größe", args: "WzFd" });
   t.same(read[6], {
     t: "finished",
-    id: "42-2",
+    id: jobIdOf(2),
     status: "processed",
     value: "NA==",
     delegated: 1796188882157,
@@ -231,7 +221,7 @@ t.test("a batch record holds at most 1,000 jobs; a bad job in one refuses the jo
   const written: Buffer[] = [];
   const lines = new JournalLines(1 << 20, (bytes) => written.push(Buffer.from(bytes)));
   lines.record({ t: "run", v: 2, at: 1, bundle: "b", script: "s" });
-  for (let i = 1; i <= 2500; i++) lines.queued(`42-${i}`, "f", `[${i}]`);
+  for (let i = 1; i <= 2500; i++) lines.queued(i, "f", `[${i}]`);
   lines.flush();
   const text = Buffer.concat(written).toString("latin1");
   t.same(

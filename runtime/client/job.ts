@@ -35,16 +35,17 @@ const TIME_BASE = Date.now();
 export let stampPipeline: (job: Job, stage: PipelineStage, epochMs: number | undefined) => void;
 
 let sequence = 0;
-const ID_PREFIX = `${process.pid}-`;
+/** What every job id made in this process starts with: `<pid>-`, then the job's number. */
+export const JOB_ID_PREFIX = `${process.pid}-`;
 /** The number in `job.id`, unique in this process: QueueManager keys its jobs by it (a number costs no string per job). */
 export let jobNumber: (job: Job) => number;
 /** The number of a job id made in this process; undefined for any other string. */
 export function jobNumberOf(id: string): number | undefined {
-  if (!id.startsWith(ID_PREFIX)) return undefined;
-  const n = Number(id.slice(ID_PREFIX.length));
+  if (!id.startsWith(JOB_ID_PREFIX)) return undefined;
+  const n = Number(id.slice(JOB_ID_PREFIX.length));
   return Number.isInteger(n) && n > 0 ? n : undefined;
 }
-export const jobIdOf = (n: number): string => ID_PREFIX + n;
+export const jobIdOf = (n: number): string => JOB_ID_PREFIX + n;
 
 /** The options most jobs have, shared: a million jobs need no options object each. */
 const DEFAULT_OPTIONS: Readonly<JobOptions> = Object.freeze({ retries: 0, priority: 0 });

@@ -1,10 +1,15 @@
 import { hash } from "node:crypto";
+import { JOB_ID_PREFIX } from "../client/job.js";
 import { crc32Range } from "../util/crc32.js";
 import type { JobResult } from "../wire/jobs.js";
 import { asciiJson, DIGEST_ABOVE_BYTES, type JournalRecord, MAX_RECORDED_ARGS_BYTES } from "./journal-format.js";
 
 const BASE64 = Uint8Array.from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", (char) => char.charCodeAt(0));
 const HEX = Uint8Array.from("0123456789abcdef", (char) => char.charCodeAt(0));
+/** "00" to "99", two bytes each. */
+const DIGIT_PAIRS = Uint8Array.from(Array.from({ length: 100 }, (_, n) => String(n).padStart(2, "0")).join(""), (char) =>
+  char.charCodeAt(0),
+);
 const EQUALS = 0x3d;
 const SPACE = 0x20;
 const NEWLINE = 0x0a;
@@ -15,6 +20,8 @@ const NUMBER_CHARS = 24;
 /** Return values up to this size go in batch records; longer ones are a record each. */
 const BATCHED_VALUE_BYTES = 1024;
 
+/** A job id's characters at most: the prefix and a safe integer. */
+const ID_CHARS = JOB_ID_PREFIX.length + 16;
 /** Jobs a batch record holds at most: a line a torn write can cut stays short. */
 const BATCH_JOBS = 1000;
 
@@ -36,6 +43,8 @@ export class JournalLines {
   /** The batch record left open for more jobs, if any: its kind, and for queued jobs their function. */
   #batch?: "finished" | { fn: string };
   #batchJobs = 0;
+  /** A short string's bytes, for its base64. */
+  readonly #scratch = Buffer.allocUnsafe(SHORT);
 
   constructor(capacity: number, write: (bytes: Buffer) => void) {
     this.#capacity = capacity;
@@ -58,12 +67,15 @@ export class JournalLines {
     if (this.#buffer.length > this.#capacity) this.#buffer = Buffer.allocUnsafe(this.#capacity); // a long line's own
   }
 
-  /** A queued job: `args` are its encoded arguments, or their JSON when it is ASCII (its bytes are its characters). */
-  queued(id: string, fn: string, args: Buffer | string): void {
+  /**
+   * A queued job, by its number (its id is JOB_ID_PREFIX and the number: written as digits, no
+   * string made): `args` are its encoded arguments, or their JSON when it is ASCII (its bytes are its characters).
+   */
+  queued(job: number, fn: string, args: Buffer | string): void {
     if (args.length <= DIGEST_ABOVE_BYTES) {
       const batch = this.#batch;
       const name = fnJson(fn);
-      const entryBytes = 8 + id.length + base64Length(args.length);
+      const entryBytes = 8 + ID_CHARS + base64Length(args.length);
       if (typeof batch !== "object" || batch.fn !== fn || !this.#roomInBatch(entryBytes)) {
         this.#closeBatch();
         this.#begin(40 + name.length + entryBytes);
@@ -73,7 +85,7 @@ export class JournalLines {
         this.#batch = { fn };
       }
       this.#ascii(this.#batchJobs++ === 0 ? '["' : ',["');
-      this.#ascii(id);
+      this.#id(job);
       this.#ascii('","');
       this.#base64(args);
       this.#ascii('"]');
@@ -83,9 +95,9 @@ export class JournalLines {
     const sha = hash("sha256", args, "hex");
     const kept = args.length <= MAX_RECORDED_ARGS_BYTES;
     const name = fnJson(fn);
-    this.#begin(60 + id.length + name.length + sha.length + (kept ? base64Length(args.length) : 0));
+    this.#begin(60 + ID_CHARS + name.length + sha.length + (kept ? base64Length(args.length) : 0));
     this.#ascii('{"t":"queued","id":"');
-    this.#ascii(id);
+    this.#id(job);
     this.#ascii('","fn":');
     this.#ascii(name);
     this.#ascii(',"sha":"');
@@ -100,10 +112,10 @@ export class JournalLines {
     this.#end();
   }
 
-  /** A processed job: `value` is its encoded return value; the result's times and pid when known. */
-  processed(id: string, value: Buffer, { delegatedAt, startedAt, processedAt, workerPid }: JobResult): void {
+  /** A processed job, by its number (as `queued`): `value` is its encoded return value; the result's times and pid when known. */
+  processed(job: number, value: Buffer, { delegatedAt, startedAt, processedAt, workerPid }: JobResult): void {
     if (value.length <= BATCHED_VALUE_BYTES && isCount(delegatedAt) && isCount(startedAt) && isCount(processedAt) && isCount(workerPid)) {
-      const entryBytes = 10 + id.length + base64Length(value.length) + 4 * NUMBER_CHARS;
+      const entryBytes = 10 + ID_CHARS + base64Length(value.length) + 4 * NUMBER_CHARS;
       if (this.#batch !== "finished" || !this.#roomInBatch(entryBytes)) {
         this.#closeBatch();
         this.#begin(50 + entryBytes);
@@ -111,7 +123,7 @@ export class JournalLines {
         this.#batch = "finished";
       }
       this.#ascii(this.#batchJobs++ === 0 ? '["' : ',["');
-      this.#ascii(id);
+      this.#id(job);
       this.#ascii('","');
       this.#base64(value);
       this.#ascii('",');
@@ -126,9 +138,9 @@ export class JournalLines {
       return;
     }
     this.#closeBatch();
-    this.#begin(120 + id.length + base64Length(value.length) + 4 * NUMBER_CHARS);
+    this.#begin(120 + ID_CHARS + base64Length(value.length) + 4 * NUMBER_CHARS);
     this.#ascii('{"t":"finished","id":"');
-    this.#ascii(id);
+    this.#id(job);
     this.#ascii('","status":"processed","value":"');
     this.#base64(value);
     this.#ascii('"');
@@ -195,6 +207,11 @@ export class JournalLines {
     this.#size = at;
   }
 
+  #id(job: number): void {
+    this.#ascii(JOB_ID_PREFIX);
+    this.#integer(job);
+  }
+
   /** `,"name":<n>` as JSON writes a finite number. */
   #number(name: string, n: number): void {
     this.#ascii(name);
@@ -216,34 +233,43 @@ export class JournalLines {
     }
   }
 
-  /** `n` (< 1e8) in `width` digits, zero-padded. */
+  /** `n` (< 1e8) in `width` digits, zero-padded: two at a time. */
   #digits(n: number, width: number): void {
     const buffer = this.#buffer;
-    for (let i = this.#size + width - 1, rest = n | 0; i >= this.#size; i--, rest = (rest / 10) | 0) buffer[i] = 0x30 + (rest % 10);
+    let i = this.#size + width - 1;
+    let rest = n | 0;
+    for (; i > this.#size; i -= 2, rest = (rest / 100) | 0) {
+      const pair = 2 * (rest % 100);
+      buffer[i] = DIGIT_PAIRS[pair + 1]!;
+      buffer[i - 1] = DIGIT_PAIRS[pair]!;
+    }
+    if (i === this.#size) buffer[i] = 0x30 + (rest % 10);
     this.#size += width;
   }
 
-  /** The base64 of `bytes` (a string: its character codes, ASCII). */
-  #base64(bytes: Buffer | string): void {
-    if (bytes.length > SHORT) {
-      const text = typeof bytes === "string" ? Buffer.from(bytes, "latin1").toString("base64") : bytes.toString("base64");
-      this.#size += this.#buffer.write(text, this.#size, "latin1");
-      return;
-    }
-    const at = (i: number) => (typeof bytes === "string" ? bytes.charCodeAt(i) : bytes[i]!);
+  /** The base64 of `data` (a string: its character codes, ASCII). */
+  #base64(data: Buffer | string): void {
+    if (typeof data === "string") {
+      if (data.length > SHORT) this.#base64(Buffer.from(data, "latin1"));
+      else this.#base64Short(this.#scratch, this.#scratch.write(data, 0, "latin1"));
+    } else if (data.length > SHORT) this.#size += this.#buffer.write(data.toString("base64"), this.#size, "latin1");
+    else this.#base64Short(data, data.length);
+  }
+
+  #base64Short(bytes: Buffer, length: number): void {
     const buffer = this.#buffer;
     let out = this.#size;
     let i = 0;
-    for (; i + 3 <= bytes.length; i += 3) {
-      const n = (at(i) << 16) | (at(i + 1) << 8) | at(i + 2);
+    for (; i + 3 <= length; i += 3) {
+      const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
       buffer[out++] = BASE64[n >>> 18]!;
       buffer[out++] = BASE64[(n >>> 12) & 63]!;
       buffer[out++] = BASE64[(n >>> 6) & 63]!;
       buffer[out++] = BASE64[n & 63]!;
     }
-    if (i < bytes.length) {
-      const two = i + 1 < bytes.length;
-      const n = (at(i) << 16) | (two ? at(i + 1) << 8 : 0);
+    if (i < length) {
+      const two = i + 1 < length;
+      const n = (bytes[i]! << 16) | (two ? bytes[i + 1]! << 8 : 0);
       buffer[out++] = BASE64[n >>> 18]!;
       buffer[out++] = BASE64[(n >>> 12) & 63]!;
       buffer[out++] = two ? BASE64[(n >>> 6) & 63]! : EQUALS;

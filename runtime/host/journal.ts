@@ -14,7 +14,7 @@ import {
   type Stats,
 } from "node:fs";
 import { dirname, join } from "node:path";
-import type { Job } from "../client/job.js";
+import { type Job, jobNumber } from "../client/job.js";
 import type { JobEvents, RecordedResult } from "../client/job-events.js";
 import { getLogger } from "../config/logger.js";
 import { safeWriteFileSync } from "../util/safe-write.js";
@@ -196,7 +196,7 @@ export class Journal implements JobEvents {
     const end = Math.min(this.#waitingJobs.length, this.#framed + most);
     for (let i = this.#framed; i < end; i++) {
       const job = this.#waitingJobs[i]!;
-      this.#lines.queued(job.id, this.#waitingFns[i]!, this.#waitingArgs[i] ?? lateArgs(job.args));
+      this.#lines.queued(jobNumber(job), this.#waitingFns[i]!, this.#waitingArgs[i] ?? lateArgs(job.args));
     }
     this.#framed = end;
     if (end < this.#waitingJobs.length) return;
@@ -215,7 +215,7 @@ export class Journal implements JobEvents {
   }
 
   #frameEnded(job: Job, result: JobResult, value: Buffer): void {
-    if (result.ok) this.#lines.processed(job.id, value, result);
+    if (result.ok) this.#lines.processed(jobNumber(job), value, result);
     else this.#lines.record(failedRecord(job, result, value));
   }
 

@@ -6,7 +6,8 @@
 // and the journal's HTML report another: report.js and report.css, which `strmbrkr report --html` inlines.
 // Everything is written to a staging folder beside dist/, swapped in at the end (scripts/replace-dir.mjs).
 import { execFileSync } from "node:child_process";
-import { copyFileSync, rmSync } from "node:fs";
+import { copyFileSync, readFileSync, rmSync } from "node:fs";
+import path from "node:path";
 import { createRequire } from "node:module";
 import * as esbuild from "esbuild";
 import { removeStale, replaceDir, stagingDir } from "./scripts/replace-dir.mjs";
@@ -50,7 +51,7 @@ async function build() {
   });
   // The host, the workers and the key-value store each import the job script's bundle, which imports
   // dist/stdlib/index.js: what they share with the stdlib goes into chunks, so it exists once a process.
-  await esbuild.build({
+  const processes = {
     ...common,
     external,
     entryPoints: [
@@ -65,7 +66,17 @@ async function build() {
     ],
     splitting: true,
     chunkNames: "chunks/[name]-[hash]",
-  });
+  };
+  // esbuild puts a module in a chunk by the set of entries and dynamic imports that reach it, so the
+  // stdlib's modules, which every one of these processes loads, were spread over ~20 chunks: an ES
+  // module each for Node to resolve, read and link (a worker loaded 28 files, 10 now; BENCHMARKS.md,
+  // "Start-up"). So every entry and dynamic import imports the stdlib first, and its modules share
+  // one chunk: all but the early entries, which run before the rest is loaded and stay small, and
+  // the stdlib's own modules (no cycle is made).
+  const early = ["cli/early-run.ts", "runtime/worker/main.ts", "runtime/util/compile-cache.ts"];
+  const { dynamic, stdlib } = await moduleGraph(processes, "stdlib/index.ts");
+  const reached = [...processes.entryPoints, ...dynamic].filter((file) => !early.includes(file) && !stdlib.has(file));
+  await esbuild.build({ ...processes, plugins: [importFirst("stdlib/index.ts", reached)] });
   // The dashboard's page: Preact and uPlot bundled in, no source maps (the server serves these three files alone).
   // The CSS it imports (its own and uPlot's) becomes app.css beside app.js.
   const page = {
@@ -83,4 +94,38 @@ async function build() {
   // The report: the same drawings and components, its own entry; one file, so no chunks to inline.
   await esbuild.build({ ...page, entryPoints: ["web/report.tsx"], outfile: `${outdir}/web/report.js` });
   copyFileSync("web/index.html", `${outdir}/web/index.html`);
+}
+
+/** Of `options`' build: the files imported dynamically (a chunk each), and those `root` imports statically, itself included. */
+async function moduleGraph(options, root) {
+  const { metafile } = await esbuild.build({ ...options, write: false, metafile: true, sourcemap: false });
+  const { inputs } = metafile;
+  const dynamic = new Set();
+  for (const { imports } of Object.values(inputs))
+    for (const { kind, path: file, external } of imports) if (kind === "dynamic-import" && !external) dynamic.add(file);
+  const reach = (file, seen) => {
+    if (seen.has(file) || !inputs[file]) return seen;
+    seen.add(file);
+    for (const { kind, path: next } of inputs[file].imports) if (kind === "import-statement") reach(next, seen);
+    return seen;
+  };
+  return { dynamic: [...dynamic], stdlib: reach(root, new Set()) };
+}
+
+/** A plugin: each of `files` imports `first` before its own imports (on its first line, so its source map's lines hold). */
+function importFirst(first, files) {
+  const wanted = new Set(files.map((file) => path.resolve(file)));
+  return {
+    name: "import-first",
+    setup(build) {
+      build.onLoad({ filter: /\.ts$/ }, ({ path: file }) => {
+        if (!wanted.has(file)) return undefined;
+        const specifier = path.relative(path.dirname(file), path.resolve(first)).replace(/\.ts$/, ".js");
+        return {
+          contents: `import ${JSON.stringify(specifier.startsWith(".") ? specifier : `./${specifier}`)}; ${readFileSync(file, "utf8")}`,
+          loader: "ts",
+        };
+      });
+    },
+  };
 }

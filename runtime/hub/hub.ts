@@ -1,5 +1,5 @@
+import { zeromq } from "../transport/zeromq.js";
 import { rmSync } from "node:fs";
-import { Router } from "zeromq";
 import { toErrorInfo } from "../util/errors.js";
 import { tierUpSooner } from "../util/tier-up.js";
 import { awaitRuntimeContext, followOwner, sendToOwner } from "../transport/children.js";
@@ -17,6 +17,8 @@ import { Broker, type BrokerHooks } from "./broker.js";
 import { Pool } from "../pool/pool.js";
 import { discardPreforked } from "../pool/prefork.js";
 import { RouterGroup } from "./router-group.js";
+
+const { Router } = zeromq();
 
 // The hub process: the broker and the worker pools it feeds. It runs apart from the host so a
 // busy `main` never stalls job delivery, and its workers die with it.

@@ -1,10 +1,12 @@
-import { Router } from "zeromq";
+import { zeromq } from "../transport/zeromq.js";
 import type { Config } from "../config/config.js";
 import type { BrokerHooks } from "./broker.js";
 import type { ListenContext } from "../wire/context.js";
 import { Gateway, type GatewayHooks } from "../remote/gateway.js";
 import { bind, portOf, remoteAddress, serverSecurity } from "../remote/listen.js";
 import type { RouterGroup } from "./router-group.js";
+
+const { Router } = zeromq();
 
 /** Gateway messages are small JSON; anything bigger is not from a supervisor. */
 const GATEWAY_MAX_MESSAGE_BYTES = 64 * 1024;

@@ -1,4 +1,4 @@
-import { Router } from "zeromq";
+import { zeromq } from "../transport/zeromq.js";
 import { tierUpSooner } from "../util/tier-up.js";
 import { adoptRuntimeContext, followOwner, readRuntimeContext, sendToOwner } from "../transport/children.js";
 import { bindAddress, localPathOf } from "../transport/endpoints.js";
@@ -13,6 +13,8 @@ import { KvsService, serve } from "./server.js";
 import { Snapshots } from "./snapshots.js";
 import { Store } from "./store.js";
 import { Transactions } from "./transactions.js";
+
+const { Router } = zeromq();
 
 // The KVS process: one store, served to every process of the run.
 const context = readRuntimeContext()!;

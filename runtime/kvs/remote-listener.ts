@@ -1,4 +1,5 @@
-import { Router, type SocketOptions } from "zeromq";
+import type { Router, SocketOptions } from "zeromq";
+import { zeromq } from "../transport/zeromq.js";
 import { toErrorInfo } from "../util/errors.js";
 import { sendToOwner } from "../transport/children.js";
 import type { KvsToHost } from "../wire/ipc.js";
@@ -15,7 +16,7 @@ export async function listenForKvsClients(
   previous: string | undefined,
   options: SocketOptions<Router>,
 ): Promise<Router> {
-  const socket = new Router({ ...options, ...serverSecurity(listen) });
+  const socket = new (zeromq().Router)({ ...options, ...serverSecurity(listen) });
   await bind(socket, previous ?? remoteAddress(listen, "kvs"), "the key-value store").catch(
     (error: Error) =>
       // A port in use: the host reports it (one line) and stops the run; nothing here goes on.

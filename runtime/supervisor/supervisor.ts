@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
-import { Dealer } from "zeromq";
+import type { Dealer } from "zeromq";
+import { zeromq } from "../transport/zeromq.js";
 import type { Config } from "../config/config.js";
 import { Pool } from "../pool/pool.js";
 import { getLogger } from "../config/logger.js";
@@ -86,7 +87,7 @@ export class WorkerSupervisor {
   }
 
   #join(): void {
-    const socket = new Dealer({
+    const socket = new (zeromq().Dealer)({
       linger: 500,
       maxMessageSize: BUNDLE_CHUNK_BYTES + 64 * 1024,
       ...clientSecurity(this.#options.connect, this.#options.curve),

@@ -1,4 +1,5 @@
-import { Reply } from "zeromq";
+import type { Reply } from "zeromq";
+import { zeromq } from "./zeromq.js";
 import { getLogger } from "../config/logger.js";
 import { z85 } from "../util/curve.js";
 import type { RuntimeContext } from "../wire/context.js";
@@ -20,7 +21,7 @@ const REFUSAL_LOG_MS = 60_000;
  */
 export async function startZapHandler(admitted: Record<string, readonly string[]>): Promise<Reply> {
   const allowed = new Map(Object.entries(admitted).map(([domain, keys]) => [domain, new Set(keys)]));
-  const socket = new Reply({ linger: 0 });
+  const socket = new (zeromq().Reply)({ linger: 0 });
   await socket.bind(ZAP_ENDPOINT);
   const refusedAt = new Map<string, number>();
   void (async () => {

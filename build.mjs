@@ -69,7 +69,7 @@ async function build() {
   };
   // esbuild puts a module in a chunk by the set of entries and dynamic imports that reach it, so the
   // stdlib's modules, which every one of these processes loads, were spread over ~20 chunks: an ES
-  // module each for Node to resolve, read and link (a worker loaded 28 files, 10 now; BENCHMARKS.md,
+  // module each for Node to resolve, read and link (a worker loaded 28 files, 11 now; BENCHMARKS.md,
   // "Start-up"). So every entry and dynamic import imports the stdlib first, and its modules share
   // one chunk: all but the early entries, which run before the rest is loaded and stay small, and
   // the stdlib's own modules (no cycle is made).

@@ -52,11 +52,6 @@ export class JournalLines {
     this.#buffer = Buffer.allocUnsafe(capacity);
   }
 
-  /** Bytes waiting. */
-  get size(): number {
-    return this.#size;
-  }
-
   /** Hands what waits to `write`. */
   flush(): void {
     this.#closeBatch();

@@ -40,8 +40,8 @@ export class JournalLines {
   #size = 0;
   /** Where the line being made starts. */
   #start = 0;
-  /** The batch record left open for more jobs, if any: its kind, and for queued jobs their function. */
-  #batch?: "finished" | { fn: string };
+  /** The header of the batch record left open for more jobs, if any: a function's queued jobs, or processed ones. */
+  #batch?: string;
   #batchJobs = 0;
   /** A short string's bytes, for its base64. */
   readonly #scratch = Buffer.allocUnsafe(SHORT);
@@ -67,21 +67,9 @@ export class JournalLines {
    * string made): `args` are its encoded arguments, or their JSON when it is ASCII (its bytes are its characters).
    */
   queued(job: number, fn: string, args: Buffer | string): void {
+    const { name, batchHeader } = namesOf(fn);
     if (args.length <= DIGEST_ABOVE_BYTES) {
-      const batch = this.#batch;
-      const name = fnJson(fn);
-      const entryBytes = 8 + ID_CHARS + base64Length(args.length);
-      if (typeof batch !== "object" || batch.fn !== fn || !this.#roomInBatch(entryBytes)) {
-        this.#closeBatch();
-        this.#begin(40 + name.length + entryBytes);
-        this.#ascii('{"t":"queued","fn":');
-        this.#ascii(name);
-        this.#ascii(',"jobs":[');
-        this.#batch = { fn };
-      }
-      this.#ascii(this.#batchJobs++ === 0 ? '["' : ',["');
-      this.#id(job);
-      this.#ascii('","');
+      this.#entry(batchHeader, 8 + base64Length(args.length), job);
       this.#base64(args);
       this.#ascii('"]');
       return;
@@ -89,7 +77,6 @@ export class JournalLines {
     this.#closeBatch();
     const sha = hash("sha256", args, "hex");
     const kept = args.length <= MAX_RECORDED_ARGS_BYTES;
-    const name = fnJson(fn);
     this.#begin(60 + ID_CHARS + name.length + sha.length + (kept ? base64Length(args.length) : 0));
     this.#ascii('{"t":"queued","id":"');
     this.#id(job);
@@ -110,16 +97,7 @@ export class JournalLines {
   /** A processed job, by its number (as `queued`): `value` is its encoded return value; the result's times and pid when known. */
   processed(job: number, value: Buffer, { delegatedAt, startedAt, processedAt, workerPid }: JobResult): void {
     if (value.length <= BATCHED_VALUE_BYTES && isCount(delegatedAt) && isCount(startedAt) && isCount(processedAt) && isCount(workerPid)) {
-      const entryBytes = 10 + ID_CHARS + base64Length(value.length) + 4 * NUMBER_CHARS;
-      if (this.#batch !== "finished" || !this.#roomInBatch(entryBytes)) {
-        this.#closeBatch();
-        this.#begin(50 + entryBytes);
-        this.#ascii('{"t":"finished","status":"processed","jobs":[');
-        this.#batch = "finished";
-      }
-      this.#ascii(this.#batchJobs++ === 0 ? '["' : ',["');
-      this.#id(job);
-      this.#ascii('","');
+      this.#entry(FINISHED_BATCH, 10 + base64Length(value.length) + 4 * NUMBER_CHARS, job);
       this.#base64(value);
       this.#ascii('",');
       this.#integer(delegatedAt);
@@ -156,9 +134,21 @@ export class JournalLines {
     this.#end();
   }
 
-  /** Whether the open batch takes one more job of at most `entryBytes` (and its closing `]}`). */
-  #roomInBatch(entryBytes: number): boolean {
-    return this.#batchJobs < BATCH_JOBS && this.#size + entryBytes + 3 <= this.#buffer.length;
+  /**
+   * Starts a job's entry, `["<id>","`, in the open batch that `header` began, or in a new one (the
+   * open batch is another, full, or the buffer has no room for the entry's `entryBytes` besides its id).
+   */
+  #entry(header: string, entryBytes: number, job: number): void {
+    const bytes = entryBytes + ID_CHARS;
+    if (this.#batch !== header || this.#batchJobs === BATCH_JOBS || this.#size + bytes + 3 > this.#buffer.length) {
+      this.#closeBatch();
+      this.#begin(header.length + bytes + 3);
+      this.#ascii(header);
+      this.#batch = header;
+    }
+    this.#ascii(this.#batchJobs++ === 0 ? '["' : ',["');
+    this.#id(job);
+    this.#ascii('","');
   }
 
   #closeBatch(): void {
@@ -277,11 +267,16 @@ export class JournalLines {
 const base64Length = (bytes: number) => 4 * Math.ceil(bytes / 3);
 const isCount = (n: number | undefined): n is number => n !== undefined && Number.isSafeInteger(n) && n >= 0;
 
+const FINISHED_BATCH = '{"t":"finished","status":"processed","jobs":[';
+
 // Only a function's name could hold characters to escape (ids are `<pid>-<n>`, digests hex,
-// payloads base64): its JSON is made once.
-const fnJsons = new Map<string, string>();
-function fnJson(fn: string): string {
-  let json = fnJsons.get(fn);
-  if (json === undefined) fnJsons.set(fn, (json = asciiJson(fn)));
-  return json;
+// payloads base64): its JSON, and the header of a batch of its queued jobs, are made once.
+const names = new Map<string, { name: string; batchHeader: string }>();
+function namesOf(fn: string): { name: string; batchHeader: string } {
+  let known = names.get(fn);
+  if (known === undefined) {
+    const name = asciiJson(fn);
+    names.set(fn, (known = { name, batchHeader: `{"t":"queued","fn":${name},"jobs":[` }));
+  }
+  return known;
 }

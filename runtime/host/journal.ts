@@ -134,12 +134,11 @@ export class Journal implements JobEvents {
     }
     this.#keepBundle(bundle, bundleBytes);
     // Written and fsynced now: a journal that cannot take it (a full disk) stops the run at its start.
-    let first = Buffer.from(newline);
-    const line = new JournalLines(1024, (bytes) => (first = Buffer.concat([first, bytes])));
-    line.record({ t: "run", v: JOURNAL_VERSION, at: Date.now(), bundle, script, ...(torn ? { torn } : {}) });
-    line.flush();
     try {
-      writeAll(this.#fd, first);
+      if (newline) writeAll(this.#fd, Buffer.from(newline));
+      const first = new JournalLines(1024, (bytes) => writeAll(this.#fd, bytes));
+      first.record({ t: "run", v: JOURNAL_VERSION, at: Date.now(), bundle, script, ...(torn ? { torn } : {}) });
+      first.flush();
       fsyncSync(this.#fd);
     } catch (error) {
       throw cannot("write", this.path, error);

@@ -26,6 +26,7 @@ const context = await awaitRuntimeContext();
 setLogLevel(context.config.loggingLevel);
 const log = getLogger("hub");
 const send = (message: HubToHost, then?: () => void) => sendToOwner(message, then);
+type PoolStatus = Extract<HubToHost, { type: "pool" }>;
 
 // Frames past the message limit (plus room for headers) cost the sender its connection, not our memory.
 const maxMessageSize = context.config.maxMessageBytes + FRAME_OVERHEAD_BYTES;
@@ -50,25 +51,39 @@ backends.add(localBackend);
 const pools = new Map<number, Pool>();
 const poolOf = (workerId: string) => pools.get(Number(workerId.split(".")[0]));
 
-// Counts go to the host at most every 20 ms (they change with every job), except when a pool's last
-// worker becomes ready: startWorkers(), and so the start of every run, waits for that one.
+// Counts go to the host at most every 20 ms, and only when they changed: each message wakes the
+// host, and in a run of long jobs (their successors sent early, so every worker stays busy) nearly
+// every job would send the same counts again, and wake the hub for its timer. The exception: a
+// pool's last worker becoming ready goes at once, since startWorkers(), and so every run's start,
+// waits for it.
 let statusTimer: NodeJS.Timeout | undefined;
+const sentStatus = new Map<number, string>();
 function reportStatus(): void {
-  statusTimer ??= setTimeout(reportStatusNow, 20);
+  if (statusTimer === undefined && poolStatuses().some(([poolId, key]) => sentStatus.get(poolId) !== key))
+    statusTimer = setTimeout(reportStatusNow, 20);
 }
 function reportStatusNow(): void {
   clearTimeout(statusTimer);
   statusTimer = undefined;
-  for (const pool of pools.values()) {
-    send({
+  for (const [poolId, key, status] of poolStatuses()) {
+    if (sentStatus.get(poolId) === key) continue;
+    sentStatus.set(poolId, key);
+    send(status);
+  }
+}
+/** Each pool's counts, with a key to compare them by. */
+function poolStatuses(): [poolId: number, key: string, status: PoolStatus][] {
+  return [...pools.values()].map((pool) => {
+    const status: PoolStatus = {
       type: "pool",
       poolId: pool.id,
       workers: pool.size,
       ...broker.counts(pool.id),
       remote: remote?.gateway.workerCount,
       remoteInPool: remote?.gateway.poolId === pool.id || undefined,
-    });
-  }
+    };
+    return [pool.id, `${status.workers} ${status.ready} ${status.busy} ${status.remote} ${status.remoteInPool}`, status];
+  });
 }
 
 // With --listen: remote workers' sockets beside the local ones (runtime/remote/).
@@ -156,6 +171,7 @@ const hostMessages: MessageHandlers<HostToHub> = {
         needKvs: () => send({ type: "need-kvs" }),
         stopped: () => {
           pools.delete(poolId);
+          sentStatus.delete(poolId);
           send({ type: "pool-stopped", poolId });
           checkDrained();
         },

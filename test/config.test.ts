@@ -52,6 +52,8 @@ const BAD_VALUES: [name: string, value: string, pattern: RegExp][] = [
   ["STRMBRKR_KVS_DUMP_PIPELINE_STATUS_REPORTS", "maybe", /^strmbrkr: STRMBRKR_KVS_DUMP_PIPELINE_STATUS_REPORTS: "maybe" is not a boolean/m],
   ["STRMBRKR_WORKER_WATCHDOG_TERMINATE_AFTER", "-1", /^strmbrkr: STRMBRKR_WORKER_WATCHDOG_TERMINATE_AFTER: "-1" must be at least 0/m],
   ["STRMBRKR_KVS_CLIENT_SOCKET_TIMEOUT", "soon", /^strmbrkr: STRMBRKR_KVS_CLIENT_SOCKET_TIMEOUT: "soon" is not an integer/m],
+  ["STRMBRKR_SPIN_WAIT", "0.5", /^strmbrkr: STRMBRKR_SPIN_WAIT: "0.5" is not an integer/m],
+  ["STRMBRKR_SPIN_WAIT", "20000", /^strmbrkr: STRMBRKR_SPIN_WAIT: "20000" must be at most 10000/m],
 ];
 
 for (const [name, value, pattern] of BAD_VALUES) {

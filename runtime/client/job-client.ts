@@ -3,6 +3,7 @@ import { connect, type DealerLike } from "../transport/connect.js";
 import { listenForResults, resultsSocketPath, type ResultsSocket } from "../transport/direct.js";
 import { localPathOf } from "../transport/endpoints.js";
 import { LeaseLink } from "../transport/lease.js";
+import { SpinWait } from "../util/spin-wait.js";
 import { Outbox } from "../transport/outbox.js";
 import { NumberMap } from "../util/number-map.js";
 import { recordFailure, recordPipeline, runStats, tallyOf } from "../util/stats.js";
@@ -77,11 +78,14 @@ export class JobClient {
   #finished = 0;
   #totalDurationMs = 0;
   readonly #reports: boolean;
+  /** After sending jobs, the loop polls a while for their results instead of sleeping (runtime/util/spin-wait.ts). */
+  readonly #spin: SpinWait;
 
   constructor(context: ClientContext, events: JobClientEvents) {
     this.#context = context;
     this.#events = events;
     this.#reports = context.config.kvsDumpPipelineStatusReports;
+    this.#spin = new SpinWait(context.config.spinWait);
     const connected = context.brokerEndpoint().then((endpoint) => {
       const socket = connect(endpoint, { routingId: "", curve: context.clientKeys, sendLimit: SEND_LIMIT }); // "": the broker names it
       this.#socket = socket;
@@ -210,9 +214,8 @@ export class JobClient {
     if (lease && jobs.length === 1 && this.#outstanding.size === 1 && jobs[0]!.retries === 0) {
       const { link } = lease;
       link.send(lease.grant.client, this.#resultsPath!, jobs[0]!.id, this.#batchesOf(jobs)()!, (submit) => this.#announce(link, submit));
-      return;
-    }
-    this.#outbox.sendEach(this.#batchesOf(jobs, lease && lease.link.unsettled === 0 ? String(lease.grant.epoch) : undefined));
+    } else this.#outbox.sendEach(this.#batchesOf(jobs, lease && lease.link.unsettled === 0 ? String(lease.grant.epoch) : undefined));
+    this.#spin.sent();
   }
 
   /** Tells the broker of a leased job (LEASED): its result is late, or it is to be cancelled. */
@@ -346,6 +349,7 @@ export class JobClient {
    * view would keep the whole blob alive while its result object waits for the major collector.
    */
   #settle({ items, sizes, blob }: ReceivedBatch<JobResult>): void {
+    this.#spin.answered();
     let offset = 0;
     for (let i = 0; i < items.length; i++) {
       const size = sizes[i]!;

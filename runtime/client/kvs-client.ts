@@ -1,3 +1,4 @@
+import { SpinWait } from "../util/spin-wait.js";
 import { TransactionTimeout, fromErrorInfo, type ErrorInfo } from "../util/errors.js";
 import type { CurveClientKeys } from "../util/curve.js";
 import { connect, receiveEach, type DealerLike } from "../transport/connect.js";
@@ -41,6 +42,8 @@ export interface KvsClientOptions {
   transactTimeoutMs?: number;
   /** Larger request arguments are refused here, before they cost the connection. */
   maxValueBytes?: number;
+  /** µs to poll for an answer before sleeping (runtime/util/spin-wait.ts); default 0: never. */
+  spinWaitUs?: number;
   /** CURVE client keys, for a tcp:// endpoint (a run's loopback one, or one of `--listen`). */
   curve?: CurveClientKeys;
 }
@@ -76,6 +79,8 @@ export class KvsClient {
   #timer?: NodeJS.Timeout;
   #nextId = 1;
   #timeoutMs: number;
+  /** After a request, the loop polls a while for its answer instead of sleeping (runtime/util/spin-wait.ts). */
+  #spin: SpinWait;
   #transactTimeoutMs: number;
   #attempts: number;
   #maxValueBytes: number;
@@ -84,7 +89,11 @@ export class KvsClient {
    * `endpoint`: the store's local socket (`unix://`, runtime/transport/kvs-discovery.ts) for a
    * process of its run on its machine, else its zeromq endpoint.
    */
-  constructor(endpoint: string, { timeoutMs, attempts, transactTimeoutMs = timeoutMs, maxValueBytes = Infinity, curve }: KvsClientOptions) {
+  constructor(
+    endpoint: string,
+    { timeoutMs, attempts, transactTimeoutMs = timeoutMs, maxValueBytes = Infinity, spinWaitUs = 0, curve }: KvsClientOptions,
+  ) {
+    this.#spin = new SpinWait(spinWaitUs);
     this.#timeoutMs = timeoutMs;
     this.#transactTimeoutMs = transactTimeoutMs;
     this.#attempts = attempts;
@@ -239,13 +248,16 @@ export class KvsClient {
       frames = [requestId, opFrame, payload];
     } else frames = [BATCH_MARKER, packRequests(group, bytes)];
     try {
-      await this.#link.send(frames);
+      const sending = this.#link.send(frames);
+      this.#spin.sent();
+      await sending;
     } catch (error) {
       if (!this.#link.closed) this.#failAll(error as Error);
     }
   }
 
   #onMessage(frames: Buffer[]): void {
+    this.#spin.answered();
     if (frames.length === 2 && frames[0]!.length === 0) {
       const answers = unpackAnswers(frames[1]!);
       if (typeof answers === "string") return; // not from our server: nothing to match it to

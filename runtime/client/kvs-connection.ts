@@ -29,6 +29,7 @@ export async function connectKvs(endpoint: string, { config, runDir, curve }: Kv
     attempts,
     transactTimeoutMs: transactTimeoutMs(timeoutMs, kvsTransactionTimeout),
     maxValueBytes,
+    spinWaitUs: config.spinWait,
     curve,
   });
 }

@@ -49,6 +49,11 @@ export interface Options {
   metrics?: string;
   /** The run's journal (docs/journal.md), absolute once resolved; "" for none. */
   journal?: string;
+  /**
+   * Microseconds a process that awaits an answer (a lone job's result, a worker's next job, a
+   * store call's reply, the store's next request) polls before it sleeps (runtime/util/spin-wait.ts); 0: never.
+   */
+  spinWait?: number;
 }
 export type Config = Readonly<Required<Options>>;
 /** Options as text from a command line, or typed from code: both go through the same parsers. */
@@ -85,6 +90,7 @@ const OPTIONS: { [K in keyof Options]-?: { env: string; fallback: () => Config[K
   dashboard: { env: "STRMBRKR_DASHBOARD", fallback: () => "", parse: parseHttpAddress },
   metrics: { env: "STRMBRKR_METRICS", fallback: () => "", parse: parseHttpAddress },
   journal: { env: "STRMBRKR_JOURNAL", fallback: () => "", parse: (raw) => (raw === "" ? "" : resolve(raw)) },
+  spinWait: { env: "STRMBRKR_SPIN_WAIT", fallback: () => 200, parse: (raw) => parseIntegerUpTo(raw, 0, 10_000) },
 };
 
 /** Command-line flags of `strmbrkr run` that set an option, for error messages. */
@@ -230,6 +236,12 @@ function parseNumber(raw: string, min: number): number {
 function parseInteger(raw: string, min: number): number {
   if (!/^[+-]?\d+$/.test(raw)) throw new Error("is not an integer");
   return parseNumber(raw, min);
+}
+
+function parseIntegerUpTo(raw: string, min: number, max: number): number {
+  const value = parseInteger(raw, min);
+  if (value > max) throw new Error(`must be at most ${max}`);
+  return value;
 }
 
 const BOOLEANS: Record<string, boolean> = { true: true, "1": true, yes: true, on: true, false: false, "0": false, no: false, off: false };

@@ -1,3 +1,4 @@
+import { SpinWait } from "../util/spin-wait.js";
 import type { Server } from "node:net";
 import { getLogger } from "../config/logger.js";
 import { encodeMessage, readMessages } from "../wire/framing.js";
@@ -22,13 +23,15 @@ const log = getLogger("kvs");
  * messages are handled in order; one over `maxMessageBytes` (the zeromq socket's limit) or
  * malformed costs the connection, as ZMQ_MAXMSGSIZE does.
  */
-export function serveLocal(path: string, service: KvsService, maxMessageBytes: number): Promise<Server> {
+export function serveLocal(path: string, service: KvsService, maxMessageBytes: number, spinWaitUs = 0): Promise<Server> {
   let connections = 0;
+  const spin = new SpinWait(spinWaitUs); // the connections' answers and next requests, as one
   return listenLocal(path, (socket) => {
     // Never a zeromq routing id (5 bytes, or user-set ones, which may not start with a zero byte).
     const client = `\0local:${++connections}`;
     const reply = (frames: Buffer[]) => {
       socket.write(encodeMessage(frames));
+      spin.sent();
       // A client that sends but never reads: drop it rather than hold its answers without bound.
       if (socket.writableLength > 2 * maxMessageBytes) {
         log.warning("dropped a local connection that does not read its answers");
@@ -38,6 +41,7 @@ export function serveLocal(path: string, service: KvsService, maxMessageBytes: n
     const waiting: Buffer[][] = [];
     let busy = false;
     const run = (frames: Buffer[]): void => {
+      spin.answered();
       const handled = service.handle(client, frames, reply);
       if (!(handled instanceof Promise)) return;
       busy = true; // a transaction's script loads: later messages wait, in order

@@ -73,7 +73,7 @@ const service = new KvsService({ store, transactions, maxValueBytes: config.kvsM
 // Clients on this machine use the local socket when it exists (nearestKvsEndpoint), others the ROUTER.
 const localEndpoint = localKvsAddress(context.runDir);
 try {
-  local = await serveLocal(localPathOf(localEndpoint)!, service, config.kvsMaxValueBytes + FRAME_OVERHEAD_BYTES);
+  local = await serveLocal(localPathOf(localEndpoint)!, service, config.kvsMaxValueBytes + FRAME_OVERHEAD_BYTES, config.spinWait);
 } catch (error) {
   log.warning(`no local socket, clients use ${endpoint}: ${(error as Error).message}`);
 }
@@ -87,5 +87,5 @@ sendToOwner({ type: "ready", endpoint, remote: remote?.lastEndpoint ?? undefined
 tierUpSooner();
 log.debug(`serving on ${endpoint}${local ? ` and ${localEndpoint}` : ""}${remote ? ` and ${remote.lastEndpoint}` : ""}`);
 // It stops when its host says so (SIGTERM) or leaves: no request over a socket can stop it.
-void serve(socket, { service });
-if (remote) void serve(remote, { service });
+void serve(socket, { service, spinWaitUs: config.spinWait });
+if (remote) void serve(remote, { service, spinWaitUs: config.spinWait });

@@ -1,3 +1,4 @@
+import { SpinWait } from "../util/spin-wait.js";
 import type { Router } from "zeromq";
 import { getLogger } from "../config/logger.js";
 import { Outbox } from "../transport/outbox.js";
@@ -19,6 +20,8 @@ export interface ServeOptions {
   maxValueBytes?: number;
   /** The requests' handler, when several sockets serve one store; made from the options above if absent. */
   service?: KvsService;
+  /** µs to poll for the next request after answering, before sleeping (runtime/util/spin-wait.ts); default 0: never. */
+  spinWaitUs?: number;
 }
 
 /**
@@ -89,17 +92,23 @@ export class KvsService {
 }
 
 /** Serves the store on a ROUTER socket: requests carry an id, so a client may have many in flight. Resolves when the socket closes. */
-export async function serve(socket: Router, { service, ...options }: ServeOptions = {}): Promise<void> {
+export async function serve(socket: Router, { service, spinWaitUs = 0, ...options }: ServeOptions = {}): Promise<void> {
   const handler = service ?? new KvsService(options);
   const outbox = new Outbox(socket, (error) => log.error(`reply failed: ${error.message}`));
+  const spin = new SpinWait(spinWaitUs);
+  const reply = (client: Buffer, answer: Buffer[]) => {
+    outbox.send([client, ...answer]);
+    spin.sent();
+  };
   for await (const frames of socket) {
+    spin.answered();
     const client = frames[0];
     if (!client || frames.length < 2) {
       log.warning(`dropped a malformed request (${frames.length} frames)`);
       continue;
     }
     try {
-      const handled = handler.handle(client.toString("latin1"), frames.slice(1), (answer) => outbox.send([client, ...answer]));
+      const handled = handler.handle(client.toString("latin1"), frames.slice(1), (answer) => reply(client, answer));
       if (handled instanceof Promise) await handled;
     } catch (error) {
       log.error(`dropped a request that failed unexpectedly: ${(error as Error)?.message}`); // and keep serving

@@ -1,3 +1,4 @@
+import { SpinWait } from "../util/spin-wait.js";
 import { getLogger } from "../config/logger.js";
 import { Outbox } from "../transport/outbox.js";
 import { Back, type JobDispatch, type JobResult } from "../wire/jobs.js";
@@ -38,6 +39,8 @@ export interface LinkOptions {
   runDir?: string;
   /** How long a held report may wait (REPORT_WAIT_MS unless a test says otherwise). */
   reportWaitMs?: number;
+  /** µs to poll for the next job, once idle, before sleeping (runtime/util/spin-wait.ts); 0: never. */
+  spinWaitUs?: number;
 }
 
 /**
@@ -72,9 +75,12 @@ export class BrokerLink {
   #reportTimer?: NodeJS.Timeout;
   /** The client announced a job while one ran here (it may be that one): its report goes at once. */
   #reportNext = false;
+  /** Once idle, the loop polls a while for the next job instead of sleeping (runtime/util/spin-wait.ts). */
+  #spin: SpinWait;
 
   constructor(options: LinkOptions) {
     this.#options = options;
+    this.#spin = new SpinWait(options.spinWaitUs ?? 0);
     if (localPathOf(options.endpoint) !== undefined) this.#direct = new DirectResults();
     this.#broker = new Liveness(options.heartbeatMs * options.liveness);
     this.#backoffMs = options.heartbeatMs;
@@ -144,6 +150,7 @@ export class BrokerLink {
           log.error(`dropped an unknown message from the broker: ${name?.slice(0, 32)}`);
           continue;
         }
+        this.#spin.answered();
         for (const job of unpackBatch<JobDispatch>(frames, 1, "args")) this.#waiting.push(job);
         if (!this.#running) void this.#runWaiting(socket);
       }
@@ -160,6 +167,7 @@ export class BrokerLink {
    */
   takeLeased(frames: Buffer[]): void {
     const [, client, epoch, replyTo] = frames;
+    this.#spin.answered();
     const jobs = unpackBatch<JobDispatch>(frames, 4, "args");
     const lease = client!.toString();
     if (this.#lease === undefined || String(this.#lease) !== epoch?.toString()) return this.#pass(lease, jobs);
@@ -211,7 +219,9 @@ export class BrokerLink {
       flushedAt = performance.now();
     }
     this.#running = false;
-    if (this.#waiting.length > 0) void this.#runWaiting(this.#socket); // arrived on a new connection meanwhile
+    if (this.#waiting.length > 0)
+      void this.#runWaiting(this.#socket); // arrived on a new connection meanwhile
+    else this.#spin.sent(); // idle, its results out: the next job may come soon
   }
 
   /** Sends results to the broker, behind the reports held back. */

@@ -54,6 +54,7 @@ const link = new BrokerLink({
   liveness: context.config.heartbeatLiveness,
   run: (job) => runJob(exports!, job, context.config.maxMessageBytes),
   runDir: local ? context.runDir : undefined,
+  spinWaitUs: context.config.spinWait,
 });
 
 process.on("message", (message: HubToWorker) => {

@@ -1,6 +1,6 @@
-import { SpinWait } from "../util/spin-wait.js";
 import { TransactionTimeout, fromErrorInfo, type ErrorInfo } from "../util/errors.js";
 import type { CurveClientKeys } from "../util/curve.js";
+import { SpinWait } from "../util/spin-wait.js";
 import { connect, receiveEach, type DealerLike } from "../transport/connect.js";
 import { KVS_TRANSACTION_MAX_RUNS, KvsStatus, type KvsOp } from "../wire/kvs.js";
 import { ALONE_BYTES, BATCH_MARKER, MAX_BATCH_BYTES, packRequests, requestBytes, unpackAnswers } from "../wire/kvs-batch.js";

@@ -1,8 +1,8 @@
-import { SpinWait } from "../util/spin-wait.js";
 import type { Server } from "node:net";
 import { getLogger } from "../config/logger.js";
 import { encodeMessage, readMessages } from "../wire/framing.js";
 import { listenLocal } from "../transport/local-router.js";
+import { SpinWait } from "../util/spin-wait.js";
 import type { KvsService } from "./server.js";
 
 /**

@@ -1,7 +1,7 @@
-import { SpinWait } from "../util/spin-wait.js";
 import type { Router } from "zeromq";
 import { getLogger } from "../config/logger.js";
 import { Outbox } from "../transport/outbox.js";
+import { SpinWait } from "../util/spin-wait.js";
 import { KvsStatus } from "../wire/kvs.js";
 import { ALONE_BYTES, AnswerPacker, BATCH_MARKER, MAX_BATCH_BYTES, unpackRequests } from "../wire/kvs-batch.js";
 import { isCompact } from "../wire/kvs-codec.js";

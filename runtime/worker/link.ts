@@ -1,10 +1,10 @@
-import { SpinWait } from "../util/spin-wait.js";
 import { getLogger } from "../config/logger.js";
 import { Outbox } from "../transport/outbox.js";
 import { Back, type JobDispatch, type JobResult } from "../wire/jobs.js";
 import { BatchBuilder, packBatches, unpackBatch } from "../wire/job-batch.js";
 import { Fifo } from "../util/fifo.js";
 import { Heartbeat, Liveness } from "../util/liveness.js";
+import { SpinWait } from "../util/spin-wait.js";
 import { connect, type DealerLike } from "../transport/connect.js";
 import { DIRECT_MAX_JOBS, DirectResults, isResultsSocketPath } from "../transport/direct.js";
 import { localPathOf } from "../transport/endpoints.js";

@@ -59,32 +59,35 @@ const poolOf = (workerId: string) => pools.get(Number(workerId.split(".")[0]));
 let statusTimer: NodeJS.Timeout | undefined;
 const sentStatus = new Map<number, string>();
 function reportStatus(): void {
-  if (statusTimer === undefined && poolStatuses().some(([poolId, key]) => sentStatus.get(poolId) !== key))
+  if (statusTimer !== undefined) return;
+  for (const pool of pools.values()) {
+    if (sentStatus.get(pool.id) === statusKey(poolStatus(pool))) continue;
     statusTimer = setTimeout(reportStatusNow, 20);
+    return;
+  }
 }
 function reportStatusNow(): void {
   clearTimeout(statusTimer);
   statusTimer = undefined;
-  for (const [poolId, key, status] of poolStatuses()) {
-    if (sentStatus.get(poolId) === key) continue;
-    sentStatus.set(poolId, key);
+  for (const pool of pools.values()) {
+    const status = poolStatus(pool);
+    const key = statusKey(status);
+    if (sentStatus.get(pool.id) === key) continue;
+    sentStatus.set(pool.id, key);
     send(status);
   }
 }
-/** Each pool's counts, with a key to compare them by. */
-function poolStatuses(): [poolId: number, key: string, status: PoolStatus][] {
-  return [...pools.values()].map((pool) => {
-    const status: PoolStatus = {
-      type: "pool",
-      poolId: pool.id,
-      workers: pool.size,
-      ...broker.counts(pool.id),
-      remote: remote?.gateway.workerCount,
-      remoteInPool: remote?.gateway.poolId === pool.id || undefined,
-    };
-    return [pool.id, `${status.workers} ${status.ready} ${status.busy} ${status.remote} ${status.remoteInPool}`, status];
-  });
+function poolStatus(pool: Pool): PoolStatus {
+  return {
+    type: "pool",
+    poolId: pool.id,
+    workers: pool.size,
+    ...broker.counts(pool.id),
+    remote: remote?.gateway.workerCount,
+    remoteInPool: remote?.gateway.poolId === pool.id || undefined,
+  };
 }
+const statusKey = (status: PoolStatus) => `${status.workers} ${status.ready} ${status.busy} ${status.remote} ${status.remoteInPool}`;
 
 // With --listen: remote workers' sockets beside the local ones (runtime/remote/).
 const remote = context.listen

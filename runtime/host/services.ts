@@ -1,7 +1,7 @@
 import type { ChildProcess } from "node:child_process";
 import { EventEmitter } from "node:events";
 import { fromErrorInfo, type ErrorInfo } from "../util/errors.js";
-import { forkEarly, forkEntry, terminate } from "../transport/children.js";
+import { forkEarly, forkEntry, terminate, type Entry } from "../transport/children.js";
 import { packageUrl } from "../util/package-root.js";
 import { PREFORK_FLAG } from "../pool/prefork.js";
 import { guessWorkerCount } from "./worker-guess.js";
@@ -9,7 +9,7 @@ import type { HostToHub, HostToKvs, HubToHost, KvsToHost } from "../wire/ipc.js"
 import type { RuntimeContext } from "../wire/context.js";
 import { handleMessage, type MessageHandlers } from "../util/message-handlers.js";
 
-const HUB_ENTRY = packageUrl("dist/runtime/hub/main.js");
+const HUB_ENTRY: Entry = { url: packageUrl("dist/runtime/hub/main.js"), runsJobs: false };
 
 /**
  * Forks the hub before the host knows its configuration (see forkEarly): a `strmbrkr run ARGS` that can
@@ -19,7 +19,7 @@ export function forkHubEarly(args: string[] = []): void {
   const workers = guessWorkerCount(args);
   forkEarly(HUB_ENTRY, 1, workers > 0 ? [`${PREFORK_FLAG}${workers}`] : []);
 }
-const KVS_ENTRY = packageUrl("dist/runtime/kvs/main.js");
+const KVS_ENTRY: Entry = { url: packageUrl("dist/runtime/kvs/main.js"), runsJobs: false };
 
 /** A service process the host owns: resolves `ready` with its endpoints, fails loudly if it dies. */
 abstract class ServiceProcess<Ready, Message extends { type: string }> extends EventEmitter {
@@ -32,7 +32,7 @@ abstract class ServiceProcess<Ready, Message extends { type: string }> extends E
   #resolve!: (ready: Ready) => void;
   #reject!: (error: Error) => void;
 
-  constructor(entry: URL, context: RuntimeContext, name: string) {
+  constructor(entry: Entry, context: RuntimeContext, name: string) {
     super();
     this.child = forkEntry(entry, context);
     this.ready = new Promise<Ready>((resolve, reject) => {

@@ -6,12 +6,18 @@ import { RUNTIME_ENV, type AwaitingContextMessage, type ContextMessage, type Run
 /** How long a child gets to exit after SIGTERM before it is killed. */
 export const KILL_AFTER_MS = 3_000;
 
+/** One of the runtime's process entries: a service (the hub, the store) or the process that runs jobs (a worker). */
+export interface Entry {
+  url: URL;
+  runsJobs: boolean;
+}
+
 /**
  * Forks one of the runtime's process entries with its RuntimeContext. Entries that run user code
  * turn source maps on themselves, just before importing the bundle: mapping strmbrkr's own
  * modules too would slow every worker's start.
  */
-export function forkEntry(entry: URL, context: RuntimeContext): ChildProcess {
+export function forkEntry(entry: Entry, context: RuntimeContext): ChildProcess {
   const early = takeEarly(entry);
   if (early) {
     early.ref();
@@ -31,11 +37,11 @@ const forkedEarly = new Map<string, ChildProcess[]>();
 const listening = new WeakMap<ChildProcess, Promise<void>>();
 
 /** The oldest child of `entry` forked early that still waits, if any. */
-function takeEarly(entry: URL): ChildProcess | undefined {
-  const waiting = forkedEarly.get(entry.href) ?? [];
+function takeEarly(entry: Entry): ChildProcess | undefined {
+  const waiting = forkedEarly.get(entry.url.href) ?? [];
   let child: ChildProcess | undefined;
   while ((child = waiting.shift()) && !child.connected);
-  if (waiting.length === 0) forkedEarly.delete(entry.href);
+  if (waiting.length === 0) forkedEarly.delete(entry.url.href);
   return child;
 }
 
@@ -45,9 +51,9 @@ function takeEarly(entry: URL): ChildProcess | undefined {
  * context, which the next `forkEntry(entry, …)` each sends. Unused, they exit with this process
  * (or at `discardEarly`). `args` reach the child's argv.
  */
-export function forkEarly(entry: URL, count = 1, args: string[] = []): void {
-  const waiting = forkedEarly.get(entry.href) ?? [];
-  forkedEarly.set(entry.href, waiting);
+export function forkEarly(entry: Entry, count = 1, args: string[] = []): void {
+  const waiting = forkedEarly.get(entry.url.href) ?? [];
+  forkedEarly.set(entry.url.href, waiting);
   while (waiting.length < count) {
     const child = forkWith(entry, {}, args);
     // Until it is used, it must not keep this process alive (its IPC channel would).
@@ -70,19 +76,19 @@ export function forkEarly(entry: URL, count = 1, args: string[] = []): void {
 }
 
 /** Stops the processes of `entry` forked early that nothing took: they were forked on a guess. */
-export function discardEarly(entry: URL): void {
-  for (const child of forkedEarly.get(entry.href) ?? []) child.kill("SIGKILL");
-  forkedEarly.delete(entry.href);
+export function discardEarly(entry: Entry): void {
+  for (const child of forkedEarly.get(entry.url.href) ?? []) child.kill("SIGKILL");
+  forkedEarly.delete(entry.url.href);
 }
 
-function forkWith(entry: URL, env: NodeJS.ProcessEnv, args: string[] = []): ChildProcess {
+function forkWith(entry: Entry, env: NodeJS.ProcessEnv, args: string[] = []): ChildProcess {
   // On a terminal, the children's output reaches it through this process, a line at a time (and
   // their children's, which inherit the pipes): the CLI keeps a progress line at the bottom of the
   // terminal and must clear it before each line anyone writes (cli/status-line.ts), which it could
   // not do for a child writing straight to the terminal. Elsewhere (files, pipes) they inherit.
   const viaParent = process.stderr.isTTY === true;
-  const child = fork(fileURLToPath(entry), args, {
-    env: { ...process.env, ...env },
+  const child = fork(fileURLToPath(entry.url), args, {
+    env: { ...process.env, ...extraCaEnv(entry), ...env },
     execArgv: [...process.execArgv.filter((arg) => arg.startsWith("--max-old-space-size")), ...profiling()],
     stdio: ["ignore", viaParent && process.stdout.isTTY ? "pipe" : "inherit", viaParent ? "pipe" : "inherit", "ipc"],
   });
@@ -93,6 +99,21 @@ function forkWith(entry: URL, env: NodeJS.ProcessEnv, args: string[] = []): Chil
       Promise.all(forwarded).then(() => {}),
     );
   return child;
+}
+
+const EXTRA_CA = "NODE_EXTRA_CA_CERTS";
+const EXTRA_CA_KEPT = "STRMBRKR_EXTRA_CA_CERTS";
+
+/**
+ * Node 20 reads and parses the NODE_EXTRA_CA_CERTS bundle as it boots (Node 22 and later on first
+ * use): ~40 ms of CPU for Debian's, on the path of every run's start. The hub and the store make no
+ * TLS connection, so they boot without it and keep it aside for the workers they fork, whose jobs may.
+ * (An undefined value leaves the variable out of the child's environment.)
+ */
+function extraCaEnv(entry: Entry): NodeJS.ProcessEnv {
+  const value = process.env[EXTRA_CA_KEPT] ?? process.env[EXTRA_CA];
+  if (value === undefined) return {};
+  return entry.runsJobs ? { [EXTRA_CA]: value, [EXTRA_CA_KEPT]: undefined } : { [EXTRA_CA]: undefined, [EXTRA_CA_KEPT]: value };
 }
 
 /** The pipes a child's output comes through (see forkWith): sockets, which can be (un)referenced. */

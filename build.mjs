@@ -76,7 +76,7 @@ async function build() {
   const early = ["cli/early-run.ts", "runtime/worker/main.ts", "runtime/util/compile-cache.ts"];
   const { dynamic, stdlib } = await moduleGraph(processes, "stdlib/index.ts");
   const reached = [...processes.entryPoints, ...dynamic].filter((file) => !early.includes(file) && !stdlib.has(file));
-  await esbuild.build({ ...processes, plugins: [importFirst("stdlib/index.ts", reached)] });
+  await esbuild.build({ ...processes, plugins: [importFirst("stdlib/index.ts", reached), loadedOnFirstCall("string-width")] });
   // The dashboard's page: Preact and uPlot bundled in, no source maps (the server serves these three files alone).
   // The CSS it imports (its own and uPlot's) becomes app.css beside app.js.
   const page = {
@@ -110,6 +110,30 @@ async function moduleGraph(options, root) {
     return seen;
   };
   return { dynamic: [...dynamic], stdlib: reach(root, new Set()) };
+}
+
+/**
+ * A plugin: the default export of package `name` (a function) is loaded on its first call instead of
+ * with the bundle, for a package whose loading costs more than the calls a run makes. string-width
+ * (yargs's and cliui's, for the layout of --help) builds an Intl.Segmenter and Unicode-property regular
+ * expressions as it loads: ~25 ms of CPU on every start of the CLI, which prints no help on most. A
+ * module the bundle reaches through require() is evaluated when first required.
+ */
+function loadedOnFirstCall(name) {
+  return {
+    name: "loaded-on-first-call",
+    setup(build) {
+      build.onResolve({ filter: new RegExp(`^${name}$`) }, async ({ path: specifier, kind, resolveDir, pluginData }) => {
+        if (pluginData?.real) return undefined;
+        const real = await build.resolve(specifier, { kind, resolveDir, pluginData: { real: true } });
+        return real.errors.length > 0 ? { errors: real.errors } : { path: real.path, namespace: "first-call" };
+      });
+      build.onLoad({ filter: /.*/, namespace: "first-call" }, ({ path: file }) => ({
+        contents: `export default (...args) => require(${JSON.stringify(file)}).default(...args);`,
+        resolveDir: path.dirname(file),
+      }));
+    },
+  };
 }
 
 /** A plugin: each of `files` imports `first` before its own imports (on its first line, so its source map's lines hold). */

@@ -115,7 +115,7 @@ t.test("a file or symlink already at the temporary name makes the write fail; it
   const { safeWriteFile: writeAsync, safeWriteFileSync: writeSync } = await t.mockImport<typeof import("../runtime/util/safe-write.js")>(
     "../runtime/util/safe-write.js",
     {
-      "node:crypto": { randomBytes: () => fixed },
+      "../runtime/util/node-crypto.js": { nodeCrypto: () => ({ randomBytes: () => fixed }) },
     },
   );
   for (const [form, write] of Object.entries({ sync: writeSync, async: writeAsync })) {

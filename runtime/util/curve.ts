@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from "node:crypto";
+import { nodeCrypto } from "./node-crypto.js";
 
 /** A CURVE key pair, both halves in Z85 (40 characters each), as zeromq takes them. */
 export interface KeyPair {
@@ -38,7 +38,7 @@ export function z85(bytes: Uint8Array): string {
  * loads zeromq, makes its run's keys this way.
  */
 export function newKeyPair(): KeyPair {
-  const { publicKey, privateKey } = generateKeyPairSync("x25519");
+  const { publicKey, privateKey } = nodeCrypto().generateKeyPairSync("x25519");
   const raw = (jwk: { x?: string; d?: string }, part: "x" | "d") => Buffer.from(jwk[part]!, "base64url");
   return { publicKey: z85(raw(publicKey.export({ format: "jwk" }), "x")), secretKey: z85(raw(privateKey.export({ format: "jwk" }), "d")) };
 }

@@ -1,6 +1,6 @@
-import { randomBytes } from "node:crypto";
 import { closeSync, constants, fchmodSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { open, rename, rm } from "node:fs/promises";
+import { nodeCrypto } from "./node-crypto.js";
 
 // Every file strmbrkr writes goes through here, because runs happen on shared machines (cluster
 // login nodes, lab servers) where a folder like /tmp is everyone's. A file is written to a
@@ -25,7 +25,7 @@ export type FileData = string | Uint8Array | Iterable<Uint8Array>;
 
 const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
-const tempBeside = (path: string) => `${path}.${randomBytes(8).toString("hex")}.tmp`;
+const tempBeside = (path: string) => `${path}.${nodeCrypto().randomBytes(8).toString("hex")}.tmp`;
 const chunksOf = (data: FileData) => (typeof data === "string" || data instanceof Uint8Array ? [data] : data);
 
 /**

@@ -9,7 +9,7 @@ import type { HostToHub, HostToKvs, HubToHost, KvsToHost } from "../wire/ipc.js"
 import type { RuntimeContext } from "../wire/context.js";
 import { handleMessage, type MessageHandlers } from "../util/message-handlers.js";
 
-const HUB_ENTRY: Entry = { url: packageUrl("dist/runtime/hub/main.js"), runsJobs: false };
+const HUB_ENTRY: Entry = { url: packageUrl("dist/runtime/hub/main.js"), loadsScript: false };
 
 /**
  * Forks the hub before the host knows its configuration (see forkEarly): a `strmbrkr run ARGS` that can
@@ -19,7 +19,7 @@ export function forkHubEarly(args: string[] = []): void {
   const workers = guessWorkerCount(args);
   forkEarly(HUB_ENTRY, 1, workers > 0 ? [`${PREFORK_FLAG}${workers}`] : []);
 }
-const KVS_ENTRY: Entry = { url: packageUrl("dist/runtime/kvs/main.js"), runsJobs: false };
+const KVS_ENTRY: Entry = { url: packageUrl("dist/runtime/kvs/main.js"), loadsScript: true };
 
 /** A service process the host owns: resolves `ready` with its endpoints, fails loudly if it dies. */
 abstract class ServiceProcess<Ready, Message extends { type: string }> extends EventEmitter {

@@ -1,7 +1,7 @@
 import { discardEarly, forkEarly, type Entry } from "../transport/children.js";
 import { packageUrl } from "../util/package-root.js";
 
-export const WORKER_ENTRY: Entry = { url: packageUrl("dist/runtime/worker/main.js"), runsJobs: true };
+export const WORKER_ENTRY: Entry = { url: packageUrl("dist/runtime/worker/main.js"), loadsScript: true };
 
 /** The hub's argument that asks it to fork this many workers before any pool is asked for. */
 export const PREFORK_FLAG = "--prefork=";

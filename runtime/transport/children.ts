@@ -6,10 +6,10 @@ import { RUNTIME_ENV, type AwaitingContextMessage, type ContextMessage, type Run
 /** How long a child gets to exit after SIGTERM before it is killed. */
 export const KILL_AFTER_MS = 3_000;
 
-/** One of the runtime's process entries: a service (the hub, the store) or the process that runs jobs (a worker). */
+/** One of the runtime's process entries, and whether it imports the job script's bundle (a worker, the store) or not (the hub). */
 export interface Entry {
   url: URL;
-  runsJobs: boolean;
+  loadsScript: boolean;
 }
 
 /**
@@ -106,14 +106,15 @@ const EXTRA_CA_KEPT = "STRMBRKR_EXTRA_CA_CERTS";
 
 /**
  * Node 20 reads and parses the NODE_EXTRA_CA_CERTS bundle as it boots (Node 22 and later on first
- * use): ~40 ms of CPU for Debian's, on the path of every run's start. The hub and the store make no
- * TLS connection, so they boot without it and keep it aside for the workers they fork, whose jobs may.
+ * use): ~40 ms of CPU for Debian's, on the path of every run's start. The hub runs none of the
+ * script's code and makes no TLS connection, so it boots without it and keeps it aside for the
+ * workers it forks; they and the store (which imports the script too) get the user's environment.
  * (An undefined value leaves the variable out of the child's environment.)
  */
 function extraCaEnv(entry: Entry): NodeJS.ProcessEnv {
   const value = process.env[EXTRA_CA_KEPT] ?? process.env[EXTRA_CA];
   if (value === undefined) return {};
-  return entry.runsJobs ? { [EXTRA_CA]: value, [EXTRA_CA_KEPT]: undefined } : { [EXTRA_CA]: undefined, [EXTRA_CA_KEPT]: value };
+  return entry.loadsScript ? { [EXTRA_CA]: value, [EXTRA_CA_KEPT]: undefined } : { [EXTRA_CA]: undefined, [EXTRA_CA_KEPT]: value };
 }
 
 /** The pipes a child's output comes through (see forkWith): sockets, which can be (un)referenced. */

@@ -34,6 +34,10 @@ t.test("--help exits 0 and lists the run command", async (t) => {
   t.equal(result.code, 0);
   t.match(result.stdout, /strmbrkr run <script>/, "lists run");
   t.match(result.stdout, /--version/);
+  // yargs lays the text out with string-width, which the build loads on its first call (build.mjs).
+  const widest = Math.max(...result.stdout.split("\n").map((line) => line.length));
+  t.ok(widest > 60 && widest <= 80, `laid out in 80 columns (widest line ${widest})`);
+  t.match(result.stdout, /store and the workers, and run its\s+default export/, "wrapped between words");
   t.equal(result.stderr, "");
   t.same(result.started, [], "nothing started");
   t.same(await processesGone(result.instanceId), [], "no process left");

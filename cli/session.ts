@@ -9,6 +9,7 @@ import { JournalError } from "../runtime/host/journal-format.js";
 import type { ListenContext } from "../runtime/wire/context.js";
 import { getLogger } from "../runtime/config/logger.js";
 import { runStats } from "../runtime/util/stats.js";
+import { pruneCaches } from "../runtime/util/cache-prune.js";
 import { startProgress, type ProgressCounts } from "./progress.js";
 import { fail, printError, warn } from "./report.js";
 import { configOverrides, SESSION_FLAGS, type SessionArgs, type SessionFlag } from "./session-flags.js";
@@ -86,6 +87,7 @@ export async function hostSession<T>(args: SessionArgs, session: Session<T>): Pr
     if (interrupts.interrupted) return new Promise<never>(() => {});
     await dashboard?.close();
     await instance.shutdown().catch(() => {});
+    pruneCaches(); // once a day at most, with every process of the run gone
     process.exit(code);
   };
 

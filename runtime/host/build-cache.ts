@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { cachedBundle, defaultCacheDir, sha256, storeBundle } from "../util/bundle-cache.js";
+import { cachedBundle, defaultCacheDir, renew, sha256, storeBundle } from "../util/bundle-cache.js";
 import { safeWriteFileSync } from "../util/safe-write.js";
 
 /**
@@ -47,6 +47,7 @@ export function cachedBuild(
   for (const [path, hash] of Object.entries(record.files)) if (contentHash(path) !== hash) return undefined;
   for (const [folder, entries] of Object.entries(record.folders)) if (folderEntries(folder) !== entries) return undefined;
   const bytes = cachedBundle(cacheDir, record.bundle);
+  if (bytes) renew(recordPath(cacheDir, entry, options));
   return bytes && { bytes, exports: record.exports };
 }
 

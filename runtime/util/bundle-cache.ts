@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, utimesSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { STDLIB_URL } from "./package-root.js";
@@ -23,9 +23,22 @@ export function cachedBundle(cacheDir: string, hash: string): Buffer | undefined
   } catch {
     return undefined;
   }
-  if (sha256(bytes) === hash) return bytes;
-  rmSync(path, { force: true });
-  return undefined;
+  if (sha256(bytes) !== hash) {
+    rmSync(path, { force: true });
+    return undefined;
+  }
+  renew(path);
+  return bytes;
+}
+
+/** Marks a cache file used now: the cache keeps what was used in the last 30 days (runtime/util/cache-prune.ts). */
+export function renew(path: string): void {
+  try {
+    const now = new Date();
+    utimesSync(path, now, now);
+  } catch {
+    // a read-only cache: it is pruned by age alone
+  }
 }
 
 /** Checks a downloaded bundle against its hash and keeps it (written whole, then renamed). Throws on a mismatch. */

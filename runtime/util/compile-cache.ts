@@ -23,7 +23,7 @@ export function useCompileCache(env: NodeJS.ProcessEnv = process.env): void {
  * STRMBRKR_CACHE_DIR: that folder holds bundles alone.
  */
 export function compileCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const dir = join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "strmbrkr", "compile");
+  const dir = compileCacheRoot(env);
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const stat = lstatSync(dir);
@@ -32,3 +32,7 @@ export function compileCacheDir(env: NodeJS.ProcessEnv = process.env): string | 
     return undefined; // no cache: the same start, only slower
   }
 }
+
+/** Where compiled code is kept (made by compileCacheDir): $XDG_CACHE_HOME/strmbrkr/compile, else ~/.cache/strmbrkr/compile. */
+export const compileCacheRoot = (env: NodeJS.ProcessEnv = process.env) =>
+  join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "strmbrkr", "compile");

@@ -3,6 +3,7 @@ import { ConfigError } from "../runtime/util/errors.js";
 import { LOG_LEVELS, resolveConfig } from "../runtime/config/config.js";
 import { setLogLevel } from "../runtime/config/logger.js";
 import { defaultCacheDir } from "../runtime/util/bundle-cache.js";
+import { pruneCaches } from "../runtime/util/cache-prune.js";
 import type { SupervisorOptions } from "../runtime/supervisor/supervisor.js";
 import { fail, numberFlag, warn } from "./report.js";
 
@@ -91,6 +92,7 @@ async function worker(args: ArgumentsCamelCase<WorkerArgs>): Promise<void> {
   process.on("SIGTERM", leave);
   const { code, message } = await supervisor.finished;
   if (message) process.stderr.write(`strmbrkr worker: ${message}\n`);
+  pruneCaches(options.cacheDir); // once a day at most, with every worker gone
   process.exit(code);
 }
 

@@ -1,5 +1,7 @@
-import { readdirSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
 import t from "tap";
+import { PRUNE_STAMP } from "../runtime/util/cache-prune.js";
 import { fixture, lastJson, processesGone } from "./lib/cli.js";
 import { FAST_BEATS, cacheDir, gatewayOf, launch, makeKeys, hostArgs } from "./lib/remote.js";
 
@@ -44,9 +46,10 @@ t.test("with --workers 0, remote workers over TCP (CURVE) run every job, reach t
   t.notMatch(hostResult.stderr, /leased worker/, "a remote worker is never leased to a QueueManager: its jobs go the broker's way");
   t.equal(workerResult.code, 0, "the worker exits 0 when the run ends", { stderr: workerResult.stderr.slice(-3000) });
   t.match(workerResult.stderr, /fetching the job script's bundle \(\d+ bytes, sha256 [0-9a-f]{16}…\)/);
-  const cached = readdirSync(cache);
+  const cached = readdirSync(cache).filter((name) => name !== PRUNE_STAMP);
   t.equal(cached.length, 1, "one bundle cached");
   t.match(cached[0], /^[0-9a-f]{64}\.mjs$/, "named by its sha256");
+  t.ok(existsSync(join(cache, PRUNE_STAMP)), "the cache was pruned as the worker left (runtime/util/cache-prune.ts)");
   t.same(await processesGone(host.instanceId), [], "no host process left");
   t.same(await processesGone(worker.instanceId), [], "no worker process left");
 

@@ -7,12 +7,12 @@ import { safeWriteFileSync } from "./safe-write.js";
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
- * After a run, at most once a day: bundles and build records unused for 30 days (a hit renews them),
+ * After a run (or a remote worker's), at most once a day: bundles and build records unused for 30 days (a hit renews them),
  * and compiled code not written for 7 (Node does not rewrite an entry it uses, so code still in use
  * is compiled again once a week, one slower start; each run's own bundle leaves an entry no run reuses).
  */
-export function pruneCaches(env: NodeJS.ProcessEnv = process.env, now = Date.now()): void {
-  pruneCache(defaultCacheDir(env), BUNDLE_CACHE, { olderThanMs: 30 * DAY_MS, now });
+export function pruneCaches(bundles = defaultCacheDir(), env: NodeJS.ProcessEnv = process.env, now = Date.now()): void {
+  pruneCache(bundles, BUNDLE_CACHE, { olderThanMs: 30 * DAY_MS, now });
   pruneCache(compileCacheRoot(env), COMPILE_CACHE, { olderThanMs: 7 * DAY_MS, now });
 }
 

@@ -11,9 +11,13 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * and compiled code not written for 7 (Node does not rewrite an entry it uses, so code still in use
  * is compiled again once a week, one slower start; each run's own bundle leaves an entry no run reuses).
  */
-export function pruneCaches(bundles = defaultCacheDir(), env: NodeJS.ProcessEnv = process.env, now = Date.now()): void {
-  pruneCache(bundles, BUNDLE_CACHE, { olderThanMs: 30 * DAY_MS, now });
-  pruneCache(compileCacheRoot(env), COMPILE_CACHE, { olderThanMs: 7 * DAY_MS, now });
+export function pruneCaches(bundles?: string, env: NodeJS.ProcessEnv = process.env, now = Date.now()): void {
+  try {
+    pruneCache(bundles ?? defaultCacheDir(env), BUNDLE_CACHE, { olderThanMs: 30 * DAY_MS, now });
+    pruneCache(compileCacheRoot(env), COMPILE_CACHE, { olderThanMs: 7 * DAY_MS, now });
+  } catch {
+    // no home folder to find the caches in: nothing to prune, and the run's exit must not fail for it
+  }
 }
 
 /**

@@ -38,3 +38,10 @@ t.test("the worker's early entry stays small: not the stdlib's chunk", async (t)
   const bytes = early.reduce((sum, file) => sum + statSync(join(DIST, file)).size, 0);
   t.ok(bytes <= 16_384, `runtime/worker/main.js loads ${bytes} bytes (at most 16 KiB): ${early.join(", ")}`);
 });
+
+t.test("no process imports node:fs or node:util as an ES module (their facades run every lazy getter)", async (t) => {
+  const processes = ["cli/main.js", "runtime/hub/main.js", "runtime/hub/hub.js", "runtime/kvs/main.js", "runtime/worker/main.js"];
+  const loaded = [...new Set([...staticGraph(...processes), ...staticGraph("runtime/worker/worker.js", "stdlib/index.js")])];
+  const importing = loaded.filter((file) => /^\s*import\b[^;]*?from\s*["']node:(?:fs|util)["']/m.test(readFileSync(join(DIST, file), "utf8")));
+  t.same(importing, [], `through require() instead (build.mjs, builtinsThroughRequire); ${loaded.length} files checked`);
+});

@@ -41,7 +41,7 @@ async function build() {
   // Native code, each found through its own package at run time; TypeScript (CommonJS, ~9 MB), loaded by --typecheck alone;
   // prom-client (CommonJS, which an ES module bundle cannot require), loaded by --dashboard and --metrics alone.
   const external = ["zeromq", "esbuild", "typescript", "prom-client"];
-  const builtins = await builtinsThroughRequire(["node:fs", "node:util"]);
+  const builtins = await builtinsThroughRequire(["fs", "util"]);
   // The hub never loads a job script: its own files. Its entry (main.ts) forks the workers before it loads the rest (hub.ts).
   await esbuild.build({
     ...common,
@@ -115,31 +115,32 @@ async function moduleGraph(options, root) {
 }
 
 /**
- * A plugin: the bundle's imports of these Node built-ins go through require() instead of an ES import.
+ * A plugin: the bundle's imports of these Node built-ins (`fs` or `node:fs`, …) go through require() instead of an ES import.
  * Node builds an ES module facade of a built-in on its first import and reads every export into it,
  * lazy getters included: node:fs's ReadStream and the like load the streams, fs/promises and readline
  * (~3.3 ms of every process's start on Node 24, ~2.5 on Node 20), node:util's ~3 ms on Node 24. Each
  * export becomes a pure read of the module, so esbuild drops those nothing imports.
  */
-async function builtinsThroughRequire(specifiers) {
+async function builtinsThroughRequire(modules) {
   const names = new Map();
-  for (const specifier of specifiers)
+  for (const module of modules)
     names.set(
-      specifier,
-      Object.keys(await import(specifier)).filter((name) => name !== "default"),
+      module,
+      Object.keys(await import(`node:${module}`)).filter((name) => name !== "default"),
     );
   return {
     name: "builtins-through-require",
     setup(build) {
-      const filter = new RegExp(`^(?:${specifiers.join("|")})$`);
-      build.onResolve({ filter }, ({ path: specifier }) => ({ path: specifier, namespace: "builtin-through-require" }));
-      build.onLoad({ filter: /.*/, namespace: "builtin-through-require" }, ({ path: specifier }) => ({
+      const filter = new RegExp(`^(?:node:)?(?:${modules.join("|")})$`);
+      const namespace = "builtin-through-require";
+      build.onResolve({ filter }, ({ path: specifier }) => ({ path: specifier.replace(/^node:/, ""), namespace }));
+      build.onLoad({ filter: /.*/, namespace }, ({ path: module }) => ({
         contents: [
           'import { createRequire } from "node:module";',
-          `const $module = createRequire(import.meta.url)(${JSON.stringify(specifier)});`, // "$": no built-in export is named so
+          `const $module = createRequire(import.meta.url)("node:${module}");`, // "$": no built-in export is named so
           "const $read = (name) => $module[name];",
           "export default $module;",
-          ...names.get(specifier).map((name) => `export const ${name} = /* @__PURE__ */ $read(${JSON.stringify(name)});`),
+          ...names.get(module).map((name) => `export const ${name} = /* @__PURE__ */ $read(${JSON.stringify(name)});`),
         ].join("\n"),
         resolveDir: ".",
       }));

@@ -278,6 +278,9 @@ export function killInstance(instanceId: string): void {
     }
   }
   for (const pid of stopped) signal(pid, "SIGKILL");
+  // Nothing is left to remove the run's directory (the hub does when only its host vanished): the test does.
+  for (const name of readdirSync(tmpdir()))
+    if (name.startsWith(`strmbrkr-${instanceId}-`)) rmSync(join(tmpdir(), name), { recursive: true, force: true });
 }
 
 function signal(pid: number, name: NodeJS.Signals): void {

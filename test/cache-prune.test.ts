@@ -105,13 +105,24 @@ t.test("a cache folder that is a link is not pruned", async (t) => {
   t.notOk(existsSync(join(target, PRUNE_STAMP)), "nothing written there either");
 });
 
-t.test("another user's cache folder is not pruned", { skip: process.getuid?.() !== 0 && "needs root to give a folder away" }, async (t) => {
-  const dir = scratch(t);
-  const old = file(join(dir, `${hash("a")}.mjs`), 40);
-  chownSync(dir, 65534, 65534);
-  t.equal(pruneCache(dir, BUNDLE_CACHE, MONTH), 0, "no pass");
-  t.ok(existsSync(old), "its old bundle stays");
-});
+t.test(
+  "another user's cache folder, or another user's file in ours, is not pruned",
+  { skip: process.getuid?.() !== 0 && "needs root to give files away" },
+  async (t) => {
+    const theirs = scratch(t);
+    const old = file(join(theirs, `${hash("a")}.mjs`), 40);
+    chownSync(theirs, 65534, 65534);
+    t.equal(pruneCache(theirs, BUNDLE_CACHE, MONTH), 0, "no pass in their folder");
+    t.ok(existsSync(old), "its old bundle stays");
+    const ours = scratch(t);
+    const planted = file(join(ours, `${hash("b")}.mjs`), 40);
+    chownSync(planted, 65534, 65534); // as in a shared STRMBRKR_CACHE_DIR another user wrote to
+    const own = file(join(ours, `${hash("c")}.mjs`), 40);
+    t.equal(pruneCache(ours, BUNDLE_CACHE, MONTH), 1, "one file removed");
+    t.ok(existsSync(planted), "another user's file stays, however old and however named");
+    t.notOk(existsSync(own), "our own old bundle went");
+  },
+);
 
 t.test("a run renews the bundle it took from the cache, and prunes what is old once it ends", { timeout: 60_000 }, async (t) => {
   const home = scratch(t);

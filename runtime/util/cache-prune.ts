@@ -41,8 +41,7 @@ export const COMPILE_CACHE: CacheLayout = { folder: /^v\d+\.\d+\.\d+-[\w-]+$/, f
 export interface PruneOptions {
   /** Files last written longer ago than this go. */
   olderThanMs: number;
-  /** At most one pass this often (the time of the last is a stamp file's); default a day. */
-  everyMs?: number;
+  /** The time to judge ages and the last pass by (tests). */
   now?: number;
 }
 
@@ -54,13 +53,13 @@ export const PRUNE_STAMP = ".pruned";
  * that leaves empty: caches grow with every script version (bundles) and every run (Node's compile
  * cache keeps an entry per file compiled, and each run's bundle has a path of its own), and nothing
  * else would ever remove them. Only this user's own folder, no symbolic link followed, only the
- * names of `layout`; at most once every `everyMs`. Best effort: a cache file that cannot be removed
- * stays. Returns how many files went.
+ * names of `layout`; at most once a day (the time of the last pass is PRUNE_STAMP's). Best effort:
+ * a cache file that cannot be removed stays. Returns how many files went.
  */
-export function pruneCache(dir: string, layout: CacheLayout, { olderThanMs, everyMs = DAY_MS, now = Date.now() }: PruneOptions): number {
+export function pruneCache(dir: string, layout: CacheLayout, { olderThanMs, now = Date.now() }: PruneOptions): number {
   if (!ownFolder(statOf(dir))) return 0;
   const stamp = statOf(join(dir, PRUNE_STAMP));
-  if (stamp?.isFile() && now - stamp.mtimeMs < everyMs) return 0;
+  if (stamp?.isFile() && now - stamp.mtimeMs < DAY_MS) return 0;
   const cutoff = now - olderThanMs;
   let removed = 0;
   const prune = (folder: string) => {

@@ -77,6 +77,8 @@ export class Broker {
   #slots: WorkerSlots;
   /** Clients' results sockets (Front.DIRECT) and their processes, by routing id (latin1). */
   #resultsSockets = new Map<string, { path: string; pid: number }>();
+  /** Workers whose running job waits on jobs it queued (`WorkerSlot.waitsOnItsJobs`). */
+  #waitingOnJobs = 0;
   /** Idle local workers lent to a QueueManager for its lone jobs (leases.ts). */
   #leases = new Leases();
   /**
@@ -161,6 +163,7 @@ export class Broker {
   workerGone(id: string, how: string, countAsLoss = true): void {
     const slot = this.#slots.remove(id);
     if (!slot) return;
+    this.#endedWait(slot);
     if (slot.lease) {
       // Its client sees the socket close too, and sends again what has no result yet (RESEND).
       this.#front.send([slot.lease.client, Front.REVOKE, String(slot.lease.epoch)]);
@@ -209,10 +212,33 @@ export class Broker {
     if (name === Front.RESEND) return this.#resend(client, frames);
     if (name === Front.LEASED) return this.#announced(client, frames);
     const local = this.#resultsSockets.size > 0 ? this.#resultsSockets.get(client.toString("latin1")) : undefined;
-    if (local) this.#leases.submitted(client, local.pid);
+    if (local) {
+      this.#leases.submitted(client, local.pid);
+      this.#submittedFrom(local.pid);
+    }
     const idleLease = frames.length === 5 ? frames.pop()!.toString() : undefined; // [.., SUBMIT, JSON, args, epoch]
     this.#submit(client, frames, 2);
     if (idleLease !== undefined) this.#release(client, idleLease);
+  }
+
+  /**
+   * A local client in process `pid` submitted: if that is a worker running a job, the job queued
+   * jobs of its own and may wait for them, so none of them (nor any other job) may be held behind
+   * it on that worker, where they would wait for it: a deadlock until its watchdog fired.
+   */
+  #submittedFrom(pid: number): void {
+    for (const slot of this.#slots.all) {
+      if (slot.pid !== pid || slot.waitsOnItsJobs || (slot.held === 0 && !slot.lease)) continue;
+      slot.waitsOnItsJobs = true;
+      this.#waitingOnJobs++;
+    }
+  }
+
+  /** The job `slot` ran ended: what it queued no longer holds up the worker. */
+  #endedWait(slot: WorkerSlot): void {
+    if (!slot.waitsOnItsJobs) return;
+    slot.waitsOnItsJobs = false;
+    this.#waitingOnJobs--;
   }
 
   /** [SUBMIT, JSON, args, epoch]: the client's lease is idle; if it is being revoked (jobs wait), its worker takes them now. */
@@ -386,6 +412,11 @@ export class Broker {
    * are ignored there.
    */
   #finish(slot: WorkerSlot, results: JobResult[], batch: Buffer[]): void {
+    if (slot.waitsOnItsJobs) {
+      // Its running job's result (or, leased, any result): the job that queued them has ended.
+      const running = slot.jobs.first?.id;
+      if (running === undefined || results.some((result) => result.id === running)) this.#endedWait(slot);
+    }
     let memoryMb = 0;
     const now = Date.now();
     const replies: JobResult[] = [];
@@ -466,9 +497,13 @@ export class Broker {
     this.#hooks.changed();
   }
 
-  /** The workers the scheduler may give queued jobs: all but the leased (a released lease's worker is open). */
+  /**
+   * The workers the scheduler may give queued jobs: all but the leased (a released lease's worker
+   * is open) and those whose running job waits on jobs it queued.
+   */
   #open(): readonly WorkerSlot[] {
-    return this.#leases.size === 0 ? this.#slots.all : this.#slots.all.filter(openToQueue);
+    if (this.#leases.size === 0 && this.#waitingOnJobs === 0) return this.#slots.all;
+    return this.#slots.all.filter((slot) => openToQueue(slot) && !slot.waitsOnItsJobs);
   }
 
   /** Lends an idle local worker to the last local client to submit, if it holds no lease (leases.ts). */
@@ -584,7 +619,7 @@ export class Broker {
     const running = slot.jobs.first;
     const delayMs = running ? successorDelayMs(slot, running.queued, this.#times) : undefined;
     slot.planNext(delayMs, () => {
-      if (slot.jobs.first !== running || !openToQueue(slot)) return;
+      if (slot.jobs.first !== running || !openToQueue(slot) || slot.waitsOnItsJobs) return;
       const next = takeSuccessor(slot, this.#queue, this.#open());
       if (!next) return;
       const dispatch = slot.hold(next, Date.now());

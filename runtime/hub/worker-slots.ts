@@ -37,6 +37,11 @@ export class WorkerSlot implements WorkerCredit {
   readonly liveness: Liveness;
   /** Leased to a QueueManager (leases.ts): the scheduler gives it no queued job, unless its client released it. */
   lease?: WorkerLease;
+  /**
+   * The job it runs queued jobs of its own (a QueueManager in this worker's process): nothing more
+   * is held behind that job until it ends, since it may be waiting for them (broker.ts #open).
+   */
+  waitsOnItsJobs = false;
   /** Watchdog of the running job. */
   #watchdog?: NodeJS.Timeout;
   /** Sends the running long job's successor just before the job is expected to end (scheduler.ts successorDelayMs). */

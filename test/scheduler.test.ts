@@ -4,7 +4,7 @@
  * retry backoff.
  */
 import t from "tap";
-import { JobTimes, MAX_AHEAD, NEXT_LEAD_MS, TARGET_AHEAD_MS } from "../runtime/hub/credit.js";
+import { JobTimes, LONG_JOB_MS, MAX_AHEAD, NEXT_LEAD_MS, TARGET_AHEAD_MS } from "../runtime/hub/credit.js";
 import { PriorityQueue } from "../runtime/hub/priority-queue.js";
 import {
   expectedMs,
@@ -52,10 +52,14 @@ function left(queue: PriorityQueue<QueuedJob>): string[] {
 const plan = (dispatches: Dispatch<TestWorker>[]) =>
   dispatches.map(({ worker, jobs }) => [worker.name, jobs.map(({ request }) => request.id)]);
 
-/** Run times: "short" jobs a quarter of a worker's credit, "tiny" ones nearly nothing, "long" ones 50 ms; anything else untimed. */
+/**
+ * Run times: "short" jobs a quarter of a worker's credit, "brief" ones under LONG_JOB_MS, "tiny"
+ * ones nearly nothing, "long" ones 50 ms (over the credit); anything else untimed.
+ */
 function times(): JobTimes {
   const times = new JobTimes();
   times.observe("short", TARGET_AHEAD_MS / 4);
+  times.observe("brief", LONG_JOB_MS / 2);
   times.observe("tiny", 0.001);
   times.observe("long", 50);
   return times;
@@ -165,6 +169,24 @@ t.test("only a small dispatch asks for direct copies of its results", async (t) 
   t.equal(untimed[0]?.copies, true, "a job not timed yet: copies");
 });
 
+t.test("a function whose jobs queued jobs counts as untimed from then on: alone, no successor planned", async (t) => {
+  const timed = times();
+  timed.submitted("short");
+  t.equal(expectedMs(timed, job("p", { fn: "short" })), TARGET_AHEAD_MS, "expected: a whole worker's credit");
+  const queue = queueOf(jobs(3, { fn: "short" }));
+  t.same(
+    plan(schedule(queue, [worker("a"), worker("b")], timed)),
+    [
+      ["a", ["j1"]],
+      ["b", ["j2"]],
+    ],
+    "one to each idle worker; none held behind another",
+  );
+  t.same(left(queue), ["j3"], "the third waits in the queue");
+  t.equal(successorDelayMs(worker("w", { held: 1 }), job("p", { fn: "short" }), timed), undefined, "no successor planned behind it");
+  t.equal(expectedMs(timed, job("t", { fn: "tiny" })), 0.001, "other functions keep their times");
+});
+
 t.test("higher priorities go first, FIFO among equals; a job refused for credit keeps its place", async (t) => {
   const queue = queueOf([
     job("a0"),
@@ -184,9 +206,9 @@ t.test("a long job's successor is planned NEXT_LEAD_MS before the job should end
   t.equal(successorDelayMs(worker("w", { held: 1 }), running, times()), 50 - NEXT_LEAD_MS, "50 ms expected: sent after 48");
   t.equal(successorDelayMs(worker("w", { held: 2 }), running, times()), undefined, "not when the worker holds a successor already");
   t.equal(
-    successorDelayMs(worker("w", { held: 1 }), job("s", { fn: "short" }), times()),
+    successorDelayMs(worker("w", { held: 1 }), job("s", { fn: "brief" }), times()),
     undefined,
-    "not for a short job (it travels in batches)",
+    "not for a job timed under LONG_JOB_MS (its round trip is hidden by the batch it travels in)",
   );
   t.equal(successorDelayMs(worker("w", { held: 1 }), job("u", { fn: "untimed" }), times()), undefined, "not for a job not timed yet");
 });

@@ -231,6 +231,9 @@ export class Broker {
       if (slot.pid !== pid || slot.waitsOnItsJobs || (slot.held === 0 && !slot.lease)) continue;
       slot.waitsOnItsJobs = true;
       this.#waitingOnJobs++;
+      // Its function's next jobs go to a worker alone, as untimed ones do: nothing held behind them.
+      const running = slot.jobs.first;
+      if (running) this.#times.submitted(running.queued.request.fn);
     }
   }
 

@@ -1,6 +1,6 @@
 import { DIRECT_MAX_JOBS } from "../transport/direct.js";
 import type { JobRequest } from "../wire/jobs.js";
-import { MAX_AHEAD, NEXT_LEAD_MS, TARGET_AHEAD_MS, type JobTimes } from "./credit.js";
+import { LONG_JOB_MS, MAX_AHEAD, NEXT_LEAD_MS, TARGET_AHEAD_MS, type JobTimes } from "./credit.js";
 
 /**
  * The broker's dispatch policy: which jobs go to which worker next, when a long job's successor
@@ -55,13 +55,10 @@ export function expectedMs(times: JobTimes, job: QueuedJob): number {
   return Number.isFinite(expected) ? expected : TARGET_AHEAD_MS;
 }
 
-/**
- * Whether a job is timed as long. Such a job asks for no direct copy: the hop it would spare is
- * nothing beside its run time, and the copy wakes the host once more, on a core a worker wants.
- */
+/** Whether a job is timed as long (over LONG_JOB_MS): no direct copy; its successor planned when it runs alone. */
 export function isLong(times: JobTimes, job: QueuedJob): boolean {
   const expected = times.expectedMs(job.request.fn);
-  return Number.isFinite(expected) && expected > TARGET_AHEAD_MS;
+  return Number.isFinite(expected) && expected > LONG_JOB_MS;
 }
 
 /** Workers that take new jobs (not retiring). */

@@ -12,8 +12,13 @@ import type { CurveClientKeys } from "../util/curve.js";
 
 const log = getLogger("worker");
 const MAX_BACKOFF_MS = 32_000;
-/** Results of short jobs leave together, at least this often (ms). */
-const FLUSH_MS = 1;
+/**
+ * Results of short jobs leave together, at least this often (ms), and at once when nothing is left
+ * to run: each message wakes the hub and the host. Half the broker's credit (hub/credit.ts).
+ */
+const FLUSH_MS = 10;
+/** …or once this many wait: half of a full dispatch (hub/credit.ts MAX_AHEAD), so the broker refills a worker of tiny jobs while it runs the rest. */
+const FLUSH_RESULTS = 256;
 const MEMORY_SAMPLE_MS = 100;
 /**
  * A leased job's report to the broker, once its client has the result, waits this long at most,
@@ -189,7 +194,7 @@ export class BrokerLink {
     this.#outbox.send([Back.PASSED, client, ...batchOf(jobs).slice(1)]);
   }
 
-  /** Runs held jobs in order; results leave every FLUSH_MS, and when nothing is left to run. */
+  /** Runs held jobs in order; results leave every FLUSH_MS or FLUSH_RESULTS, and when nothing is left to run. */
   async #runWaiting(socket: DealerLike): Promise<void> {
     this.#running = true;
     let results: JobResult[] = [];
@@ -201,7 +206,7 @@ export class BrokerLink {
       if (job.lease !== undefined) result.lease = { client: job.lease, fn: job.fn };
       results.push(result);
       if (job.replyTo !== undefined && result.ok && this.#direct) copies.push({ path: job.replyTo, result });
-      if (this.#waiting.length > 0 && performance.now() - flushedAt < FLUSH_MS) continue;
+      if (this.#waiting.length > 0 && results.length < FLUSH_RESULTS && performance.now() - flushedAt < FLUSH_MS) continue;
       // Messages queued while a job blocked the event loop are read only now: don't count that as silence.
       this.#heard();
       if (socket === this.#socket && copies.length > 0 && results.length <= DIRECT_MAX_JOBS) this.#direct!.send(copies);

@@ -211,20 +211,18 @@ export class Broker {
     if (name === Front.DIRECT) return this.#acceptResultsSocket(client, frames[2]?.toString() ?? "");
     if (name === Front.RESEND) return this.#resend(client, frames);
     if (name === Front.LEASED) return this.#announced(client, frames);
-    const local = this.#resultsSockets.size > 0 ? this.#resultsSockets.get(client.toString("latin1")) : undefined;
-    if (local) {
-      this.#leases.submitted(client, local.pid);
-      this.#submittedFrom(local.pid);
-    }
+    const local = this.#localClient(client);
+    if (local) this.#leases.submitted(client, local.pid);
     const idleLease = frames.length === 5 ? frames.pop()!.toString() : undefined; // [.., SUBMIT, JSON, args, epoch]
     this.#submit(client, frames, 2);
     if (idleLease !== undefined) this.#release(client, idleLease);
   }
 
   /**
-   * A local client in process `pid` submitted: if that is a worker running a job, the job queued
-   * jobs of its own and may wait for them, so none of them (nor any other job) may be held behind
-   * it on that worker, where they would wait for it: a deadlock until its watchdog fired.
+   * A local client in process `pid` queued jobs (SUBMIT, or RESEND of leased ones): if that is a
+   * worker running a job, the job queued jobs of its own and may wait for them, so none of them
+   * (nor any other job) may be held behind it on that worker, where they would wait for it: a
+   * deadlock until its watchdog fired.
    */
   #submittedFrom(pid: number): void {
     for (const slot of this.#slots.all) {
@@ -252,8 +250,15 @@ export class Broker {
     this.#dispatch();
   }
 
+  /** A client on this machine: its results socket and process (Front.DIRECT, its first message). */
+  #localClient(client: Buffer): { path: string; pid: number } | undefined {
+    return this.#resultsSockets.size > 0 ? this.#resultsSockets.get(client.toString("latin1")) : undefined;
+  }
+
   /** Queues the batch of jobs in `frames` (from `start`: JSON, args) for `client`; those `wanted` says no to are left out. */
   #submit(client: Buffer, frames: Buffer[], start: number, wanted?: (request: JobRequest) => boolean): JobRequest[] {
+    const local = this.#localClient(client);
+    if (local) this.#submittedFrom(local.pid); // before the dispatch below
     const requests = jobRequests(frames, start).filter((request) => !wanted || wanted(request));
     for (const request of requests) this.#queue.push({ client, request, lost: 0, failures: 0 });
     this.#dispatch();

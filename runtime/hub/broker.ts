@@ -42,6 +42,8 @@ export interface BrokerHooks {
   workerReady(id: string): void;
   /** Busy or registered counts changed. */
   changed(): void;
+  /** `jobs` results came from workers. */
+  ended?(jobs: number): void;
   /** Watchdog limit of a pool, in milliseconds (0: none). */
   watchdogMs(poolId: number): number;
   /** Whether `client` may have direct copies of its results sent to `path` (a results socket of this run). */
@@ -425,6 +427,7 @@ export class Broker {
       const running = slot.jobs.first?.id;
       if (running === undefined || results.some((result) => result.id === running)) this.#endedWait(slot);
     }
+    this.#hooks.ended?.(results.length);
     let memoryMb = 0;
     const now = Date.now();
     const replies: JobResult[] = [];

@@ -1,7 +1,7 @@
 import { zeromq } from "../transport/zeromq.js";
 import { rmSync } from "node:fs";
 import { toErrorInfo } from "../util/errors.js";
-import { tierUpSooner } from "../util/tier-up.js";
+import { optimiseWhenBusy, tierUpSooner } from "../util/tier-up.js";
 import { awaitRuntimeContext, followOwner, sendToOwner } from "../transport/children.js";
 import { bindAddress, localAddress, localPathOf } from "../transport/endpoints.js";
 import { LocalRouter } from "../transport/local-router.js";
@@ -111,6 +111,7 @@ const remote = context.listen
           new Promise<never>(() => send({ type: "fatal", error: toErrorInfo(error) }, () => process.exit(2))),
       )
   : undefined;
+const tierUp = optimiseWhenBusy();
 const withRemote = (hooks: BrokerHooks) => remote?.hooks(hooks) ?? hooks;
 
 const broker = new Broker({
@@ -127,6 +128,7 @@ const broker = new Broker({
       if (pool && broker.counts(pool.id).ready === pool.size) reportStatusNow();
     },
     changed: reportStatus,
+    ended: (jobs) => tierUp?.ended(jobs),
     watchdogMs: (poolId) => pools.get(poolId)?.watchdogMs ?? 0,
     acceptsResultsSocket: (_client, path) => isResultsSocketPath(context.runDir, path),
     leaseSocketOf: (_id, pid) => workerSocketPath(context.runDir, pid), // every worker on this side is local

@@ -16,3 +16,57 @@ import { setFlagsFromString } from "node:v8";
 export function tierUpSooner(): void {
   if (process.versions.v8.startsWith("11.")) setFlagsFromString("--interrupt-budget=16896");
 }
+
+/** The hub is busy once this many jobs end within BUSY_WINDOW_MS (1,000 a second)… */
+const BUSY_JOBS = 50;
+const BUSY_WINDOW_MS = 50;
+/** …or once this many have ended in all: by then its compiling has paid for itself, or soon will. */
+const ENOUGH_JOBS = 20_000;
+
+/**
+ * The hub compiles its own code with TurboFan, V8's optimising compiler, only once it is busy.
+ * Each hot function costs ~4 ms of a core to compile (Node 20, here), some 50 functions in all,
+ * while the code they speed up saves ~20 µs a job: in a run of CPU-bound jobs of a few ms, a few
+ * hundred a second, the hub's compiling took CPU from the workers it never gave back (800 jobs of
+ * 5 ms on 2 workers: 89 → 91 % of ideal without it). Until then V8's baseline code runs the hub;
+ * once jobs end by the thousand each second (small jobs, lone jobs one after another), TurboFan
+ * is on at once. Figures: BENCHMARKS.md, "Figures behind choices in the code".
+ */
+export class OptimiseWhenBusy {
+  #on = false;
+  #ended = 0;
+  #windowStart = -Infinity;
+  #endedInWindow = 0;
+  readonly #now: () => number;
+
+  /** `now`: the clock, in ms (tests pass their own). */
+  constructor(now: () => number = () => performance.now()) {
+    this.#now = now;
+    setFlagsFromString("--no-turbofan");
+  }
+
+  /** `jobs` more jobs ended. */
+  ended(jobs: number): void {
+    if (this.#on) return;
+    const now = this.#now();
+    if (now - this.#windowStart > BUSY_WINDOW_MS) {
+      this.#windowStart = now;
+      this.#endedInWindow = 0;
+    }
+    this.#endedInWindow += jobs;
+    this.#ended += jobs;
+    if (this.#endedInWindow < BUSY_JOBS && this.#ended < ENOUGH_JOBS) return;
+    this.#on = true;
+    setFlagsFromString("--turbofan");
+  }
+
+  /** Whether TurboFan is on. */
+  get optimising(): boolean {
+    return this.#on;
+  }
+}
+
+/** For the hub: an OptimiseWhenBusy on Node 20 (V8 11), where it was measured to pay; none on later Nodes, where it did not. */
+export function optimiseWhenBusy(): OptimiseWhenBusy | undefined {
+  return process.versions.v8.startsWith("11.") ? new OptimiseWhenBusy() : undefined;
+}

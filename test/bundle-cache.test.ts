@@ -76,3 +76,36 @@ t.test("a changed import, a new file an import now resolves to, or a syntax erro
   t.equal(broken.code, 2, "a syntax error exits 2, never a stale bundle");
   t.match(broken.stderr, /util\.ts:1:\d+: error: /, "naming the file and line");
 });
+
+t.test("esbuild's service process does not outlive the build", async (t) => {
+  const { dir, env } = project(t);
+  // main looks for an esbuild process among its own process's children, for up to 10 s.
+  writeFileSync(
+    join(dir, "children.ts"),
+    [
+      'import { readdirSync, readFileSync } from "node:fs";',
+      "function esbuildChildren(): number[] {",
+      "  const pids: number[] = [];",
+      '  for (const pid of readdirSync("/proc").filter((name) => /^\\d+$/.test(name))) {',
+      "    try {",
+      '      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");',
+      '      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);',
+      '      if (ppid === process.pid && stat.includes("(esbuild)")) pids.push(Number(pid));',
+      "    } catch {",
+      "      // gone meanwhile",
+      "    }",
+      "  }",
+      "  return pids;",
+      "}",
+      "export default async function main() {",
+      "  const deadline = Date.now() + 10_000;",
+      "  while (esbuildChildren().length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));",
+      "  console.log(JSON.stringify({ esbuild: esbuildChildren() }));",
+      "}",
+    ].join("\n"),
+  );
+  const result = await strmbrkr(["run", join(dir, "children.ts"), "--workers", "1", "--no-progress", "--log-level", "DEBUG"], { env });
+  t.equal(result.code, 0, "exit 0", { stderr: result.stderr.slice(-2000) });
+  t.notMatch(result.stderr, REUSED, "the script was bundled");
+  t.same(lastJson(result.stdout), { esbuild: [] }, "no esbuild process is left while main runs");
+});

@@ -80,6 +80,9 @@ const CACHE_KEY = JSON.stringify({
  * Bundles `script` and all it imports into `<runDir>/bundle.mjs`, with an inline source map; or
  * copies the bundle of an earlier run when none of its inputs changed (see build-cache.ts).
  */
+/** Builds in progress in this process: esbuild's service stops when none is. */
+let building = 0;
+
 export async function bundleScript(script: string, runDir: string): Promise<Bundle> {
   const entry = await checkScript(script);
   const outfile = join(runDir, "bundle.mjs");
@@ -90,13 +93,20 @@ export async function bundleScript(script: string, runDir: string): Promise<Bund
     return { script: entry, path: outfile, exports: cached.exports, usesStore: usesStore(cached.bytes) };
   }
   // esbuild loads only on a cache miss: importing it and starting its service shows in a run's start-up (BENCHMARKS.md).
-  const { build } = await import("esbuild");
-  const result = await build({ ...OPTIONS, entryPoints: [entry], outfile }).catch((error: { errors?: Message[] }) => {
-    const first = error.errors?.[0];
-    if (!first) throw error;
-    const more = error.errors!.length > 1 ? ` (and ${error.errors!.length - 1} more errors)` : "";
-    throw new ScriptError(`${formatMessage(first)}${more}`);
-  });
+  const esbuild = await import("esbuild");
+  building++;
+  const result = await esbuild
+    .build({ ...OPTIONS, entryPoints: [entry], outfile })
+    .catch((error: { errors?: Message[] }) => {
+      const first = error.errors?.[0];
+      if (!first) throw error;
+      const more = error.errors!.length > 1 ? ` (and ${error.errors!.length - 1} more errors)` : "";
+      throw new ScriptError(`${formatMessage(first)}${more}`);
+    })
+    .finally(() => {
+      // Its service is a process of its own, which would otherwise stay for the whole run; the next build starts it again.
+      if (--building === 0) void esbuild.stop();
+    });
   const output = result.outputFiles![0]!;
   const bytes = Buffer.from(output.contents);
   await safeWriteFile(output.path, bytes);

@@ -3,10 +3,11 @@
  * broker, and twice the interval at which a worker sends results while it has more to run
  * (runtime/worker/link.ts FLUSH_MS), so a job of a few ms does not cost a report of its own (each
  * wakes the hub and the host on a core a worker wants): from 4 ms (results every 1 ms), 1 ms jobs
- * went from 80 to 86 % of ideal (BENCHMARKS.md, "Figures behind choices"). More would give more,
- * for a longer wait for results and more work held at a queue's end.
+ * went from 80 to 86 % of ideal, and from 20 ms (every 10 ms) 5 ms jobs from 92 to 94 % and 1 ms
+ * jobs to 90 (BENCHMARKS.md, "Figures behind choices"). The price: results wait up to 20 ms in a
+ * worker that has more to run, and a worker may hold 40 ms of work at a queue's end.
  */
-export const TARGET_AHEAD_MS = 20;
+export const TARGET_AHEAD_MS = 40;
 /**
  * A job timed over this is long: it asks for no direct copy of its result (the hop it would spare
  * is nothing beside its run time, and the copy wakes the host once more), and when it runs alone

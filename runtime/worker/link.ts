@@ -16,7 +16,7 @@ const MAX_BACKOFF_MS = 32_000;
  * Results of short jobs leave together, at least this often (ms), and at once when nothing is left
  * to run: each message wakes the hub and the host. Half the broker's credit (hub/credit.ts).
  */
-const FLUSH_MS = 10;
+const FLUSH_MS = 20;
 /** …or once this many wait: half of a full dispatch (hub/credit.ts MAX_AHEAD), so the broker refills a worker of tiny jobs while it runs the rest. */
 const FLUSH_RESULTS = 256;
 const MEMORY_SAMPLE_MS = 100;

@@ -76,13 +76,13 @@ const CACHE_KEY = JSON.stringify({
   options: { ...OPTIONS, plugins: undefined },
 });
 
+/** Builds in progress in this process: esbuild's service stops when none is. */
+let building = 0;
+
 /**
  * Bundles `script` and all it imports into `<runDir>/bundle.mjs`, with an inline source map; or
  * copies the bundle of an earlier run when none of its inputs changed (see build-cache.ts).
  */
-/** Builds in progress in this process: esbuild's service stops when none is. */
-let building = 0;
-
 export async function bundleScript(script: string, runDir: string): Promise<Bundle> {
   const entry = await checkScript(script);
   const outfile = join(runDir, "bundle.mjs");

@@ -92,6 +92,7 @@ function forkWith(entry: Entry, env: NodeJS.ProcessEnv, args: string[] = []): Ch
     execArgv: [...process.execArgv.filter((arg) => arg.startsWith("--max-old-space-size")), ...profiling()],
     stdio: ["ignore", viaParent && process.stdout.isTTY ? "pipe" : "inherit", viaParent ? "pipe" : "inherit", "ipc"],
   });
+  child.on("error", ignoreClosedChannel);
   const forwarded = [forwardLines(child.stdout, process.stdout), forwardLines(child.stderr, process.stderr)];
   if (viaParent)
     outputDone.set(
@@ -99,6 +100,18 @@ function forkWith(entry: Entry, env: NodeJS.ProcessEnv, args: string[] = []): Ch
       Promise.all(forwarded).then(() => {}),
     );
   return child;
+}
+
+/** Errors of a message to a child that is going (sent just before its channel closed, e.g. as a failed run stops it). */
+const CLOSED_CHANNEL = new Set(["EPIPE", "ECONNRESET", "ERR_IPC_CHANNEL_CLOSED"]);
+
+/**
+ * A message sent to a child as it exits fails (`connected` is still true until its channel's end
+ * is read); what counts is its exit, which is watched. Anything else (it could not be spawned)
+ * stays fatal, as an unhandled "error" event was.
+ */
+export function ignoreClosedChannel(error: NodeJS.ErrnoException): void {
+  if (!CLOSED_CHANNEL.has(error.code ?? "")) throw error;
 }
 
 const EXTRA_CA = "NODE_EXTRA_CA_CERTS";

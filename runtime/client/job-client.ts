@@ -280,12 +280,12 @@ export class JobClient {
   /** SUBMIT messages of about BATCH_BYTES each for `jobs`, made one by one as the outbox sends them; the first ends in `idleLease`, if given. */
   #batchesOf(jobs: Job[], idleLease?: string): () => (Buffer | string)[] | undefined {
     let next = 0;
-    const firstEnd = jobs.every((job) => job.priority === jobs[0]!.priority) ? FIRST_BATCH_JOBS : jobs.length;
+    const split = jobs.length > FIRST_BATCH_JOBS && jobs.every((job) => job.priority === jobs[0]!.priority);
     return () => {
       const first = next === 0;
       if (next === jobs.length) return undefined;
       const batch = new BatchBuilder();
-      const end = first ? Math.min(jobs.length, firstEnd) : jobs.length;
+      const end = first && split ? FIRST_BATCH_JOBS : jobs.length;
       for (; next < end; next++) {
         const job = jobs[next]!;
         const number = jobNumber(job);

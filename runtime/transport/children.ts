@@ -110,7 +110,7 @@ const CLOSED_CHANNEL = new Set(["EPIPE", "ECONNRESET", "ERR_IPC_CHANNEL_CLOSED"]
  * is read); what counts is its exit, which is watched. Anything else (it could not be spawned)
  * stays fatal, as an unhandled "error" event was.
  */
-export function ignoreClosedChannel(error: NodeJS.ErrnoException): void {
+function ignoreClosedChannel(error: NodeJS.ErrnoException): void {
   if (!CLOSED_CHANNEL.has(error.code ?? "")) throw error;
 }
 

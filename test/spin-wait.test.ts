@@ -18,7 +18,7 @@ const turns = () => new Promise((resolve) => setTimeout(resolve, 5));
 
 t.test("a send spins until its answer comes", async (t) => {
   const { now } = clock();
-  const spin = new SpinWait(200, now);
+  const spin = new SpinWait(200, { now });
   spin.sent();
   t.ok(spin.spinning, "spinning after the send");
   await turns();
@@ -32,7 +32,7 @@ t.test("a send spins until its answer comes", async (t) => {
 
 t.test("the window ends a spin that no answer ends", async (t) => {
   const { state, now } = clock();
-  const spin = new SpinWait(200, now);
+  const spin = new SpinWait(200, { now });
   spin.sent();
   state.ms = 0.25; // 250 µs later
   await turns();
@@ -49,7 +49,7 @@ t.test("a window of 0 never spins", async (t) => {
 
 t.test("back-off doubles on each late answer, up to 64 exchanges, and a spin that pays resets it", async (t) => {
   const { state, now } = clock();
-  const spin = new SpinWait(200, now);
+  const spin = new SpinWait(200, { now });
   const exchange = (ms: number): boolean => {
     spin.sent();
     const spun = spin.spinning;
@@ -79,10 +79,35 @@ t.test("back-off doubles on each late answer, up to 64 exchanges, and a spin tha
   t.same(doubling, [1, 2, 4, 8, 16, 32, 64, 64], "late after late: the pause doubles, to at most 64");
 });
 
+t.test("job exchanges spin on after a near miss, 16 in a row, and back off after a later answer", async (t) => {
+  const { state, now } = clock();
+  const exchanges =
+    (spin: SpinWait) =>
+    (ms: number): boolean => {
+      spin.sent();
+      const spun = spin.spinning;
+      state.ms += ms;
+      spin.answered();
+      return spun;
+    };
+  const jobs = exchanges(new SpinWait(200, { now, spinOnNearMiss: true }));
+  const nearMisses: boolean[] = [];
+  for (let i = 0; i < 17; i++) nearMisses.push(jobs(0.5)); // after the 200 µs window, within three
+  t.same(nearMisses, Array(17).fill(true), "each near miss leaves the next exchange spinning, up to 16 in a row");
+  t.notOk(jobs(0), "the 17th counted as late: the next exchange sleeps");
+  t.ok(jobs(0), "then it spins again, and pays");
+  t.ok(jobs(0.7), "an answer three windows late…");
+  t.notOk(jobs(0), "…backs off at once");
+
+  const store = exchanges(new SpinWait(200, { now }));
+  t.ok(store(0.5), "without the option a near miss…");
+  t.notOk(store(0), "…backs off as any late answer");
+});
+
 t.test("a process's spins share one loop, and each ends on its own", async (t) => {
   const { now } = clock(); // stands still: only answers end these spins
-  const a = new SpinWait(200, now);
-  const b = new SpinWait(200, now);
+  const a = new SpinWait(200, { now });
+  const b = new SpinWait(200, { now });
   a.sent();
   b.sent();
   a.answered();

@@ -92,7 +92,7 @@ export class JobClient {
     this.#context = context;
     this.#events = events;
     this.#reports = context.config.kvsDumpPipelineStatusReports;
-    this.#spin = new SpinWait(context.config.spinWait);
+    this.#spin = new SpinWait(context.config.spinWait, { spinOnNearMiss: true });
     const connected = context.brokerEndpoint().then((endpoint) => {
       const socket = connect(endpoint, { routingId: "", curve: context.clientKeys, sendLimit: SEND_LIMIT }); // "": the broker names it
       this.#socket = socket;

@@ -7,9 +7,32 @@
  * sleep"). Adaptive, as a spinning lock is: a spin the answer did not end (it came after the
  * window: the peer was slow, or was waiting for this very CPU) makes the next ones sleep at once,
  * 1, 2, 4 … up to MAX_SKIP exchanges, until a spin pays again; so a process whose answers come late
- * (a long job, a quiet store) burns next to nothing. All of a process's SpinWaits share one loop.
+ * (a long job, a quiet store) burns next to nothing. Job exchanges spin on after a near miss
+ * (below). All of a process's SpinWaits share one loop.
  */
 const MAX_SKIP = 64;
+/**
+ * A near miss: an answer after the window but within this many windows of the send. Between a
+ * QueueManager and its leased worker it is what a spin costs when the kernel has put the two on
+ * one CPU (a wake-up across a socket asks the scheduler to run the woken process beside its
+ * waker): the answer waits for the spinner to give up the CPU. Sleeping then keeps them there,
+ * each round trip on one CPU; spinning on makes two busy processes on one CPU, which the kernel's
+ * load balancer parts within a few exchanges. A lone job's p50 went from 55-67 to 33-38 µs
+ * (BENCHMARKS.md, "Figures behind choices in the code").
+ */
+const NEAR_MISS_WINDOWS = 3;
+/**
+ * Every this many near misses in a row, one counts as late: a peer merely slow to answer is spun
+ * for less and less (the back-off keeps doubling until a spin pays), one held back is soon parted.
+ */
+const MAX_NEAR_MISSES = 16;
+
+export interface SpinWaitOptions {
+  /** The clock, in ms (tests pass their own). */
+  now?: () => number;
+  /** Whether a near miss leaves the next exchange spinning (job exchanges; a store call backs off as for a late answer). */
+  spinOnNearMiss?: boolean;
+}
 
 /** Each spinning SpinWait and when its window ends (its clock's milliseconds). */
 const spinning = new Map<SpinWait, number>();
@@ -30,11 +53,15 @@ export class SpinWait {
   /** Exchanges to sleep through before spinning again, and the length of the last such pause. */
   #skip = 0;
   #backoff = 0;
+  /** Near misses in a row, while they leave spinning on. */
+  #nearMisses = 0;
+  readonly #nearMissMs: number;
   readonly now: () => number;
 
-  /** `windowUs`: how long to spin after a send, in µs; 0 never spins. `now`: the clock (tests pass their own). */
-  constructor(windowUs: number, now: () => number = () => performance.now()) {
+  /** `windowUs`: how long to spin after a send, in µs; 0 never spins. */
+  constructor(windowUs: number, { now = () => performance.now(), spinOnNearMiss = false }: SpinWaitOptions = {}) {
     this.#windowMs = windowUs / 1000;
+    this.#nearMissMs = spinOnNearMiss ? NEAR_MISS_WINDOWS * this.#windowMs : this.#windowMs;
     this.now = now;
   }
 
@@ -59,8 +86,14 @@ export class SpinWait {
     spinning.delete(this);
     if (this.#sentAt < 0) return;
     if (this.#spun) {
-      if (this.now() - this.#sentAt <= this.#windowMs) this.#backoff = 0;
-      else this.#skip = this.#backoff = Math.min(MAX_SKIP, 2 * this.#backoff || 1);
+      const waited = this.now() - this.#sentAt;
+      if (waited <= this.#windowMs) {
+        this.#backoff = 0;
+        this.#nearMisses = 0;
+      } else if (waited > this.#nearMissMs || ++this.#nearMisses > MAX_NEAR_MISSES) {
+        this.#nearMisses = 0;
+        this.#skip = this.#backoff = Math.min(MAX_SKIP, 2 * this.#backoff || 1);
+      }
     }
     this.#sentAt = -1;
   }

@@ -85,7 +85,7 @@ export class BrokerLink {
 
   constructor(options: LinkOptions) {
     this.#options = options;
-    this.#spin = new SpinWait(options.spinWaitUs ?? 0);
+    this.#spin = new SpinWait(options.spinWaitUs ?? 0, { spinOnNearMiss: true });
     if (localPathOf(options.endpoint) !== undefined) this.#direct = new DirectResults();
     this.#broker = new Liveness(options.heartbeatMs * options.liveness);
     this.#backoffMs = options.heartbeatMs;

@@ -17,7 +17,7 @@ const MAX_SKIP = 64;
  * one CPU (a wake-up across a socket asks the scheduler to run the woken process beside its
  * waker): the answer waits for the spinner to give up the CPU. Sleeping then keeps them there,
  * each round trip on one CPU; spinning on makes two busy processes on one CPU, which the kernel's
- * load balancer parts within a few exchanges. A lone job's p50 went from 55-67 to 33-38 µs
+ * load balancer parts within a few exchanges. A lone job's p50 went from 49-67 to 31-38 µs
  * (BENCHMARKS.md, "Figures behind choices in the code").
  */
 const NEAR_MISS_WINDOWS = 3;

@@ -79,30 +79,38 @@ t.test("back-off doubles on each late answer, up to 64 exchanges, and a spin tha
   t.same(doubling, [1, 2, 4, 8, 16, 32, 64, 64], "late after late: the pause doubles, to at most 64");
 });
 
-t.test("job exchanges spin on after a near miss, 16 in a row, and back off after a later answer", async (t) => {
-  const { state, now } = clock();
-  const exchanges =
-    (spin: SpinWait) =>
-    (ms: number): boolean => {
-      spin.sent();
-      const spun = spin.spinning;
-      state.ms += ms;
-      spin.answered();
-      return spun;
-    };
-  const jobs = exchanges(new SpinWait(200, { now, spinOnNearMiss: true }));
-  const nearMisses: boolean[] = [];
-  for (let i = 0; i < 17; i++) nearMisses.push(jobs(0.5)); // after the 200 µs window, within three
-  t.same(nearMisses, Array(17).fill(true), "each near miss leaves the next exchange spinning, up to 16 in a row");
-  t.notOk(jobs(0), "the 17th counted as late: the next exchange sleeps");
-  t.ok(jobs(0), "then it spins again, and pays");
-  t.ok(jobs(0.7), "an answer three windows late…");
-  t.notOk(jobs(0), "…backs off at once");
+t.test(
+  "job exchanges spin on after a near miss (16 in a row, no thread waiting for a CPU), and back off after a later answer",
+  async (t) => {
+    const { state, now } = clock();
+    const exchanges =
+      (spin: SpinWait) =>
+      (ms: number): boolean => {
+        spin.sent();
+        const spun = spin.spinning;
+        state.ms += ms;
+        spin.answered();
+        return spun;
+      };
+    let crowded = false;
+    const jobs = exchanges(new SpinWait(200, { now, spinOnNearMiss: true, crowded: () => crowded }));
+    const nearMisses: boolean[] = [];
+    for (let i = 0; i < 17; i++) nearMisses.push(jobs(0.5)); // after the 200 µs window, within three
+    t.same(nearMisses, Array(17).fill(true), "each near miss leaves the next exchange spinning, up to 16 in a row");
+    t.notOk(jobs(0), "the 17th counted as late: the next exchange sleeps");
+    t.ok(jobs(0), "then it spins again, and pays");
+    t.ok(jobs(0.7), "an answer three windows late…");
+    t.notOk(jobs(0), "…backs off at once");
+    t.ok(jobs(0), "a spin that pays resets the back-off");
+    crowded = true;
+    t.ok(jobs(0.5), "a near miss while more threads want a CPU than there are…");
+    t.notOk(jobs(0), "…backs off as a late answer");
 
-  const store = exchanges(new SpinWait(200, { now }));
-  t.ok(store(0.5), "without the option a near miss…");
-  t.notOk(store(0), "…backs off as any late answer");
-});
+    const store = exchanges(new SpinWait(200, { now }));
+    t.ok(store(0.5), "without the option a near miss…");
+    t.notOk(store(0), "…backs off as any late answer");
+  },
+);
 
 t.test("a process's spins share one loop, and each ends on its own", async (t) => {
   const { now } = clock(); // stands still: only answers end these spins

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 
 /** Clock ticks a second in /proc/<pid>/stat (USER_HZ): 100 on every Linux Node runs on. */
 const TICKS_PER_SECOND = 100;
@@ -41,5 +42,21 @@ function cpuTicks(pid: number): number | undefined {
     return Number(fields[11]) + Number(fields[12]);
   } catch {
     return undefined;
+  }
+}
+
+let cpus: number | undefined;
+
+/**
+ * Whether more threads are runnable at this moment than this process may use CPUs: the fourth field
+ * of /proc/loadavg (`runnable/total`, the reader among them). True where /proc cannot say.
+ */
+export function cpusOversubscribed(): boolean {
+  try {
+    const loadavg = readFileSync("/proc/loadavg", "latin1");
+    const runnable = Number(loadavg.split(" ")[3]?.split("/")[0]);
+    return !(runnable <= (cpus ??= availableParallelism()));
+  } catch {
+    return true;
   }
 }

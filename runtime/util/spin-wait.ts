@@ -1,3 +1,5 @@
+import { cpusOversubscribed } from "./proc-stats.js";
+
 /**
  * Spin, then sleep. A process that has sent a message it expects an answer to keeps its event loop
  * turning (a setImmediate each turn, so libuv polls its sockets with no timeout) for up to a window
@@ -17,8 +19,11 @@ const MAX_SKIP = 64;
  * one CPU (a wake-up across a socket asks the scheduler to run the woken process beside its
  * waker): the answer waits for the spinner to give up the CPU. Sleeping then keeps them there,
  * each round trip on one CPU; spinning on makes two busy processes on one CPU, which the kernel's
- * load balancer parts within a few exchanges. A lone job's p50 went from 49-67 to 31-38 µs
- * (BENCHMARKS.md, "Figures behind choices in the code").
+ * load balancer parts within a few exchanges. Only while no thread waits for a CPU (`crowded`):
+ * beside other busy processes a spinner is one more of them, and the answers it waits for come
+ * slices later (a lone job's warmed p50 of 250-470 µs beside two busy loops without that check).
+ * A lone job's p50 went from 49-67 to 33-67 µs, median 61.5 to 46.5 (BENCHMARKS.md, "Figures
+ * behind choices in the code").
  */
 const NEAR_MISS_WINDOWS = 3;
 /**
@@ -32,6 +37,8 @@ export interface SpinWaitOptions {
   now?: () => number;
   /** Whether a near miss leaves the next exchange spinning (job exchanges; a store call backs off as for a late answer). */
   spinOnNearMiss?: boolean;
+  /** Whether more threads want a CPU than there are: a near miss then counts as late (tests pass their own). */
+  crowded?: () => boolean;
 }
 
 /** Each spinning SpinWait and when its window ends (its clock's milliseconds). */
@@ -56,13 +63,18 @@ export class SpinWait {
   /** Near misses in a row, while they leave spinning on. */
   #nearMisses = 0;
   readonly #nearMissMs: number;
+  readonly #crowded: () => boolean;
   readonly now: () => number;
 
   /** `windowUs`: how long to spin after a send, in µs; 0 never spins. */
-  constructor(windowUs: number, { now = () => performance.now(), spinOnNearMiss = false }: SpinWaitOptions = {}) {
+  constructor(
+    windowUs: number,
+    { now = () => performance.now(), spinOnNearMiss = false, crowded = cpusOversubscribed }: SpinWaitOptions = {},
+  ) {
     this.#windowMs = windowUs / 1000;
     this.#nearMissMs = spinOnNearMiss ? NEAR_MISS_WINDOWS * this.#windowMs : this.#windowMs;
     this.now = now;
+    this.#crowded = crowded;
   }
 
   /** A message that expects an answer has gone: spin for the window, unless recent spins did not pay. */
@@ -90,7 +102,7 @@ export class SpinWait {
       if (waited <= this.#windowMs) {
         this.#backoff = 0;
         this.#nearMisses = 0;
-      } else if (waited > this.#nearMissMs || ++this.#nearMisses > MAX_NEAR_MISSES) {
+      } else if (waited > this.#nearMissMs || ++this.#nearMisses > MAX_NEAR_MISSES || this.#crowded()) {
         this.#nearMisses = 0;
         this.#skip = this.#backoff = Math.min(MAX_SKIP, 2 * this.#backoff || 1);
       }

@@ -45,17 +45,18 @@ function cpuTicks(pid: number): number | undefined {
   }
 }
 
-let cpus: number | undefined;
+let allowedCpus: number | undefined;
+const readLoadavg = () => readFileSync("/proc/loadavg", "latin1");
 
 /**
  * Whether more threads are runnable at this moment than this process may use CPUs: the fourth field
  * of /proc/loadavg (`runnable/total`, the reader among them). True where /proc cannot say.
+ * (`read` and `cpus`: tests pass their own.)
  */
-export function cpusOversubscribed(): boolean {
+export function cpusOversubscribed(read: () => string = readLoadavg, cpus = (allowedCpus ??= availableParallelism())): boolean {
   try {
-    const loadavg = readFileSync("/proc/loadavg", "latin1");
-    const runnable = Number(loadavg.split(" ")[3]?.split("/")[0]);
-    return !(runnable <= (cpus ??= availableParallelism()));
+    const runnable = Number(read().split(" ")[3]?.split("/")[0]);
+    return !(runnable <= cpus);
   } catch {
     return true;
   }

@@ -18,7 +18,9 @@ export async function score(candidate: number): Promise<number> {
 
 export default async function main({ queue }: MainContext): Promise<void> {
   await KeyValueStore.setValue("target", 42);
-  await KeyValueStore.initCache("scores", { maxSize: 16 });
+  // Room for every candidate: a smaller LRU cache would evict whichever scores were put first, and
+  // the workers finish in no fixed order, so the best one's entry might be gone when main reads it.
+  await KeyValueStore.initCache("scores", { maxSize: 32 });
 
   queue.queueJobs(...Array.from({ length: 20 }, (_, i) => new Job(score, [i * 5])));
   await queue.blockUntilProcessed({ timeout: 30 });

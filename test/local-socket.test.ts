@@ -21,13 +21,26 @@ async function next(source: AsyncIterable<Buffer[]>): Promise<string[]> {
 t.test("framing: messages cut anywhere come out whole; bad lengths throw", async (t) => {
   const messages = [[Buffer.from("a"), Buffer.alloc(0), Buffer.alloc(3000, 1)], [Buffer.alloc(0)], [Buffer.from("last")]];
   const stream = Buffer.concat(messages.map(encodeMessage));
-  for (const size of [1, 3, 7, 4096, stream.length]) {
+  for (const size of [1, 3, 7, 2999, 4096, stream.length]) {
     const reader = new MessageReader();
     const seen: Buffer[][] = [];
     for (let at = 0; at < stream.length; at += size)
       reader.push(stream.subarray(at, at + size), (frames) => seen.push(frames.map((f) => Buffer.from(f))));
     t.same(seen, messages, `messages cut into ${size}-byte chunks come out whole`);
   }
+  // A message that spans chunks is copied alone: not with the bytes after it (the next message's).
+  const split = encodeMessage([Buffer.alloc(5000, 2)]);
+  const after = encodeMessage([Buffer.alloc(60_000, 3)]);
+  const pieces: Buffer[][] = [];
+  const reader = new MessageReader();
+  reader.push(split.subarray(0, 3000), (frames) => pieces.push(frames));
+  reader.push(Buffer.concat([split.subarray(3000), after]), (frames) => pieces.push(frames));
+  t.same(
+    pieces.map((frames) => frames.map((frame) => frame.length)),
+    [[5000], [60_000]],
+    "a message cut in two, then the next one, come out whole",
+  );
+  t.equal(pieces[0]![0]!.buffer.byteLength, split.length, "the message cut in two holds its own bytes only, not the next message's");
   const seen: Buffer[][] = [];
   new MessageReader().push(encodeMessage(["ключ", new Uint8Array([1, 2]), Buffer.from("b")]), (frames) => seen.push(frames));
   t.same(seen[0]?.map(String), ["ключ", "\u0001\u0002", "b"], "strings travel as UTF-8, typed arrays as their bytes");

@@ -61,8 +61,8 @@ t.test("a copy reaches a listening socket; one with nowhere to go, or malformed,
     ok: true,
     value: Buffer.from(JSON.stringify(value)),
     delegatedAt: 1,
-    startedAt: 2,
-    processedAt: 3,
+    startedMs: 1,
+    processedMs: 1,
   });
   sender.send([{ path: join(dir, "results-1-1.sock"), result: result("1-1", "lost") }]); // no one listens: no throw
   const path = resultsSocketPath(dir);

@@ -5,6 +5,7 @@ import { serialize } from "node:v8";
 import { connect, type Socket } from "node:net";
 import { Dealer } from "zeromq";
 import { encodeMessage } from "../runtime/wire/framing.js";
+import { PROTOCOL_VERSION } from "../runtime/wire/context.js";
 import { endpointsOf, fixture, lastJson, processesGone, processesOf, reliabilityRow, strmbrkr } from "./lib/cli.js";
 
 const FUZZ_MS = 3_000;
@@ -32,7 +33,7 @@ const attacks: Record<string, (() => Buffer[])[]> = {
   backend: [
     () => Array.from({ length: randomInt(1, 6) }, junk),
     () => [Buffer.from("ready"), Buffer.from("{not json")],
-    () => [Buffer.from("ready"), Buffer.from(JSON.stringify({ version: 1, pid: 1, poolId: 1 }))],
+    () => [Buffer.from("ready"), Buffer.from(JSON.stringify({ version: PROTOCOL_VERSION, pid: 1, poolId: 1 }))],
     () => [Buffer.from("results"), junk()],
     () => [Buffer.from("results"), serialize([{ id: "1-1", ok: true, value: serialize(1) }])],
     () => [Buffer.from("results"), json({ items: [{ id: "1-1", ok: true }], sizes: [-2] }), Buffer.alloc(0)],

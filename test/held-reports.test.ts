@@ -75,7 +75,7 @@ t.test("held reports go at once whenever the broker holds the job", { timeout: 6
     reportWaitMs: 60_000,
     run: (job: JobDispatch) =>
       new Promise<JobResult>((resolve) => {
-        running.set(job.id, () => resolve({ id: job.id, ok: true, value: encode(job.id), runMs: 0.01, processedAt: Date.now() }));
+        running.set(job.id, () => resolve({ id: job.id, ok: true, value: encode(job.id), runMs: 0.01, processedMs: 0 }));
         starts.add([Buffer.from(job.id)]);
       }),
   });

@@ -137,7 +137,7 @@ async function crashAndResume(t: Test, { group, tear }: { group: boolean; tear: 
 t.test("the records the host writes: JSON.stringify's, in ASCII, jobs in batch records where they fit", async (t) => {
   const written: Buffer[] = [];
   const lines = new JournalLines(4096, (bytes) => written.push(Buffer.from(bytes)));
-  const times = { ok: true, delegatedAt: 1796188882157, startedAt: 1796188882204, processedAt: 1796188882204, workerPid: 19621 };
+  const times = { ok: true, delegatedAt: 1796188882157, startedMs: 47, processedMs: 0, workerPid: 19621 };
   const result = (fields: Partial<JobResult>) => ({ ...times, ...fields }) as JobResult;
   const bigArgs = Buffer.from(JSON.stringify(["x".repeat(60)]));
   const bigValue = Buffer.alloc(5000, "v"); // its line is longer than the buffer
@@ -149,7 +149,7 @@ t.test("the records the host writes: JSON.stringify's, in ASCII, jobs in batch r
   lines.queued(4, 'a"b\\c', bigArgs); // over 48 bytes: a record of its own, with its digest
   lines.processed(1, Buffer.from("1"), result({}));
   lines.processed(2, Buffer.from("4"), result({ workerPid: 19622 }));
-  lines.processed(3, Buffer.from("9"), result({ startedAt: undefined })); // a time unknown: a record of its own
+  lines.processed(3, Buffer.from("9"), result({ startedMs: undefined })); // times unknown: a record of its own
   lines.processed(4, bigValue, result({})); // a long value: a record of its own
   const failed: JournalRecord = {
     t: "finished",
@@ -180,7 +180,7 @@ t.test("the records the host writes: JSON.stringify's, in ASCII, jobs in batch r
         [jobIdOf(2), "NA==", 1796188882157, 1796188882204, 1796188882204, 19622],
       ],
     },
-    { t: "finished", id: jobIdOf(3), status: "processed", value: "OQ==", delegated: 1796188882157, processed: 1796188882204, pid: 19621 },
+    { t: "finished", id: jobIdOf(3), status: "processed", value: "OQ==", delegated: 1796188882157, pid: 19621 },
     {
       t: "finished",
       id: jobIdOf(4),

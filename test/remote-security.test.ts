@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { serialize, deserialize } from "node:v8";
 import t from "tap";
 import { Dealer } from "zeromq";
+import { PROTOCOL_VERSION } from "../runtime/wire/context.js";
 import { fixture, processesGone, strmbrkr } from "./lib/cli.js";
 import { cacheDir, gatewayOf, launch, makeKeys, readPair, type Keys, hostArgs } from "./lib/remote.js";
 
@@ -44,7 +45,7 @@ t.test("without an allowed key, a worker or client can neither get the bundle, n
   const admitted = client(t, keys, readPair(keys.worker));
   const admittedHandshake = handshake(admitted);
   admitted.connect(gateway);
-  await admitted.send(["hello", JSON.stringify({ protocol: 1, version: "0.1.0", workers: 0, hostname: "test", pid: 1 })]);
+  await admitted.send(["hello", JSON.stringify({ protocol: PROTOCOL_VERSION, version: "0.1.0", workers: 0, hostname: "test", pid: 1 })]);
   const [command, body] = await admitted.receive();
   t.equal(command!.toString(), "welcome", "an admitted key is welcomed");
   t.equal(await admittedHandshake, "handshake");
@@ -69,7 +70,7 @@ t.test("without an allowed key, a worker or client can neither get the bundle, n
       "backend: register as a remote worker to take jobs",
       ports.backend,
       "r1.1",
-      ["ready", JSON.stringify({ version: 1, pid: 1, poolId: 1 })],
+      ["ready", JSON.stringify({ version: PROTOCOL_VERSION, pid: 1, poolId: 1 })],
     ],
     ["frontend: submit a job", ports.frontend, undefined, ["submit", JSON.stringify([{ id: "x-1", fn: "where" }]), serialize([1])]],
     ["kvs: write a key", ports.kvs, undefined, [Buffer.from([0, 0, 0, 1]), "set", serialize(["stolen", 1])]],

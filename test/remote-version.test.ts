@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import t from "tap";
 import { Dealer, Router } from "zeromq";
 import { fixture, processesGone } from "./lib/cli.js";
+import { PROTOCOL_VERSION } from "../runtime/wire/context.js";
 import { cacheDir, gatewayOf, launch, makeKeys, readPair, hostArgs } from "./lib/remote.js";
 
 const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
@@ -20,13 +21,16 @@ t.test("the host refuses a worker of another strmbrkr version with a clear error
   });
   t.teardown(() => socket.close());
   socket.connect(gateway);
-  await socket.send(["hello", JSON.stringify({ protocol: 2, version: "9.9.9", workers: 4, hostname: "elsewhere", pid: 7 })]);
+  await socket.send([
+    "hello",
+    JSON.stringify({ protocol: PROTOCOL_VERSION + 1, version: "9.9.9", workers: 4, hostname: "elsewhere", pid: 7 }),
+  ]);
   const [command, body] = await socket.receive();
   t.equal(command!.toString(), "refused", "refused, not welcomed");
   const refused = JSON.parse(body!.toString());
-  t.same({ protocol: refused.protocol, version: refused.version }, { protocol: 1, version }, "the host says what it runs");
+  t.same({ protocol: refused.protocol, version: refused.version }, { protocol: PROTOCOL_VERSION, version }, "the host says what it runs");
   const expected = new RegExp(
-    `the worker on elsewhere runs strmbrkr 9\\.9\\.9 \\(protocol 2\\) but this host runs strmbrkr ${escape(version)} \\(protocol 1\\); install the same version on both`,
+    `the worker on elsewhere runs strmbrkr 9\\.9\\.9 \\(protocol ${PROTOCOL_VERSION + 1}\\) but this host runs strmbrkr ${escape(version)} \\(protocol ${PROTOCOL_VERSION}\\); install the same version on both`,
   );
   t.match(refused.message, expected, "the worker is told why");
   await host.waitFor(/refused a remote worker: the worker on elsewhere/, "stderr");
@@ -47,7 +51,7 @@ t.test("a worker told of another strmbrkr version by the host exits 2 with a cle
       if (command!.toString() !== "hello") continue;
       hello = JSON.parse(body!.toString());
       const welcome = {
-        protocol: 1,
+        protocol: PROTOCOL_VERSION,
         version: "9.9.9",
         supervisorId: "r1",
         poolId: 1,
@@ -62,14 +66,14 @@ t.test("a worker told of another strmbrkr version by the host exits 2 with a cle
   const result = await worker.done;
   t.same(
     hello && { protocol: hello.protocol, version: hello.version },
-    { protocol: 1, version },
+    { protocol: PROTOCOL_VERSION, version },
     "the worker's hello names its versions first",
   );
   t.equal(result.code, 2, "exit 2");
   t.match(
     result.stderr,
     new RegExp(
-      `strmbrkr worker: the host runs strmbrkr 9\\.9\\.9 \\(protocol 1\\) but this worker runs strmbrkr ${escape(version)} \\(protocol 1\\); install the same version on both`,
+      `strmbrkr worker: the host runs strmbrkr 9\\.9\\.9 \\(protocol ${PROTOCOL_VERSION}\\) but this worker runs strmbrkr ${escape(version)} \\(protocol ${PROTOCOL_VERSION}\\); install the same version on both`,
     ),
   );
   t.same(await processesGone(worker.instanceId), [], "no worker process left");

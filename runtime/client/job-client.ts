@@ -11,7 +11,7 @@ import { Cancelled, toErrorInfo } from "../util/errors.js";
 import { kindOf } from "../util/describe.js";
 import { FRAME_OVERHEAD_BYTES } from "../wire/context.js";
 import { BatchBuilder, readBatch, type ReceivedBatch } from "../wire/job-batch.js";
-import { Front, type JobRequest, type JobResult, type LeaseGrant } from "../wire/jobs.js";
+import { Front, processedAtOf, startedAtOf, type JobRequest, type JobResult, type LeaseGrant } from "../wire/jobs.js";
 import { decodeAt, encode, unencodableReason } from "../wire/serialize.js";
 import type { ClientContext } from "./context.js";
 import type { RecordedResult } from "./job-events.js";
@@ -391,8 +391,8 @@ export class JobClient {
     const events = this.#context.jobEvents;
     if (events && !this.#unreported.delete(number!)) events.ended(job, result, blob.subarray(start, end));
     stampPipeline(job, "delegated", result.delegatedAt);
-    stampPipeline(job, "started", result.startedAt);
-    stampPipeline(job, "processed", result.processedAt);
+    stampPipeline(job, "started", startedAtOf(result));
+    stampPipeline(job, "processed", processedAtOf(result));
     stampPipeline(job, "returned", Date.now());
     if (result.ok) {
       job.status = Job.Status.PROCESSED;
@@ -407,9 +407,9 @@ export class JobClient {
       tallyOf(job.name).failed++;
       recordFailure({ id: job.id, fn: job.name, error: job.error, args: job.args, retries: job.retries ?? 0, at: Date.now() });
     }
-    if (result.startedAt !== undefined && result.processedAt !== undefined) {
+    if (result.processedMs !== undefined) {
       this.#finished++;
-      this.#totalDurationMs += result.processedAt - result.startedAt;
+      this.#totalDurationMs += result.processedMs;
     }
     if (this.#reports) {
       const pipeline = job.pipeline;
@@ -447,7 +447,12 @@ function recordedBatch(recorded: Map<Job, RecordedResult>): ReceivedBatch<JobRes
   const items: JobResult[] = [];
   const sizes: number[] = [];
   for (const [job, { value, delegatedAt, startedAt, processedAt }] of recorded) {
-    items.push({ id: job.id, ok: true, delegatedAt, startedAt, processedAt });
+    const result: JobResult = { id: job.id, ok: true, delegatedAt };
+    if (delegatedAt !== undefined && startedAt !== undefined) {
+      result.startedMs = startedAt - delegatedAt;
+      if (processedAt !== undefined) result.processedMs = processedAt - startedAt;
+    }
+    items.push(result);
     sizes.push(value.length);
   }
   return { items, sizes, blob: Buffer.concat([...recorded.values()].map(({ value }) => value)) };

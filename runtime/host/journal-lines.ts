@@ -1,7 +1,7 @@
 import { hash } from "node:crypto";
 import { JOB_ID_PREFIX } from "../client/job.js";
 import { crc32Range } from "../util/crc32.js";
-import type { JobResult } from "../wire/jobs.js";
+import { processedAtOf, startedAtOf, type JobResult } from "../wire/jobs.js";
 import { asciiJson, DIGEST_ABOVE_BYTES, type JournalRecord, MAX_RECORDED_ARGS_BYTES } from "./journal-format.js";
 
 const BASE64 = Uint8Array.from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", (char) => char.charCodeAt(0));
@@ -95,7 +95,10 @@ export class JournalLines {
   }
 
   /** A processed job, by its number (as `queued`): `value` is its encoded return value; the result's times and pid when known. */
-  processed(job: number, value: Buffer, { delegatedAt, startedAt, processedAt, workerPid }: JobResult): void {
+  processed(job: number, value: Buffer, result: JobResult): void {
+    const { delegatedAt, workerPid } = result;
+    const startedAt = startedAtOf(result);
+    const processedAt = processedAtOf(result);
     if (value.length <= BATCHED_VALUE_BYTES && isCount(delegatedAt) && isCount(startedAt) && isCount(processedAt) && isCount(workerPid)) {
       this.#entry(FINISHED_BATCH, 10 + base64Length(value.length) + 4 * NUMBER_CHARS, job);
       this.#base64(value);

@@ -18,7 +18,7 @@ import { type Job, jobNumber } from "../client/job.js";
 import type { JobEvents, RecordedResult } from "../client/job-events.js";
 import { getLogger } from "../config/logger.js";
 import { safeWriteFileSync } from "../util/safe-write.js";
-import type { JobResult } from "../wire/jobs.js";
+import { processedAtOf, startedAtOf, type JobResult } from "../wire/jobs.js";
 import { encode } from "../wire/serialize.js";
 import {
   DIGEST_ABOVE_BYTES,
@@ -299,8 +299,10 @@ function failedRecord(job: Job, result: JobResult, value: Buffer): FinishedRecor
   const record: FinishedRecord = { t: "finished", id: job.id, status: "failed", error: { name, message, stack, code } };
   if (value.length > 0) record.thrown = value.toString("base64");
   if (result.delegatedAt !== undefined) record.delegated = result.delegatedAt;
-  if (result.startedAt !== undefined) record.started = result.startedAt;
-  if (result.processedAt !== undefined) record.processed = result.processedAt;
+  const startedAt = startedAtOf(result);
+  const processedAt = processedAtOf(result);
+  if (startedAt !== undefined) record.started = startedAt;
+  if (processedAt !== undefined) record.processed = processedAt;
   if (result.workerPid !== undefined) record.pid = result.workerPid;
   return record;
 }

@@ -2,7 +2,17 @@ import { Cancelled, WatchdogTimeout, WorkerLost, stacklessErrorInfo } from "../u
 import { packBatches, unpackBatch } from "../wire/job-batch.js";
 import { getLogger } from "../config/logger.js";
 import { Outbox } from "../transport/outbox.js";
-import { Back, Front, type JobDispatch, type JobRequest, type JobResult, type LeaseGrant, type WorkerHello } from "../wire/jobs.js";
+import {
+  Back,
+  Front,
+  processedAtOf,
+  startedAtOf,
+  type JobDispatch,
+  type JobRequest,
+  type JobResult,
+  type LeaseGrant,
+  type WorkerHello,
+} from "../wire/jobs.js";
 import { resultsSocketPid } from "../transport/direct.js";
 import { PROTOCOL_VERSION } from "../wire/context.js";
 import type { Activity } from "./activity.js";
@@ -447,14 +457,26 @@ export class Broker {
       memoryMb = Math.max(memoryMb, result.memoryMb ?? 0);
       if (result.ok) slot.done++;
       else slot.failed++;
-      this.#activity?.ended(slot, queued.request.fn, result.ok, result.startedAt ?? delegatedAt, result.processedAt ?? now, result.runMs);
+      this.#activity?.ended(
+        slot,
+        queued.request.fn,
+        result.ok,
+        startedAtOf(result) ?? delegatedAt,
+        processedAtOf(result) ?? now,
+        result.runMs,
+      );
       // A copy the worker delivered straight (runtime/transport/direct.ts) needs no second one.
       if (held.cancelled || result.copied || (!result.ok && this.#retry(queued))) {
         whole = false;
         continue;
       }
-      if (result.delegatedAt !== delegatedAt || (clients.length > 0 && clients[0] !== queued.client)) whole = false;
-      result.delegatedAt = delegatedAt;
+      if (result.delegatedAt !== delegatedAt) {
+        // Its start is relative to delegatedAt (JobResult.startedMs): the same moment from the new one.
+        if (result.delegatedAt !== undefined && result.startedMs !== undefined) result.startedMs += result.delegatedAt - delegatedAt;
+        result.delegatedAt = delegatedAt;
+        whole = false;
+      }
+      if (clients.length > 0 && clients[0] !== queued.client) whole = false;
       replies.push(result);
       clients.push(queued.client);
     }
@@ -606,7 +628,7 @@ export class Broker {
     if (result.ok) slot.done++;
     else slot.failed++;
     const now = Date.now();
-    this.#activity?.ended(slot, fn, result.ok, result.startedAt ?? now, result.processedAt ?? now, result.runMs);
+    this.#activity?.ended(slot, fn, result.ok, startedAtOf(result) ?? now, processedAtOf(result) ?? now, result.runMs);
     if (result.copied) return;
     result.memoryMb = result.runMs = result.lease = undefined;
     this.#replies.add(client, result);

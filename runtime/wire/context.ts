@@ -7,7 +7,7 @@
 import type { Config } from "../config/config.js";
 import type { CurveClientKeys } from "../util/curve.js";
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Room for a message's own fields beyond the payload it carries, in bytes. */
 export const FRAME_OVERHEAD_BYTES = 1024 * 1024;

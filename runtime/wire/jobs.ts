@@ -110,10 +110,16 @@ export interface JobResult {
   /** Structured-clone encoded return value, when ok; when the job threw a non-Error, that value (ErrorInfo.thrown). */
   value?: Uint8Array;
   error?: ErrorInfo;
-  /** Pipeline times, epoch milliseconds. */
+  /** When the broker (or, for a leased job, its worker) handed the job to its worker: epoch milliseconds. */
   delegatedAt?: number;
-  startedAt?: number;
-  processedAt?: number;
+  /**
+   * When it started, in milliseconds after `delegatedAt`, and when it ended, in milliseconds after
+   * it started (`startedAtOf` and `processedAtOf` give the epoch times): small integers where epoch
+   * milliseconds are 13-digit numbers, which a worker writes and the hub and the host parse for
+   * every result; two of them cost a tiny-jobs run ~9 % of its throughput (BENCHMARKS.md).
+   */
+  startedMs?: number;
+  processedMs?: number;
   /** The pid of the worker that ran it (on its own machine), or of a lost, killed or cancelled job's worker. */
   workerPid?: number;
   /** How long the function ran, in milliseconds (worker -> broker only). */
@@ -124,4 +130,15 @@ export interface JobResult {
   copied?: boolean;
   /** A leased job's client and function (worker -> broker only): the broker may never have held the job. */
   lease?: { client: string; fn: string };
+}
+
+/** When a result's job started, epoch milliseconds (JobResult.startedMs), if known. */
+export function startedAtOf(result: JobResult): number | undefined {
+  return result.delegatedAt === undefined || result.startedMs === undefined ? undefined : result.delegatedAt + result.startedMs;
+}
+
+/** When a result's job ended, epoch milliseconds (JobResult.processedMs), if known. */
+export function processedAtOf(result: JobResult): number | undefined {
+  const startedAt = startedAtOf(result);
+  return startedAt === undefined || result.processedMs === undefined ? undefined : startedAt + result.processedMs;
 }

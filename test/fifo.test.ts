@@ -116,3 +116,24 @@ t.test("a worker's held jobs: first is the running one, take finds any by match,
     "a push after a take from the middle goes last",
   );
 });
+
+t.test("a queue filled as it is emptied, lap after lap (a worker's held jobs): every item once, in order", async (t) => {
+  const fifo = new Fifo<number>();
+  let next = 0;
+  let expected = 0;
+  let wrong = 0;
+  for (let i = 0; i < 300; i++) fifo.push(next++); // a steady backlog, then one in for each one out
+  for (let step = 0; step < 20_000; step++) {
+    fifo.push(next++);
+    if (step % 5 === 0) fifo.push(next++, 2); // now and then two, with room asked for more
+    if (fifo.shift() !== expected++) wrong++;
+    if (step % 5 === 0 && fifo.shift() !== expected++) wrong++;
+  }
+  t.equal(wrong, 0, "in order past many laps");
+  t.equal(fifo.length, 300, "the backlog as it was");
+  t.same(
+    fifo.takeAll(),
+    Array.from({ length: 300 }, (_, i) => expected + i),
+    "and what is left is the newest, in order",
+  );
+});

@@ -29,15 +29,16 @@ t.test("framing: messages cut anywhere come out whole; bad lengths throw", async
     t.same(seen, messages, `messages cut into ${size}-byte chunks come out whole`);
   }
   // A message that spans chunks is copied alone: not with the bytes after it (the next message's).
-  const split = encodeMessage([Buffer.alloc(5000, 2)]);
+  // 40,000 bytes: more than Node's buffer pool serves (Buffer.poolSize / 2: 4 KiB on Node 20, 32 on 24).
+  const split = encodeMessage([Buffer.alloc(40_000, 2)]);
   const after = encodeMessage([Buffer.alloc(60_000, 3)]);
   const pieces: Buffer[][] = [];
   const reader = new MessageReader();
-  reader.push(split.subarray(0, 3000), (frames) => pieces.push(frames));
-  reader.push(Buffer.concat([split.subarray(3000), after]), (frames) => pieces.push(frames));
+  reader.push(split.subarray(0, 30_000), (frames) => pieces.push(frames));
+  reader.push(Buffer.concat([split.subarray(30_000), after]), (frames) => pieces.push(frames));
   t.same(
     pieces.map((frames) => frames.map((frame) => frame.length)),
-    [[5000], [60_000]],
+    [[40_000], [60_000]],
     "a message cut in two, then the next one, come out whole",
   );
   t.equal(pieces[0]![0]!.buffer.byteLength, split.length, "the message cut in two holds its own bytes only, not the next message's");

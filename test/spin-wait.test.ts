@@ -15,6 +15,16 @@ function clock() {
 const immediates = () => process.getActiveResourcesInfo().filter((name) => name === "Immediate").length;
 /** Lets the event loop turn a few times, by a timer (not an immediate, which the count would see). */
 const turns = () => new Promise((resolve) => setTimeout(resolve, 5));
+/** One exchange on `spin`, answered `ms` later by the test's clock: whether it spun. */
+const exchanges =
+  (spin: SpinWait, state: { ms: number }) =>
+  (ms: number): boolean => {
+    spin.sent();
+    const spun = spin.spinning;
+    state.ms += ms;
+    spin.answered();
+    return spun;
+  };
 
 t.test("a send spins until its answer comes", async (t) => {
   const { now } = clock();
@@ -49,14 +59,7 @@ t.test("a window of 0 never spins", async (t) => {
 
 t.test("back-off doubles on each late answer, up to 64 exchanges, and a spin that pays resets it", async (t) => {
   const { state, now } = clock();
-  const spin = new SpinWait(200, { now });
-  const exchange = (ms: number): boolean => {
-    spin.sent();
-    const spun = spin.spinning;
-    state.ms += ms;
-    spin.answered();
-    return spun;
-  };
+  const exchange = exchanges(new SpinWait(200, { now }), state);
   /** Sleeping exchanges (answered at once) until one spins; how many slept. */
   const slept = (): number => {
     let count = 0;
@@ -83,17 +86,8 @@ t.test(
   "job exchanges spin on after a near miss (16 in a row, no thread waiting for a CPU), and back off after a later answer",
   async (t) => {
     const { state, now } = clock();
-    const exchanges =
-      (spin: SpinWait) =>
-      (ms: number): boolean => {
-        spin.sent();
-        const spun = spin.spinning;
-        state.ms += ms;
-        spin.answered();
-        return spun;
-      };
     let crowded = false;
-    const jobs = exchanges(new SpinWait(200, { now, spinOnNearMiss: true, crowded: () => crowded }));
+    const jobs = exchanges(new SpinWait(200, { now, spinOnNearMiss: true, crowded: () => crowded }), state);
     const nearMisses: boolean[] = [];
     for (let i = 0; i < 17; i++) nearMisses.push(jobs(0.5)); // after the 200 µs window, within three
     t.same(nearMisses, Array(17).fill(true), "each near miss leaves the next exchange spinning, up to 16 in a row");
@@ -106,7 +100,7 @@ t.test(
     t.ok(jobs(0.5), "a near miss while more threads want a CPU than there are…");
     t.notOk(jobs(0), "…backs off as a late answer");
 
-    const store = exchanges(new SpinWait(200, { now }));
+    const store = exchanges(new SpinWait(200, { now }), state);
     t.ok(store(0.5), "without the option a near miss…");
     t.notOk(store(0), "…backs off as any late answer");
   },

@@ -108,8 +108,7 @@ export class MessageReader {
     for (;;) {
       if (this.#need < 0) {
         if (this.#buffered < 4) return;
-        if (this.#chunks[0]!.length < 4) this.#chunks = [Buffer.concat(this.#chunks)];
-        const length = this.#chunks[0]!.readUInt32BE(0);
+        const length = this.#lengthAhead();
         if (length > this.#maxMessageBytes) throw new RangeError(`a message of ${length} bytes, over the limit (${this.#maxMessageBytes})`);
         this.#need = 4 + length;
       }
@@ -118,6 +117,19 @@ export class MessageReader {
       this.#need = -1;
       onMessage(framesOf(message));
     }
+  }
+
+  /** The u32 BE length at the front (4 bytes are held), read across chunks without joining them (see #take). */
+  #lengthAhead(): number {
+    const first = this.#chunks[0]!;
+    if (first.length >= 4) return first.readUInt32BE(0);
+    let length = 0;
+    let read = 0;
+    for (const chunk of this.#chunks) {
+      for (let i = 0; i < chunk.length && read < 4; i++, read++) length = length * 256 + chunk[i]!;
+      if (read === 4) break;
+    }
+    return length;
   }
 
   /**

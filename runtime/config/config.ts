@@ -118,6 +118,7 @@ export const OPTION_ENV_NAMES = Object.fromEntries(Object.entries(OPTIONS).map((
 const OTHER_ENV_NAMES = [
   "STRMBRKR_RUNTIME", // a child process's RuntimeContext (runtime/wire/context.ts RUNTIME_ENV)
   "STRMBRKR_EXTRA_CA_CERTS", // NODE_EXTRA_CA_CERTS, kept aside in the hub for its workers (runtime/transport/children.ts)
+  "STRMBRKR_GLIBC_TUNABLES", // the user's GLIBC_TUNABLES, kept aside in the processes started with strmbrkr's (the same)
   "STRMBRKR_CPU_PROF_DIR", // CPU profiles of every process (runtime/transport/children.ts)
   "STRMBRKR_CACHE_DIR", // the bundle cache (runtime/util/bundle-cache.ts)
   "STRMBRKR_BENCH_TAG", // marks the benchmark's processes (bench/)

@@ -1,6 +1,6 @@
 import { zeromq } from "../transport/zeromq.js";
 import { tierUpSooner } from "../util/tier-up.js";
-import { adoptRuntimeContext, followOwner, readRuntimeContext, sendToOwner } from "../transport/children.js";
+import { adoptRuntimeContext, followOwner, readRuntimeContext, restoreUserEnvironment, sendToOwner } from "../transport/children.js";
 import { bindAddress, localPathOf } from "../transport/endpoints.js";
 import { getLogger, setLogLevel } from "../config/logger.js";
 import { FRAME_OVERHEAD_BYTES } from "../wire/context.js";
@@ -17,6 +17,7 @@ import { Transactions } from "./transactions.js";
 const { Router } = zeromq();
 
 // The KVS process: one store, served to every process of the run.
+restoreUserEnvironment();
 const context = readRuntimeContext()!;
 process.setSourceMapsEnabled(true); // transactions run the user's bundle here: map their stacks
 const { config } = context;

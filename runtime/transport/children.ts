@@ -88,7 +88,7 @@ function forkWith(entry: Entry, env: NodeJS.ProcessEnv, args: string[] = []): Ch
   // not do for a child writing straight to the terminal. Elsewhere (files, pipes) they inherit.
   const viaParent = process.stderr.isTTY === true;
   const child = fork(fileURLToPath(entry.url), args, {
-    env: { ...process.env, ...extraCaEnv(entry), ...env },
+    env: { ...process.env, ...extraCaEnv(entry), ...mallocEnv(), ...env },
     execArgv: [...process.execArgv.filter((arg) => arg.startsWith("--max-old-space-size")), ...profiling()],
     stdio: ["ignore", viaParent && process.stdout.isTTY ? "pipe" : "inherit", viaParent ? "pipe" : "inherit", "ipc"],
   });
@@ -128,6 +128,44 @@ function extraCaEnv(entry: Entry): NodeJS.ProcessEnv {
   const value = process.env[EXTRA_CA_KEPT] ?? process.env[EXTRA_CA];
   if (value === undefined) return {};
   return entry.loadsScript ? { [EXTRA_CA]: value, [EXTRA_CA_KEPT]: undefined } : { [EXTRA_CA]: undefined, [EXTRA_CA_KEPT]: value };
+}
+
+const TUNABLES = "GLIBC_TUNABLES";
+const TUNABLES_KEPT = "STRMBRKR_GLIBC_TUNABLES";
+/**
+ * glibc's malloc settings for the processes the runtime forks. On a virtual machine a page fault
+ * can cost ~10 µs (a few hundred ns on bare metal), and by default glibc gives freed memory back
+ * to the kernel, so the next allocation faults it in again, a 4 KiB page at a time: a
+ * 100,000-tiny-jobs run took ~79,000 faults. Huge pages for what malloc maps (one fault per 2 MiB,
+ * where the kernel allows them on request), a few MiB kept when freed and asked for ahead: ~50,000
+ * faults, 1.14× the jobs per second (BENCHMARKS.md, "Figures behind choices in the code"). The
+ * user's own GLIBC_TUNABLES come first and win; glibc ignores names it does not know.
+ */
+const MALLOC_TUNING = ["glibc.malloc.hugetlb=1", "glibc.malloc.top_pad=4194304", "glibc.malloc.trim_threshold=8388608"];
+
+/**
+ * The GLIBC_TUNABLES (and the user's own, kept aside: "" for none) of a process forked from one
+ * with environment `env`. In a process started with them, GLIBC_TUNABLES is not to be trusted:
+ * glibc may cut it short where it parsed it (2.36 ends the value at its first ':').
+ */
+export function mallocEnv(env: NodeJS.ProcessEnv = process.env): { GLIBC_TUNABLES: string; STRMBRKR_GLIBC_TUNABLES: string } {
+  const user = (TUNABLES_KEPT in env ? env[TUNABLES_KEPT] : env[TUNABLES]) || undefined;
+  const named = new Set(user?.split(":").map((tunable) => tunable.split("=")[0]));
+  const ours = MALLOC_TUNING.filter((tunable) => !named.has(tunable.split("=")[0]));
+  return { [TUNABLES]: [user, ...ours].filter(Boolean).join(":"), [TUNABLES_KEPT]: user ?? "" };
+}
+
+/**
+ * In a process that runs the script's code (a worker, the store): glibc read the runtime's malloc
+ * settings as it started; what the script starts from here (a job's own subprocesses) gets the
+ * user's environment back.
+ */
+export function restoreUserEnvironment(): void {
+  if (!(TUNABLES_KEPT in process.env)) return;
+  const user = process.env[TUNABLES_KEPT];
+  delete process.env[TUNABLES_KEPT];
+  if (user) process.env[TUNABLES] = user;
+  else delete process.env[TUNABLES];
 }
 
 /** The pipes a child's output comes through (see forkWith): sockets, which can be (un)referenced. */

@@ -85,7 +85,7 @@ t.test("after 100,000 jobs the page is up to date, answers, and stays bounded", 
     timeout: 220_000,
   });
   const result = await run.done;
-  t.equal(result.code, 0);
+  t.equal(result.code, 0, "the run succeeded", { stderr: result.stderr });
   const printed = lastJson(result.stdout);
   t.equal(printed.processed + printed.failed, JOBS, "every job ended");
   const shown = await page.evaluate(() => ({

@@ -41,7 +41,8 @@ export function launch(
   const command = [...prefix, process.execPath, BIN, ...args];
   const child = spawn(command[0]!, command.slice(1), {
     cwd,
-    env: { ...process.env, ...env, STRMBRKR_INSTANCE_ID: instanceId },
+    // The store's answers get 10 s, as in runNode (test/lib/cli.ts): a test asserts what it answers, not how fast.
+    env: { STRMBRKR_KVS_CLIENT_SOCKET_TIMEOUT: "10000", ...process.env, ...env, STRMBRKR_INSTANCE_ID: instanceId },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const out = { stdout: "", stderr: "" };

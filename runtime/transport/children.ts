@@ -136,9 +136,9 @@ const TUNABLES_KEPT = "STRMBRKR_GLIBC_TUNABLES";
  * glibc's malloc settings for the processes the runtime forks. On a virtual machine a page fault
  * can cost ~10 µs (a few hundred ns on bare metal), and by default glibc gives freed memory back
  * to the kernel, so the next allocation faults it in again, a 4 KiB page at a time: a
- * 100,000-tiny-jobs run took ~79,000 faults. Huge pages for what malloc maps (one fault per 2 MiB,
- * where the kernel allows them on request), a few MiB kept when freed and asked for ahead: ~50,000
- * faults, 1.14× the jobs per second (BENCHMARKS.md, "Figures behind choices in the code"). The
+ * 100,000-tiny-jobs run took ~76,000 faults. Huge pages for what malloc maps (one fault per 2 MiB,
+ * where the kernel allows them on request), a few MiB kept when freed and asked for ahead: ~53,500
+ * faults, 1.107× the jobs per second (BENCHMARKS.md, "Figures behind choices in the code"). The
  * user's own GLIBC_TUNABLES come first and win; glibc ignores names it does not know.
  */
 const MALLOC_TUNING = ["glibc.malloc.hugetlb=1", "glibc.malloc.top_pad=4194304", "glibc.malloc.trim_threshold=8388608"];

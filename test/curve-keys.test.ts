@@ -2,11 +2,10 @@
  * CURVE key pairs (runtime/util/curve.ts): X25519 keys made by Node's crypto, for libzmq's CURVE,
  * whose own pairs are libsodium's.
  */
-import { spawn } from "node:child_process";
 import t from "tap";
 import { Dealer, Router } from "zeromq";
 import { isKey, newKeyPair, type KeyPair } from "../runtime/util/curve.js";
-import { ROOT } from "./lib/cli.js";
+import { runNode } from "./lib/cli.js";
 
 /** Whether a CURVE client with `client`'s pair, trusting `serverKey`, gets a message to a CURVE server with `server`'s pair. */
 async function handshake(server: KeyPair, client: KeyPair, serverKey: string): Promise<boolean> {
@@ -44,16 +43,6 @@ t.test("zeromq takes the pairs: a client gets through to the server whose public
 t.test("5,000 pairs in a row finish, collecting garbage often", { timeout: 120_000 }, async (t) => {
   const script = 'import { newKeyPair } from "./runtime/util/curve.js"; for (let i = 0; i < 5000; i++) newKeyPair(); console.log("done");';
   const args = ["--max-semi-space-size=1", "--import=./test/lib/ts-import.mjs", "--input-type=module", "-e", script];
-  const child = spawn(process.execPath, args, {
-    cwd: ROOT,
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  let stdout = "";
-  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk));
-  const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
-    child.on("close", (exit, killedBy) => resolve([exit, killedBy])),
-  );
-  clearTimeout(timer);
+  const { code, signal, stdout } = await runNode(args, { timeoutMs: 60_000 }); // a hang rejects: the test fails
   t.same({ code, signal, stdout: stdout.trim() }, { code: 0, signal: null, stdout: "done" }, "the loop finished");
 });

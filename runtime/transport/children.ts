@@ -149,7 +149,7 @@ const MALLOC_TUNING = ["glibc.malloc.hugetlb=1", "glibc.malloc.top_pad=4194304",
  * glibc may cut it short where it parsed it (2.36 ends the value at its first ':').
  */
 export function mallocEnv(env: NodeJS.ProcessEnv = process.env): { GLIBC_TUNABLES: string; STRMBRKR_GLIBC_TUNABLES: string } {
-  const user = (TUNABLES_KEPT in env ? env[TUNABLES_KEPT] : env[TUNABLES]) || undefined;
+  const user = userTunables(env);
   const named = new Set(user?.split(":").map((tunable) => tunable.split("=")[0]));
   const ours = MALLOC_TUNING.filter((tunable) => !named.has(tunable.split("=")[0]));
   return { [TUNABLES]: [user, ...ours].filter(Boolean).join(":"), [TUNABLES_KEPT]: user ?? "" };
@@ -162,11 +162,14 @@ export function mallocEnv(env: NodeJS.ProcessEnv = process.env): { GLIBC_TUNABLE
  */
 export function restoreUserEnvironment(): void {
   if (!(TUNABLES_KEPT in process.env)) return;
-  const user = process.env[TUNABLES_KEPT];
+  const user = userTunables(process.env);
   delete process.env[TUNABLES_KEPT];
   if (user) process.env[TUNABLES] = user;
   else delete process.env[TUNABLES];
 }
+
+/** The user's own GLIBC_TUNABLES in `env`: kept aside in a process started with ours. */
+const userTunables = (env: NodeJS.ProcessEnv) => (TUNABLES_KEPT in env ? env[TUNABLES_KEPT] : env[TUNABLES]) || undefined;
 
 /** The pipes a child's output comes through (see forkWith): sockets, which can be (un)referenced. */
 const pipesOf = (child: ChildProcess) => [child.stdout, child.stderr].filter((pipe): pipe is Socket => pipe instanceof Socket);

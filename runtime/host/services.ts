@@ -89,7 +89,6 @@ abstract class ServiceProcess<Ready, Message extends { type: string }> extends E
 
 export interface HubEndpoints {
   frontend: string;
-  backend: string;
   /** With --listen: the address remote workers connect to. */
   gateway?: string;
 }
@@ -97,7 +96,7 @@ export interface HubEndpoints {
 /** The hub process (broker + worker pools). Emits "pool", "pool-stopped", "drained", "need-kvs", "activity" and "fatal". */
 export class HubProcess extends ServiceProcess<HubEndpoints, HubToHost> {
   protected override readonly messages: MessageHandlers<HubToHost> = {
-    ready: ({ frontend, backend, gateway }) => this.onReady({ frontend, backend, gateway }),
+    ready: ({ frontend, gateway }) => this.onReady({ frontend, gateway }),
     fatal: ({ error }) => {
       if (!this.onStartFailure(error)) this.emit("fatal", fromErrorInfo(error));
     },

@@ -18,8 +18,6 @@ import { Pool } from "../pool/pool.js";
 import { discardPreforked } from "../pool/prefork.js";
 import { RouterGroup } from "./router-group.js";
 
-const { Router } = zeromq();
-
 // The hub process: the broker and the worker pools it feeds. It runs apart from the host so a
 // busy `main` never stalls job delivery, and its workers die with it.
 const context = await awaitRuntimeContext();
@@ -30,23 +28,37 @@ type PoolStatus = Extract<HubToHost, { type: "pool" }>;
 
 // Frames past the message limit (plus room for headers) cost the sender its connection, not our memory.
 const maxMessageSize = context.config.maxMessageBytes + FRAME_OVERHEAD_BYTES;
-// No high-water mark: a ROUTER silently drops what it cannot queue for a peer, and a client busy in
-// a long synchronous loop must find every result waiting for it (credit bounds what workers get).
-// On loopback TCP, CURVE with the run's own key: loopback answers every local user.
-const { loopback: security, zap } = await secureRunSockets(context);
-const frontend = new Router({ maxMessageSize, sendHighWaterMark: 0, ...security });
-// handover: a worker that reconnects (it lost us) takes its routing id over from the dead connection.
-const backend = new Router({ maxMessageSize, handover: true, sendHighWaterMark: 0, ...security });
-await frontend.bind(bindAddress(context.config.socketProtocol, context.runDir, "frontend"));
-await backend.bind(bindAddress(context.config.socketProtocol, context.runDir, "backend"));
-// The host and local workers use unix sockets (runtime/transport/local-router.ts, local-link.ts); zeromq peers, the ROUTERs above.
+// The ZAP handler of --listen's CURVE sockets; the hub has no loopback TCP ones (below).
+const { zap } = await secureRunSockets(context, { loopbackTcp: false });
+// The host and local workers use unix sockets (runtime/transport/local-router.ts, local-link.ts).
 const local = { frontend: localAddress(context.runDir, "frontend"), backend: localAddress(context.runDir, "backend") };
 const localFrontend = await LocalRouter.bind(localPathOf(local.frontend)!, maxMessageSize);
 const localBackend = await LocalRouter.bind(localPathOf(local.backend)!, maxMessageSize);
-const frontends = new RouterGroup(frontend);
-frontends.add(localFrontend);
-const backends = new RouterGroup(backend);
-backends.add(localBackend);
+const zeromqRouters = context.config.socketProtocol === "ipc" ? await bindZeromqRouters() : undefined;
+const frontends = new RouterGroup(zeromqRouters?.frontend ?? localFrontend);
+const backends = new RouterGroup(zeromqRouters?.backend ?? localBackend);
+if (zeromqRouters) {
+  frontends.add(localFrontend);
+  backends.add(localBackend);
+}
+
+/**
+ * The broker's zeromq ROUTERs, for the owner's own zeromq peers (docs/protocol.md): socket files
+ * in the run directory, with --protocol ipc only. On loopback TCP (the default) their ephemeral
+ * ports were published nowhere, so nobody used them (the run's processes use unix sockets, remote
+ * workers the ports of --listen), yet loading zeromq for them cost every run ~2 % of its start.
+ */
+async function bindZeromqRouters() {
+  const { Router } = zeromq();
+  // No high-water mark: a ROUTER silently drops what it cannot queue for a peer, and a client busy in
+  // a long synchronous loop must find every result waiting for it (credit bounds what workers get).
+  const frontend = new Router({ maxMessageSize, sendHighWaterMark: 0 });
+  // handover: a worker that reconnects (it lost us) takes its routing id over from the dead connection.
+  const backend = new Router({ maxMessageSize, handover: true, sendHighWaterMark: 0 });
+  await frontend.bind(bindAddress("ipc", context.runDir, "frontend"));
+  await backend.bind(bindAddress("ipc", context.runDir, "backend"));
+  return { frontend, backend };
+}
 
 const pools = new Map<number, Pool>();
 const poolOf = (workerId: string) => pools.get(Number(workerId.split(".")[0]));
@@ -212,7 +224,7 @@ async function shutdown(): Promise<void> {
   broker.close();
   await Promise.all([...pools.values()].map((pool) => pool.destroy()));
   await remote?.close();
-  for (const socket of [frontend, backend, localFrontend, localBackend]) socket.close();
+  for (const socket of [zeromqRouters?.frontend, zeromqRouters?.backend, localFrontend, localBackend]) socket?.close();
   zap?.close();
   process.exit(0);
 }
@@ -229,5 +241,5 @@ process.on("uncaughtException", (error) => {
   void shutdown();
 });
 
-send({ type: "ready", frontend: local.frontend, backend: backend.lastEndpoint!, gateway: remote?.endpoint });
+send({ type: "ready", frontend: local.frontend, gateway: remote?.endpoint });
 tierUpSooner();

@@ -51,11 +51,15 @@ export async function startZapHandler(admitted: Record<string, readonly string[]
 
 /**
  * Starts this process's ZAP handler if it has CURVE sockets — the run's loopback ones
- * (`--protocol tcp`), those of --listen — and returns the options of its loopback server sockets:
- * CURVE with the run's key, or none for ipc files, which the 0700 run directory protects.
+ * (`--protocol tcp`, unless `loopbackTcp` says the process binds none), those of --listen — and
+ * returns the options of its loopback server sockets: CURVE with the run's key, or none for ipc
+ * files, which the 0700 run directory protects.
  */
-export async function secureRunSockets(context: RuntimeContext): Promise<{ loopback: ServerSecurity; zap?: Reply }> {
-  const runKeys = context.config.socketProtocol === "tcp" ? readRunKeys(context.runDir) : undefined;
+export async function secureRunSockets(
+  context: RuntimeContext,
+  { loopbackTcp = context.config.socketProtocol === "tcp" } = {},
+): Promise<{ loopback: ServerSecurity; zap?: Reply }> {
+  const runKeys = loopbackTcp ? readRunKeys(context.runDir) : undefined;
   const admitted: Record<string, readonly string[]> = {};
   if (runKeys) admitted[RUN_ZAP_DOMAIN] = [runKeys.client.publicKey];
   if (context.listen?.curve) admitted[ZAP_DOMAIN] = context.listen.curve.authorized;

@@ -17,7 +17,7 @@ export type HostToHub =
   | { type: "cancel"; ids: string[] };
 
 export type HubToHost =
-  | { type: "ready"; frontend: string; backend: string; gateway?: string }
+  | { type: "ready"; frontend: string; gateway?: string }
   /** `workers`: the pool's local processes; `remote`: with --listen, remote worker processes (they all join the first pool). */
   | { type: "pool"; poolId: number; workers: number; ready: number; busy: number; remote?: number; remoteInPool?: boolean }
   | { type: "pool-stopped"; poolId: number }

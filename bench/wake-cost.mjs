@@ -36,11 +36,16 @@ if (!isMainThread) {
   process.send(cpuUs(start) / count);
 } else {
   const count = Number(process.argv[2] ?? 200);
+  if (!Number.isInteger(count) || count < 1) {
+    console.error(`wake-cost: messages must be a whole number over 0, not ${JSON.stringify(process.argv[2])}`);
+    process.exit(2);
+  }
   const child = (args) => fork(new URL(import.meta.url).pathname, args, { stdio: ["ignore", "inherit", "inherit", "ipc"] });
   const answer = (proc) => new Promise((resolve) => proc.once("message", resolve));
 
   const timer = child(["timer", String(count)]);
   const timerUs = await answer(timer);
+  timer.kill();
 
   const dir = mkdtempSync(join(tmpdir(), "strmbrkr-wake-"));
   const received = net.createServer((socket) => socket.resume()).listen(join(dir, "out.sock"));

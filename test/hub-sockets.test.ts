@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import t from "tap";
-import { fixture, lastJson, processesGone, processesOf, strmbrkr } from "./lib/cli.js";
+import { fixture, lastJson, processesGone, processesRunning, strmbrkr } from "./lib/cli.js";
 import { listenersOf, type Target } from "./lib/listeners.js";
 
 interface Seen {
@@ -16,7 +16,7 @@ interface Seen {
 
 /** The hub's listening sockets, and whether it mapped zeromq's addon, seen once the run's main is going. */
 function inspectHub(instanceId: string): Seen {
-  const hub = processesOf(instanceId).find((pid) => readFileSync(`/proc/${pid}/cmdline`, "latin1").includes("runtime/hub/main.js"));
+  const hub = processesRunning(instanceId, "runtime/hub/main.js")[0];
   if (hub === undefined) throw new Error("the run has no hub process");
   return {
     hubTargets: listenersOf(instanceId).filter((target) => target.label.endsWith(`(hub ${hub})`)),

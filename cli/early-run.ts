@@ -1,10 +1,15 @@
-// `strmbrkr run` always needs a hub: bin/strmbrkr.js calls this before the CLI loads (loading yargs
-// alone is a noticeable share of start-up), so the hub boots on the other core meanwhile and forks
-// the workers the arguments ask for (runtime/hub/main.ts). Not for a command line that cannot run.
+// `strmbrkr run` always needs a hub: bin/strmbrkr.js calls this before the CLI loads, so the hub boots
+// on the other core meanwhile and forks the workers the arguments ask for (runtime/hub/main.ts). A
+// command line it can read (run-check.ts) then runs without yargs; any other is left to yargs, and
+// forks nothing: a usage error starts no process.
 import { forkHubEarly } from "../runtime/host/services.js";
-import { runCanStart } from "./run-check.js";
+import { readRunLine } from "./run-check.js";
 
-/** Forks the hub for `strmbrkr ARGS` if it is a `run` that can start (run-check.ts). */
-export function forkHubForRun(args: string[]): void {
-  if (args[0] === "run" && runCanStart(args.slice(1))) forkHubEarly(args.slice(1));
+/** Starts `strmbrkr run ARGS` (`args`: what follows `run`) if it can read the line; false leaves it to yargs. */
+export function startRun(args: string[]): boolean {
+  const line = readRunLine(args);
+  if (!line) return false;
+  forkHubEarly(args);
+  void import("./run.js").then(({ runScript }) => runScript(line));
+  return true;
 }

@@ -8,6 +8,7 @@ import { kvsCommand } from "./kvs.js";
 import { mapCommand } from "./map.js";
 import { replayCommand } from "./replay.js";
 import { runCommand } from "./run.js";
+import { PARSER_CONFIGURATION } from "./session-flags.js";
 import { fail } from "./report.js";
 import { unknownOptionMessage } from "./unknown-option.js";
 import { workerCommand } from "./worker.js";
@@ -47,7 +48,7 @@ const cli = yargs(argv)
   // A hidden default command, so unknown flags are reported before a missing command is.
   .command("$0", false, {}, () => fail(2, "name a command, e.g. `strmbrkr run script.ts` (see --help)"))
   .strict()
-  .parserConfiguration({ "populate--": true, "parse-positional-numbers": false })
+  .parserConfiguration(PARSER_CONFIGURATION)
   .version(STRMBRKR_VERSION)
   .help()
   .alias("h", "help")

@@ -1,62 +1,93 @@
-// `strmbrkr run` forks its hub before yargs loads (early-run.ts); a usage error must not: it would
-// start the hub and its workers for nothing. This tells a command line that cannot run from one
-// that may, from the same table yargs is given (session-flags.ts), without loading yargs.
+// `strmbrkr run` forks its hub before anything else loads (early-run.ts), and a command line it can
+// read whole starts the run without yargs, whose load and parse of the run's ~15 options cost every
+// start ~40 ms of CPU (BENCHMARKS.md, "Start-up"). This reads such a line from the same table yargs is
+// given (session-flags.ts) into what yargs would hand the command's handler; anything it cannot read
+// exactly as yargs does (a usage error, --help, a flag given twice, odd spellings) is left to yargs,
+// which reports it, and then no hub is forked: a usage error starts no process.
 import { statSync } from "node:fs";
 import { resolveConfig } from "../runtime/config/config.js";
 import { scriptProblem } from "../runtime/host/script-file.js";
 import { configOverrides, SESSION_FLAGS, type SessionArgs, type SessionFlag } from "./session-flags.js";
 
+/** A `strmbrkr run` command line, as yargs hands it to the command's handler (cli/run.ts). */
+export type RunArgs = SessionArgs & {
+  script: string;
+  /** What follows `--`: main's argv. */
+  "--"?: string[];
+};
+
 const FLAGS: Record<string, SessionFlag> = SESSION_FLAGS;
 const BY_ALIAS = new Map(Object.entries(FLAGS).flatMap(([name, flag]) => (flag.alias ? [[flag.alias, name] as const] : [])));
 /** What yargs takes as a string flag's value rather than as the next flag: anything but a flag; a negative number too. */
 const isValue = (arg: string) => !arg.startsWith("-") || /^-\d+(\.\d+)?$/.test(arg);
+const BOOLEAN_WORDS = new Map([
+  ["true", true],
+  ["false", false],
+]);
 
 /**
- * Whether `strmbrkr run ARGS` (`args`: what follows `run`) can start the run as far as a glance can
- * tell: one script argument naming a job script that exists (statSync), no unknown flag, a value for
- * each flag that needs one, a configuration that resolves (runtime/config: the flags' values, the
- * environment, strmbrkr.env); false also for --help and --version (no run). What it cannot judge (odd
- * spellings yargs may take) is true: an early hub forked for a usage error exits with the CLI.
+ * `strmbrkr run ARGS` (`args`: what follows `run`) read as yargs would, if the run can start as far
+ * as a glance can tell: one script argument naming a job script that exists (statSync), each flag
+ * known and given once, a value for each flag that needs one, a configuration that resolves
+ * (runtime/config: the flags' values, the environment, strmbrkr.env). Otherwise undefined: yargs
+ * reads the line and reports what is wrong.
  */
-export function runCanStart(args: string[], isScript = (script: string) => scriptProblem(script, statOf(script)) === undefined): boolean {
+export function readRunLine(
+  args: string[],
+  isScript = (script: string) => scriptProblem(script, statOf(script)) === undefined,
+): RunArgs | undefined {
   let script: string | undefined;
-  const values: Record<string, string> = {}; // by camelCase name, as yargs hands them on
+  const values: Record<string, string | boolean> = { progress: true }; // by camelCase name; the table's one default
+  const given = new Set<string>();
+  let rest: string[] | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
-    if (arg === "--") break; // the rest is the script's
+    if (arg === "--") {
+      rest = args.slice(i + 1);
+      break;
+    }
     if (!arg.startsWith("-") || arg === "-") {
-      if (script !== undefined) return false; // yargs: unknown argument
+      if (script !== undefined) return undefined; // yargs: unknown argument
       script = arg;
       continue;
     }
     const [, dashes, written, equals] = /^(--?)([^=]*)(=.*)?$/.exec(arg)!;
     let name: string | undefined;
-    let assigned = equals;
+    let assigned = equals?.slice(1);
     if (dashes === "--") name = kebab(written!);
     else if (written!.length === 1) name = BY_ALIAS.get(written!);
     else if (/^.-?\d/.test(written!) && assigned === undefined) {
       name = BY_ALIAS.get(written![0]!); // -w4
-      assigned = `=${written!.slice(1)}`;
+      assigned = written!.slice(1);
     }
-    const flag = name === undefined ? undefined : FLAGS[name];
-    if (!flag) {
-      const negated = name?.startsWith("no-") ? FLAGS[name.slice(3)] : undefined;
-      if (!negated) return false; // an unknown flag, or --help, --version
-      if (negated.type === "string") values[camel(name!.slice(3))] = "false"; // yargs' value for --no-workers
-      continue;
+    let flag = name === undefined ? undefined : FLAGS[name];
+    let negated = false;
+    if (!flag && name?.startsWith("no-") && FLAGS[name.slice(3)]?.type === "boolean" && assigned === undefined) {
+      name = name.slice(3);
+      flag = FLAGS[name];
+      negated = true;
     }
-    if (flag.type === "boolean") {
-      if (assigned === undefined && /^(true|false)$/.test(args[i + 1] ?? "")) i++;
-      continue;
-    }
-    let value = assigned?.slice(1);
-    if (value === undefined && args[i + 1] !== undefined && isValue(args[i + 1]!)) value = args[++i];
-    if (flag.needsValue && !value) return false;
-    // Given twice, a flag's values reach the configuration as yargs gives them: an array, "2,3".
+    if (!flag) return undefined; // an unknown flag, --help, --version, --no-workers
+    if (given.has(name!)) return undefined; // yargs: an array of the values
+    given.add(name!);
     const key = camel(name!);
-    values[key] = values[key] === undefined ? (value ?? "") : `${values[key]},${value ?? ""}`;
+    if (flag.type === "boolean") {
+      if (negated) values[key] = false;
+      else if (assigned !== undefined) {
+        if (!BOOLEAN_WORDS.has(assigned)) return undefined;
+        values[key] = BOOLEAN_WORDS.get(assigned)!;
+      } else if (BOOLEAN_WORDS.has(args[i + 1] ?? "")) values[key] = BOOLEAN_WORDS.get(args[++i]!)!;
+      else values[key] = true;
+      continue;
+    }
+    let value = assigned;
+    if (value === undefined && args[i + 1] !== undefined && isValue(args[i + 1]!)) value = args[++i];
+    if (flag.needsValue && !value) return undefined;
+    values[key] = value ?? "";
   }
-  return script !== undefined && isScript(script) && resolves(values);
+  if (script === undefined || !isScript(script)) return undefined;
+  const line = { ...values, script, ...(rest?.length && { "--": rest }) } as RunArgs; // yargs: no "--" for nothing after it
+  return resolves(line) ? line : undefined;
 }
 
 /** Whether the configuration the CLI will resolve (cli/session.ts) resolves. */

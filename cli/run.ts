@@ -1,13 +1,8 @@
-import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
+import type { Argv, CommandModule } from "yargs";
 import { ScriptError } from "../runtime/util/errors.js";
+import type { RunArgs } from "./run-check.js";
 import type { MainFunction } from "./script-run.js";
 import { hostSession, sessionOptions } from "./session.js";
-import type { SessionArgs } from "./session-flags.js";
-
-interface RunArgs extends SessionArgs {
-  script: string;
-  "--"?: (string | number)[];
-}
 
 export const runCommand: CommandModule<object, RunArgs> = {
   command: "run <script>",
@@ -25,17 +20,21 @@ export const runCommand: CommandModule<object, RunArgs> = {
         "$0 run sim.ts --listen tcp://0.0.0.0:5555 --key host.key --authorized-keys workers.pub",
         "Also run jobs on other machines (docs/distributed.md)",
       ) as Argv<RunArgs>,
-  handler: (args: ArgumentsCamelCase<RunArgs>) =>
-    hostSession(args, {
-      script: args.script,
-      prepare: (exports) => mainOf(args.script, exports),
-      async use(main, run) {
-        await main({ ...run, argv: (args["--"] ?? []).map(String) });
-        return 0;
-      },
-      warnUnfinished: true,
-    }),
+  handler: runScript,
 };
+
+/** Runs the script's main on the workers; exits when it is done. From yargs, or from bin/strmbrkr.js through cli/early-run.ts. */
+export function runScript(args: RunArgs): Promise<never> {
+  return hostSession(args, {
+    script: args.script,
+    prepare: (exports) => mainOf(args.script, exports),
+    async use(main, run) {
+      await main({ ...run, argv: (args["--"] ?? []).map(String) });
+      return 0;
+    },
+    warnUnfinished: true,
+  });
+}
 
 function mainOf(script: string, exports: Record<string, unknown>): MainFunction {
   if (!("default" in exports)) {

@@ -1,6 +1,6 @@
 // The options of the commands that host a run (`run`, `map`), as one table: yargs' definitions
-// (session.ts), their parsed type (SessionArgs) and the check `strmbrkr run` makes before yargs
-// loads (run-check.ts) all derive from it, so a flag added here is known to all three.
+// (session.ts), their parsed type (SessionArgs) and the reading of a `strmbrkr run` line without
+// yargs (run-check.ts) all derive from it, so a flag added here is known to all three.
 import { LOG_LEVELS, type RawOptions } from "../runtime/config/config.js";
 
 export interface SessionFlag {
@@ -92,6 +92,9 @@ export const SESSION_FLAGS = {
       "Type-check the script with TypeScript first; a type error stops the run (exit 2) before any process starts [default: false: esbuild only strips types]",
   },
 } as const satisfies Record<string, SessionFlag>;
+
+/** How yargs reads a command line (cli/main.ts): what follows `--` kept apart, as strings. cli/run-check.ts reads a `run` line the same way. */
+export const PARSER_CONFIGURATION = { "populate--": true, "parse-positional-numbers": false } as const;
 
 type Flags = typeof SESSION_FLAGS;
 type Camel<S extends string> = S extends `${infer Head}-${infer Tail}` ? `${Head}${Capitalize<Camel<Tail>>}` : S;

@@ -1,6 +1,6 @@
 // `strmbrkr run` forks its hub before anything else loads (early-run.ts), and a command line it can
 // read whole starts the run without yargs, whose load and parse of the run's ~15 options cost every
-// start ~40 ms of CPU (BENCHMARKS.md, "Start-up"). This reads such a line from the same table yargs is
+// start ~30 ms of CPU (BENCHMARKS.md, "Where the remaining goals stand", start-up). This reads such a line from the same table yargs is
 // given (session-flags.ts) into what yargs would hand the command's handler; anything it cannot read
 // exactly as yargs does (a usage error, --help, a flag given twice, odd spellings) is left to yargs,
 // which reports it, and then no hub is forked: a usage error starts no process.
@@ -20,6 +20,10 @@ const FLAGS: Record<string, SessionFlag> = SESSION_FLAGS;
 const BY_ALIAS = new Map(Object.entries(FLAGS).flatMap(([name, flag]) => (flag.alias ? [[flag.alias, name] as const] : [])));
 /** What yargs takes as a string flag's value rather than as the next flag: anything but a flag; a negative number too. */
 const isValue = (arg: string) => !arg.startsWith("-") || /^-\d+(\.\d+)?$/.test(arg);
+/** What yargs hands on for a flag not given: its default, by camelCase name. */
+const DEFAULTS = Object.fromEntries(
+  Object.entries(FLAGS).flatMap(([name, flag]) => (flag.default === undefined ? [] : [[camel(name), flag.default] as const])),
+);
 const BOOLEAN_WORDS = new Map([
   ["true", true],
   ["false", false],
@@ -37,7 +41,7 @@ export function readRunLine(
   isScript = (script: string) => scriptProblem(script, statOf(script)) === undefined,
 ): RunArgs | undefined {
   let script: string | undefined;
-  const values: Record<string, string | boolean> = { progress: true }; // by camelCase name; the table's one default
+  const values: Record<string, string | boolean> = { ...DEFAULTS }; // by camelCase name, as yargs hands them on
   const given = new Set<string>();
   let rest: string[] | undefined;
   for (let i = 0; i < args.length; i++) {
@@ -100,8 +104,13 @@ function resolves(values: Partial<SessionArgs>): boolean {
   }
 }
 
-const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-const camel = (name: string) => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+function camel(name: string): string {
+  return name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
 
 function statOf(path: string) {
   try {

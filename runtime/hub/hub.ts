@@ -35,11 +35,12 @@ const local = { frontend: localAddress(context.runDir, "frontend"), backend: loc
 const localFrontend = await LocalRouter.bind(localPathOf(local.frontend)!, maxMessageSize);
 const localBackend = await LocalRouter.bind(localPathOf(local.backend)!, maxMessageSize);
 const zeromqRouters = context.config.socketProtocol === "ipc" ? await bindZeromqRouters() : undefined;
-const frontends = new RouterGroup(zeromqRouters?.frontend ?? localFrontend);
-const backends = new RouterGroup(zeromqRouters?.backend ?? localBackend);
+// The unix sockets carry nearly all messages: as the groups' primaries, their peers need no route.
+const frontends = new RouterGroup(localFrontend);
+const backends = new RouterGroup(localBackend);
 if (zeromqRouters) {
-  frontends.add(localFrontend);
-  backends.add(localBackend);
+  frontends.add(zeromqRouters.frontend);
+  backends.add(zeromqRouters.backend);
 }
 
 /**

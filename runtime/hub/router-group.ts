@@ -25,9 +25,9 @@ interface Member {
 }
 
 /**
- * Several ROUTER sockets seen as one by the broker: the zeromq one (ipc or loopback, no encryption
- * cost), the unix socket of the host and local workers, and with --listen CURVE TCP ones for
- * remote peers. Messages from all arrive in one stream; a message is sent back on the socket its
+ * Several ROUTER sockets seen as one by the broker: the unix socket of the host and local workers,
+ * the zeromq one with --protocol ipc (socket files in the run directory), and with --listen CURVE
+ * TCP ones for remote peers. Messages from all arrive in one stream; a message is sent back on the socket its
  * routing id last came from. Peers of a tagged socket get its tag before their routing id, so the
  * broker can tell them apart from local ones.
  */

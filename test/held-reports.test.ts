@@ -89,7 +89,7 @@ t.test("held reports go at once whenever the broker holds the job", { timeout: 6
   const started = (id: string) => starts.next(([started]) => started === id);
   const leased = (id: string, epoch: number) => {
     const builder = new BatchBuilder();
-    builder.add({ id, fn: "echo" }, encode([id]));
+    builder.add(JSON.stringify({ id, fn: "echo" }), encode([id]));
     const [, header, blob] = builder.frames("");
     link.takeLeased([Lease.JOB, CLIENT, String(epoch), copiesPath, header, blob].map((frame) => Buffer.from(frame as string | Buffer)));
   };

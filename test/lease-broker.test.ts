@@ -67,7 +67,7 @@ function jobBatch(id: string, fn = "work"): [Buffer | string, Buffer | string] {
 
 function jobsBatch(ids: string[], fn = "work"): [Buffer | string, Buffer | string] {
   const batch = new BatchBuilder();
-  for (const id of ids) batch.add({ id, fn }, "[]");
+  for (const id of ids) batch.add(JSON.stringify({ id, fn }), "[]");
   const [, json, args] = batch.frames(Front.SUBMIT);
   return [json!, args!];
 }
@@ -128,7 +128,10 @@ async function lease(t: TapTest, front: FakeRouter, back: FakeRouter) {
 
 function resultOf(id: string, lease?: { client: string; copied?: boolean }): [string, Buffer] {
   const batch = new BatchBuilder();
-  batch.add({ id, ok: true, runMs: 1, ...(lease && { lease: { client: lease.client, fn: "work" }, copied: lease.copied }) }, "1");
+  batch.add(
+    JSON.stringify({ id, ok: true, runMs: 1, ...(lease && { lease: { client: lease.client, fn: "work" }, copied: lease.copied }) }),
+    "1",
+  );
   const [, json, value] = batch.frames(Back.RESULTS);
   return [json as string, value as Buffer];
 }
@@ -325,8 +328,11 @@ t.test("a remote worker's result naming a lease is dropped; the rest of its batc
   front.from(CLIENT, Front.SUBMIT, ...jobBatch("j1"));
   const [worker] = await Promise.race([back.next("w.1", Back.JOBS), back.next("w.2", Back.JOBS)]);
   const batch = new BatchBuilder();
-  batch.add({ id: "forged", ok: true, lease: { client: Buffer.from(CLIENT, "latin1").toString("base64"), fn: "work" } }, "1");
-  batch.add({ id: "j1", ok: true, runMs: 1 }, "2");
+  batch.add(
+    JSON.stringify({ id: "forged", ok: true, lease: { client: Buffer.from(CLIENT, "latin1").toString("base64"), fn: "work" } }),
+    "1",
+  );
+  batch.add(JSON.stringify({ id: "j1", ok: true, runMs: 1 }), "2");
   const [, json, values] = batch.frames(Back.RESULTS);
   back.from(worker!, Back.RESULTS, json!, values!);
   const answer = results(await front.next(CLIENT, Front.RESULTS));

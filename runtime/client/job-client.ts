@@ -11,7 +11,8 @@ import { Cancelled, toErrorInfo } from "../util/errors.js";
 import { kindOf } from "../util/describe.js";
 import { FRAME_OVERHEAD_BYTES } from "../wire/context.js";
 import { BatchBuilder, readBatch, type ReceivedBatch } from "../wire/job-batch.js";
-import { Front, processedAtOf, startedAtOf, type JobRequest, type JobResult, type LeaseGrant } from "../wire/jobs.js";
+import { jobJson, type JobHeader } from "../wire/job-json.js";
+import { Front, processedAtOf, startedAtOf, type JobResult, type LeaseGrant } from "../wire/jobs.js";
 import { decodeAt, encode, unencodableReason } from "../wire/serialize.js";
 import type { ClientContext } from "./context.js";
 import type { RecordedResult } from "./job-events.js";
@@ -292,11 +293,11 @@ export class JobClient {
         const args = this.#encoded.get(number) ?? JSON.stringify(job.args); // short primitives: JSON carries them exactly
         if (batch.overflows(typeof args === "string" ? args.length : args.byteLength)) break;
         this.#encoded.delete(number);
-        const header: Omit<JobRequest, "args"> = { id: jobIdOf(number), fn: this.#exportName(job) };
+        const header: JobHeader = { id: jobIdOf(number), fn: this.#exportName(job) };
         if (job.timeout !== undefined) header.timeoutMs = job.timeout * 1000;
         if (job.retries > 0) header.retries = job.retries;
         if (job.priority !== 0) header.priority = job.priority;
-        batch.add(header, args);
+        batch.add(jobJson(header), args);
       }
       const frames = batch.frames(Front.SUBMIT);
       if (first && idleLease !== undefined) frames.push(idleLease);

@@ -1,5 +1,6 @@
 import { Cancelled, WatchdogTimeout, WorkerLost, stacklessErrorInfo } from "../util/errors.js";
 import { packBatches, unpackBatch } from "../wire/job-batch.js";
+import { jobJson } from "../wire/job-json.js";
 import { getLogger } from "../config/logger.js";
 import { Outbox } from "../transport/outbox.js";
 import {
@@ -635,7 +636,7 @@ export class Broker {
   }
 
   #sendJobs(slot: WorkerSlot, batch: JobDispatch[]): void {
-    for (const message of packBatches(Back.JOBS, batch, "args")) this.#back.send([Buffer.from(slot.id), ...message]);
+    for (const message of packBatches(Back.JOBS, batch, "args", jobJson)) this.#back.send([Buffer.from(slot.id), ...message]);
   }
 
   /** Names its client's results socket in each job of a small dispatch (runtime/transport/direct.ts; a remote worker ignores it). */

@@ -1,5 +1,6 @@
 import type { Outbox } from "../transport/outbox.js";
 import { packBatches } from "../wire/job-batch.js";
+import { resultJson } from "../wire/job-json.js";
 import { Front, type JobResult } from "../wire/jobs.js";
 
 /**
@@ -23,7 +24,7 @@ export class Replies {
 
   flush(): void {
     for (const [client, results] of this.#pending) {
-      for (const message of packBatches(Front.RESULTS, results, "value")) this.#front.send([client, ...message]);
+      for (const message of packBatches(Front.RESULTS, results, "value", resultJson)) this.#front.send([client, ...message]);
     }
     this.#pending.clear();
   }

@@ -1,6 +1,7 @@
 import { basename, dirname, join } from "node:path";
 import { connect, type Socket } from "node:net";
 import { packBatches } from "../wire/job-batch.js";
+import { resultJson } from "../wire/job-json.js";
 import { writeMessage } from "../wire/framing.js";
 import { listenForMessages, type MessageSocket } from "./local-router.js";
 import { Front, type JobResult } from "../wire/jobs.js";
@@ -64,7 +65,7 @@ export class DirectResults {
     for (const [path, results] of byPath) {
       const link = this.#link(path);
       const open = !link.connecting && link.writableLength === 0;
-      for (const message of packBatches(Front.RESULTS, results, "value")) writeMessage(link, message);
+      for (const message of packBatches(Front.RESULTS, results, "value", resultJson)) writeMessage(link, message);
       if (open && link.writableLength === 0) for (const result of results) result.copied = true;
     }
   }

@@ -49,10 +49,9 @@ export class BatchBuilder {
     return this.length > 0 && (this.full || this.#headerChars + this.#payloads.length + bytes > BATCH_BYTES);
   }
 
-  /** Adds an item (its JSON, less any property that is undefined); a string payload is written as UTF-8. */
-  add(header: object, payload: Uint8Array | string | undefined): void {
+  /** Adds an item: its header's JSON (runtime/wire/job-json.ts) and its payload (a string is written as UTF-8). */
+  add(json: string, payload: Uint8Array | string | undefined): void {
     this.#sizes.push(payload === undefined ? -1 : this.#payloads.write(payload));
-    const json = JSON.stringify(header);
     this.#headers.push(json);
     this.#headerChars += json.length + 1;
   }
@@ -101,11 +100,15 @@ class GrowingBuffer {
   }
 }
 
-/** The messages that carry `items`: one, or one per ~BATCH_BYTES (a large payload travels alone). */
+/**
+ * The messages that carry `items`: one, or one per ~BATCH_BYTES (a large payload travels alone).
+ * `json` writes an item's header, which leaves its payload (`payloadKey`) out.
+ */
 export function packBatches<T extends object, K extends keyof T>(
   command: string,
   items: readonly T[],
   payloadKey: K,
+  json: (item: T) => string,
 ): (Buffer | string)[][] {
   const messages: (Buffer | string)[][] = [];
   let builder = new BatchBuilder();
@@ -115,13 +118,7 @@ export function packBatches<T extends object, K extends keyof T>(
       messages.push(builder.frames(command));
       builder = new BatchBuilder();
     }
-    // JSON.stringify leaves out an undefined property: the payload is out of the item while it is written.
-    item[payloadKey] = undefined as T[K];
-    try {
-      builder.add(item, payload);
-    } finally {
-      item[payloadKey] = payload as T[K];
-    }
+    builder.add(json(item), payload);
   }
   if (builder.length > 0 || messages.length === 0) messages.push(builder.frames(command));
   return messages;

@@ -2,6 +2,7 @@ import { getLogger } from "../config/logger.js";
 import { Outbox } from "../transport/outbox.js";
 import { Back, type JobDispatch, type JobResult } from "../wire/jobs.js";
 import { BatchBuilder, packBatches, unpackBatch } from "../wire/job-batch.js";
+import { jobJson, resultJson } from "../wire/job-json.js";
 import { Fifo } from "../util/fifo.js";
 import { Heartbeat, Liveness } from "../util/liveness.js";
 import { SpinWait } from "../util/spin-wait.js";
@@ -235,7 +236,7 @@ export class BrokerLink {
     this.#heldReports = [];
     clearTimeout(this.#reportTimer);
     this.#reportTimer = undefined;
-    for (const message of packBatches(Back.RESULTS, all, "value")) this.#outbox.send(message);
+    for (const message of packBatches(Back.RESULTS, all, "value", resultJson)) this.#outbox.send(message);
   }
 
   #holdReports(results: JobResult[]): void {
@@ -272,7 +273,7 @@ export class BrokerLink {
         error: { name: "Cancelled", message: `Job ${id} was skipped: it was cancelled` },
       }));
     for (const { id } of skipped) this.#unreported.delete(id);
-    if (skipped.length > 0) for (const message of packBatches(Back.RESULTS, skipped, "value")) this.#outbox.send(message);
+    if (skipped.length > 0) for (const message of packBatches(Back.RESULTS, skipped, "value", resultJson)) this.#outbox.send(message);
   }
 
   #memory(): number {
@@ -303,6 +304,6 @@ function mayWaitToReport(result: JobResult): boolean {
 /** Leased jobs as one batch ([command, JSON, args]): a lease carries one lone job at a time, never split. */
 function batchOf(jobs: readonly JobDispatch[]): (Buffer | string)[] {
   const builder = new BatchBuilder();
-  for (const { args, replyTo: _replyTo, lease: _lease, ...header } of jobs) builder.add(header, args);
+  for (const job of jobs) builder.add(jobJson({ ...job, replyTo: undefined, lease: undefined }), job.args);
   return builder.frames("");
 }

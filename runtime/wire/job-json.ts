@@ -3,7 +3,7 @@ import type { JobDispatch, JobResult } from "./jobs.js";
 /*
  * The JSON of a job's or a result's header in a batch (runtime/wire/job-batch.ts), written field by
  * field instead of by JSON.stringify: the host writes one per job it queues, the hub one per job it
- * dispatches, a worker one per result, and JSON.stringify took ~2.3× as long for these small
+ * dispatches, a worker one per result, and JSON.stringify took about twice as long for these small
  * objects (BENCHMARKS.md, "Figures behind choices in the code"). What is written is what
  * JSON.stringify would write of the fields named here (others are left out; a payload travels
  * beside the header, never in it), and always valid JSON, whatever a malformed item holds.
@@ -12,6 +12,7 @@ import type { JobDispatch, JobResult } from "./jobs.js";
 /** A job as the host submits it (no `delegatedAt`) or the hub dispatches it, without its arguments. */
 export type JobHeader = Omit<JobDispatch, "args" | "delegatedAt"> & { delegatedAt?: number };
 
+/** A job without its arguments. */
 export function jobJson(job: JobHeader): string {
   return `{"id":${any(job.id)},"fn":${any(job.fn)}${numberField("timeoutMs", job.timeoutMs)}${numberField("retries", job.retries)}${numberField("priority", job.priority)}${numberField("delegatedAt", job.delegatedAt)}${field("replyTo", job.replyTo)}${field("lease", job.lease)}}`;
 }

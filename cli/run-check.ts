@@ -7,6 +7,7 @@
 import { statSync } from "node:fs";
 import { resolveConfig } from "../runtime/config/config.js";
 import { scriptProblem } from "../runtime/host/script-file.js";
+import { camel, kebab } from "./flag-names.js";
 import { configOverrides, SESSION_FLAGS, type SessionArgs, type SessionFlag } from "./session-flags.js";
 
 /** A `strmbrkr run` command line, as yargs hands it to the command's handler (cli/run.ts). */
@@ -102,14 +103,6 @@ function resolves(values: Partial<SessionArgs>): boolean {
   } catch {
     return false;
   }
-}
-
-function kebab(name: string): string {
-  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-}
-
-function camel(name: string): string {
-  return name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
 function statOf(path: string) {

@@ -3,6 +3,7 @@
 // shows each flag as typed and the closest one the command knows.
 
 import { editDistance } from "../runtime/util/edit-distance.js";
+import { kebab } from "./flag-names.js";
 
 const UNKNOWN = /^Unknown arguments?: (.+)$/;
 
@@ -48,8 +49,6 @@ function flagName(arg: string): string | undefined {
   const match = /^--?([^=]+)/.exec(arg);
   return match ? kebab(match[1]!) : undefined;
 }
-
-const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 /** The known word nearest `word`, if it is near enough to be what was meant. */
 function closest(word: string, known: string[]): string | undefined {

@@ -3,8 +3,7 @@
  * 20 parses its bundle as it boots): the hub, which runs none of the script's code, boots without
  * it, and every worker gets it back, so a job's TLS connections trust what the user's do. glibc's
  * malloc settings: every forked process starts with them, after the user's own, and a job (and
- * what it starts) sees the user's environment. V8's flags: the hub's young generation is capped;
- * the processes that run the script's code keep V8's defaults.
+ * what it starts) sees the user's environment.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -77,8 +76,6 @@ t.test("without either, the forked processes start with strmbrkr's malloc settin
   t.same(only(seen.main!, TUNABLES), none, "main's environment is the user's");
   t.same(only(seen.worker!, TUNABLES), none, "a job (and what it starts) sees the user's environment");
   for (const what of ["workerStarted", "hub", "store"]) startedWith(t, seen[what]!, OURS, "", what);
-  t.same(seen.hubFlags, ["--max-semi-space-size=4"], "the hub starts with its young generation capped");
-  t.same([seen.workerFlags, seen.storeFlags], [[], []], "a worker and the store, which run the script's code, start with V8's defaults");
 });
 
 t.test(

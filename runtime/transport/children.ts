@@ -89,11 +89,7 @@ function forkWith(entry: Entry, env: NodeJS.ProcessEnv, args: string[] = []): Ch
   const viaParent = process.stderr.isTTY === true;
   const child = fork(fileURLToPath(entry.url), args, {
     env: { ...process.env, ...extraCaEnv(entry), ...mallocEnv(), ...env },
-    execArgv: [
-      ...process.execArgv.filter((arg) => arg.startsWith("--max-old-space-size")),
-      ...(entry.loadsScript ? [] : HUB_V8_FLAGS),
-      ...profiling(),
-    ],
+    execArgv: [...process.execArgv.filter((arg) => arg.startsWith("--max-old-space-size")), ...profiling()],
     stdio: ["ignore", viaParent && process.stdout.isTTY ? "pipe" : "inherit", viaParent ? "pipe" : "inherit", "ipc"],
   });
   child.on("error", ignoreClosedChannel);
@@ -204,16 +200,6 @@ function forwardLines(from: NodeJS.ReadableStream | null, to: NodeJS.WritableStr
     });
   });
 }
-
-/**
- * V8's flags for a process that runs none of the script's code (the hub). Its young generation
- * capped at 4 MiB (V8 grows it to 16): what the hub allocates for a message dies within a
- * collection or two, and every page the young generation grows into is a fresh one the kernel
- * faults in (~10 µs each on a virtual machine). A 100,000-tiny-jobs run: the hub's page faults
- * ~17,500 → ~12,000, its CPU ~0.9×, 1.06× the jobs per second (BENCHMARKS.md, "Figures behind
- * choices in the code"). Jobs' processes keep V8's defaults: a job's allocations are the user's.
- */
-const HUB_V8_FLAGS = ["--max-semi-space-size=4"];
 
 /** STRMBRKR_CPU_PROF_DIR=dir writes a V8 CPU profile of every child (NODE_OPTIONS may not carry --cpu-prof). */
 function profiling(): string[] {
